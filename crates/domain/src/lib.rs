@@ -1,0 +1,23 @@
+//! Rollcall's domain: the types that are parsed once at the edge and the rules that decide
+//! who may do what. It knows nothing of HTTP, SQL or OpenAPI; `storage` and `server` depend on
+//! it, never the other way round.
+
+pub mod clock;
+pub mod email;
+pub mod error;
+pub mod ids;
+pub mod model;
+pub mod names;
+pub mod permissions;
+pub mod role;
+pub mod rules;
+pub mod token;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use email::Email;
+pub use error::{Error, FieldError, Result};
+pub use ids::{OrganizationId, UserId, WireInt};
+pub use names::{OrganizationName, PersonName};
+pub use permissions::{ModuleIds, Permissions};
+pub use role::{InvitationStatus, Role, Scope, TeamRole};
+pub use token::InvitationToken;

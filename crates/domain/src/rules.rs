@@ -1,0 +1,70 @@
+//! Who may do what. Each rule takes the acting member's role (and permissions where they
+//! matter) and answers `Ok(())` or the `Forbidden` error to show.
+
+use crate::{Error, Permissions, Result, Role};
+
+/// Administrators and managers invite and manage members; billing managers and members read.
+pub fn may_manage_members(actor: Role) -> Result<()> {
+    match actor {
+        Role::Administrator | Role::Manager => Ok(()),
+        Role::BillingManager | Role::Member => Err(Error::Forbidden(format!(
+            "a {} cannot invite or manage members; ask an administrator or a manager",
+            actor.as_str()
+        ))),
+    }
+}
+
+/// Only administrators grant the administrator role.
+pub fn may_grant_role(actor: Role, granted: Role) -> Result<()> {
+    may_manage_members(actor)?;
+    if granted == Role::Administrator && actor != Role::Administrator {
+        return Err(Error::Forbidden("only an administrator can grant the administrator role".into()));
+    }
+    Ok(())
+}
+
+/// A manager grants only module ids in its own `manage` set; administrators grant any.
+pub fn may_grant_permissions(actor: Role, actor_permissions: &Permissions, granted: &Permissions) -> Result<()> {
+    may_manage_members(actor)?;
+    if actor == Role::Administrator {
+        return Ok(());
+    }
+    let own = &actor_permissions.manage;
+    if granted.read.is_subset_of(own) && granted.manage.is_subset_of(own) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden("a manager can grant only module ids in its own `manage` set".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn perms(manage: &[i64]) -> Permissions {
+        Permissions::parse(0, Some(manage), Some(manage)).unwrap()
+    }
+
+    #[test]
+    fn billing_managers_and_members_cannot_invite() {
+        assert!(may_manage_members(Role::Administrator).is_ok());
+        assert!(may_manage_members(Role::Manager).is_ok());
+        assert!(matches!(may_manage_members(Role::BillingManager), Err(Error::Forbidden(_))));
+        assert!(matches!(may_manage_members(Role::Member), Err(Error::Forbidden(_))));
+    }
+
+    #[test]
+    fn only_administrators_grant_the_administrator_role() {
+        assert!(may_grant_role(Role::Administrator, Role::Administrator).is_ok());
+        assert!(may_grant_role(Role::Manager, Role::Administrator).is_err());
+        assert!(may_grant_role(Role::Manager, Role::Member).is_ok());
+    }
+
+    #[test]
+    fn a_manager_grants_only_ids_it_manages() {
+        let own = perms(&[1, 2]);
+        assert!(may_grant_permissions(Role::Manager, &own, &perms(&[2])).is_ok());
+        assert!(may_grant_permissions(Role::Manager, &own, &perms(&[2, 3])).is_err());
+        assert!(may_grant_permissions(Role::Administrator, &perms(&[]), &perms(&[9])).is_ok());
+    }
+}
