@@ -1,0 +1,15 @@
+//! Schema migrations, applied in order at start-up. Each file is one step and never changes
+//! once released; a new need is a new file (`mYYYYMMDD_NNNNNN_name.rs`).
+
+use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_initial;
+
+/// Every migration, oldest first.
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_initial::Migration)]
+    }
+}

@@ -1,0 +1,483 @@
+//! `Store`: connection set-up and every query Rollcall makes, one method per use case, each
+//! in at most one transaction.
+//!
+//! SQLite has one writer at a time. Rather than let concurrent writers collide on the database
+//! lock (and retry on `SQLITE_BUSY`), writes go through a pool of exactly one connection and
+//! queue in-process; reads use their own pool and, in WAL mode, never wait for the writer.
+//! On PostgreSQL both pools are one pool.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use domain::{
+    Email, Error, OrganizationId, OrganizationName, Permissions, Result, Role, Scope, UserId,
+    model::{Invitation, Membership, NewInvitation, NewUser, Organization, TeamAssignment, User},
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait,
+    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
+};
+use sea_orm_migration::MigratorTrait;
+use uuid::Uuid;
+
+use crate::{
+    entities::{invitations, memberships, organizations, teams, users},
+    migration::Migrator,
+};
+
+/// How to connect. The defaults suit one process on a small machine.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Connections for reads (and, on PostgreSQL, for writes too).
+    pub max_connections: u32,
+    /// How long a request waits for a free connection before answering 503.
+    pub acquire_timeout: Duration,
+    /// How long SQLite waits on a lock held by another process before giving up.
+    pub busy_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self { max_connections: 8, acquire_timeout: Duration::from_secs(5), busy_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// The database, behind the operations Rollcall needs.
+#[derive(Clone)]
+pub struct Store {
+    write: DatabaseConnection,
+    read: DatabaseConnection,
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`) and applies every pending
+    /// migration. SQLite runs in WAL mode with `synchronous=NORMAL`: a committed write survives
+    /// a crash of the process; a power loss may lose the last commits, never corrupt the file.
+    pub async fn connect(url: &str, options: &StoreOptions) -> Result<Self> {
+        let store = if url.starts_with("sqlite:") {
+            let write = Database::connect(sqlite_options(url, options, 1)).await.map_err(db_err)?;
+            // Migrate (and so create the WAL file) before the readers open the database.
+            Migrator::up(&write, None).await.map_err(db_err)?;
+            let read = Database::connect(sqlite_options(url, options, options.max_connections)).await.map_err(db_err)?;
+            Self { write, read }
+        } else {
+            let mut opts = ConnectOptions::new(url);
+            opts.max_connections(options.max_connections)
+                .acquire_timeout(options.acquire_timeout)
+                .statement_timeout(Duration::from_secs(10))
+                .sqlx_logging(false);
+            let db = Database::connect(opts).await.map_err(db_err)?;
+            Migrator::up(&db, None).await.map_err(db_err)?;
+            Self { write: db.clone(), read: db }
+        };
+        Ok(store)
+    }
+
+    /// Succeeds when the database answers a trivial query.
+    pub async fn ping(&self) -> Result<()> {
+        self.read.ping().await.map_err(db_err)
+    }
+
+    // ---- users -------------------------------------------------------------------------
+
+    /// Creates a profile; 409 when the email is taken.
+    pub async fn create_user(&self, new: &NewUser, now: DateTime<Utc>) -> Result<User> {
+        insert_user(&self.write, None, new, now).await
+    }
+
+    /// A profile by id, deleted or not.
+    pub async fn user(&self, id: UserId) -> Result<Option<User>> {
+        let row = users::Entity::find_by_id(id.get()).one(&self.read).await.map_err(db_err)?;
+        row.map(user_from_row).transpose()
+    }
+
+    /// The caller's profile, created from a verified email when it has none yet (an upsert by
+    /// id). 409 when that email already belongs to another user id.
+    pub async fn ensure_profile(&self, id: UserId, new: &NewUser, now: DateTime<Utc>) -> Result<User> {
+        if let Some(user) = self.user(id).await? {
+            return Ok(user);
+        }
+        match insert_user(&self.write, Some(id), new, now).await {
+            // A concurrent request created the same profile: that one is ours too.
+            Err(Error::Conflict(_)) if let Some(user) = self.user(id).await? => Ok(user),
+            other => other,
+        }
+    }
+
+    // ---- organizations -------------------------------------------------------------------
+
+    /// Creates an organization with no members (back office).
+    pub async fn create_organization(&self, name: &OrganizationName, now: DateTime<Utc>) -> Result<Organization> {
+        insert_organization(&self.write, name, now).await
+    }
+
+    /// Creates an organization whose first administrator is `owner`, in one transaction.
+    pub async fn create_organization_with_admin(
+        &self,
+        owner: UserId,
+        name: &OrganizationName,
+        now: DateTime<Utc>,
+    ) -> Result<(Organization, Membership)> {
+        let txn = self.write.begin().await.map_err(db_err)?;
+        let org = insert_organization(&txn, name, now).await?;
+        let membership = insert_membership(&txn, owner, org.id, Role::Administrator, &Permissions::default(), now).await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok((org, membership))
+    }
+
+    pub async fn organization(&self, id: OrganizationId) -> Result<Option<Organization>> {
+        let row = organizations::Entity::find_by_id(id.get()).one(&self.read).await.map_err(db_err)?;
+        Ok(row.map(organization_from_row))
+    }
+
+    pub async fn organization_by_uuid(&self, uuid: Uuid) -> Result<Option<Organization>> {
+        let row = organizations::Entity::find()
+            .filter(organizations::Column::Uuid.eq(uuid))
+            .one(&self.read)
+            .await
+            .map_err(db_err)?;
+        Ok(row.map(organization_from_row))
+    }
+
+    // ---- memberships ---------------------------------------------------------------------
+
+    /// The user's live (not deleted) membership of the organization, if any.
+    pub async fn live_membership(&self, user: UserId, org: OrganizationId) -> Result<Option<Membership>> {
+        let row = live_membership_row(&self.read, user, org).await?;
+        row.map(membership_from_row).transpose()
+    }
+
+    /// Seed 001: makes `user` a member of `org` with the role `scope` gives. Restores the most
+    /// recent soft-deleted membership if there is one; 404 for an unknown user or organization;
+    /// 409 when the user is already a live member.
+    pub async fn register_membership(
+        &self,
+        user: UserId,
+        org: OrganizationId,
+        scope: Scope,
+        permissions: &Permissions,
+        now: DateTime<Utc>,
+    ) -> Result<Membership> {
+        let txn = self.write.begin().await.map_err(db_err)?;
+        if users::Entity::find_by_id(user.get()).one(&txn).await.map_err(db_err)?.is_none() {
+            return Err(Error::NotFound(format!("no user has id {user}")));
+        }
+        if organizations::Entity::find_by_id(org.get()).one(&txn).await.map_err(db_err)?.is_none() {
+            return Err(Error::NotFound(format!("no organization has id {org}")));
+        }
+        let membership = add_or_restore_membership(&txn, user, org, scope, permissions, now).await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(membership)
+    }
+
+    /// Seed 000: finds the profile by email (or creates it), then makes it a member of `org`
+    /// (scope 2), restoring a soft-deleted membership; 409 for a live member. One transaction.
+    pub async fn invite_by_email(
+        &self,
+        org: OrganizationId,
+        profile: &NewUser,
+        permissions: &Permissions,
+        now: DateTime<Utc>,
+    ) -> Result<Membership> {
+        let txn = self.write.begin().await.map_err(db_err)?;
+        let existing = users::Entity::find()
+            .filter(users::Column::Email.eq(profile.email.as_str()))
+            .one(&txn)
+            .await
+            .map_err(db_err)?;
+        let user = match existing {
+            Some(row) => UserId::parse(row.id)?,
+            None => insert_user(&txn, None, profile, now).await?.id,
+        };
+        let membership = add_or_restore_membership(&txn, user, org, Scope::Standard, permissions, now).await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(membership)
+    }
+
+    // ---- invitations ---------------------------------------------------------------------
+
+    /// Seed 002: stores a pending invitation (the token only as its hash). 404 names the first
+    /// team of `new.team_assignments` that is not a team of the organization.
+    pub async fn create_invitation(&self, org: &Organization, new: &NewInvitation, now: DateTime<Utc>) -> Result<Invitation> {
+        let txn = self.write.begin().await.map_err(db_err)?;
+        if !new.team_assignments.is_empty() {
+            let ids: Vec<Uuid> = new.team_assignments.iter().map(|t| t.team_id).collect();
+            let found: Vec<Uuid> = teams::Entity::find()
+                .filter(teams::Column::OrganizationId.eq(org.id.get()))
+                .filter(teams::Column::Id.is_in(ids.clone()))
+                .all(&txn)
+                .await
+                .map_err(db_err)?
+                .into_iter()
+                .map(|t| t.id)
+                .collect();
+            if let Some(missing) = ids.iter().find(|id| !found.contains(id)) {
+                return Err(Error::NotFound(format!("organization {} has no team {missing}", org.uuid)));
+            }
+        }
+        let row = invitations::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            organization_id: Set(org.id.get()),
+            email: Set(new.email.as_str().to_owned()),
+            role: Set(new.role.as_str().to_owned()),
+            team_assignments: Set(serde_json::to_value(&new.team_assignments).map_err(internal)?),
+            permissions: Set(new.permissions.as_ref().map(serde_json::to_value).transpose().map_err(internal)?),
+            status: Set(domain::InvitationStatus::Pending.as_str().to_owned()),
+            token_hash: Set(new.token_hash.clone()),
+            invited_by: Set(new.invited_by.get()),
+            expires_at: Set(new.expires_at),
+            created_at: Set(now),
+            updated_at: Set(now),
+            accepted_at: Set(None),
+            accepted_by: Set(None),
+            declined_at: Set(None),
+            revoked_at: Set(None),
+            revoked_by: Set(None),
+        }
+        .insert(&txn)
+        .await
+        .map_err(db_err)?;
+        txn.commit().await.map_err(db_err)?;
+        invitation_from_row(row, org.clone())
+    }
+
+    /// How many rows a table holds (tests compare counts before and after bad input).
+    pub async fn count_rows(&self, table: Table) -> Result<u64> {
+        let n = match table {
+            Table::Users => users::Entity::find().count(&self.read).await,
+            Table::Organizations => organizations::Entity::find().count(&self.read).await,
+            Table::Memberships => memberships::Entity::find().count(&self.read).await,
+            Table::Invitations => invitations::Entity::find().count(&self.read).await,
+        };
+        n.map_err(db_err)
+    }
+
+    /// Every stored invitation's token hash, newest first (tests check what is stored).
+    pub async fn invitation_token_hashes(&self) -> Result<Vec<String>> {
+        let rows = invitations::Entity::find()
+            .order_by_desc(invitations::Column::CreatedAt)
+            .all(&self.read)
+            .await
+            .map_err(db_err)?;
+        Ok(rows.into_iter().map(|r| r.token_hash).collect())
+    }
+}
+
+/// Tables whose size tests may check.
+#[derive(Debug, Clone, Copy)]
+pub enum Table {
+    Users,
+    Organizations,
+    Memberships,
+    Invitations,
+}
+
+fn sqlite_options(url: &str, options: &StoreOptions, connections: u32) -> ConnectOptions {
+    let busy = options.busy_timeout;
+    let mut opts = ConnectOptions::new(url);
+    opts.max_connections(connections)
+        .min_connections(1)
+        .acquire_timeout(options.acquire_timeout)
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(move |o| {
+            o.create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(busy)
+                .foreign_keys(true)
+        });
+    opts
+}
+
+// ---- statements shared by several use cases (inside the caller's transaction) -------------
+
+async fn insert_user(db: &impl ConnectionTrait, id: Option<UserId>, new: &NewUser, now: DateTime<Utc>) -> Result<User> {
+    let mut row = users::ActiveModel {
+        email: Set(new.email.as_str().to_owned()),
+        first_name: Set(new.first_name.clone()),
+        last_name: Set(new.last_name.clone()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        deleted_at: Set(None),
+        ..Default::default()
+    };
+    if let Some(id) = id {
+        row.id = Set(id.get());
+    }
+    let inserted = row.insert(db).await.map_err(|e| match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => {
+            Error::Conflict(format!("a user with email {} already exists", new.email))
+        }
+        _ => db_err(e),
+    })?;
+    if id.is_some() && db.get_database_backend() == DbBackend::Postgres {
+        // An explicit id does not move PostgreSQL's sequence; keep it ahead of every id in use.
+        db.execute_unprepared(
+            "SELECT setval(pg_get_serial_sequence('users', 'id'), GREATEST((SELECT MAX(id) FROM users), 1))",
+        )
+        .await
+        .map_err(db_err)?;
+    }
+    user_from_row(inserted)
+}
+
+async fn insert_organization(db: &impl ConnectionTrait, name: &OrganizationName, now: DateTime<Utc>) -> Result<Organization> {
+    let row = organizations::ActiveModel {
+        uuid: Set(Uuid::new_v4()),
+        name: Set(name.as_str().to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(db_err)?;
+    Ok(organization_from_row(row))
+}
+
+async fn live_membership_row(db: &impl ConnectionTrait, user: UserId, org: OrganizationId) -> Result<Option<memberships::Model>> {
+    memberships::Entity::find()
+        .filter(memberships::Column::UserId.eq(user.get()))
+        .filter(memberships::Column::OrganizationId.eq(org.get()))
+        .filter(memberships::Column::DeletedAt.is_null())
+        .one(db)
+        .await
+        .map_err(db_err)
+}
+
+fn already_member(user: UserId, org: OrganizationId) -> Error {
+    Error::Conflict(format!("user {user} is already a member of organization {org}"))
+}
+
+/// Inserts a live membership; the unique live-membership index turns a race into a 409.
+async fn insert_membership(
+    db: &impl ConnectionTrait,
+    user: UserId,
+    org: OrganizationId,
+    role: Role,
+    permissions: &Permissions,
+    now: DateTime<Utc>,
+) -> Result<Membership> {
+    let row = memberships::ActiveModel {
+        user_id: Set(user.get()),
+        organization_id: Set(org.get()),
+        role: Set(role.as_str().to_owned()),
+        permissions: Set(serde_json::to_value(permissions).map_err(internal)?),
+        created_at: Set(now),
+        updated_at: Set(now),
+        deleted_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => already_member(user, org),
+        _ => db_err(e),
+    })?;
+    membership_from_row(row)
+}
+
+/// 409 for a live member; else restores the newest soft-deleted membership with the role that
+/// `scope` makes of its old role, or inserts a new one (scope 1 → administrator, 2 → member).
+async fn add_or_restore_membership(
+    db: &impl ConnectionTrait,
+    user: UserId,
+    org: OrganizationId,
+    scope: Scope,
+    permissions: &Permissions,
+    now: DateTime<Utc>,
+) -> Result<Membership> {
+    if live_membership_row(db, user, org).await?.is_some() {
+        return Err(already_member(user, org));
+    }
+    let deleted = memberships::Entity::find()
+        .filter(memberships::Column::UserId.eq(user.get()))
+        .filter(memberships::Column::OrganizationId.eq(org.get()))
+        .filter(memberships::Column::DeletedAt.is_not_null())
+        .order_by_desc(memberships::Column::DeletedAt)
+        .one(db)
+        .await
+        .map_err(db_err)?;
+    let Some(row) = deleted else {
+        return insert_membership(db, user, org, Role::Member.with_scope(scope), permissions, now).await;
+    };
+    let role = Role::parse(&row.role)?.with_scope(scope);
+    let mut restore: memberships::ActiveModel = row.into();
+    restore.role = Set(role.as_str().to_owned());
+    restore.permissions = Set(serde_json::to_value(permissions).map_err(internal)?);
+    restore.updated_at = Set(now);
+    restore.deleted_at = Set(None);
+    let row = restore.update(db).await.map_err(|e| match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => already_member(user, org),
+        _ => db_err(e),
+    })?;
+    membership_from_row(row)
+}
+
+// ---- rows → domain records ---------------------------------------------------------------
+
+fn user_from_row(r: users::Model) -> Result<User> {
+    Ok(User {
+        id: UserId::parse(r.id)?,
+        email: Email::from_stored(r.email),
+        first_name: r.first_name,
+        last_name: r.last_name,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        deleted_at: r.deleted_at,
+    })
+}
+
+fn organization_from_row(r: organizations::Model) -> Organization {
+    Organization {
+        id: OrganizationId::parse(r.id).unwrap_or_else(|_| unreachable!("database ids stay within 2^53")),
+        uuid: r.uuid,
+        name: r.name,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+    }
+}
+
+fn membership_from_row(r: memberships::Model) -> Result<Membership> {
+    Ok(Membership {
+        user_id: UserId::parse(r.user_id)?,
+        organization_id: OrganizationId::parse(r.organization_id)?,
+        role: Role::parse(&r.role).map_err(|_| Error::Internal(format!("stored role {:?} is unknown", r.role)))?,
+        permissions: serde_json::from_value(r.permissions).map_err(internal)?,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        deleted_at: r.deleted_at,
+    })
+}
+
+fn invitation_from_row(r: invitations::Model, organization: Organization) -> Result<Invitation> {
+    let team_assignments: Vec<TeamAssignment> = serde_json::from_value(r.team_assignments).map_err(internal)?;
+    Ok(Invitation {
+        id: r.id,
+        organization,
+        email: Email::from_stored(r.email),
+        role: Role::parse(&r.role).map_err(|_| Error::Internal(format!("stored role {:?} is unknown", r.role)))?,
+        team_assignments,
+        permissions: r.permissions.map(serde_json::from_value).transpose().map_err(internal)?,
+        status: domain::InvitationStatus::parse(&r.status)?,
+        invited_by: UserId::parse(r.invited_by)?,
+        expires_at: r.expires_at,
+        created_at: r.created_at,
+    })
+}
+
+// ---- errors --------------------------------------------------------------------------------
+
+fn internal(e: impl std::fmt::Display) -> Error {
+    Error::Internal(e.to_string())
+}
+
+/// A database failure as the caller should see it: 503 when the database cannot be reached,
+/// 500 (logged, not shown) for anything else.
+fn db_err(e: DbErr) -> Error {
+    match e {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Error::Unavailable(format!("database unavailable: {e}")),
+        other => Error::Internal(format!("database error: {other}")),
+    }
+}
