@@ -1,0 +1,198 @@
+//! The drift check's canonical form. OpenAPI 3.0.3 (the document) and 3.1 (utoipa) say the same
+//! thing differently; both are rewritten into one 3.1-flavoured form:
+//! * `nullable: true` → `type: [T, "null"]`, and `allOf: [$ref]` / `$ref` + `nullable` →
+//!   `oneOf: [$ref, {type: null}]`;
+//! * boolean `exclusiveMinimum/Maximum` → the numeric form;
+//! * documentation-only keys (description, summary, example(s), title, externalDocs), root
+//!   `tags`/`servers`, `info` but for title and version, and the `openapi` version are dropped;
+//! * defaults (`required: false`, `deprecated: false`, …) are dropped;
+//! * order-insensitive arrays (`required`, `enum`, `type`, `oneOf`, `anyOf`, `security`) are
+//!   sorted; `parameters` become a map keyed `in:name` (header names lowercased).
+
+use serde_json::{Map, Value, json};
+
+const DOC_KEYS: &[&str] = &["description", "summary", "example", "examples", "externalDocs", "title"];
+
+/// The canonical form of an OpenAPI 3.0.x or 3.1.x document.
+pub fn normalize(doc: &Value) -> Value {
+    let mut d = doc.clone();
+    let mut info = None;
+    if let Some(root) = d.as_object_mut() {
+        for k in ["openapi", "tags", "servers"] {
+            root.remove(k);
+        }
+        if let Some(mut i) = root.remove("info").and_then(|i| i.as_object().cloned()) {
+            i.retain(|k, _| k == "title" || k == "version");
+            info = Some(Value::Object(i));
+        }
+    }
+    canon(&mut d, Context::Node);
+    if let (Some(info), Some(root)) = (info, d.as_object_mut()) {
+        root.insert("info".into(), info);
+    }
+    d
+}
+
+/// Whether an object's keys are OpenAPI keywords or names chosen by the author (a property
+/// called `description` must survive).
+#[derive(Clone, Copy, PartialEq)]
+enum Context {
+    Node,
+    NamedMap,
+}
+
+fn canon(v: &mut Value, ctx: Context) {
+    match v {
+        Value::Array(a) => a.iter_mut().for_each(|x| canon(x, Context::Node)),
+        Value::Object(m) => {
+            if ctx == Context::Node {
+                for k in DOC_KEYS {
+                    m.remove(*k);
+                }
+                nullable_to_31(m);
+                exclusive_to_31(m);
+                for k in ["required", "deprecated", "readOnly", "writeOnly", "nullable", "allowEmptyValue"] {
+                    if m.get(k) == Some(&Value::Bool(false)) {
+                        m.remove(k);
+                    }
+                }
+                if m.get("additionalProperties") == Some(&Value::Bool(true)) {
+                    m.remove("additionalProperties");
+                }
+            }
+            for (k, x) in m.iter_mut() {
+                let named = ctx == Context::Node
+                    && matches!(
+                        k.as_str(),
+                        "properties" | "schemas" | "paths" | "responses" | "content" | "securitySchemes" | "headers"
+                    );
+                canon(x, if named { Context::NamedMap } else { Context::Node });
+            }
+            if ctx == Context::Node {
+                sort_sets(m);
+                key_parameters(m);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn sort_sets(m: &mut Map<String, Value>) {
+    for k in ["required", "enum", "oneOf", "anyOf", "security"] {
+        if let Some(Value::Array(a)) = m.get_mut(k) {
+            a.sort_by_key(|x| x.to_string());
+        }
+    }
+    if let Some(Value::Array(a)) = m.get_mut("type") {
+        a.sort_by_key(|x| x.to_string());
+        if a.len() == 1 {
+            let only = a.pop().expect("one element");
+            m.insert("type".into(), only);
+        }
+    }
+}
+
+/// `parameters: [..]` → `{ "in:name": {..} }`, so order does not matter and a difference names
+/// the parameter.
+fn key_parameters(m: &mut Map<String, Value>) {
+    let Some(Value::Array(params)) = m.get("parameters") else { return };
+    let mut keyed = Map::new();
+    for p in params {
+        let loc = p["in"].as_str().unwrap_or_default();
+        let mut name = p["name"].as_str().unwrap_or_default().to_owned();
+        if loc == "header" {
+            name = name.to_ascii_lowercase();
+        }
+        let mut p = p.clone();
+        if let Some(o) = p.as_object_mut() {
+            o.remove("name");
+            o.remove("in");
+        }
+        keyed.insert(format!("{loc}:{name}"), p);
+    }
+    m.insert("parameters".into(), Value::Object(keyed));
+}
+
+fn nullable_to_31(m: &mut Map<String, Value>) {
+    if m.get("nullable") != Some(&Value::Bool(true)) {
+        return;
+    }
+    m.remove("nullable");
+    if let Some(t) = m.get("type").cloned() {
+        let mut types = match t {
+            Value::Array(a) => a,
+            other => vec![other],
+        };
+        if !types.contains(&json!("null")) {
+            types.push(json!("null"));
+        }
+        m.insert("type".into(), Value::Array(types));
+        if let Some(Value::Array(e)) = m.get_mut("enum")
+            && !e.contains(&Value::Null)
+        {
+            e.push(Value::Null);
+        }
+        return;
+    }
+    let single_all_of = m.get("allOf").and_then(Value::as_array).filter(|a| a.len() == 1).map(|a| a[0].clone());
+    let inner = match single_all_of {
+        Some(x) => {
+            m.remove("allOf");
+            Some(x)
+        }
+        None => m.remove("$ref").map(|r| json!({ "$ref": r })),
+    };
+    if let Some(x) = inner {
+        m.insert("oneOf".into(), json!([{ "type": "null" }, x]));
+    } else if let Some(Value::Array(a)) = m.get_mut("oneOf") {
+        a.push(json!({ "type": "null" }));
+    }
+}
+
+fn exclusive_to_31(m: &mut Map<String, Value>) {
+    for (ex, bound) in [("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")] {
+        match m.get(ex) {
+            Some(Value::Bool(true)) => {
+                if let Some(b) = m.remove(bound) {
+                    m.insert(ex.into(), b);
+                }
+            }
+            Some(Value::Bool(false)) => {
+                m.remove(ex);
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn openapi_3_0_and_3_1_spellings_of_nullable_converge() {
+        let v30 = json!({"components": {"schemas": {"A": {"type": "object", "properties": {
+            "s": {"type": "string", "nullable": true, "description": "x"},
+            "r": {"allOf": [{"$ref": "#/components/schemas/B"}], "nullable": true},
+            "n": {"type": "integer", "minimum": 0, "exclusiveMinimum": true}
+        }}}}});
+        let v31 = json!({"components": {"schemas": {"A": {"type": "object", "properties": {
+            "s": {"type": ["null", "string"]},
+            "r": {"oneOf": [{"$ref": "#/components/schemas/B"}, {"type": "null"}]},
+            "n": {"type": "integer", "exclusiveMinimum": 0}
+        }}}}});
+        assert_eq!(normalize(&v30), normalize(&v31));
+    }
+
+    #[test]
+    fn a_property_named_description_is_kept() {
+        let v = json!({"components": {"schemas": {"A": {"properties": {"description": {"type": "string"}}}}}});
+        assert!(normalize(&v)["components"]["schemas"]["A"]["properties"].get("description").is_some());
+    }
+
+    #[test]
+    fn parameters_are_keyed_by_location_and_case_insensitive_header_name() {
+        let v = json!({"parameters": [{"in": "header", "name": "X-Session-Token", "required": true}]});
+        assert_eq!(normalize(&v)["parameters"]["header:x-session-token"]["required"], true);
+    }
+}
