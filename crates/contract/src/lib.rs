@@ -31,7 +31,31 @@ pub fn document() -> Value {
     parse(DOCUMENT_YAML).expect("openapi/rollcall.yaml parses (checked by the contract's tests)")
 }
 
+/// Compares the hand-maintained document with the handlers' declared document (utoipa's JSON).
+pub fn drift(handlers: &Value) -> Vec<Difference> {
+    diff(&normalize(&document()), &normalize(handlers))
+}
+
+/// A readable drift report: every difference, then how to resolve them.
+pub fn report(differences: &[Difference]) -> String {
+    let mut out = format!(
+        "openapi/rollcall.yaml and the handlers' #[utoipa::path] annotations disagree in {} place(s):\n\n",
+        differences.len()
+    );
+    for d in differences {
+        out.push_str(&format!("{d}\n"));
+    }
+    out.push_str(
+        "\nThe document is the contract. If the handler is wrong, fix its #[utoipa::path] or wire type\n\
+         (crates/server/src/api/, crates/server/src/wire.rs); if the contract changed on purpose, edit\n\
+         openapi/rollcall.yaml to match (a changed operation is a change to the generated client).\n\
+         Then run `cargo xtask drift`; `cargo xtask dump` prints what the handlers declare.\n",
+    );
+    out
+}
+
 /// Adapts a document for progenitor 0.15, in memory; the file on disk stays the contract.
+/// The document's `5XX`/`default` answers and `components/responses` get the same treatment.
 ///  1. Only `application/json` bodies are typed: `application/problem+json` is relabelled so
 ///     that error answers decode into the typed `Problem` (reqwest ignores the response's
 ///     content type when decoding).
@@ -45,17 +69,22 @@ pub fn for_progenitor(mut doc: Value) -> Value {
             if let Some(d) = responses.remove("default") {
                 responses.entry("5XX").or_insert(d);
             }
-            for resp in responses.values_mut() {
-                if let Some(content) = resp.get_mut("content").and_then(Value::as_object_mut)
-                    && !content.contains_key("application/json")
-                    && let Some(v) = content.remove("application/problem+json")
-                {
-                    content.insert("application/json".into(), v);
-                }
-            }
+            responses.values_mut().for_each(relabel_problem_json);
         }
     }
+    if let Some(responses) = doc.pointer_mut("/components/responses").and_then(Value::as_object_mut) {
+        responses.values_mut().for_each(relabel_problem_json);
+    }
     doc
+}
+
+fn relabel_problem_json(response: &mut Value) {
+    if let Some(content) = response.get_mut("content").and_then(Value::as_object_mut)
+        && !content.contains_key("application/json")
+        && let Some(v) = content.remove("application/problem+json")
+    {
+        content.insert("application/json".into(), v);
+    }
 }
 
 #[cfg(test)]

@@ -1,1 +1,77 @@
-//! placeholder
+//! Rollcall's HTTP server: actix-web handlers annotated with utoipa, over the `domain` rules
+//! and the `storage` store. `serve` assembles the application; `api` holds the routes and the
+//! declared document; `problem` is the one place errors become HTTP.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod extract;
+pub mod problem;
+pub mod wire;
+
+use std::{net::TcpListener, sync::Arc, time::Instant};
+
+use actix_web::{
+    App, HttpServer,
+    dev::{Server, Service},
+    http::header::{HeaderName, HeaderValue},
+    web,
+};
+use domain::Clock;
+use storage::Store;
+use utoipa_swagger_ui::SwaggerUi;
+
+pub use api::ApiDoc;
+
+/// What every request handler shares.
+pub struct AppState {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub keys: auth::Keys,
+}
+
+const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// A caller's `x-request-id` when it is a short token, else a fresh uuid.
+fn request_id_for(req: &actix_web::dev::ServiceRequest) -> String {
+    req.headers()
+        .get(&REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned)
+}
+
+/// Starts serving on `listener` with `workers` threads; the returned server stops gracefully
+/// (finishing requests in flight) on SIGINT or SIGTERM.
+pub fn serve(listener: TcpListener, state: AppState, workers: usize) -> std::io::Result<Server> {
+    let state = web::Data::new(state);
+    let document = contract::document();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::PathConfig::default().error_handler(problem::path_error))
+            .app_data(web::QueryConfig::default().error_handler(problem::query_error))
+            .wrap_fn(|req, srv| {
+                let id = request_id_for(&req);
+                let (method, path, started) = (req.method().clone(), req.path().to_owned(), Instant::now());
+                let fut = problem::REQUEST_ID.sync_scope(id.clone(), || srv.call(req));
+                problem::REQUEST_ID.scope(id.clone(), async move {
+                    let mut res = fut.await?;
+                    let status = res.status().as_u16();
+                    tracing::info!(request_id = %id, %method, %path, status, micros = started.elapsed().as_micros() as u64, "request");
+                    if let Ok(v) = HeaderValue::from_str(&id) {
+                        res.headers_mut().insert(REQUEST_ID_HEADER, v);
+                    }
+                    Ok(res)
+                })
+            })
+            .configure(api::routes)
+            .service(web::redirect("/docs", "/docs/"))
+            .service(SwaggerUi::new("/docs/{_:.*}").external_url_unchecked("/openapi.json", document.clone()))
+            .default_service(web::to(problem::not_found))
+    })
+    .workers(workers)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

@@ -1,0 +1,100 @@
+//! The HTTP API: the utoipa document the handlers declare (`ApiDoc`, compared with
+//! `openapi/rollcall.yaml` by `cargo xtask drift`) and the route table. Handlers are thin:
+//! extract, call the domain and the store, map the result.
+
+mod health;
+mod organizations;
+mod users_organizations;
+
+use actix_web::{HttpResponse, Resource, web};
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
+
+use crate::problem::{self, method_not_allowed};
+
+/// The header parameter every `users-organizations/v1` operation takes.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+struct SessionHeader {
+    /// Session token (a JWT issued by `POST /users-organizations/v1/sessions` or `rollcall token`).
+    #[param(rename = "x-session-token")]
+    x_session_token: String,
+}
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearerAuth",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+/// What the handlers declare. `cargo xtask drift` compares it with `openapi/rollcall.yaml`.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Rollcall", version = "0.1.0"),
+    paths(
+        health::health_view,
+        users_organizations::ad_user_invite,
+        users_organizations::bo_user_create,
+        users_organizations::bo_user_view,
+        users_organizations::bo_organization_create,
+        users_organizations::bo_organization_view,
+        users_organizations::bo_user_organization_register,
+        organizations::organization_create,
+        organizations::organization_view,
+        organizations::invitation_create,
+    ),
+    components(
+        schemas(problem::Problem, problem::FieldProblem),
+        responses(
+            problem::BadRequest,
+            problem::Unauthorized,
+            problem::Forbidden,
+            problem::NotFound,
+            problem::Conflict,
+            problem::PayloadTooLarge,
+            problem::UnsupportedMediaType,
+            problem::UnprocessableContent,
+            problem::ServiceUnavailable,
+        )
+    ),
+    modifiers(&BearerScheme)
+)]
+pub struct ApiDoc;
+
+/// A path and the methods it answers; any other method gets 405 with `Allow`.
+fn resource(path: &str, allow: &'static str) -> Resource {
+    web::resource(path).default_service(web::to(move || async move { Err::<HttpResponse, _>(method_not_allowed(allow)) }))
+}
+
+/// Registers every operation.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    use organizations as org;
+    use users_organizations as uo;
+    cfg.service(resource("/healthz", "GET").route(web::get().to(health::health_view)))
+        .service(resource("/users-organizations/v1/ad/invite", "POST").route(web::post().to(uo::ad_user_invite)))
+        .service(resource("/users-organizations/v1/bo/users", "POST").route(web::post().to(uo::bo_user_create)))
+        .service(resource("/users-organizations/v1/bo/users/{userId}", "GET").route(web::get().to(uo::bo_user_view)))
+        .service(
+            resource("/users-organizations/v1/bo/organizations", "POST").route(web::post().to(uo::bo_organization_create)),
+        )
+        .service(
+            resource("/users-organizations/v1/bo/organizations/{organizationId}", "GET")
+                .route(web::get().to(uo::bo_organization_view)),
+        )
+        .service(
+            resource("/users-organizations/v1/bo/users/register/{userId}/organizations/{organizationId}", "POST")
+                .route(web::post().to(uo::bo_user_organization_register)),
+        )
+        .service(resource("/organization", "POST").route(web::post().to(org::organization_create)))
+        .service(resource("/organization/{organizationId}", "GET").route(web::get().to(org::organization_view)))
+        .service(resource("/organization/{organizationId}/invite", "POST").route(web::post().to(org::invitation_create)));
+}
