@@ -1,1 +1,9 @@
+//! Rollcall's integration tests: one binary, the real server on a random port, driven through
+//! the generated client (so every test is also a contract test).
 
+mod helpers;
+
+mod contract;
+mod credentials;
+mod errors;
+mod seeds;

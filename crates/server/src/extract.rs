@@ -61,8 +61,12 @@ fn is_json(req: &HttpRequest) -> bool {
     essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-/// Parses a body: syntax errors are 400, shape errors 422 with the offending field.
+/// Parses a body: syntax errors are 400, shape errors 422 with the offending field. The syntax
+/// of the whole body is checked first, so a shape error early in a body that is malformed later
+/// is still a 400.
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice::<serde::de::IgnoredAny>(body)
+        .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
     let mut de = serde_json::Deserializer::from_slice(body);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(shape_error)?;
     de.end().map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
@@ -127,12 +131,19 @@ mod tests {
         assert_eq!(status_of("{\"name\": "), 400);
         assert_eq!(status_of("not json"), 400);
         assert_eq!(status_of("{} trailing"), 400);
+        assert_eq!(status_of("{\"name\": 1} {}"), 400, "a shape error does not hide a syntax error");
     }
 
     #[test]
     fn deeply_nested_json_is_refused_without_overflowing_the_stack() {
+        // Well-formed but of the wrong shape (422), or past the parser's depth limit (400):
+        // either way a client error, and the process survives.
         let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-        assert_eq!(status_of(&deep), 400);
+        assert_eq!(status_of(&deep), 422);
+        let deep_field = format!("{{\"name\": \"a\", \"items\": {}{}}}", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(matches!(status_of(&deep_field), 400 | 422));
+        let unclosed = "[".repeat(100_000);
+        assert_eq!(status_of(&unclosed), 400);
     }
 
     #[test]

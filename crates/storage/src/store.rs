@@ -195,6 +195,17 @@ impl Store {
         Ok(membership)
     }
 
+    /// Soft-deletes the live membership (sets `deletedAt`); 404 when there is none.
+    pub async fn soft_delete_membership(&self, user: UserId, org: OrganizationId, now: DateTime<Utc>) -> Result<Membership> {
+        let row = live_membership_row(&self.write, user, org)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("user {user} is not a member of organization {org}")))?;
+        let mut m: memberships::ActiveModel = row.into();
+        m.deleted_at = Set(Some(now));
+        m.updated_at = Set(now);
+        membership_from_row(m.update(&self.write).await.map_err(db_err)?)
+    }
+
     // ---- invitations ---------------------------------------------------------------------
 
     /// Seed 002: stores a pending invitation (the token only as its hash). 404 names the first

@@ -1,0 +1,236 @@
+//! `TestApp`: the real server, in-process on a random port, over a fresh SQLite file, with a
+//! clock the test moves. Tests talk to it through the generated client; `raw` sends bodies no
+//! typed client can produce (malformed JSON, wrong media types) over the same client's HTTP
+//! connection, and decodes the answer as the generated `Problem`.
+
+use std::{net::TcpListener, path::PathBuf, sync::Arc};
+
+use chrono::{Duration, Utc};
+use domain::{ManualClock, OrganizationId, UserId};
+use rollcall::auth::{BACKOFFICE_ROLE, BearerClaims, Keys, Minter, SessionClaims};
+use rollcall_client::{Client, ClientInfo, types};
+use storage::Store;
+
+pub const SECRET: &str = "test-secret-for-rollcall-integration-tests";
+
+pub struct TestApp {
+    pub base: String,
+    pub store: Store,
+    pub clock: Arc<ManualClock>,
+    keys: Keys,
+    dir: PathBuf,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Who a token speaks for.
+#[derive(Clone, Default)]
+pub struct Who {
+    pub user: i64,
+    pub email: Option<String>,
+    pub verified: bool,
+    pub backoffice: bool,
+}
+
+impl Who {
+    pub fn user(user: i64) -> Self {
+        Self { user, ..Self::default() }
+    }
+    pub fn backoffice(user: i64) -> Self {
+        Self { user, backoffice: true, ..Self::default() }
+    }
+    pub fn verified(user: i64, email: &str) -> Self {
+        Self { user, email: Some(email.to_owned()), verified: true, backoffice: false }
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        let dir = std::env::temp_dir().join(format!("rollcall-test-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.join("rollcall.db").display());
+        let store = Store::connect(&url, &storage::StoreOptions::default()).await.expect("database opens and migrates");
+        let clock = Arc::new(ManualClock::new(Utc::now()));
+        let keys = Keys::hs256(SECRET);
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let base = format!("http://{}", listener.local_addr().expect("bound"));
+        let state = rollcall::AppState { store: store.clone(), clock: clock.clone(), keys: keys.clone() };
+        let server = rollcall::serve(listener, state, 1).expect("server starts");
+        actix_web::rt::spawn(server);
+        Self { base, store, clock, keys, dir }
+    }
+
+    pub fn now_ts(&self) -> i64 {
+        use domain::Clock;
+        self.clock.now().timestamp()
+    }
+
+    /// A bearer token for `who`, valid for an hour of the server's clock.
+    pub fn bearer(&self, who: &Who) -> String {
+        self.bearer_claims(BearerClaims {
+            sub: UserId::parse(who.user).unwrap(),
+            exp: self.now_ts() + 3600,
+            email: who.email.clone(),
+            email_verified: who.email.as_ref().map(|_| who.verified),
+            given_name: Some("Test".into()),
+            family_name: Some("User".into()),
+            roles: if who.backoffice { vec![BACKOFFICE_ROLE.into()] } else { vec![] },
+        })
+    }
+
+    pub fn bearer_claims(&self, claims: BearerClaims) -> String {
+        Minter(&self.keys).bearer(&claims).unwrap()
+    }
+
+    /// A session for `user` acting on `org`.
+    pub fn session(&self, user: i64, org: Option<i64>) -> String {
+        self.session_claims(SessionClaims {
+            user_id: UserId::parse(user).unwrap(),
+            session_id: serde_json::json!("s-1"),
+            iat: self.now_ts(),
+            exp: self.now_ts() + 3600,
+            organization_id: org.map(|o| OrganizationId::parse(o).unwrap()),
+        })
+    }
+
+    pub fn session_claims(&self, claims: SessionClaims) -> String {
+        Minter(&self.keys).session(&claims).unwrap()
+    }
+
+    /// A generated client that sends `who`'s bearer.
+    pub fn client(&self, who: &Who) -> Client {
+        rollcall_client::with_bearer(&self.base, &self.bearer(who))
+    }
+
+    /// A generated client with no credentials.
+    pub fn anonymous(&self) -> Client {
+        Client::new(&self.base)
+    }
+
+    /// A back-office caller (user 9000) and its session.
+    pub fn backoffice(&self) -> (Client, String) {
+        (self.client(&Who::backoffice(9000)), self.session(9000, None))
+    }
+
+    /// Creates an organization through the back office; returns (numeric id, uuid).
+    pub async fn organization(&self, name: &str) -> (i64, uuid::Uuid) {
+        let (bo, session) = self.backoffice();
+        let org = bo
+            .bo_organization_create()
+            .x_session_token(session)
+            .body(types::CreateOrganizationRequest::builder().name(name))
+            .send()
+            .await
+            .expect("organization created")
+            .into_inner()
+            .data;
+        (org.id, org.uuid)
+    }
+
+    /// Creates a profile through the back office; returns its id.
+    pub async fn user(&self, email: &str) -> i64 {
+        let (bo, session) = self.backoffice();
+        bo.bo_user_create()
+            .x_session_token(session)
+            .body(types::CreateUserRequest::builder().email(email).first_name("A").last_name("B"))
+            .send()
+            .await
+            .expect("user created")
+            .into_inner()
+            .data
+            .id
+    }
+
+    /// Makes `user` a member of `org` with `scope` (1 administrator, 2 member) and `manage` ids.
+    pub async fn register(&self, user: i64, org: i64, scope: i64, manage: &[i64]) -> types::Membership {
+        let (bo, session) = self.backoffice();
+        bo.bo_user_organization_register()
+            .user_id(user)
+            .organization_id(org)
+            .x_session_token(session)
+            .body(types::RegisterUserOrganizationRequest::builder().scope(types::Scope::try_from(scope).unwrap()).permissions(
+                types::PermissionsInput::builder().group(0).manage(Some(manage.iter().map(|i| types::ModuleId(*i)).collect())),
+            ))
+            .send()
+            .await
+            .expect("membership registered")
+            .into_inner()
+            .data
+    }
+
+    /// Sends a request over the generated client's HTTP connection with a raw body.
+    pub async fn raw(
+        &self,
+        client: &Client,
+        method: reqwest::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Raw {
+        let mut req = client.client().request(method, format!("{}{path}", client.baseurl()));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.body(b);
+        }
+        let res = req.send().await.expect("the server answers");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let bytes = res.bytes().await.expect("a body");
+        Raw { status, headers, bytes: bytes.to_vec() }
+    }
+
+    /// Row counts of the tables bad input must not change.
+    pub async fn counts(&self) -> [u64; 4] {
+        use storage::Table::*;
+        let mut out = [0; 4];
+        for (i, t) in [Users, Organizations, Memberships, Invitations].into_iter().enumerate() {
+            out[i] = self.store.count_rows(t).await.unwrap();
+        }
+        out
+    }
+
+    pub fn advance(&self, by: Duration) {
+        self.clock.advance(by);
+    }
+}
+
+/// An answer read without a typed client.
+pub struct Raw {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub bytes: Vec<u8>,
+}
+
+impl Raw {
+    pub fn content_type(&self) -> &str {
+        self.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default()
+    }
+    /// The body as the generated `Problem`, after checking it is problem+json.
+    pub fn problem(&self) -> types::Problem {
+        assert_eq!(self.content_type(), "application/problem+json", "status {} body {}", self.status, String::from_utf8_lossy(&self.bytes));
+        let p: types::Problem = serde_json::from_slice(&self.bytes).expect("a Problem");
+        assert_eq!(p.status, i32::from(self.status));
+        p
+    }
+}
+
+/// The status and typed problem of a failed client call.
+pub fn problem<T: std::fmt::Debug>(result: Result<T, rollcall_client::Error<types::Problem>>) -> (u16, types::Problem) {
+    match result {
+        Err(rollcall_client::Error::ErrorResponse(rv)) => {
+            let status = rv.status().as_u16();
+            assert_eq!(rv.headers()["content-type"], "application/problem+json");
+            let p = rv.into_inner();
+            assert_eq!(p.status, i32::from(status));
+            assert!(!p.request_id.is_empty());
+            (status, p)
+        }
+        other => panic!("expected a problem answer, got {other:?}"),
+    }
+}
