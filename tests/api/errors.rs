@@ -11,7 +11,11 @@ async fn admin(app: &TestApp) -> (rollcall_client::Client, String, uuid::Uuid) {
     let (org, uuid) = app.organization("Acme").await;
     let admin = app.user("admin@acme.example").await;
     app.register(admin, org, 1, &[]).await;
-    (app.client(&Who::user(admin)), app.session(admin, Some(org)), uuid)
+    (
+        app.client(&Who::user(admin)),
+        app.session(admin, Some(org)),
+        uuid,
+    )
 }
 
 const INVITE: &str = "/users-organizations/v1/ad/invite";
@@ -22,8 +26,21 @@ async fn malformed_or_truncated_json_is_a_400() {
     let app = TestApp::spawn().await;
     let (client, session, _) = admin(&app).await;
     let before = app.counts().await;
-    for body in [&b"{\"firstName\": "[..], b"not json", b"{\"a\":1} {}", b"\xff\xfe{}"] {
-        let r = app.raw(&client, Method::POST, INVITE, &[JSON, ("x-session-token", &session)], Some(body.to_vec())).await;
+    for body in [
+        &b"{\"firstName\": "[..],
+        b"not json",
+        b"{\"a\":1} {}",
+        b"\xff\xfe{}",
+    ] {
+        let r = app
+            .raw(
+                &client,
+                Method::POST,
+                INVITE,
+                &[JSON, ("x-session-token", &session)],
+                Some(body.to_vec()),
+            )
+            .await;
         assert_eq!(r.status, 400, "{:?}", String::from_utf8_lossy(body));
         assert!(r.problem().detail.contains("not valid JSON"));
     }
@@ -41,10 +58,26 @@ async fn an_invalid_field_is_a_422_naming_each_field() {
         "email": "not-an-email",
         "permissions": {"group": 9007199254740992_i64, "read": [1, -9007199254740992_i64]}
     });
-    let r = app.raw(&client, Method::POST, INVITE, &[JSON, ("x-session-token", &session)], Some(body.to_string().into_bytes())).await;
+    let r = app
+        .raw(
+            &client,
+            Method::POST,
+            INVITE,
+            &[JSON, ("x-session-token", &session)],
+            Some(body.to_string().into_bytes()),
+        )
+        .await;
     assert_eq!(r.status, 422);
     let fields: Vec<String> = r.problem().errors.iter().map(|e| e.field.clone()).collect();
-    assert_eq!(fields, ["firstName", "email", "permissions.group", "permissions.read.1"]);
+    assert_eq!(
+        fields,
+        [
+            "firstName",
+            "email",
+            "permissions.group",
+            "permissions.read.1"
+        ]
+    );
     assert_eq!(app.counts().await, before);
 }
 
@@ -54,23 +87,67 @@ async fn a_well_formed_body_of_the_wrong_shape_is_a_422() {
     let (client, session, uuid) = admin(&app).await;
     let cases = [
         (INVITE, json!([]), "body"),
-        (INVITE, json!({"firstName": "J", "lastName": "D", "email": "j@example.com"}), "permissions"),
-        (INVITE, json!({"firstName": 1, "lastName": "D", "email": "j@example.com", "permissions": {"group": 0}}), "firstName"),
-        (INVITE, json!({"firstName": "J", "lastName": "D", "email": "j@example.com", "permissions": {"group": 1.5}}), "permissions.group"),
-        (INVITE, json!({"firstName": "J", "lastName": "D", "email": null, "permissions": {"group": 0}}), "email"),
+        (
+            INVITE,
+            json!({"firstName": "J", "lastName": "D", "email": "j@example.com"}),
+            "permissions",
+        ),
+        (
+            INVITE,
+            json!({"firstName": 1, "lastName": "D", "email": "j@example.com", "permissions": {"group": 0}}),
+            "firstName",
+        ),
+        (
+            INVITE,
+            json!({"firstName": "J", "lastName": "D", "email": "j@example.com", "permissions": {"group": 1.5}}),
+            "permissions.group",
+        ),
+        (
+            INVITE,
+            json!({"firstName": "J", "lastName": "D", "email": null, "permissions": {"group": 0}}),
+            "email",
+        ),
     ];
     for (path, body, field) in cases {
-        let r = app.raw(&client, Method::POST, path, &[JSON, ("x-session-token", &session)], Some(body.to_string().into_bytes())).await;
+        let r = app
+            .raw(
+                &client,
+                Method::POST,
+                path,
+                &[JSON, ("x-session-token", &session)],
+                Some(body.to_string().into_bytes()),
+            )
+            .await;
         assert_eq!(r.status, 422, "{body}");
         assert_eq!(r.problem().errors[0].field, field, "{body}");
     }
     let r = app
-        .raw(&client, Method::POST, &format!("/organization/{uuid}/invite"), &[JSON], Some(json!({"email": "j@example.com", "role": "owner"}).to_string().into_bytes()))
+        .raw(
+            &client,
+            Method::POST,
+            &format!("/organization/{uuid}/invite"),
+            &[JSON],
+            Some(
+                json!({"email": "j@example.com", "role": "owner"})
+                    .to_string()
+                    .into_bytes(),
+            ),
+        )
         .await;
     assert_eq!(r.status, 422, "an unknown enum value");
     assert_eq!(r.problem().errors[0].field, "role");
     let r = app
-        .raw(&client, Method::POST, &format!("/organization/{uuid}/invite"), &[JSON], Some(json!({"email": "j@example.com", "role": "member", "expiresInSeconds": 60}).to_string().into_bytes()))
+        .raw(
+            &client,
+            Method::POST,
+            &format!("/organization/{uuid}/invite"),
+            &[JSON],
+            Some(
+                json!({"email": "j@example.com", "role": "member", "expiresInSeconds": 60})
+                    .to_string()
+                    .into_bytes(),
+            ),
+        )
         .await;
     assert_eq!(r.status, 422, "a lifetime under an hour");
     assert_eq!(r.problem().errors[0].field, "expiresInSeconds");
@@ -81,7 +158,15 @@ async fn a_body_over_64_kib_is_a_413() {
     let app = TestApp::spawn().await;
     let (client, session, _) = admin(&app).await;
     let big = json!({"firstName": "x".repeat(70_000), "lastName": "D", "email": "j@example.com", "permissions": {"group": 0}});
-    let r = app.raw(&client, Method::POST, INVITE, &[JSON, ("x-session-token", &session)], Some(big.to_string().into_bytes())).await;
+    let r = app
+        .raw(
+            &client,
+            Method::POST,
+            INVITE,
+            &[JSON, ("x-session-token", &session)],
+            Some(big.to_string().into_bytes()),
+        )
+        .await;
     assert_eq!(r.status, 413);
     r.problem();
 }
@@ -94,11 +179,24 @@ async fn a_body_that_is_not_json_is_a_415() {
     for headers in [vec![("content-type", "text/plain")], vec![]] {
         let mut h = headers.clone();
         h.push(("x-session-token", &session));
-        let r = app.raw(&client, Method::POST, INVITE, &h, Some(body.clone())).await;
+        let r = app
+            .raw(&client, Method::POST, INVITE, &h, Some(body.clone()))
+            .await;
         assert_eq!(r.status, 415, "{headers:?}");
         r.problem();
     }
-    let r = app.raw(&client, Method::POST, INVITE, &[("content-type", "application/json; charset=utf-8"), ("x-session-token", &session)], Some(body)).await;
+    let r = app
+        .raw(
+            &client,
+            Method::POST,
+            INVITE,
+            &[
+                ("content-type", "application/json; charset=utf-8"),
+                ("x-session-token", &session),
+            ],
+            Some(body),
+        )
+        .await;
     assert_eq!(r.status, 201, "a charset parameter is fine");
 }
 
@@ -115,8 +213,20 @@ async fn malformed_and_out_of_range_path_parameters_are_a_400() {
         "/users-organizations/v1/bo/organizations/-9007199254740992",
         "/users-organizations/v1/bo/users/99999999999999999999999",
     ] {
-        let method = if path.ends_with("/invite") { Method::POST } else { Method::GET };
-        let r = app.raw(&bo, method, path, &[JSON, ("x-session-token", &session)], Some(b"{}".to_vec())).await;
+        let method = if path.ends_with("/invite") {
+            Method::POST
+        } else {
+            Method::GET
+        };
+        let r = app
+            .raw(
+                &bo,
+                method,
+                path,
+                &[JSON, ("x-session-token", &session)],
+                Some(b"{}".to_vec()),
+            )
+            .await;
         assert_eq!(r.status, 400, "{path}");
         r.problem();
     }
@@ -130,7 +240,11 @@ async fn a_wrong_method_is_a_405_naming_the_allowed_ones() {
         (Method::GET, INVITE, "POST"),
         (Method::DELETE, "/healthz", "GET"),
         (Method::PUT, "/organization", "POST"),
-        (Method::POST, "/organization/550e8400-e29b-41d4-a716-446655440000", "GET"),
+        (
+            Method::POST,
+            "/organization/550e8400-e29b-41d4-a716-446655440000",
+            "GET",
+        ),
     ] {
         let r = app.raw(&client, method.clone(), path, &[], None).await;
         assert_eq!(r.status, 405, "{method} {path}");
@@ -142,7 +256,9 @@ async fn a_wrong_method_is_a_405_naming_the_allowed_ones() {
 #[actix_web::test]
 async fn an_unknown_path_is_a_404_problem() {
     let app = TestApp::spawn().await;
-    let r = app.raw(&app.anonymous(), Method::GET, "/nowhere", &[], None).await;
+    let r = app
+        .raw(&app.anonymous(), Method::GET, "/nowhere", &[], None)
+        .await;
     assert_eq!(r.status, 404);
     assert!(r.problem().detail.contains("/nowhere"));
 }
@@ -150,10 +266,20 @@ async fn an_unknown_path_is_a_404_problem() {
 #[actix_web::test]
 async fn every_problem_carries_the_request_id_of_its_answer() {
     let app = TestApp::spawn().await;
-    let r = app.raw(&app.anonymous(), Method::GET, "/nowhere", &[("x-request-id", "trace-abc-123")], None).await;
+    let r = app
+        .raw(
+            &app.anonymous(),
+            Method::GET,
+            "/nowhere",
+            &[("x-request-id", "trace-abc-123")],
+            None,
+        )
+        .await;
     assert_eq!(r.headers["x-request-id"], "trace-abc-123");
     assert_eq!(r.problem().request_id, "trace-abc-123");
-    let r = app.raw(&app.anonymous(), Method::GET, "/nowhere", &[], None).await;
+    let r = app
+        .raw(&app.anonymous(), Method::GET, "/nowhere", &[], None)
+        .await;
     let id = r.headers["x-request-id"].to_str().unwrap().to_owned();
     assert_eq!(r.problem().request_id, id);
     assert_eq!(id.len(), 36, "a fresh uuid");

@@ -38,13 +38,25 @@ pub struct Who {
 
 impl Who {
     pub fn user(user: i64) -> Self {
-        Self { user, ..Self::default() }
+        Self {
+            user,
+            ..Self::default()
+        }
     }
     pub fn backoffice(user: i64) -> Self {
-        Self { user, backoffice: true, ..Self::default() }
+        Self {
+            user,
+            backoffice: true,
+            ..Self::default()
+        }
     }
     pub fn verified(user: i64, email: &str) -> Self {
-        Self { user, email: Some(email.to_owned()), verified: true, backoffice: false }
+        Self {
+            user,
+            email: Some(email.to_owned()),
+            verified: true,
+            backoffice: false,
+        }
     }
 }
 
@@ -53,15 +65,27 @@ impl TestApp {
         let dir = std::env::temp_dir().join(format!("rollcall-test-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let url = format!("sqlite://{}?mode=rwc", dir.join("rollcall.db").display());
-        let store = Store::connect(&url, &storage::StoreOptions::default()).await.expect("database opens and migrates");
+        let store = Store::connect(&url, &storage::StoreOptions::default())
+            .await
+            .expect("database opens and migrates");
         let clock = Arc::new(ManualClock::new(Utc::now()));
         let keys = Keys::hs256(SECRET);
         let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
         let base = format!("http://{}", listener.local_addr().expect("bound"));
-        let state = rollcall::AppState { store: store.clone(), clock: clock.clone(), keys: keys.clone() };
+        let state = rollcall::AppState {
+            store: store.clone(),
+            clock: clock.clone(),
+            keys: keys.clone(),
+        };
         let server = rollcall::serve(listener, state, 1).expect("server starts");
         actix_web::rt::spawn(server);
-        Self { base, store, clock, keys, dir }
+        Self {
+            base,
+            store,
+            clock,
+            keys,
+            dir,
+        }
     }
 
     pub fn now_ts(&self) -> i64 {
@@ -78,7 +102,11 @@ impl TestApp {
             email_verified: who.email.as_ref().map(|_| who.verified),
             given_name: Some("Test".into()),
             family_name: Some("User".into()),
-            roles: if who.backoffice { vec![BACKOFFICE_ROLE.into()] } else { vec![] },
+            roles: if who.backoffice {
+                vec![BACKOFFICE_ROLE.into()]
+            } else {
+                vec![]
+            },
         })
     }
 
@@ -113,7 +141,10 @@ impl TestApp {
 
     /// A back-office caller (user 9000) and its session.
     pub fn backoffice(&self) -> (Client, String) {
-        (self.client(&Who::backoffice(9000)), self.session(9000, None))
+        (
+            self.client(&Who::backoffice(9000)),
+            self.session(9000, None),
+        )
     }
 
     /// Creates an organization through the back office; returns (numeric id, uuid).
@@ -136,7 +167,12 @@ impl TestApp {
         let (bo, session) = self.backoffice();
         bo.bo_user_create()
             .x_session_token(session)
-            .body(types::CreateUserRequest::builder().email(email).first_name("A").last_name("B"))
+            .body(
+                types::CreateUserRequest::builder()
+                    .email(email)
+                    .first_name("A")
+                    .last_name("B"),
+            )
             .send()
             .await
             .expect("user created")
@@ -146,15 +182,27 @@ impl TestApp {
     }
 
     /// Makes `user` a member of `org` with `scope` (1 administrator, 2 member) and `manage` ids.
-    pub async fn register(&self, user: i64, org: i64, scope: i64, manage: &[i64]) -> types::Membership {
+    pub async fn register(
+        &self,
+        user: i64,
+        org: i64,
+        scope: i64,
+        manage: &[i64],
+    ) -> types::Membership {
         let (bo, session) = self.backoffice();
         bo.bo_user_organization_register()
             .user_id(user)
             .organization_id(org)
             .x_session_token(session)
-            .body(types::RegisterUserOrganizationRequest::builder().scope(types::Scope::try_from(scope).unwrap()).permissions(
-                types::PermissionsInput::builder().group(0).manage(Some(manage.iter().map(|i| types::ModuleId(*i)).collect())),
-            ))
+            .body(
+                types::RegisterUserOrganizationRequest::builder()
+                    .scope(types::Scope::try_from(scope).unwrap())
+                    .permissions(
+                        types::PermissionsInput::builder()
+                            .group(0)
+                            .manage(Some(manage.iter().map(|i| types::ModuleId(*i)).collect())),
+                    ),
+            )
             .send()
             .await
             .expect("membership registered")
@@ -171,7 +219,9 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: Option<Vec<u8>>,
     ) -> Raw {
-        let mut req = client.client().request(method, format!("{}{path}", client.baseurl()));
+        let mut req = client
+            .client()
+            .request(method, format!("{}{path}", client.baseurl()));
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
@@ -182,14 +232,21 @@ impl TestApp {
         let status = res.status().as_u16();
         let headers = res.headers().clone();
         let bytes = res.bytes().await.expect("a body");
-        Raw { status, headers, bytes: bytes.to_vec() }
+        Raw {
+            status,
+            headers,
+            bytes: bytes.to_vec(),
+        }
     }
 
     /// Row counts of the tables bad input must not change.
     pub async fn counts(&self) -> [u64; 4] {
         use storage::Table::*;
         let mut out = [0; 4];
-        for (i, t) in [Users, Organizations, Memberships, Invitations].into_iter().enumerate() {
+        for (i, t) in [Users, Organizations, Memberships, Invitations]
+            .into_iter()
+            .enumerate()
+        {
             out[i] = self.store.count_rows(t).await.unwrap();
         }
         out
@@ -209,11 +266,20 @@ pub struct Raw {
 
 impl Raw {
     pub fn content_type(&self) -> &str {
-        self.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default()
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
     }
     /// The body as the generated `Problem`, after checking it is problem+json.
     pub fn problem(&self) -> types::Problem {
-        assert_eq!(self.content_type(), "application/problem+json", "status {} body {}", self.status, String::from_utf8_lossy(&self.bytes));
+        assert_eq!(
+            self.content_type(),
+            "application/problem+json",
+            "status {} body {}",
+            self.status,
+            String::from_utf8_lossy(&self.bytes)
+        );
         let p: types::Problem = serde_json::from_slice(&self.bytes).expect("a Problem");
         assert_eq!(p.status, i32::from(self.status));
         p
@@ -221,7 +287,9 @@ impl Raw {
 }
 
 /// The status and typed problem of a failed client call.
-pub fn problem<T: std::fmt::Debug>(result: Result<T, rollcall_client::Error<types::Problem>>) -> (u16, types::Problem) {
+pub fn problem<T: std::fmt::Debug>(
+    result: Result<T, rollcall_client::Error<types::Problem>>,
+) -> (u16, types::Problem) {
     match result {
         Err(rollcall_client::Error::ErrorResponse(rv)) => {
             let status = rv.status().as_u16();

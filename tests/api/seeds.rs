@@ -36,11 +36,33 @@ async fn seed_000_creates_the_profile_and_a_scope_2_membership() {
         .unwrap();
     assert_eq!(res.status(), 201);
     let m = res.into_inner().data;
-    assert_eq!((m.organization_id, *m.scope, m.role), (org, 2, types::Role::Member));
-    assert_eq!((m.permissions.group, m.permissions.read.len(), m.permissions.manage.len()), (0, 0, 0));
+    assert_eq!(
+        (m.organization_id, *m.scope, m.role),
+        (org, 2, types::Role::Member)
+    );
+    assert_eq!(
+        (
+            m.permissions.group,
+            m.permissions.read.len(),
+            m.permissions.manage.len()
+        ),
+        (0, 0, 0)
+    );
     assert!(m.deleted_at.is_none());
-    let user = app.store.user(domain::UserId::parse(m.user_id).unwrap()).await.unwrap().expect("the profile exists");
-    assert_eq!((user.email.as_str(), user.first_name.as_str(), user.last_name.as_str()), ("test@mail.com", "John", "Doe"));
+    let user = app
+        .store
+        .user(domain::UserId::parse(m.user_id).unwrap())
+        .await
+        .unwrap()
+        .expect("the profile exists");
+    assert_eq!(
+        (
+            user.email.as_str(),
+            user.first_name.as_str(),
+            user.last_name.as_str()
+        ),
+        ("test@mail.com", "John", "Doe")
+    );
 }
 
 #[actix_web::test]
@@ -50,7 +72,14 @@ async fn seed_000_finds_an_existing_profile_by_email_case_insensitively() {
     let existing = app.user("jane@example.com").await;
     let mut body = seed_000_body();
     body.email = "Jane@Example.com".try_into().unwrap();
-    let m = app.client(&Who::user(admin)).ad_user_invite().x_session_token(app.session(admin, Some(org))).body(body).send().await.unwrap();
+    let m = app
+        .client(&Who::user(admin))
+        .ad_user_invite()
+        .x_session_token(app.session(admin, Some(org)))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(m.into_inner().data.user_id, existing);
 }
 
@@ -59,7 +88,13 @@ async fn seed_000_answers_409_for_a_live_member_and_restores_a_deleted_one() {
     let app = TestApp::spawn().await;
     let (org, _, admin) = org_with_admin(&app).await;
     let client = app.client(&Who::user(admin));
-    let invite = || client.ad_user_invite().x_session_token(app.session(admin, Some(org))).body(seed_000_body()).send();
+    let invite = || {
+        client
+            .ad_user_invite()
+            .x_session_token(app.session(admin, Some(org)))
+            .body(seed_000_body())
+            .send()
+    };
     let first = invite().await.unwrap().into_inner().data;
     let (status, p) = problem(invite().await);
     assert_eq!(status, 409);
@@ -67,17 +102,24 @@ async fn seed_000_answers_409_for_a_live_member_and_restores_a_deleted_one() {
 
     app.advance(Duration::minutes(5));
     app.store
-        .soft_delete_membership(domain::UserId::parse(first.user_id).unwrap(), domain::OrganizationId::parse(org).unwrap(), {
-            use domain::Clock;
-            app.clock.now()
-        })
+        .soft_delete_membership(
+            domain::UserId::parse(first.user_id).unwrap(),
+            domain::OrganizationId::parse(org).unwrap(),
+            {
+                use domain::Clock;
+                app.clock.now()
+            },
+        )
         .await
         .unwrap();
     let restored = invite().await.unwrap();
     assert_eq!(restored.status(), 201);
     let restored = restored.into_inner().data;
     assert_eq!(restored.user_id, first.user_id);
-    assert_eq!(restored.created_at, first.created_at, "the old membership came back");
+    assert_eq!(
+        restored.created_at, first.created_at,
+        "the old membership came back"
+    );
     assert!(restored.deleted_at.is_none());
     assert_eq!(app.counts().await[2], 2, "no membership row was added");
 }
@@ -90,7 +132,12 @@ async fn seed_000_is_refused_to_members_and_billing_managers() {
     app.register(member, org, 2, &[]).await;
     let before = app.counts().await;
     let (status, _) = problem(
-        app.client(&Who::user(member)).ad_user_invite().x_session_token(app.session(member, Some(org))).body(seed_000_body()).send().await,
+        app.client(&Who::user(member))
+            .ad_user_invite()
+            .x_session_token(app.session(member, Some(org)))
+            .body(seed_000_body())
+            .send()
+            .await,
     );
     assert_eq!(status, 403);
     assert_eq!(app.counts().await, before);
@@ -102,14 +149,30 @@ async fn seed_001_registers_a_user_with_the_seed_example_body() {
     let (org, _) = app.organization("Acme").await;
     let user = app.user("jane@example.com").await;
     let (bo, session) = app.backoffice();
-    let body: types::RegisterUserOrganizationRequest =
-        serde_json::from_value(json!({"scope": 1, "permissions": {"group": 0, "manage": [1, 2], "read": [1, 2]}})).unwrap();
-    let res = bo.bo_user_organization_register().user_id(user).organization_id(org).x_session_token(session).body(body).send().await.unwrap();
+    let body: types::RegisterUserOrganizationRequest = serde_json::from_value(
+        json!({"scope": 1, "permissions": {"group": 0, "manage": [1, 2], "read": [1, 2]}}),
+    )
+    .unwrap();
+    let res = bo
+        .bo_user_organization_register()
+        .user_id(user)
+        .organization_id(org)
+        .x_session_token(session)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 201);
     let m = res.into_inner().data;
-    assert_eq!((m.user_id, m.organization_id, *m.scope, m.role), (user, org, 1, types::Role::Administrator));
+    assert_eq!(
+        (m.user_id, m.organization_id, *m.scope, m.role),
+        (user, org, 1, types::Role::Administrator)
+    );
     let ids = |v: &[types::ModuleId]| v.iter().map(|i| i.0).collect::<Vec<_>>();
-    assert_eq!((ids(&m.permissions.read), ids(&m.permissions.manage)), (vec![1, 2], vec![1, 2]));
+    assert_eq!(
+        (ids(&m.permissions.read), ids(&m.permissions.manage)),
+        (vec![1, 2], vec![1, 2])
+    );
 }
 
 #[actix_web::test]
@@ -118,7 +181,10 @@ async fn seed_001_stores_module_ids_as_sorted_sets() {
     let (org, _) = app.organization("Acme").await;
     let user = app.user("jane@example.com").await;
     let m = app.register(user, org, 2, &[3, 1, 3, 2]).await;
-    assert_eq!(m.permissions.manage.iter().map(|i| i.0).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(
+        m.permissions.manage.iter().map(|i| i.0).collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
 }
 
 #[actix_web::test]
@@ -127,11 +193,22 @@ async fn seed_001_answers_404_for_an_unknown_user_or_organization() {
     let (org, _) = app.organization("Acme").await;
     let user = app.user("jane@example.com").await;
     let (bo, session) = app.backoffice();
-    for (u, o, what) in [(user + 1000, org, "user"), (user, org + 1000, "organization")] {
+    for (u, o, what) in [
+        (user + 1000, org, "user"),
+        (user, org + 1000, "organization"),
+    ] {
         let body = types::RegisterUserOrganizationRequest::builder()
             .scope(types::Scope::try_from(2).unwrap())
             .permissions(types::PermissionsInput::builder().group(0));
-        let (status, p) = problem(bo.bo_user_organization_register().user_id(u).organization_id(o).x_session_token(session.clone()).body(body).send().await);
+        let (status, p) = problem(
+            bo.bo_user_organization_register()
+                .user_id(u)
+                .organization_id(o)
+                .x_session_token(session.clone())
+                .body(body)
+                .send()
+                .await,
+        );
         assert_eq!(status, 404);
         assert!(p.detail.contains(what), "{}", p.detail);
     }
@@ -149,19 +226,45 @@ async fn seed_001_answers_409_for_a_live_membership_and_restores_a_deleted_one_w
             .scope(types::Scope::try_from(2).unwrap())
             .permissions(types::PermissionsInput::builder().group(7))
     };
-    let (status, _) = problem(bo.bo_user_organization_register().user_id(user).organization_id(org).x_session_token(session.clone()).body(body()).send().await);
+    let (status, _) = problem(
+        bo.bo_user_organization_register()
+            .user_id(user)
+            .organization_id(org)
+            .x_session_token(session.clone())
+            .body(body())
+            .send()
+            .await,
+    );
     assert_eq!(status, 409);
 
     let now = {
         use domain::Clock;
         app.clock.now()
     };
-    app.store.soft_delete_membership(domain::UserId::parse(user).unwrap(), domain::OrganizationId::parse(org).unwrap(), now).await.unwrap();
-    let m = bo.bo_user_organization_register().user_id(user).organization_id(org).x_session_token(session).body(body()).send().await.unwrap();
+    app.store
+        .soft_delete_membership(
+            domain::UserId::parse(user).unwrap(),
+            domain::OrganizationId::parse(org).unwrap(),
+            now,
+        )
+        .await
+        .unwrap();
+    let m = bo
+        .bo_user_organization_register()
+        .user_id(user)
+        .organization_id(org)
+        .x_session_token(session)
+        .body(body())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(m.status(), 201);
     let m = m.into_inner().data;
     // Scope 2 written over an administrator makes a member (DESIGN.md, "membership").
-    assert_eq!((*m.scope, m.role, m.permissions.group), (2, types::Role::Member, 7));
+    assert_eq!(
+        (*m.scope, m.role, m.permissions.group),
+        (2, types::Role::Member, 7)
+    );
     assert!(m.deleted_at.is_none());
 }
 
@@ -169,23 +272,45 @@ async fn seed_001_answers_409_for_a_live_membership_and_restores_a_deleted_one_w
 async fn seed_002_creates_a_pending_invitation_whose_token_is_stored_only_as_its_hash() {
     let app = TestApp::spawn().await;
     let (_, uuid, admin) = org_with_admin(&app).await;
-    let body = types::InviteRequest::builder().email("jane.doe@example.com").role(types::Role::Administrator);
-    let res = app.client(&Who::user(admin)).invitation_create().organization_id(uuid).body(body).send().await.unwrap();
+    let body = types::InviteRequest::builder()
+        .email("jane.doe@example.com")
+        .role(types::Role::Administrator);
+    let res = app
+        .client(&Who::user(admin))
+        .invitation_create()
+        .organization_id(uuid)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 201);
     let inv = res.into_inner();
     assert_eq!(inv.status, types::InvitationStatus::Pending);
-    assert_eq!((inv.organization_id, inv.organization_name.as_str()), (uuid, "Acme"));
-    assert_eq!((inv.organization_role, inv.email.as_str(), inv.invited_by), (types::Role::Administrator, "jane.doe@example.com", admin));
+    assert_eq!(
+        (inv.organization_id, inv.organization_name.as_str()),
+        (uuid, "Acme")
+    );
+    assert_eq!(
+        (inv.organization_role, inv.email.as_str(), inv.invited_by),
+        (types::Role::Administrator, "jane.doe@example.com", admin)
+    );
     assert!(inv.team_assignments.is_empty() && inv.permissions.is_none());
     let now = {
         use domain::Clock;
         app.clock.now()
     };
-    assert_eq!(inv.expires_at, now + Duration::days(7), "the default lifetime is 7 days");
+    assert_eq!(
+        inv.expires_at,
+        now + Duration::days(7),
+        "the default lifetime is 7 days"
+    );
     assert_eq!(inv.token.len(), 43, "32 bytes in URL-safe base64");
 
     let hashes = app.store.invitation_token_hashes().await.unwrap();
-    let expected: String = Sha256::digest(inv.token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    let expected: String = Sha256::digest(inv.token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     assert_eq!(hashes, vec![expected]);
     assert!(!hashes[0].contains(&inv.token));
 }
@@ -198,7 +323,15 @@ async fn seed_002_honours_a_requested_lifetime() {
         .email("jane@example.com")
         .role(types::Role::Member)
         .expires_in_seconds(Some(3600));
-    let inv = app.client(&Who::user(admin)).invitation_create().organization_id(uuid).body(body).send().await.unwrap().into_inner();
+    let inv = app
+        .client(&Who::user(admin))
+        .invitation_create()
+        .organization_id(uuid)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(inv.expires_at - inv.created_at, Duration::hours(1));
 }
 
@@ -216,9 +349,20 @@ async fn seed_002_answers_404_for_a_team_that_is_not_in_the_organization() {
     }))
     .unwrap();
     let before = app.counts().await;
-    let (status, p) = problem(app.client(&Who::user(admin)).invitation_create().organization_id(uuid).body(body).send().await);
+    let (status, p) = problem(
+        app.client(&Who::user(admin))
+            .invitation_create()
+            .organization_id(uuid)
+            .body(body)
+            .send()
+            .await,
+    );
     assert_eq!(status, 404);
-    assert!(p.detail.contains("550e8400-e29b-41d4-a716-446655440000"), "{}", p.detail);
+    assert!(
+        p.detail.contains("550e8400-e29b-41d4-a716-446655440000"),
+        "{}",
+        p.detail
+    );
     assert_eq!(app.counts().await, before);
 }
 
@@ -228,9 +372,18 @@ async fn seed_002_is_refused_to_a_member() {
     let (org, uuid) = app.organization("Acme").await;
     let member = app.user("member@acme.example").await;
     app.register(member, org, 2, &[]).await;
-    let body = types::InviteRequest::builder().email("x@example.com").role(types::Role::Member);
+    let body = types::InviteRequest::builder()
+        .email("x@example.com")
+        .role(types::Role::Member);
     let before = app.counts().await;
-    let (status, _) = problem(app.client(&Who::user(member)).invitation_create().organization_id(uuid).body(body).send().await);
+    let (status, _) = problem(
+        app.client(&Who::user(member))
+            .invitation_create()
+            .organization_id(uuid)
+            .body(body)
+            .send()
+            .await,
+    );
     assert_eq!(status, 403);
     assert_eq!(app.counts().await, before);
 }
@@ -241,27 +394,67 @@ async fn organizations_of_others_answer_404_not_403() {
     let (_, uuid, _) = org_with_admin(&app).await;
     let stranger = app.user("stranger@example.com").await;
     let client = app.client(&Who::user(stranger));
-    let (status, _) = problem(client.organization_view().organization_id(uuid).send().await);
+    let (status, _) = problem(
+        client
+            .organization_view()
+            .organization_id(uuid)
+            .send()
+            .await,
+    );
     assert_eq!(status, 404);
-    let body = types::InviteRequest::builder().email("x@example.com").role(types::Role::Member);
-    let (status, _) = problem(client.invitation_create().organization_id(uuid).body(body).send().await);
+    let body = types::InviteRequest::builder()
+        .email("x@example.com")
+        .role(types::Role::Member);
+    let (status, _) = problem(
+        client
+            .invitation_create()
+            .organization_id(uuid)
+            .body(body)
+            .send()
+            .await,
+    );
     assert_eq!(status, 404);
 }
 
 #[actix_web::test]
-async fn creating_an_organization_makes_the_caller_its_administrator_with_a_profile_from_a_verified_email() {
+async fn creating_an_organization_makes_the_caller_its_administrator_with_a_profile_from_a_verified_email()
+ {
     let app = TestApp::spawn().await;
     let who = Who::verified(77, "Founder@Example.com");
     let client = app.client(&who);
-    let res = client.organization_create().body(types::CreateOrganizationRequest::builder().name("Founders")).send().await.unwrap();
+    let res = client
+        .organization_create()
+        .body(types::CreateOrganizationRequest::builder().name("Founders"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 201);
     let org = res.into_inner();
     assert_eq!(org.name, "Founders");
-    let user = app.store.user(domain::UserId::parse(77).unwrap()).await.unwrap().expect("profile created");
+    let user = app
+        .store
+        .user(domain::UserId::parse(77).unwrap())
+        .await
+        .unwrap()
+        .expect("profile created");
     assert_eq!(user.email.as_str(), "founder@example.com");
-    let m = app.store.live_membership(user.id, domain::OrganizationId::parse(org.numeric_id).unwrap()).await.unwrap().unwrap();
+    let m = app
+        .store
+        .live_membership(
+            user.id,
+            domain::OrganizationId::parse(org.numeric_id).unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(m.role, domain::Role::Administrator);
-    let viewed = client.organization_view().organization_id(org.id).send().await.unwrap().into_inner();
+    let viewed = client
+        .organization_view()
+        .organization_id(org.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!((viewed.id, viewed.numeric_id), (org.id, org.numeric_id));
 }
 
@@ -269,15 +462,42 @@ async fn creating_an_organization_makes_the_caller_its_administrator_with_a_prof
 async fn a_profile_is_never_created_from_an_unverified_or_taken_email() {
     let app = TestApp::spawn().await;
     let body = || types::CreateOrganizationRequest::builder().name("X");
-    let unverified = Who { user: 5, email: Some("a@example.com".into()), verified: false, backoffice: false };
-    let (status, _) = problem(app.client(&unverified).organization_create().body(body()).send().await);
+    let unverified = Who {
+        user: 5,
+        email: Some("a@example.com".into()),
+        verified: false,
+        backoffice: false,
+    };
+    let (status, _) = problem(
+        app.client(&unverified)
+            .organization_create()
+            .body(body())
+            .send()
+            .await,
+    );
     assert_eq!(status, 403);
-    let (status, _) = problem(app.client(&Who::user(6)).organization_create().body(body()).send().await);
+    let (status, _) = problem(
+        app.client(&Who::user(6))
+            .organization_create()
+            .body(body())
+            .send()
+            .await,
+    );
     assert_eq!(status, 403);
     app.user("taken@example.com").await;
-    let (status, _) = problem(app.client(&Who::verified(7, "taken@example.com")).organization_create().body(body()).send().await);
+    let (status, _) = problem(
+        app.client(&Who::verified(7, "taken@example.com"))
+            .organization_create()
+            .body(body())
+            .send()
+            .await,
+    );
     assert_eq!(status, 409);
-    assert_eq!(app.counts().await, [1, 0, 0, 0], "nothing but the back-office user exists");
+    assert_eq!(
+        app.counts().await,
+        [1, 0, 0, 0],
+        "nothing but the back-office user exists"
+    );
 }
 
 #[actix_web::test]
@@ -285,22 +505,61 @@ async fn back_office_creates_and_views_users_and_organizations() {
     let app = TestApp::spawn().await;
     let (bo, session) = app.backoffice();
     let id = app.user("Jane@Example.com").await;
-    let user = bo.bo_user_view().user_id(id).x_session_token(session.clone()).send().await.unwrap().into_inner().data;
-    assert_eq!((user.id, user.email.as_str(), user.deleted_at), (id, "jane@example.com", None));
+    let user = bo
+        .bo_user_view()
+        .user_id(id)
+        .x_session_token(session.clone())
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .data;
+    assert_eq!(
+        (user.id, user.email.as_str(), user.deleted_at),
+        (id, "jane@example.com", None)
+    );
     let (status, _) = problem(
         bo.bo_user_create()
             .x_session_token(session.clone())
-            .body(types::CreateUserRequest::builder().email("JANE@example.com").first_name("J").last_name("D"))
+            .body(
+                types::CreateUserRequest::builder()
+                    .email("JANE@example.com")
+                    .first_name("J")
+                    .last_name("D"),
+            )
             .send()
             .await,
     );
     assert_eq!(status, 409, "emails are unique after normalization");
 
     let (org, uuid) = app.organization("Acme").await;
-    let viewed = bo.bo_organization_view().organization_id(org).x_session_token(session.clone()).send().await.unwrap().into_inner().data;
-    assert_eq!((viewed.id, viewed.uuid, viewed.name.as_str()), (org, uuid, "Acme"));
-    let (status, _) = problem(bo.bo_organization_view().organization_id(org + 1).x_session_token(session.clone()).send().await);
+    let viewed = bo
+        .bo_organization_view()
+        .organization_id(org)
+        .x_session_token(session.clone())
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .data;
+    assert_eq!(
+        (viewed.id, viewed.uuid, viewed.name.as_str()),
+        (org, uuid, "Acme")
+    );
+    let (status, _) = problem(
+        bo.bo_organization_view()
+            .organization_id(org + 1)
+            .x_session_token(session.clone())
+            .send()
+            .await,
+    );
     assert_eq!(status, 404);
-    let (status, _) = problem(bo.bo_user_view().user_id(id + 1).x_session_token(session).send().await);
+    let (status, _) = problem(
+        bo.bo_user_view()
+            .user_id(id + 1)
+            .x_session_token(session)
+            .send()
+            .await,
+    );
     assert_eq!(status, 404);
 }

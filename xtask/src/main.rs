@@ -39,7 +39,10 @@ fn drift() -> ExitCode {
     }
     let differences = contract::drift(&handlers);
     if differences.is_empty() {
-        println!("drift: none — {} matches the handlers", contract::DOCUMENT_PATH);
+        println!(
+            "drift: none — {} matches the handlers",
+            contract::DOCUMENT_PATH
+        );
         ExitCode::SUCCESS
     } else {
         eprint!("{}", contract::report(&differences));
@@ -52,7 +55,17 @@ fn ci() -> ExitCode {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let steps: [(&str, Vec<&str>); 4] = [
         ("format", vec!["fmt", "--all", "--check"]),
-        ("lint", vec!["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
+        (
+            "lint",
+            vec![
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        ),
         ("drift", vec!["run", "-q", "-p", "xtask", "--", "drift"]),
         ("tests", vec!["test", "--workspace"]),
     ];

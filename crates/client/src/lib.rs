@@ -17,6 +17,9 @@ pub fn with_bearer(base_url: &str, token: &str) -> Client {
         value.set_sensitive(true);
         headers.insert(reqwest::header::AUTHORIZATION, value);
     }
-    let http = reqwest::Client::builder().default_headers(headers).build().unwrap_or_default();
+    let http = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap_or_default();
     Client::new_with_client(base_url, http)
 }

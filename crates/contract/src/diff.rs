@@ -22,7 +22,11 @@ impl fmt::Display for Difference {
             None => "(absent)".to_owned(),
             Some(v) => {
                 let s = v.to_string();
-                if s.len() > 300 { format!("{}…", &s[..s.floor_char_boundary(300)]) } else { s }
+                if s.len() > 300 {
+                    format!("{}…", &s[..s.floor_char_boundary(300)])
+                } else {
+                    s
+                }
             }
         };
         writeln!(f, "{}", self.pointer)?;
@@ -50,7 +54,11 @@ fn diff_at(path: String, l: &Value, r: &Value, out: &mut Vec<Difference>) {
                 let p = format!("{path}/{}", escape(k));
                 match (a.get(k), b.get(k)) {
                     (Some(x), Some(y)) => diff_at(p, x, y, out),
-                    (x, y) => out.push(Difference { pointer: p, document: x.cloned(), handlers: y.cloned() }),
+                    (x, y) => out.push(Difference {
+                        pointer: p,
+                        document: x.cloned(),
+                        handlers: y.cloned(),
+                    }),
                 }
             }
         }
@@ -60,6 +68,10 @@ fn diff_at(path: String, l: &Value, r: &Value, out: &mut Vec<Difference>) {
             }
         }
         _ if l == r => {}
-        _ => out.push(Difference { pointer: path, document: Some(l.clone()), handlers: Some(r.clone()) }),
+        _ => out.push(Difference {
+            pointer: path,
+            document: Some(l.clone()),
+            handlers: Some(r.clone()),
+        }),
     }
 }

@@ -62,17 +62,24 @@ pub fn report(differences: &[Difference]) -> String {
 ///  2. A `default` response counts as both success and error and makes progenitor panic when
 ///     its type differs from the success type: it becomes `5XX`.
 pub fn for_progenitor(mut doc: Value) -> Value {
-    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return doc };
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return doc;
+    };
     for item in paths.values_mut().filter_map(Value::as_object_mut) {
         for op in item.values_mut() {
-            let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { continue };
+            let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+                continue;
+            };
             if let Some(d) = responses.remove("default") {
                 responses.entry("5XX").or_insert(d);
             }
             responses.values_mut().for_each(relabel_problem_json);
         }
     }
-    if let Some(responses) = doc.pointer_mut("/components/responses").and_then(Value::as_object_mut) {
+    if let Some(responses) = doc
+        .pointer_mut("/components/responses")
+        .and_then(Value::as_object_mut)
+    {
         responses.values_mut().for_each(relabel_problem_json);
     }
     doc
@@ -97,8 +104,13 @@ mod tests {
         assert_eq!(doc["openapi"], "3.0.3");
         for (path, item) in doc["paths"].as_object().unwrap() {
             for (method, op) in item.as_object().unwrap() {
-                let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path} has no operationId"));
-                assert!(id.contains('_'), "operationId {id} of {method} {path} is not <resource>_<verb>");
+                let id = op["operationId"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+                assert!(
+                    id.contains('_'),
+                    "operationId {id} of {method} {path} is not <resource>_<verb>"
+                );
             }
         }
     }

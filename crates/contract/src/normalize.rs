@@ -11,7 +11,14 @@
 
 use serde_json::{Map, Value, json};
 
-const DOC_KEYS: &[&str] = &["description", "summary", "example", "examples", "externalDocs", "title"];
+const DOC_KEYS: &[&str] = &[
+    "description",
+    "summary",
+    "example",
+    "examples",
+    "externalDocs",
+    "title",
+];
 
 /// The canonical form of an OpenAPI 3.0.x or 3.1.x document.
 pub fn normalize(doc: &Value) -> Value {
@@ -51,7 +58,14 @@ fn canon(v: &mut Value, ctx: Context) {
                 }
                 nullable_to_31(m);
                 exclusive_to_31(m);
-                for k in ["required", "deprecated", "readOnly", "writeOnly", "nullable", "allowEmptyValue"] {
+                for k in [
+                    "required",
+                    "deprecated",
+                    "readOnly",
+                    "writeOnly",
+                    "nullable",
+                    "allowEmptyValue",
+                ] {
                     if m.get(k) == Some(&Value::Bool(false)) {
                         m.remove(k);
                     }
@@ -64,9 +78,22 @@ fn canon(v: &mut Value, ctx: Context) {
                 let named = ctx == Context::Node
                     && matches!(
                         k.as_str(),
-                        "properties" | "schemas" | "paths" | "responses" | "content" | "securitySchemes" | "headers"
+                        "properties"
+                            | "schemas"
+                            | "paths"
+                            | "responses"
+                            | "content"
+                            | "securitySchemes"
+                            | "headers"
                     );
-                canon(x, if named { Context::NamedMap } else { Context::Node });
+                canon(
+                    x,
+                    if named {
+                        Context::NamedMap
+                    } else {
+                        Context::Node
+                    },
+                );
             }
             if ctx == Context::Node {
                 sort_sets(m);
@@ -95,7 +122,9 @@ fn sort_sets(m: &mut Map<String, Value>) {
 /// `parameters: [..]` → `{ "in:name": {..} }`, so order does not matter and a difference names
 /// the parameter.
 fn key_parameters(m: &mut Map<String, Value>) {
-    let Some(Value::Array(params)) = m.get("parameters") else { return };
+    let Some(Value::Array(params)) = m.get("parameters") else {
+        return;
+    };
     let mut keyed = Map::new();
     for p in params {
         let loc = p["in"].as_str().unwrap_or_default();
@@ -134,7 +163,11 @@ fn nullable_to_31(m: &mut Map<String, Value>) {
         }
         return;
     }
-    let single_all_of = m.get("allOf").and_then(Value::as_array).filter(|a| a.len() == 1).map(|a| a[0].clone());
+    let single_all_of = m
+        .get("allOf")
+        .and_then(Value::as_array)
+        .filter(|a| a.len() == 1)
+        .map(|a| a[0].clone());
     let inner = match single_all_of {
         Some(x) => {
             m.remove("allOf");
@@ -150,7 +183,10 @@ fn nullable_to_31(m: &mut Map<String, Value>) {
 }
 
 fn exclusive_to_31(m: &mut Map<String, Value>) {
-    for (ex, bound) in [("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")] {
+    for (ex, bound) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
         match m.get(ex) {
             Some(Value::Bool(true)) => {
                 if let Some(b) = m.remove(bound) {
@@ -187,12 +223,20 @@ mod tests {
     #[test]
     fn a_property_named_description_is_kept() {
         let v = json!({"components": {"schemas": {"A": {"properties": {"description": {"type": "string"}}}}}});
-        assert!(normalize(&v)["components"]["schemas"]["A"]["properties"].get("description").is_some());
+        assert!(
+            normalize(&v)["components"]["schemas"]["A"]["properties"]
+                .get("description")
+                .is_some()
+        );
     }
 
     #[test]
     fn parameters_are_keyed_by_location_and_case_insensitive_header_name() {
-        let v = json!({"parameters": [{"in": "header", "name": "X-Session-Token", "required": true}]});
-        assert_eq!(normalize(&v)["parameters"]["header:x-session-token"]["required"], true);
+        let v =
+            json!({"parameters": [{"in": "header", "name": "X-Session-Token", "required": true}]});
+        assert_eq!(
+            normalize(&v)["parameters"]["header:x-session-token"]["required"],
+            true
+        );
     }
 }

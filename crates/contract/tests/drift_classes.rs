@@ -46,7 +46,10 @@ fn handlers() -> Value {
     h["openapi"] = json!("3.1.0");
     h["info"] = json!({"title": "T", "version": "1", "license": {"name": "MIT"}});
     h["components"]["schemas"]["Thing"]["properties"]["note"] = json!({"type": ["string", "null"]});
-    h["components"]["schemas"]["Thing"]["properties"]["name"].as_object_mut().unwrap().remove("example");
+    h["components"]["schemas"]["Thing"]["properties"]["name"]
+        .as_object_mut()
+        .unwrap()
+        .remove("example");
     h["paths"]["/things/{thingId}"]["post"]["parameters"] = json!([
         {"name": "X-Session-Token", "in": "header", "required": true, "schema": {"type": "string"}},
         {"name": "thingId", "in": "path", "required": true,
@@ -73,7 +76,10 @@ fn a_document_and_its_utoipa_twin_agree() {
 #[test]
 fn an_operation_missing_from_the_handlers_is_reported() {
     let mut code = handlers();
-    code["paths"]["/things/{thingId}"].as_object_mut().unwrap().remove("post");
+    code["paths"]["/things/{thingId}"]
+        .as_object_mut()
+        .unwrap()
+        .remove("post");
     let d = drift(&document(), &code);
     assert_eq!(pointers(&d), [OP]);
     assert!(d[0].document.is_some() && d[0].handlers.is_none());
@@ -82,7 +88,10 @@ fn an_operation_missing_from_the_handlers_is_reported() {
 #[test]
 fn an_operation_missing_from_the_document_is_reported() {
     let mut doc = document();
-    doc["paths"].as_object_mut().unwrap().remove("/things/{thingId}");
+    doc["paths"]
+        .as_object_mut()
+        .unwrap()
+        .remove("/things/{thingId}");
     let d = drift(&doc, &handlers());
     assert_eq!(pointers(&d), ["/paths/~1things~1{thingId}"]);
     assert!(d[0].document.is_none() && d[0].handlers.is_some());
@@ -95,14 +104,20 @@ fn a_parameter_added_in_a_handler_is_reported() {
         .as_array_mut()
         .unwrap()
         .push(json!({"name": "limit", "in": "query", "schema": {"type": "integer"}}));
-    assert_eq!(pointers(&drift(&document(), &code)), [format!("{OP}/parameters/query:limit")]);
+    assert_eq!(
+        pointers(&drift(&document(), &code)),
+        [format!("{OP}/parameters/query:limit")]
+    );
 }
 
 #[test]
 fn a_parameter_that_is_no_longer_required_is_reported() {
     let mut code = handlers();
     code["paths"]["/things/{thingId}"]["post"]["parameters"][0]["required"] = json!(false);
-    assert_eq!(pointers(&drift(&document(), &code)), [format!("{OP}/parameters/header:x-session-token/required")]);
+    assert_eq!(
+        pointers(&drift(&document(), &code)),
+        [format!("{OP}/parameters/header:x-session-token/required")]
+    );
 }
 
 #[test]
@@ -110,15 +125,24 @@ fn a_changed_max_length_is_reported() {
     let mut code = handlers();
     code["components"]["schemas"]["Thing"]["properties"]["name"]["maxLength"] = json!(64);
     let d = drift(&document(), &code);
-    assert_eq!(pointers(&d), ["/components/schemas/Thing/properties/name/maxLength"]);
-    assert_eq!((d[0].document.clone(), d[0].handlers.clone()), (Some(json!(250)), Some(json!(64))));
+    assert_eq!(
+        pointers(&d),
+        ["/components/schemas/Thing/properties/name/maxLength"]
+    );
+    assert_eq!(
+        (d[0].document.clone(), d[0].handlers.clone()),
+        (Some(json!(250)), Some(json!(64)))
+    );
 }
 
 #[test]
 fn a_changed_pattern_is_reported() {
     let mut doc = document();
     doc["components"]["schemas"]["Thing"]["properties"]["name"]["pattern"] = json!("^[a-z0-9]+$");
-    assert_eq!(pointers(&drift(&doc, &handlers())), ["/components/schemas/Thing/properties/name/pattern"]);
+    assert_eq!(
+        pointers(&drift(&doc, &handlers())),
+        ["/components/schemas/Thing/properties/name/pattern"]
+    );
 }
 
 #[test]
@@ -127,48 +151,77 @@ fn a_changed_enum_is_reported_but_not_its_order() {
     code["components"]["schemas"]["Thing"]["properties"]["kind"]["enum"] = json!(["b", "a"]);
     assert_eq!(drift(&document(), &code), vec![]);
     code["components"]["schemas"]["Thing"]["properties"]["kind"]["enum"] = json!(["a", "b", "c"]);
-    assert_eq!(pointers(&drift(&document(), &code)), ["/components/schemas/Thing/properties/kind/enum"]);
+    assert_eq!(
+        pointers(&drift(&document(), &code)),
+        ["/components/schemas/Thing/properties/kind/enum"]
+    );
 }
 
 #[test]
 fn a_changed_minimum_is_reported() {
     let mut code = handlers();
     code["paths"]["/things/{thingId}"]["post"]["parameters"][1]["schema"]["minimum"] = json!(1);
-    assert_eq!(pointers(&drift(&document(), &code)), [format!("{OP}/parameters/path:thingId/schema/minimum")]);
+    assert_eq!(
+        pointers(&drift(&document(), &code)),
+        [format!("{OP}/parameters/path:thingId/schema/minimum")]
+    );
 }
 
 #[test]
 fn a_changed_response_code_is_reported() {
     let mut code = handlers();
-    let responses = code["paths"]["/things/{thingId}"]["post"]["responses"].as_object_mut().unwrap();
+    let responses = code["paths"]["/things/{thingId}"]["post"]["responses"]
+        .as_object_mut()
+        .unwrap();
     let created = responses.remove("201").unwrap();
     responses.insert("200".into(), created);
-    assert_eq!(pointers(&drift(&document(), &code)), [format!("{OP}/responses/200"), format!("{OP}/responses/201")]);
+    assert_eq!(
+        pointers(&drift(&document(), &code)),
+        [format!("{OP}/responses/200"), format!("{OP}/responses/201")]
+    );
 }
 
 #[test]
 fn a_changed_property_type_is_reported() {
     let mut code = handlers();
     code["components"]["schemas"]["Problem"]["properties"]["status"] = json!({"type": "string"});
-    let p = pointers(&drift(&document(), &code)).into_iter().map(str::to_owned).collect::<Vec<_>>();
-    assert!(p.contains(&"/components/schemas/Problem/properties/status/type".to_owned()), "{p:?}");
+    let p = pointers(&drift(&document(), &code))
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+    assert!(
+        p.contains(&"/components/schemas/Problem/properties/status/type".to_owned()),
+        "{p:?}"
+    );
 }
 
 #[test]
 fn a_property_added_or_removed_is_reported() {
     let mut code = handlers();
     code["components"]["schemas"]["Thing"]["properties"]["extra"] = json!({"type": "string"});
-    assert_eq!(pointers(&drift(&document(), &code)), ["/components/schemas/Thing/properties/extra"]);
+    assert_eq!(
+        pointers(&drift(&document(), &code)),
+        ["/components/schemas/Thing/properties/extra"]
+    );
     let mut code = handlers();
-    code["components"]["schemas"]["Thing"]["properties"].as_object_mut().unwrap().remove("note");
-    assert_eq!(pointers(&drift(&document(), &code)), ["/components/schemas/Thing/properties/note"]);
+    code["components"]["schemas"]["Thing"]["properties"]
+        .as_object_mut()
+        .unwrap()
+        .remove("note");
+    assert_eq!(
+        pointers(&drift(&document(), &code)),
+        ["/components/schemas/Thing/properties/note"]
+    );
 }
 
 #[test]
 fn a_property_that_became_optional_is_reported() {
     let mut code = handlers();
     code["components"]["schemas"]["Thing"]["required"] = json!(["name"]);
-    assert_eq!(pointers(&drift(&document(), &code)), ["/components/schemas/Thing/required"]);
+    assert_eq!(
+        pointers(&drift(&document(), &code)),
+        ["/components/schemas/Thing/required"]
+    );
 }
 
 #[test]

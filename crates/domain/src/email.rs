@@ -6,13 +6,13 @@ use std::sync::LazyLock;
 use crate::{Error, Result};
 
 /// The seeds' email pattern, verbatim (an ECMAScript regex: it uses look-aheads).
-pub const EMAIL_PATTERN: &str =
-    r"^(?!\.)(?!.*\.\.)([A-Za-z0-9_'+\-\.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$";
+pub const EMAIL_PATTERN: &str = r"^(?!\.)(?!.*\.\.)([A-Za-z0-9_'+\-\.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$";
 /// The seeds' maxLength for every string.
 pub const MAX_LEN: usize = 250;
 
-static PATTERN: LazyLock<regress::Regex> =
-    LazyLock::new(|| regress::Regex::new(EMAIL_PATTERN).expect("the seeds' email pattern compiles"));
+static PATTERN: LazyLock<regress::Regex> = LazyLock::new(|| {
+    regress::Regex::new(EMAIL_PATTERN).expect("the seeds' email pattern compiles")
+});
 
 /// A valid, normalized email address.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -23,11 +23,17 @@ impl Email {
     /// normalizes: trim and lowercase.
     pub fn parse(raw: &str) -> Result<Self> {
         if raw.chars().count() > MAX_LEN {
-            return Err(Error::invalid("", format!("must be at most {MAX_LEN} characters")));
+            return Err(Error::invalid(
+                "",
+                format!("must be at most {MAX_LEN} characters"),
+            ));
         }
         let trimmed = raw.trim();
         if PATTERN.find(raw).is_none() {
-            return Err(Error::invalid("", "must be an email address such as jane.doe@example.com"));
+            return Err(Error::invalid(
+                "",
+                "must be an email address such as jane.doe@example.com",
+            ));
         }
         Ok(Self(trimmed.to_lowercase()))
     }
@@ -54,15 +60,31 @@ mod tests {
 
     #[test]
     fn emails_are_lowercased() {
-        assert_eq!(Email::parse("Jane.Doe@Example.COM").unwrap().as_str(), "jane.doe@example.com");
+        assert_eq!(
+            Email::parse("Jane.Doe@Example.COM").unwrap().as_str(),
+            "jane.doe@example.com"
+        );
     }
 
     #[test]
     fn emails_against_the_seed_pattern_are_refused() {
-        for bad in [".jane@example.com", "ja..ne@example.com", "jane@example", "jane.@example.com", "@example.com", "jane@-x.com", " jane@example.com", ""] {
+        for bad in [
+            ".jane@example.com",
+            "ja..ne@example.com",
+            "jane@example",
+            "jane.@example.com",
+            "@example.com",
+            "jane@-x.com",
+            " jane@example.com",
+            "",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
         }
-        for good in ["test@mail.com", "o'brien+tag@sub.example.org", "a_b-c@x-y.io"] {
+        for good in [
+            "test@mail.com",
+            "o'brien+tag@sub.example.org",
+            "a_b-c@x-y.io",
+        ] {
             assert!(Email::parse(good).is_ok(), "{good:?} should be accepted");
         }
     }

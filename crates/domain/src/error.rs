@@ -10,7 +10,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -85,7 +88,11 @@ impl Validator {
         match parsed {
             Ok(v) => Some(v),
             Err(Error::Invalid(errors)) => {
-                self.0.extend(errors.into_iter().map(|f| FieldError::new(join_field(field, &f.field), f.message)));
+                self.0.extend(
+                    errors
+                        .into_iter()
+                        .map(|f| FieldError::new(join_field(field, &f.field), f.message)),
+                );
                 None
             }
             Err(other) => {
@@ -97,7 +104,11 @@ impl Validator {
 
     /// `Ok(())` when nothing failed, else every collected field error.
     pub fn finish(self) -> Result<()> {
-        if self.0.is_empty() { Ok(()) } else { Err(Error::Invalid(self.0)) }
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(self.0))
+        }
     }
 }
 
@@ -112,10 +123,16 @@ mod tests {
         let mut v = Validator::default();
         assert_eq!(v.check("name", Ok::<_, Error>(1)), Some(1));
         assert_eq!(v.check::<()>("email", Err(Error::invalid("", "bad"))), None);
-        assert_eq!(v.check::<()>("permissions", Err(Error::invalid("read", "too many"))), None);
+        assert_eq!(
+            v.check::<()>("permissions", Err(Error::invalid("read", "too many"))),
+            None
+        );
         assert_eq!(
             v.finish(),
-            Err(Error::Invalid(vec![FieldError::new("email", "bad"), FieldError::new("permissions.read", "too many")]))
+            Err(Error::Invalid(vec![
+                FieldError::new("email", "bad"),
+                FieldError::new("permissions.read", "too many")
+            ]))
         );
     }
 }

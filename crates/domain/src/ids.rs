@@ -18,7 +18,10 @@ impl WireInt {
         if (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(&v) {
             Ok(Self(v))
         } else {
-            Err(Error::invalid("", format!("must be between -{MAX_SAFE_INTEGER} and {MAX_SAFE_INTEGER}")))
+            Err(Error::invalid(
+                "",
+                format!("must be between -{MAX_SAFE_INTEGER} and {MAX_SAFE_INTEGER}"),
+            ))
         }
     }
     pub fn get(self) -> i64 {
@@ -96,7 +99,10 @@ mod tests {
 
     #[test]
     fn ids_parse_from_decimal_text_only() {
-        assert_eq!(UserId::parse_str("1234567890").unwrap().get(), 1_234_567_890);
+        assert_eq!(
+            UserId::parse_str("1234567890").unwrap().get(),
+            1_234_567_890
+        );
         assert!(UserId::parse_str("1.5").is_err());
         assert!(UserId::parse_str("abc").is_err());
     }

@@ -7,10 +7,16 @@ use crate::{Error, Result, email::MAX_LEN};
 fn check_len(raw: &str, min: usize) -> Result<()> {
     let n = raw.chars().count();
     if n > MAX_LEN {
-        return Err(Error::invalid("", format!("must be at most {MAX_LEN} characters")));
+        return Err(Error::invalid(
+            "",
+            format!("must be at most {MAX_LEN} characters"),
+        ));
     }
     if n < min {
-        return Err(Error::invalid("", format!("must be at least {min} character(s)")));
+        return Err(Error::invalid(
+            "",
+            format!("must be at least {min} character(s)"),
+        ));
     }
     Ok(())
 }

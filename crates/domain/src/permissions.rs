@@ -16,7 +16,10 @@ pub struct ModuleIds(Vec<i64>);
 impl ModuleIds {
     pub fn parse(raw: &[i64]) -> Result<Self> {
         if raw.len() > MAX_MODULE_IDS {
-            return Err(Error::invalid("", format!("must hold at most {MAX_MODULE_IDS} ids")));
+            return Err(Error::invalid(
+                "",
+                format!("must hold at most {MAX_MODULE_IDS} ids"),
+            ));
         }
         let mut ids = Vec::with_capacity(raw.len());
         for (i, v) in raw.iter().enumerate() {
@@ -53,7 +56,11 @@ impl Permissions {
         let read = v.check("read", ModuleIds::parse(read.unwrap_or_default()));
         let manage = v.check("manage", ModuleIds::parse(manage.unwrap_or_default()));
         v.finish()?;
-        Ok(Self { group: group.unwrap().get(), read: read.unwrap(), manage: manage.unwrap() })
+        Ok(Self {
+            group: group.unwrap().get(),
+            read: read.unwrap(),
+            manage: manage.unwrap(),
+        })
     }
 }
 
@@ -63,7 +70,10 @@ mod tests {
 
     #[test]
     fn module_ids_are_deduplicated_and_sorted() {
-        assert_eq!(ModuleIds::parse(&[3, 1, 3, 2]).unwrap().as_slice(), &[1, 2, 3]);
+        assert_eq!(
+            ModuleIds::parse(&[3, 1, 3, 2]).unwrap().as_slice(),
+            &[1, 2, 3]
+        );
     }
 
     #[test]
@@ -76,7 +86,9 @@ mod tests {
     #[test]
     fn permissions_report_each_bad_field() {
         let err = Permissions::parse(i64::MAX, Some(&[1, i64::MIN]), None).unwrap_err();
-        let Error::Invalid(fields) = err else { panic!("expected Invalid") };
+        let Error::Invalid(fields) = err else {
+            panic!("expected Invalid")
+        };
         let names: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(names, ["group", "read.1"]);
     }

@@ -30,7 +30,10 @@ impl Role {
             "manager" => Ok(Role::Manager),
             "billing_manager" => Ok(Role::BillingManager),
             "member" => Ok(Role::Member),
-            _ => Err(Error::invalid("", "must be one of administrator, manager, billing_manager, member")),
+            _ => Err(Error::invalid(
+                "",
+                "must be one of administrator, manager, billing_manager, member",
+            )),
         }
     }
     /// The scope this role shows as: 1 for administrators, 2 otherwise.
@@ -63,7 +66,10 @@ impl Scope {
         match v {
             1 => Ok(Scope::Administrator),
             2 => Ok(Scope::Standard),
-            _ => Err(Error::invalid("", "must be 1 (administrator) or 2 (member)")),
+            _ => Err(Error::invalid(
+                "",
+                "must be 1 (administrator) or 2 (member)",
+            )),
         }
     }
     pub const fn get(self) -> i64 {
@@ -108,12 +114,23 @@ impl InvitationStatus {
             "declined" => Ok(Self::Declined),
             "revoked" => Ok(Self::Revoked),
             "expired" => Ok(Self::Expired),
-            _ => Err(Error::invalid("", "must be one of pending, accepted, declined, revoked, expired")),
+            _ => Err(Error::invalid(
+                "",
+                "must be one of pending, accepted, declined, revoked, expired",
+            )),
         }
     }
     /// The status a caller sees: a stored `pending` past its expiry shows as `expired`.
-    pub fn effective(self, expires_at: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> Self {
-        if self == Self::Pending && expires_at <= now { Self::Expired } else { self }
+    pub fn effective(
+        self,
+        expires_at: chrono::DateTime<chrono::Utc>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
+        if self == Self::Pending && expires_at <= now {
+            Self::Expired
+        } else {
+            self
+        }
     }
 }
 
@@ -131,17 +148,32 @@ mod tests {
 
     #[test]
     fn writing_scope_2_demotes_only_administrators() {
-        assert_eq!(Role::Administrator.with_scope(Scope::Standard), Role::Member);
+        assert_eq!(
+            Role::Administrator.with_scope(Scope::Standard),
+            Role::Member
+        );
         assert_eq!(Role::Manager.with_scope(Scope::Standard), Role::Manager);
-        assert_eq!(Role::Member.with_scope(Scope::Administrator), Role::Administrator);
+        assert_eq!(
+            Role::Member.with_scope(Scope::Administrator),
+            Role::Administrator
+        );
     }
 
     #[test]
     fn a_pending_invitation_past_its_expiry_reads_as_expired() {
         let now = chrono::Utc::now();
         let past = now - chrono::Duration::seconds(1);
-        assert_eq!(InvitationStatus::Pending.effective(past, now), InvitationStatus::Expired);
-        assert_eq!(InvitationStatus::Revoked.effective(past, now), InvitationStatus::Revoked);
-        assert_eq!(InvitationStatus::Pending.effective(now + chrono::Duration::days(1), now), InvitationStatus::Pending);
+        assert_eq!(
+            InvitationStatus::Pending.effective(past, now),
+            InvitationStatus::Expired
+        );
+        assert_eq!(
+            InvitationStatus::Revoked.effective(past, now),
+            InvitationStatus::Revoked
+        );
+        assert_eq!(
+            InvitationStatus::Pending.effective(now + chrono::Duration::days(1), now),
+            InvitationStatus::Pending
+        );
     }
 }

@@ -18,13 +18,19 @@ pub fn may_manage_members(actor: Role) -> Result<()> {
 pub fn may_grant_role(actor: Role, granted: Role) -> Result<()> {
     may_manage_members(actor)?;
     if granted == Role::Administrator && actor != Role::Administrator {
-        return Err(Error::Forbidden("only an administrator can grant the administrator role".into()));
+        return Err(Error::Forbidden(
+            "only an administrator can grant the administrator role".into(),
+        ));
     }
     Ok(())
 }
 
 /// A manager grants only module ids in its own `manage` set; administrators grant any.
-pub fn may_grant_permissions(actor: Role, actor_permissions: &Permissions, granted: &Permissions) -> Result<()> {
+pub fn may_grant_permissions(
+    actor: Role,
+    actor_permissions: &Permissions,
+    granted: &Permissions,
+) -> Result<()> {
     may_manage_members(actor)?;
     if actor == Role::Administrator {
         return Ok(());
@@ -33,7 +39,9 @@ pub fn may_grant_permissions(actor: Role, actor_permissions: &Permissions, grant
     if granted.read.is_subset_of(own) && granted.manage.is_subset_of(own) {
         Ok(())
     } else {
-        Err(Error::Forbidden("a manager can grant only module ids in its own `manage` set".into()))
+        Err(Error::Forbidden(
+            "a manager can grant only module ids in its own `manage` set".into(),
+        ))
     }
 }
 
@@ -49,8 +57,14 @@ mod tests {
     fn billing_managers_and_members_cannot_invite() {
         assert!(may_manage_members(Role::Administrator).is_ok());
         assert!(may_manage_members(Role::Manager).is_ok());
-        assert!(matches!(may_manage_members(Role::BillingManager), Err(Error::Forbidden(_))));
-        assert!(matches!(may_manage_members(Role::Member), Err(Error::Forbidden(_))));
+        assert!(matches!(
+            may_manage_members(Role::BillingManager),
+            Err(Error::Forbidden(_))
+        ));
+        assert!(matches!(
+            may_manage_members(Role::Member),
+            Err(Error::Forbidden(_))
+        ));
     }
 
     #[test]

@@ -20,7 +20,8 @@ impl InvitationToken {
     /// A fresh token from the operating system's random source.
     pub fn generate() -> Result<Self> {
         let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).map_err(|e| Error::Internal(format!("OS random source failed: {e}")))?;
+        getrandom::fill(&mut bytes)
+            .map_err(|e| Error::Internal(format!("OS random source failed: {e}")))?;
         Ok(Self(URL_SAFE_NO_PAD.encode(bytes)))
     }
 
@@ -28,7 +29,10 @@ impl InvitationToken {
     pub fn parse(raw: &str) -> Result<Self> {
         match URL_SAFE_NO_PAD.decode(raw) {
             Ok(bytes) if bytes.len() == 32 => Ok(Self(raw.to_owned())),
-            _ => Err(Error::invalid("", "must be an invitation token as sent in the invitation")),
+            _ => Err(Error::invalid(
+                "",
+                "must be an invitation token as sent in the invitation",
+            )),
         }
     }
 
@@ -57,7 +61,11 @@ mod tests {
         let b = InvitationToken::generate().unwrap();
         assert_eq!(a.expose().len(), 43);
         assert_ne!(a.expose(), b.expose());
-        assert!(a.expose().chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert!(
+            a.expose()
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        );
         assert!(InvitationToken::parse(a.expose()).is_ok());
     }
 

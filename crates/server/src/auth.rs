@@ -40,7 +40,12 @@ impl Keys {
         }
     }
 
-    fn verify<C: DeserializeOwned + Expiring>(&self, token: &str, what: &str, now: DateTime<Utc>) -> Result<C> {
+    fn verify<C: DeserializeOwned + Expiring>(
+        &self,
+        token: &str,
+        what: &str,
+        now: DateTime<Utc>,
+    ) -> Result<C> {
         let mut validation = Validation::new(Algorithm::HS256);
         // Expiry is checked below against the server's (injectable) clock.
         validation.validate_exp = false;
@@ -49,7 +54,9 @@ impl Keys {
             .map_err(|e| Error::Unauthenticated(format!("the {what} is not a valid token: {e}")))?
             .claims;
         if claims.exp() <= now.timestamp() {
-            return Err(Error::Unauthenticated(format!("the {what} has expired; get a new one")));
+            return Err(Error::Unauthenticated(format!(
+                "the {what} has expired; get a new one"
+            )));
         }
         Ok(claims)
     }
@@ -98,7 +105,11 @@ pub struct SessionClaims {
     #[serde(default)]
     pub iat: i64,
     pub exp: i64,
-    #[serde(default, deserialize_with = "flexible_org_id", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "flexible_org_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub organization_id: Option<OrganizationId>,
 }
 
@@ -120,22 +131,31 @@ impl IdClaim {
     fn value(self) -> std::result::Result<i64, String> {
         match self {
             IdClaim::Number(n) => Ok(n),
-            IdClaim::Text(s) => s.trim().parse().map_err(|_| format!("{s:?} is not an integer id")),
+            IdClaim::Text(s) => s
+                .trim()
+                .parse()
+                .map_err(|_| format!("{s:?} is not an integer id")),
         }
     }
 }
 
 fn flexible_user_id<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<UserId, D::Error> {
-    let v = IdClaim::deserialize(d)?.value().map_err(serde::de::Error::custom)?;
+    let v = IdClaim::deserialize(d)?
+        .value()
+        .map_err(serde::de::Error::custom)?;
     UserId::parse(v).map_err(serde::de::Error::custom)
 }
 
-fn flexible_org_id<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<OrganizationId>, D::Error> {
+fn flexible_org_id<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<OrganizationId>, D::Error> {
     match Option::<IdClaim>::deserialize(d)? {
         None => Ok(None),
         Some(c) => {
             let v = c.value().map_err(serde::de::Error::custom)?;
-            OrganizationId::parse(v).map(Some).map_err(serde::de::Error::custom)
+            OrganizationId::parse(v)
+                .map(Some)
+                .map_err(serde::de::Error::custom)
         }
     }
 }
@@ -179,7 +199,9 @@ impl Caller {
 }
 
 fn state(req: &HttpRequest) -> web::Data<AppState> {
-    req.app_data::<web::Data<AppState>>().expect("AppState is registered").clone()
+    req.app_data::<web::Data<AppState>>()
+        .expect("AppState is registered")
+        .clone()
 }
 
 fn bearer(req: &HttpRequest, st: &AppState) -> Result<Caller> {
@@ -190,11 +212,18 @@ fn bearer(req: &HttpRequest, st: &AppState) -> Result<Caller> {
     let token = header
         .to_str()
         .ok()
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| Error::Unauthenticated("the Authorization header must be `Bearer <token>`".into()))?;
-    let claims = st.keys.verify::<BearerClaims>(token, "bearer token", st.clock.now())?;
+        .ok_or_else(|| {
+            Error::Unauthenticated("the Authorization header must be `Bearer <token>`".into())
+        })?;
+    let claims = st
+        .keys
+        .verify::<BearerClaims>(token, "bearer token", st.clock.now())?;
     Ok(Caller { claims })
 }
 
@@ -205,9 +234,13 @@ fn session(req: &HttpRequest, st: &AppState, caller: &Caller) -> Result<SessionC
         .and_then(|v| v.to_str().ok())
         .filter(|t| !t.trim().is_empty())
         .ok_or_else(|| Error::Unauthenticated(format!("send the `{SESSION_HEADER}` header")))?;
-    let claims = st.keys.verify::<SessionClaims>(token.trim(), "session token", st.clock.now())?;
+    let claims = st
+        .keys
+        .verify::<SessionClaims>(token.trim(), "session token", st.clock.now())?;
     if claims.user_id != caller.id() {
-        return Err(Error::Unauthenticated("the session belongs to another user than the bearer".into()));
+        return Err(Error::Unauthenticated(
+            "the session belongs to another user than the bearer".into(),
+        ));
     }
     Ok(claims)
 }
@@ -238,7 +271,9 @@ impl FromRequest for BackOffice {
         let result = bearer(req, &st).and_then(|caller| {
             session(req, &st, &caller)?;
             if !caller.is_backoffice() {
-                return Err(Error::Forbidden(format!("the back office needs the `{BACKOFFICE_ROLE}` role")));
+                return Err(Error::Forbidden(format!(
+                    "the back office needs the `{BACKOFFICE_ROLE}` role"
+                )));
             }
             Ok(Self { caller })
         });
@@ -266,11 +301,20 @@ impl FromRequest for OrgSession {
         Box::pin(async move {
             let (caller, claims) = checked?;
             let org = claims.organization_id.ok_or_else(|| {
-                Error::Forbidden("the session names no organization; get one for an organization you belong to".into())
+                Error::Forbidden(
+                    "the session names no organization; get one for an organization you belong to"
+                        .into(),
+                )
             })?;
-            let membership = st.store.live_membership(caller.id(), org).await?.ok_or_else(|| {
-                Error::Forbidden(format!("the session's organization {org} is not one you are a member of"))
-            })?;
+            let membership = st
+                .store
+                .live_membership(caller.id(), org)
+                .await?
+                .ok_or_else(|| {
+                    Error::Forbidden(format!(
+                        "the session's organization {org} is not one you are a member of"
+                    ))
+                })?;
             Ok(Self { caller, membership })
         })
     }

@@ -34,13 +34,21 @@ impl Settings {
                 (local_secret(&path)?, path.display().to_string())
             }
         };
-        Ok(Self { bind: env("ROLLCALL_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned()), database_url, jwt_secret, secret_source })
+        Ok(Self {
+            bind: env("ROLLCALL_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned()),
+            database_url,
+            jwt_secret,
+            secret_source,
+        })
     }
 }
 
 /// `rollcall.secret` in the directory of the SQLite file; other databases need the variable.
 fn local_secret_path(database_url: &str) -> Result<PathBuf, String> {
-    let Some(rest) = database_url.strip_prefix("sqlite://").or_else(|| database_url.strip_prefix("sqlite:")) else {
+    let Some(rest) = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+    else {
         return Err(
             "ROLLCALL_JWT_SECRET is not set: with a database other than SQLite every replica must share one secret; set it"
                 .into(),
@@ -48,7 +56,9 @@ fn local_secret_path(database_url: &str) -> Result<PathBuf, String> {
     };
     let file = rest.split('?').next().unwrap_or_default();
     let dir = match Path::new(file).parent() {
-        Some(d) if !file.is_empty() && !file.starts_with(':') && !d.as_os_str().is_empty() => d.to_path_buf(),
+        Some(d) if !file.is_empty() && !file.starts_with(':') && !d.as_os_str().is_empty() => {
+            d.to_path_buf()
+        }
         _ => PathBuf::from("."),
     };
     Ok(dir.join("rollcall.secret"))
@@ -63,16 +73,22 @@ fn local_secret(path: &Path) -> Result<String, String> {
     getrandom::fill(&mut bytes).map_err(|e| format!("the OS random source failed: {e}"))?;
     let secret = URL_SAFE_NO_PAD.encode(bytes);
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    write_private(path, &secret).map_err(|e| format!("cannot write the secret to {}: {e}", path.display()))?;
+    write_private(path, &secret)
+        .map_err(|e| format!("cannot write the secret to {}: {e}", path.display()))?;
     Ok(secret)
 }
 
 #[cfg(unix)]
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     use std::{io::Write, os::unix::fs::OpenOptionsExt};
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(text.as_bytes())
 }
 
@@ -87,8 +103,14 @@ mod tests {
 
     #[test]
     fn the_local_secret_lives_beside_the_sqlite_file() {
-        assert_eq!(local_secret_path("sqlite://data/x.db?mode=rwc").unwrap(), PathBuf::from("data/rollcall.secret"));
-        assert_eq!(local_secret_path("sqlite://rollcall.db?mode=rwc").unwrap(), PathBuf::from("./rollcall.secret"));
+        assert_eq!(
+            local_secret_path("sqlite://data/x.db?mode=rwc").unwrap(),
+            PathBuf::from("data/rollcall.secret")
+        );
+        assert_eq!(
+            local_secret_path("sqlite://rollcall.db?mode=rwc").unwrap(),
+            PathBuf::from("./rollcall.secret")
+        );
         assert!(local_secret_path("postgres://localhost/x").is_err());
     }
 

@@ -40,7 +40,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             }
             let mut body = Vec::with_capacity(declared.unwrap_or(256).min(MAX_BODY_BYTES));
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| ApiError::bad_request(format!("the body could not be read: {e}")))?;
+                let chunk = chunk.map_err(|e| {
+                    ApiError::bad_request(format!("the body could not be read: {e}"))
+                })?;
                 if body.len() + chunk.len() > MAX_BODY_BYTES {
                     return Err(too_large());
                 }
@@ -52,13 +54,28 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
 }
 
 fn too_large() -> ApiError {
-    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("the body is larger than {MAX_BODY_BYTES} bytes"))
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+    )
 }
 
 fn is_json(req: &HttpRequest) -> bool {
-    let Some(ct) = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
-    let essence = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    let Some(ct) = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// Parses a body: syntax errors are 400, shape errors 422 with the offending field. The syntax
@@ -69,7 +86,8 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
     let mut de = serde_json::Deserializer::from_slice(body);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(shape_error)?;
-    de.end().map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
+    de.end()
+        .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
     Ok(value)
 }
 
@@ -80,8 +98,15 @@ fn shape_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     }
     let mut field = dotted(e.path());
     let mut message = strip_position(&inner.to_string());
-    if let Some(name) = message.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
-        field = if field.is_empty() { name.to_owned() } else { format!("{field}.{name}") };
+    if let Some(name) = message
+        .strip_prefix("missing field `")
+        .and_then(|r| r.split('`').next())
+    {
+        field = if field.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{field}.{name}")
+        };
         message = "is required".to_owned();
     }
     if field.is_empty() {
@@ -123,7 +148,10 @@ mod tests {
     }
 
     fn status_of(body: &str) -> u16 {
-        parse::<Body>(body.as_bytes()).unwrap_err().status().as_u16()
+        parse::<Body>(body.as_bytes())
+            .unwrap_err()
+            .status()
+            .as_u16()
     }
 
     #[test]
@@ -131,7 +159,11 @@ mod tests {
         assert_eq!(status_of("{\"name\": "), 400);
         assert_eq!(status_of("not json"), 400);
         assert_eq!(status_of("{} trailing"), 400);
-        assert_eq!(status_of("{\"name\": 1} {}"), 400, "a shape error does not hide a syntax error");
+        assert_eq!(
+            status_of("{\"name\": 1} {}"),
+            400,
+            "a shape error does not hide a syntax error"
+        );
     }
 
     #[test]
@@ -140,7 +172,11 @@ mod tests {
         // either way a client error, and the process survives.
         let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
         assert_eq!(status_of(&deep), 422);
-        let deep_field = format!("{{\"name\": \"a\", \"items\": {}{}}}", "[".repeat(100_000), "]".repeat(100_000));
+        let deep_field = format!(
+            "{{\"name\": \"a\", \"items\": {}{}}}",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
         assert!(matches!(status_of(&deep_field), 400 | 422));
         let unclosed = "[".repeat(100_000);
         assert_eq!(status_of(&unclosed), 400);

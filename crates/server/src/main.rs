@@ -12,7 +12,11 @@ use rollcall::{
 };
 
 #[derive(Parser)]
-#[command(name = "rollcall", version, about = "Organization membership and invitation service")]
+#[command(
+    name = "rollcall",
+    version,
+    about = "Organization membership and invitation service"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -53,16 +57,32 @@ enum Command {
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("ROLLCALL_LOG").unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("ROLLCALL_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
     let result = Settings::from_env().and_then(|settings| match cli.command {
         Command::Serve { workers } => serve(settings, workers),
-        Command::Token { user, organization, email, first_name, last_name, backoffice, ttl } => {
-            token(&settings, user, organization, email, first_name, last_name, backoffice, ttl)
-        }
+        Command::Token {
+            user,
+            organization,
+            email,
+            first_name,
+            last_name,
+            backoffice,
+            ttl,
+        } => token(
+            &settings,
+            user,
+            organization,
+            email,
+            first_name,
+            last_name,
+            backoffice,
+            ttl,
+        ),
     });
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -74,7 +94,8 @@ fn main() -> std::process::ExitCode {
 }
 
 fn serve(settings: Settings, workers: Option<usize>) -> Result<(), String> {
-    let workers = workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
+    let workers =
+        workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
     actix_web::rt::System::new().block_on(async move {
         let store = storage::Store::connect(&settings.database_url, &storage::StoreOptions::default())
             .await
@@ -106,7 +127,10 @@ fn token(
     let minter = Minter(&keys);
     let now = SystemClock.now().timestamp();
     let sub = UserId::parse(user).map_err(|e| format!("--user: {e}"))?;
-    let organization_id = organization.map(OrganizationId::parse).transpose().map_err(|e| format!("--organization: {e}"))?;
+    let organization_id = organization
+        .map(OrganizationId::parse)
+        .transpose()
+        .map_err(|e| format!("--organization: {e}"))?;
     let bearer = BearerClaims {
         sub,
         exp: now + ttl,
@@ -114,7 +138,11 @@ fn token(
         email,
         given_name: first_name,
         family_name: last_name,
-        roles: if backoffice { vec![BACKOFFICE_ROLE.to_owned()] } else { Vec::new() },
+        roles: if backoffice {
+            vec![BACKOFFICE_ROLE.to_owned()]
+        } else {
+            Vec::new()
+        },
     };
     let session = SessionClaims {
         user_id: sub,
@@ -123,7 +151,13 @@ fn token(
         exp: now + ttl,
         organization_id,
     };
-    println!("export ROLLCALL_BEARER={}", minter.bearer(&bearer).map_err(|e| e.to_string())?);
-    println!("export ROLLCALL_SESSION={}", minter.session(&session).map_err(|e| e.to_string())?);
+    println!(
+        "export ROLLCALL_BEARER={}",
+        minter.bearer(&bearer).map_err(|e| e.to_string())?
+    );
+    println!(
+        "export ROLLCALL_SESSION={}",
+        minter.session(&session).map_err(|e| e.to_string())?
+    );
     Ok(())
 }

@@ -17,7 +17,9 @@ tokio::task_local! {
 
 /// The current request's id, or "-" outside a request.
 pub fn request_id() -> String {
-    REQUEST_ID.try_with(Clone::clone).unwrap_or_else(|_| "-".to_owned())
+    REQUEST_ID
+        .try_with(Clone::clone)
+        .unwrap_or_else(|_| "-".to_owned())
 }
 
 /// An RFC 9457 problem: what went wrong, for people and for programs.
@@ -61,7 +63,12 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
-        Self { status, detail: detail.into(), errors: Vec::new(), allow: None }
+        Self {
+            status,
+            detail: detail.into(),
+            errors: Vec::new(),
+            allow: None,
+        }
     }
     pub fn bad_request(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, detail)
@@ -94,12 +101,21 @@ impl From<Error> for ApiError {
             Error::Invalid(fields) => Self {
                 status,
                 detail: "the request body has invalid fields; see `errors`".into(),
-                errors: fields.into_iter().map(|f| FieldProblem { field: f.field, message: f.message }).collect(),
+                errors: fields
+                    .into_iter()
+                    .map(|f| FieldProblem {
+                        field: f.field,
+                        message: f.message,
+                    })
+                    .collect(),
                 allow: None,
             },
             Error::Internal(msg) => {
                 tracing::error!(request_id = %request_id(), error = %msg, "internal error");
-                Self::new(status, "an unexpected error occurred; quote the requestId when reporting it")
+                Self::new(
+                    status,
+                    "an unexpected error occurred; quote the requestId when reporting it",
+                )
             }
             Error::Unavailable(msg) => {
                 tracing::warn!(request_id = %request_id(), error = %msg, "database unavailable");
@@ -145,13 +161,19 @@ impl ResponseError for ApiError {
 pub fn method_not_allowed(allow: &'static str) -> ApiError {
     ApiError {
         allow: Some(allow.to_owned()),
-        ..ApiError::new(StatusCode::METHOD_NOT_ALLOWED, format!("this path answers only {allow}"))
+        ..ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("this path answers only {allow}"),
+        )
     }
 }
 
 /// The answer for a path that does not exist.
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::new(StatusCode::NOT_FOUND, format!("no operation at {}; see /docs for every path", req.path())))
+    Err(ApiError::new(
+        StatusCode::NOT_FOUND,
+        format!("no operation at {}; see /docs for every path", req.path()),
+    ))
 }
 
 /// Installed as actix's path-extractor error handler: a malformed or out-of-range path parameter

@@ -167,7 +167,11 @@ pub struct Permissions {
 
 impl From<&domain::Permissions> for Permissions {
     fn from(p: &domain::Permissions) -> Self {
-        Self { group: p.group, read: p.read.as_slice().to_vec(), manage: p.manage.as_slice().to_vec() }
+        Self {
+            group: p.group,
+            read: p.read.as_slice().to_vec(),
+            manage: p.manage.as_slice().to_vec(),
+        }
     }
 }
 
@@ -284,7 +288,11 @@ impl CreateUserRequest {
         let last = v.check("lastName", PersonName::parse(&self.last_name));
         let email = email(&mut v, "email", &self.email);
         v.finish()?;
-        Ok(NewUser { email: email.unwrap(), first_name: first.unwrap().into_inner(), last_name: last.unwrap().into_inner() })
+        Ok(NewUser {
+            email: email.unwrap(),
+            first_name: first.unwrap().into_inner(),
+            last_name: last.unwrap().into_inner(),
+        })
     }
 }
 
@@ -354,7 +362,13 @@ pub struct BackOfficeOrganization {
 
 impl From<&model::Organization> for BackOfficeOrganization {
     fn from(o: &model::Organization) -> Self {
-        Self { id: o.id.get(), uuid: o.uuid, name: o.name.clone(), created_at: o.created_at, updated_at: o.updated_at }
+        Self {
+            id: o.id.get(),
+            uuid: o.uuid,
+            name: o.name.clone(),
+            created_at: o.created_at,
+            updated_at: o.updated_at,
+        }
     }
 }
 
@@ -379,7 +393,12 @@ pub struct Organization {
 
 impl From<&model::Organization> for Organization {
     fn from(o: &model::Organization) -> Self {
-        Self { id: o.uuid, numeric_id: o.id.get(), name: o.name.clone(), created_at: o.created_at }
+        Self {
+            id: o.uuid,
+            numeric_id: o.id.get(),
+            name: o.name.clone(),
+            created_at: o.created_at,
+        }
     }
 }
 
@@ -436,18 +455,27 @@ impl InviteRequest {
         };
         let assignments = self.team_assignments.clone().unwrap_or_default();
         if assignments.len() > 100 {
-            v.check::<()>("teamAssignments", Err(domain::Error::invalid("", "must hold at most 100 teams")));
+            v.check::<()>(
+                "teamAssignments",
+                Err(domain::Error::invalid("", "must hold at most 100 teams")),
+            );
         }
         for (i, a) in assignments.iter().enumerate() {
             if assignments[..i].iter().any(|b| b.team_id == a.team_id) {
-                v.check::<()>(&format!("teamAssignments.{i}.teamId"), Err(domain::Error::invalid("", "lists a team twice")));
+                v.check::<()>(
+                    &format!("teamAssignments.{i}.teamId"),
+                    Err(domain::Error::invalid("", "lists a team twice")),
+                );
             }
         }
         let seconds = self.expires_in_seconds.unwrap_or(7 * 24 * 3600);
         if !(MIN_LIFETIME_SECONDS..=MAX_LIFETIME_SECONDS).contains(&seconds) {
             v.check::<()>(
                 "expiresInSeconds",
-                Err(domain::Error::invalid("", "must be between 3600 (1 hour) and 2592000 (30 days)")),
+                Err(domain::Error::invalid(
+                    "",
+                    "must be between 3600 (1 hour) and 2592000 (30 days)",
+                )),
             );
         }
         v.finish()?;
@@ -456,7 +484,10 @@ impl InviteRequest {
             role: self.role.into(),
             team_assignments: assignments
                 .iter()
-                .map(|a| model::TeamAssignment { team_id: a.team_id, role: a.role.into() })
+                .map(|a| model::TeamAssignment {
+                    team_id: a.team_id,
+                    role: a.role.into(),
+                })
                 .collect(),
             permissions,
             lifetime: chrono::Duration::seconds(seconds),
@@ -490,7 +521,11 @@ pub struct InvitationWithToken {
 }
 
 impl InvitationWithToken {
-    pub fn new(inv: &model::Invitation, token: &domain::InvitationToken, now: DateTime<Utc>) -> Self {
+    pub fn new(
+        inv: &model::Invitation,
+        token: &domain::InvitationToken,
+        now: DateTime<Utc>,
+    ) -> Self {
         Self {
             id: inv.id,
             token: token.expose().to_owned(),
@@ -503,7 +538,10 @@ impl InvitationWithToken {
             team_assignments: inv
                 .team_assignments
                 .iter()
-                .map(|a| TeamAssignment { team_id: a.team_id, role: a.role.into() })
+                .map(|a| TeamAssignment {
+                    team_id: a.team_id,
+                    role: a.role.into(),
+                })
                 .collect(),
             permissions: inv.permissions.as_ref().map(Permissions::from),
             invited_by: inv.invited_by.get(),
@@ -528,6 +566,10 @@ mod tests {
         // The pattern is spelled in the schema attributes (a literal is required there);
         // this keeps those literals equal to the one the domain enforces.
         let src = include_str!("wire.rs");
-        assert_eq!(src.matches(EMAIL_PATTERN).count(), 3, "every email field's pattern must be EMAIL_PATTERN");
+        assert_eq!(
+            src.matches(EMAIL_PATTERN).count(),
+            3,
+            "every email field's pattern must be EMAIL_PATTERN"
+        );
     }
 }

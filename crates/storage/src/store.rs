@@ -14,8 +14,9 @@ use domain::{
     model::{Invitation, Membership, NewInvitation, NewUser, Organization, TeamAssignment, User},
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, SqlErr,
+    TransactionTrait,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 use sea_orm_migration::MigratorTrait;
@@ -39,7 +40,11 @@ pub struct StoreOptions {
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { max_connections: 8, acquire_timeout: Duration::from_secs(5), busy_timeout: Duration::from_secs(5) }
+        Self {
+            max_connections: 8,
+            acquire_timeout: Duration::from_secs(5),
+            busy_timeout: Duration::from_secs(5),
+        }
     }
 }
 
@@ -56,10 +61,14 @@ impl Store {
     /// a crash of the process; a power loss may lose the last commits, never corrupt the file.
     pub async fn connect(url: &str, options: &StoreOptions) -> Result<Self> {
         let store = if url.starts_with("sqlite:") {
-            let write = Database::connect(sqlite_options(url, options, 1)).await.map_err(db_err)?;
+            let write = Database::connect(sqlite_options(url, options, 1))
+                .await
+                .map_err(db_err)?;
             // Migrate (and so create the WAL file) before the readers open the database.
             Migrator::up(&write, None).await.map_err(db_err)?;
-            let read = Database::connect(sqlite_options(url, options, options.max_connections)).await.map_err(db_err)?;
+            let read = Database::connect(sqlite_options(url, options, options.max_connections))
+                .await
+                .map_err(db_err)?;
             Self { write, read }
         } else {
             let mut opts = ConnectOptions::new(url);
@@ -69,7 +78,10 @@ impl Store {
                 .sqlx_logging(false);
             let db = Database::connect(opts).await.map_err(db_err)?;
             Migrator::up(&db, None).await.map_err(db_err)?;
-            Self { write: db.clone(), read: db }
+            Self {
+                write: db.clone(),
+                read: db,
+            }
         };
         Ok(store)
     }
@@ -88,13 +100,21 @@ impl Store {
 
     /// A profile by id, deleted or not.
     pub async fn user(&self, id: UserId) -> Result<Option<User>> {
-        let row = users::Entity::find_by_id(id.get()).one(&self.read).await.map_err(db_err)?;
+        let row = users::Entity::find_by_id(id.get())
+            .one(&self.read)
+            .await
+            .map_err(db_err)?;
         row.map(user_from_row).transpose()
     }
 
     /// The caller's profile, created from a verified email when it has none yet (an upsert by
     /// id). 409 when that email already belongs to another user id.
-    pub async fn ensure_profile(&self, id: UserId, new: &NewUser, now: DateTime<Utc>) -> Result<User> {
+    pub async fn ensure_profile(
+        &self,
+        id: UserId,
+        new: &NewUser,
+        now: DateTime<Utc>,
+    ) -> Result<User> {
         if let Some(user) = self.user(id).await? {
             return Ok(user);
         }
@@ -108,7 +128,11 @@ impl Store {
     // ---- organizations -------------------------------------------------------------------
 
     /// Creates an organization with no members (back office).
-    pub async fn create_organization(&self, name: &OrganizationName, now: DateTime<Utc>) -> Result<Organization> {
+    pub async fn create_organization(
+        &self,
+        name: &OrganizationName,
+        now: DateTime<Utc>,
+    ) -> Result<Organization> {
         insert_organization(&self.write, name, now).await
     }
 
@@ -121,13 +145,24 @@ impl Store {
     ) -> Result<(Organization, Membership)> {
         let txn = self.write.begin().await.map_err(db_err)?;
         let org = insert_organization(&txn, name, now).await?;
-        let membership = insert_membership(&txn, owner, org.id, Role::Administrator, &Permissions::default(), now).await?;
+        let membership = insert_membership(
+            &txn,
+            owner,
+            org.id,
+            Role::Administrator,
+            &Permissions::default(),
+            now,
+        )
+        .await?;
         txn.commit().await.map_err(db_err)?;
         Ok((org, membership))
     }
 
     pub async fn organization(&self, id: OrganizationId) -> Result<Option<Organization>> {
-        let row = organizations::Entity::find_by_id(id.get()).one(&self.read).await.map_err(db_err)?;
+        let row = organizations::Entity::find_by_id(id.get())
+            .one(&self.read)
+            .await
+            .map_err(db_err)?;
         Ok(row.map(organization_from_row))
     }
 
@@ -143,7 +178,11 @@ impl Store {
     // ---- memberships ---------------------------------------------------------------------
 
     /// The user's live (not deleted) membership of the organization, if any.
-    pub async fn live_membership(&self, user: UserId, org: OrganizationId) -> Result<Option<Membership>> {
+    pub async fn live_membership(
+        &self,
+        user: UserId,
+        org: OrganizationId,
+    ) -> Result<Option<Membership>> {
         let row = live_membership_row(&self.read, user, org).await?;
         row.map(membership_from_row).transpose()
     }
@@ -160,13 +199,24 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Membership> {
         let txn = self.write.begin().await.map_err(db_err)?;
-        if users::Entity::find_by_id(user.get()).one(&txn).await.map_err(db_err)?.is_none() {
+        if users::Entity::find_by_id(user.get())
+            .one(&txn)
+            .await
+            .map_err(db_err)?
+            .is_none()
+        {
             return Err(Error::NotFound(format!("no user has id {user}")));
         }
-        if organizations::Entity::find_by_id(org.get()).one(&txn).await.map_err(db_err)?.is_none() {
+        if organizations::Entity::find_by_id(org.get())
+            .one(&txn)
+            .await
+            .map_err(db_err)?
+            .is_none()
+        {
             return Err(Error::NotFound(format!("no organization has id {org}")));
         }
-        let membership = add_or_restore_membership(&txn, user, org, scope, permissions, now).await?;
+        let membership =
+            add_or_restore_membership(&txn, user, org, scope, permissions, now).await?;
         txn.commit().await.map_err(db_err)?;
         Ok(membership)
     }
@@ -190,16 +240,24 @@ impl Store {
             Some(row) => UserId::parse(row.id)?,
             None => insert_user(&txn, None, profile, now).await?.id,
         };
-        let membership = add_or_restore_membership(&txn, user, org, Scope::Standard, permissions, now).await?;
+        let membership =
+            add_or_restore_membership(&txn, user, org, Scope::Standard, permissions, now).await?;
         txn.commit().await.map_err(db_err)?;
         Ok(membership)
     }
 
     /// Soft-deletes the live membership (sets `deletedAt`); 404 when there is none.
-    pub async fn soft_delete_membership(&self, user: UserId, org: OrganizationId, now: DateTime<Utc>) -> Result<Membership> {
+    pub async fn soft_delete_membership(
+        &self,
+        user: UserId,
+        org: OrganizationId,
+        now: DateTime<Utc>,
+    ) -> Result<Membership> {
         let row = live_membership_row(&self.write, user, org)
             .await?
-            .ok_or_else(|| Error::NotFound(format!("user {user} is not a member of organization {org}")))?;
+            .ok_or_else(|| {
+                Error::NotFound(format!("user {user} is not a member of organization {org}"))
+            })?;
         let mut m: memberships::ActiveModel = row.into();
         m.deleted_at = Set(Some(now));
         m.updated_at = Set(now);
@@ -210,7 +268,12 @@ impl Store {
 
     /// Seed 002: stores a pending invitation (the token only as its hash). 404 names the first
     /// team of `new.team_assignments` that is not a team of the organization.
-    pub async fn create_invitation(&self, org: &Organization, new: &NewInvitation, now: DateTime<Utc>) -> Result<Invitation> {
+    pub async fn create_invitation(
+        &self,
+        org: &Organization,
+        new: &NewInvitation,
+        now: DateTime<Utc>,
+    ) -> Result<Invitation> {
         let txn = self.write.begin().await.map_err(db_err)?;
         if !new.team_assignments.is_empty() {
             let ids: Vec<Uuid> = new.team_assignments.iter().map(|t| t.team_id).collect();
@@ -224,7 +287,10 @@ impl Store {
                 .map(|t| t.id)
                 .collect();
             if let Some(missing) = ids.iter().find(|id| !found.contains(id)) {
-                return Err(Error::NotFound(format!("organization {} has no team {missing}", org.uuid)));
+                return Err(Error::NotFound(format!(
+                    "organization {} has no team {missing}",
+                    org.uuid
+                )));
             }
         }
         let row = invitations::ActiveModel {
@@ -233,7 +299,12 @@ impl Store {
             email: Set(new.email.as_str().to_owned()),
             role: Set(new.role.as_str().to_owned()),
             team_assignments: Set(serde_json::to_value(&new.team_assignments).map_err(internal)?),
-            permissions: Set(new.permissions.as_ref().map(serde_json::to_value).transpose().map_err(internal)?),
+            permissions: Set(new
+                .permissions
+                .as_ref()
+                .map(serde_json::to_value)
+                .transpose()
+                .map_err(internal)?),
             status: Set(domain::InvitationStatus::Pending.as_str().to_owned()),
             token_hash: Set(new.token_hash.clone()),
             invited_by: Set(new.invited_by.get()),
@@ -303,7 +374,12 @@ fn sqlite_options(url: &str, options: &StoreOptions, connections: u32) -> Connec
 
 // ---- statements shared by several use cases (inside the caller's transaction) -------------
 
-async fn insert_user(db: &impl ConnectionTrait, id: Option<UserId>, new: &NewUser, now: DateTime<Utc>) -> Result<User> {
+async fn insert_user(
+    db: &impl ConnectionTrait,
+    id: Option<UserId>,
+    new: &NewUser,
+    now: DateTime<Utc>,
+) -> Result<User> {
     let mut row = users::ActiveModel {
         email: Set(new.email.as_str().to_owned()),
         first_name: Set(new.first_name.clone()),
@@ -333,7 +409,11 @@ async fn insert_user(db: &impl ConnectionTrait, id: Option<UserId>, new: &NewUse
     user_from_row(inserted)
 }
 
-async fn insert_organization(db: &impl ConnectionTrait, name: &OrganizationName, now: DateTime<Utc>) -> Result<Organization> {
+async fn insert_organization(
+    db: &impl ConnectionTrait,
+    name: &OrganizationName,
+    now: DateTime<Utc>,
+) -> Result<Organization> {
     let row = organizations::ActiveModel {
         uuid: Set(Uuid::new_v4()),
         name: Set(name.as_str().to_owned()),
@@ -347,7 +427,11 @@ async fn insert_organization(db: &impl ConnectionTrait, name: &OrganizationName,
     Ok(organization_from_row(row))
 }
 
-async fn live_membership_row(db: &impl ConnectionTrait, user: UserId, org: OrganizationId) -> Result<Option<memberships::Model>> {
+async fn live_membership_row(
+    db: &impl ConnectionTrait,
+    user: UserId,
+    org: OrganizationId,
+) -> Result<Option<memberships::Model>> {
     memberships::Entity::find()
         .filter(memberships::Column::UserId.eq(user.get()))
         .filter(memberships::Column::OrganizationId.eq(org.get()))
@@ -358,7 +442,9 @@ async fn live_membership_row(db: &impl ConnectionTrait, user: UserId, org: Organ
 }
 
 fn already_member(user: UserId, org: OrganizationId) -> Error {
-    Error::Conflict(format!("user {user} is already a member of organization {org}"))
+    Error::Conflict(format!(
+        "user {user} is already a member of organization {org}"
+    ))
 }
 
 /// Inserts a live membership; the unique live-membership index turns a race into a 409.
@@ -411,7 +497,15 @@ async fn add_or_restore_membership(
         .await
         .map_err(db_err)?;
     let Some(row) = deleted else {
-        return insert_membership(db, user, org, Role::Member.with_scope(scope), permissions, now).await;
+        return insert_membership(
+            db,
+            user,
+            org,
+            Role::Member.with_scope(scope),
+            permissions,
+            now,
+        )
+        .await;
     };
     let role = Role::parse(&row.role)?.with_scope(scope);
     let mut restore: memberships::ActiveModel = row.into();
@@ -442,7 +536,8 @@ fn user_from_row(r: users::Model) -> Result<User> {
 
 fn organization_from_row(r: organizations::Model) -> Organization {
     Organization {
-        id: OrganizationId::parse(r.id).unwrap_or_else(|_| unreachable!("database ids stay within 2^53")),
+        id: OrganizationId::parse(r.id)
+            .unwrap_or_else(|_| unreachable!("database ids stay within 2^53")),
         uuid: r.uuid,
         name: r.name,
         created_at: r.created_at,
@@ -454,7 +549,8 @@ fn membership_from_row(r: memberships::Model) -> Result<Membership> {
     Ok(Membership {
         user_id: UserId::parse(r.user_id)?,
         organization_id: OrganizationId::parse(r.organization_id)?,
-        role: Role::parse(&r.role).map_err(|_| Error::Internal(format!("stored role {:?} is unknown", r.role)))?,
+        role: Role::parse(&r.role)
+            .map_err(|_| Error::Internal(format!("stored role {:?} is unknown", r.role)))?,
         permissions: serde_json::from_value(r.permissions).map_err(internal)?,
         created_at: r.created_at,
         updated_at: r.updated_at,
@@ -463,14 +559,20 @@ fn membership_from_row(r: memberships::Model) -> Result<Membership> {
 }
 
 fn invitation_from_row(r: invitations::Model, organization: Organization) -> Result<Invitation> {
-    let team_assignments: Vec<TeamAssignment> = serde_json::from_value(r.team_assignments).map_err(internal)?;
+    let team_assignments: Vec<TeamAssignment> =
+        serde_json::from_value(r.team_assignments).map_err(internal)?;
     Ok(Invitation {
         id: r.id,
         organization,
         email: Email::from_stored(r.email),
-        role: Role::parse(&r.role).map_err(|_| Error::Internal(format!("stored role {:?} is unknown", r.role)))?,
+        role: Role::parse(&r.role)
+            .map_err(|_| Error::Internal(format!("stored role {:?} is unknown", r.role)))?,
         team_assignments,
-        permissions: r.permissions.map(serde_json::from_value).transpose().map_err(internal)?,
+        permissions: r
+            .permissions
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(internal)?,
         status: domain::InvitationStatus::parse(&r.status)?,
         invited_by: UserId::parse(r.invited_by)?,
         expires_at: r.expires_at,
@@ -488,7 +590,9 @@ fn internal(e: impl std::fmt::Display) -> Error {
 /// 500 (logged, not shown) for anything else.
 fn db_err(e: DbErr) -> Error {
     match e {
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Error::Unavailable(format!("database unavailable: {e}")),
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
+            Error::Unavailable(format!("database unavailable: {e}"))
+        }
         other => Error::Internal(format!("database error: {other}")),
     }
 }

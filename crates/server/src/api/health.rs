@@ -13,5 +13,7 @@ use crate::wire::Health;
     responses((status = 200, description = "The process is up", body = Health))
 )]
 pub async fn health_view() -> HttpResponse {
-    HttpResponse::Ok().json(Health { status: "ok".into() })
+    HttpResponse::Ok().json(Health {
+        status: "ok".into(),
+    })
 }

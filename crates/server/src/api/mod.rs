@@ -31,7 +31,12 @@ impl Modify for BearerScheme {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearerAuth",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
         );
     }
 }
@@ -72,7 +77,9 @@ pub struct ApiDoc;
 
 /// A path and the methods it answers; any other method gets 405 with `Allow`.
 fn resource(path: &str, allow: &'static str) -> Resource {
-    web::resource(path).default_service(web::to(move || async move { Err::<HttpResponse, _>(method_not_allowed(allow)) }))
+    web::resource(path).default_service(web::to(move || async move {
+        Err::<HttpResponse, _>(method_not_allowed(allow))
+    }))
 }
 
 /// Registers every operation.
@@ -80,21 +87,43 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     use organizations as org;
     use users_organizations as uo;
     cfg.service(resource("/healthz", "GET").route(web::get().to(health::health_view)))
-        .service(resource("/users-organizations/v1/ad/invite", "POST").route(web::post().to(uo::ad_user_invite)))
-        .service(resource("/users-organizations/v1/bo/users", "POST").route(web::post().to(uo::bo_user_create)))
-        .service(resource("/users-organizations/v1/bo/users/{userId}", "GET").route(web::get().to(uo::bo_user_view)))
         .service(
-            resource("/users-organizations/v1/bo/organizations", "POST").route(web::post().to(uo::bo_organization_create)),
+            resource("/users-organizations/v1/ad/invite", "POST")
+                .route(web::post().to(uo::ad_user_invite)),
         )
         .service(
-            resource("/users-organizations/v1/bo/organizations/{organizationId}", "GET")
-                .route(web::get().to(uo::bo_organization_view)),
+            resource("/users-organizations/v1/bo/users", "POST")
+                .route(web::post().to(uo::bo_user_create)),
         )
         .service(
-            resource("/users-organizations/v1/bo/users/register/{userId}/organizations/{organizationId}", "POST")
-                .route(web::post().to(uo::bo_user_organization_register)),
+            resource("/users-organizations/v1/bo/users/{userId}", "GET")
+                .route(web::get().to(uo::bo_user_view)),
+        )
+        .service(
+            resource("/users-organizations/v1/bo/organizations", "POST")
+                .route(web::post().to(uo::bo_organization_create)),
+        )
+        .service(
+            resource(
+                "/users-organizations/v1/bo/organizations/{organizationId}",
+                "GET",
+            )
+            .route(web::get().to(uo::bo_organization_view)),
+        )
+        .service(
+            resource(
+                "/users-organizations/v1/bo/users/register/{userId}/organizations/{organizationId}",
+                "POST",
+            )
+            .route(web::post().to(uo::bo_user_organization_register)),
         )
         .service(resource("/organization", "POST").route(web::post().to(org::organization_create)))
-        .service(resource("/organization/{organizationId}", "GET").route(web::get().to(org::organization_view)))
-        .service(resource("/organization/{organizationId}/invite", "POST").route(web::post().to(org::invitation_create)));
+        .service(
+            resource("/organization/{organizationId}", "GET")
+                .route(web::get().to(org::organization_view)),
+        )
+        .service(
+            resource("/organization/{organizationId}/invite", "POST")
+                .route(web::post().to(org::invitation_create)),
+        );
 }

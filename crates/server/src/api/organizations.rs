@@ -2,7 +2,11 @@
 //! caller is not a live member of answers 404, so nothing leaks its existence.
 
 use actix_web::{HttpResponse, web};
-use domain::{Error, InvitationToken, Result, model::{Membership, NewInvitation, NewUser, Organization}, rules};
+use domain::{
+    Error, InvitationToken, Result,
+    model::{Membership, NewInvitation, NewUser, Organization},
+    rules,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -16,10 +20,22 @@ use crate::{
 type Answer = std::result::Result<HttpResponse, ApiError>;
 
 /// The organization `uuid` and the caller's live membership of it; 404 when either is missing.
-async fn membership_of(st: &AppState, caller: &Caller, uuid: Uuid) -> Result<(Organization, Membership)> {
+async fn membership_of(
+    st: &AppState,
+    caller: &Caller,
+    uuid: Uuid,
+) -> Result<(Organization, Membership)> {
     let not_found = || Error::NotFound(format!("no organization {uuid} among yours"));
-    let org = st.store.organization_by_uuid(uuid).await?.ok_or_else(not_found)?;
-    let membership = st.store.live_membership(caller.id(), org.id).await?.ok_or_else(not_found)?;
+    let org = st
+        .store
+        .organization_by_uuid(uuid)
+        .await?
+        .ok_or_else(not_found)?;
+    let membership = st
+        .store
+        .live_membership(caller.id(), org.id)
+        .await?
+        .ok_or_else(not_found)?;
     Ok((org, membership))
 }
 
@@ -46,7 +62,11 @@ async fn membership_of(st: &AppState, caller: &Caller, uuid: Uuid) -> Result<(Or
     ),
     security(("bearerAuth" = []))
 )]
-pub async fn organization_create(caller: Caller, body: Json<CreateOrganizationRequest>, st: web::Data<AppState>) -> Answer {
+pub async fn organization_create(
+    caller: Caller,
+    body: Json<CreateOrganizationRequest>,
+    st: web::Data<AppState>,
+) -> Answer {
     let name = body.0.parse()?;
     let now = st.clock.now();
     if st.store.user(caller.id()).await?.is_none() {
@@ -57,7 +77,10 @@ pub async fn organization_create(caller: Caller, body: Json<CreateOrganizationRe
         };
         st.store.ensure_profile(caller.id(), &profile, now).await?;
     }
-    let (org, _) = st.store.create_organization_with_admin(caller.id(), &name, now).await?;
+    let (org, _) = st
+        .store
+        .create_organization_with_admin(caller.id(), &name, now)
+        .await?;
     Ok(HttpResponse::Created().json(wire::Organization::from(&org)))
 }
 
@@ -77,7 +100,11 @@ pub async fn organization_create(caller: Caller, body: Json<CreateOrganizationRe
     ),
     security(("bearerAuth" = []))
 )]
-pub async fn organization_view(caller: Caller, path: web::Path<Uuid>, st: web::Data<AppState>) -> Answer {
+pub async fn organization_view(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    st: web::Data<AppState>,
+) -> Answer {
     let (org, _) = membership_of(&st, &caller, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(wire::Organization::from(&org)))
 }
@@ -106,7 +133,12 @@ pub async fn organization_view(caller: Caller, path: web::Path<Uuid>, st: web::D
     ),
     security(("bearerAuth" = []))
 )]
-pub async fn invitation_create(caller: Caller, path: web::Path<Uuid>, body: Json<InviteRequest>, st: web::Data<AppState>) -> Answer {
+pub async fn invitation_create(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    body: Json<InviteRequest>,
+    st: web::Data<AppState>,
+) -> Answer {
     let (org, actor) = membership_of(&st, &caller, path.into_inner()).await?;
     rules::may_manage_members(actor.role)?;
     let invite = body.0.parse()?;

@@ -12,8 +12,9 @@ use crate::{
     extract::Json,
     problem::ApiError,
     wire::{
-        BackOfficeOrganizationEnvelope, CreateOrganizationRequest, CreateUserRequest, InviteUserOrganizationRequest,
-        MembershipEnvelope, RegisterUserOrganizationRequest, UserEnvelope,
+        BackOfficeOrganizationEnvelope, CreateOrganizationRequest, CreateUserRequest,
+        InviteUserOrganizationRequest, MembershipEnvelope, RegisterUserOrganizationRequest,
+        UserEnvelope,
     },
 };
 
@@ -44,13 +45,27 @@ type Answer = Result<HttpResponse, ApiError>;
     ),
     security(("bearerAuth" = []))
 )]
-pub async fn ad_user_invite(who: OrgSession, body: Json<InviteUserOrganizationRequest>, st: web::Data<AppState>) -> Answer {
+pub async fn ad_user_invite(
+    who: OrgSession,
+    body: Json<InviteUserOrganizationRequest>,
+    st: web::Data<AppState>,
+) -> Answer {
     let actor = &who.membership;
     rules::may_manage_members(actor.role)?;
     let (profile, permissions) = body.0.parse()?;
     rules::may_grant_permissions(actor.role, &actor.permissions, &permissions)?;
-    let membership = st.store.invite_by_email(actor.organization_id, &profile, &permissions, st.clock.now()).await?;
-    Ok(HttpResponse::Created().json(MembershipEnvelope { data: (&membership).into() }))
+    let membership = st
+        .store
+        .invite_by_email(
+            actor.organization_id,
+            &profile,
+            &permissions,
+            st.clock.now(),
+        )
+        .await?;
+    Ok(HttpResponse::Created().json(MembershipEnvelope {
+        data: (&membership).into(),
+    }))
 }
 
 /// Create a profile (back office).
@@ -74,10 +89,16 @@ pub async fn ad_user_invite(who: OrgSession, body: Json<InviteUserOrganizationRe
     ),
     security(("bearerAuth" = []))
 )]
-pub async fn bo_user_create(_: BackOffice, body: Json<CreateUserRequest>, st: web::Data<AppState>) -> Answer {
+pub async fn bo_user_create(
+    _: BackOffice,
+    body: Json<CreateUserRequest>,
+    st: web::Data<AppState>,
+) -> Answer {
     let new = body.0.parse()?;
     let user = st.store.create_user(&new, st.clock.now()).await?;
-    Ok(HttpResponse::Created().json(UserEnvelope { data: (&user).into() }))
+    Ok(HttpResponse::Created().json(UserEnvelope {
+        data: (&user).into(),
+    }))
 }
 
 /// View a profile (back office).
@@ -100,10 +121,20 @@ pub async fn bo_user_create(_: BackOffice, body: Json<CreateUserRequest>, st: we
     ),
     security(("bearerAuth" = []))
 )]
-pub async fn bo_user_view(_: BackOffice, path: web::Path<UserId>, st: web::Data<AppState>) -> Answer {
+pub async fn bo_user_view(
+    _: BackOffice,
+    path: web::Path<UserId>,
+    st: web::Data<AppState>,
+) -> Answer {
     let id = path.into_inner();
-    let user = st.store.user(id).await?.ok_or_else(|| Error::NotFound(format!("no user has id {id}")))?;
-    Ok(HttpResponse::Ok().json(UserEnvelope { data: (&user).into() }))
+    let user = st
+        .store
+        .user(id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no user has id {id}")))?;
+    Ok(HttpResponse::Ok().json(UserEnvelope {
+        data: (&user).into(),
+    }))
 }
 
 /// Create an organization with no members (back office).
@@ -126,10 +157,18 @@ pub async fn bo_user_view(_: BackOffice, path: web::Path<UserId>, st: web::Data<
     ),
     security(("bearerAuth" = []))
 )]
-pub async fn bo_organization_create(_: BackOffice, body: Json<CreateOrganizationRequest>, st: web::Data<AppState>) -> Answer {
+pub async fn bo_organization_create(
+    _: BackOffice,
+    body: Json<CreateOrganizationRequest>,
+    st: web::Data<AppState>,
+) -> Answer {
     let name = body.0.parse()?;
     let org = st.store.create_organization(&name, st.clock.now()).await?;
-    Ok(HttpResponse::Created().json(BackOfficeOrganizationEnvelope { data: (&org).into() }))
+    Ok(
+        HttpResponse::Created().json(BackOfficeOrganizationEnvelope {
+            data: (&org).into(),
+        }),
+    )
 }
 
 /// View an organization (back office).
@@ -152,10 +191,20 @@ pub async fn bo_organization_create(_: BackOffice, body: Json<CreateOrganization
     ),
     security(("bearerAuth" = []))
 )]
-pub async fn bo_organization_view(_: BackOffice, path: web::Path<OrganizationId>, st: web::Data<AppState>) -> Answer {
+pub async fn bo_organization_view(
+    _: BackOffice,
+    path: web::Path<OrganizationId>,
+    st: web::Data<AppState>,
+) -> Answer {
     let id = path.into_inner();
-    let org = st.store.organization(id).await?.ok_or_else(|| Error::NotFound(format!("no organization has id {id}")))?;
-    Ok(HttpResponse::Ok().json(BackOfficeOrganizationEnvelope { data: (&org).into() }))
+    let org = st
+        .store
+        .organization(id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no organization has id {id}")))?;
+    Ok(HttpResponse::Ok().json(BackOfficeOrganizationEnvelope {
+        data: (&org).into(),
+    }))
 }
 
 /// Register a user in an organization (seed 001, back office).
@@ -194,6 +243,11 @@ pub async fn bo_user_organization_register(
 ) -> Answer {
     let (user, org) = path.into_inner();
     let (scope, permissions) = body.0.parse()?;
-    let membership = st.store.register_membership(user, org, scope, &permissions, st.clock.now()).await?;
-    Ok(HttpResponse::Created().json(MembershipEnvelope { data: (&membership).into() }))
+    let membership = st
+        .store
+        .register_membership(user, org, scope, &permissions, st.clock.now())
+        .await?;
+    Ok(HttpResponse::Created().json(MembershipEnvelope {
+        data: (&membership).into(),
+    }))
 }

@@ -44,8 +44,18 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone(Memberships::CreatedAt))
                 .col(timestamp_with_time_zone(Memberships::UpdatedAt))
                 .col(timestamp_with_time_zone_null(Memberships::DeletedAt))
-                .foreign_key(&mut fk(Memberships::Table, Memberships::UserId, Users::Table, Users::Id))
-                .foreign_key(&mut fk(Memberships::Table, Memberships::OrganizationId, Organizations::Table, Organizations::Id))
+                .foreign_key(&mut fk(
+                    Memberships::Table,
+                    Memberships::UserId,
+                    Users::Table,
+                    Users::Id,
+                ))
+                .foreign_key(&mut fk(
+                    Memberships::Table,
+                    Memberships::OrganizationId,
+                    Organizations::Table,
+                    Organizations::Id,
+                ))
                 .to_owned(),
         )
         .await?;
@@ -57,7 +67,12 @@ impl MigrationTrait for Migration {
                 .col(text(Teams::Name))
                 .col(timestamp_with_time_zone(Teams::CreatedAt))
                 .col(timestamp_with_time_zone(Teams::UpdatedAt))
-                .foreign_key(&mut fk(Teams::Table, Teams::OrganizationId, Organizations::Table, Organizations::Id))
+                .foreign_key(&mut fk(
+                    Teams::Table,
+                    Teams::OrganizationId,
+                    Organizations::Table,
+                    Organizations::Id,
+                ))
                 .to_owned(),
         )
         .await?;
@@ -69,9 +84,27 @@ impl MigrationTrait for Migration {
                 .col(text(TeamMemberships::Role))
                 .col(timestamp_with_time_zone(TeamMemberships::CreatedAt))
                 .col(timestamp_with_time_zone(TeamMemberships::UpdatedAt))
-                .primary_key(Index::create().col(TeamMemberships::TeamId).col(TeamMemberships::UserId))
-                .foreign_key(&mut fk(TeamMemberships::Table, TeamMemberships::TeamId, Teams::Table, Teams::Id).on_delete(ForeignKeyAction::Cascade).to_owned())
-                .foreign_key(&mut fk(TeamMemberships::Table, TeamMemberships::UserId, Users::Table, Users::Id))
+                .primary_key(
+                    Index::create()
+                        .col(TeamMemberships::TeamId)
+                        .col(TeamMemberships::UserId),
+                )
+                .foreign_key(
+                    &mut fk(
+                        TeamMemberships::Table,
+                        TeamMemberships::TeamId,
+                        Teams::Table,
+                        Teams::Id,
+                    )
+                    .on_delete(ForeignKeyAction::Cascade)
+                    .to_owned(),
+                )
+                .foreign_key(&mut fk(
+                    TeamMemberships::Table,
+                    TeamMemberships::UserId,
+                    Users::Table,
+                    Users::Id,
+                ))
                 .to_owned(),
         )
         .await?;
@@ -95,7 +128,12 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone_null(Invitations::DeclinedAt))
                 .col(timestamp_with_time_zone_null(Invitations::RevokedAt))
                 .col(big_integer_null(Invitations::RevokedBy))
-                .foreign_key(&mut fk(Invitations::Table, Invitations::OrganizationId, Organizations::Table, Organizations::Id))
+                .foreign_key(&mut fk(
+                    Invitations::Table,
+                    Invitations::OrganizationId,
+                    Organizations::Table,
+                    Organizations::Id,
+                ))
                 .to_owned(),
         )
         .await?;
@@ -162,13 +200,21 @@ impl MigrationTrait for Migration {
     }
 }
 
-fn fk<T: IntoIden + 'static, C: IntoIden + 'static, R: IntoIden + 'static, RC: IntoIden + 'static>(
+fn fk<
+    T: IntoIden + 'static,
+    C: IntoIden + 'static,
+    R: IntoIden + 'static,
+    RC: IntoIden + 'static,
+>(
     table: T,
     col: C,
     ref_table: R,
     ref_col: RC,
 ) -> ForeignKeyCreateStatement {
-    ForeignKey::create().from(table, col).to(ref_table, ref_col).to_owned()
+    ForeignKey::create()
+        .from(table, col)
+        .to(ref_table, ref_col)
+        .to_owned()
 }
 
 #[derive(DeriveIden)]
