@@ -563,3 +563,50 @@ async fn back_office_creates_and_views_users_and_organizations() {
     );
     assert_eq!(status, 404);
 }
+
+#[actix_web::test]
+async fn seed_001_registers_exactly_once_under_a_race() {
+    let app = TestApp::spawn().await;
+    let (org, _) = app.organization("Acme").await;
+    let user = app.user("jane@example.com").await;
+    let (bo, session) = app.backoffice();
+    let attempts = (0..30).map(|_| {
+        bo.bo_user_organization_register()
+            .user_id(user)
+            .organization_id(org)
+            .x_session_token(session.clone())
+            .body(
+                types::RegisterUserOrganizationRequest::builder()
+                    .scope(types::Scope::try_from(2).unwrap())
+                    .permissions(types::PermissionsInput::builder().group(0)),
+            )
+            .send()
+    });
+    let results = futures_util::future::join_all(attempts).await;
+    let created = results.iter().filter(|r| r.as_ref().is_ok_and(|r| r.status() == 201)).count();
+    let conflicts = results
+        .iter()
+        .filter(|r| matches!(r, Err(rollcall_client::Error::ErrorResponse(rv)) if rv.status() == 409))
+        .count();
+    assert_eq!((created, conflicts), (1, 29));
+    assert_eq!(app.counts().await[2], 1, "one membership row");
+}
+
+#[actix_web::test]
+async fn seed_000_creates_one_profile_and_one_membership_under_a_race() {
+    let app = TestApp::spawn().await;
+    let (org, _, admin) = org_with_admin(&app).await;
+    let client = app.client(&Who::user(admin));
+    let session = app.session(admin, Some(org));
+    let attempts = (0..30).map(|_| client.ad_user_invite().x_session_token(session.clone()).body(seed_000_body()).send());
+    let results = futures_util::future::join_all(attempts).await;
+    let created = results.iter().filter(|r| r.as_ref().is_ok_and(|r| r.status() == 201)).count();
+    assert_eq!(created, 1);
+    assert!(results.iter().all(|r| match r {
+        Ok(r) => r.status() == 201,
+        Err(rollcall_client::Error::ErrorResponse(rv)) => rv.status() == 409,
+        Err(_) => false,
+    }));
+    // Profiles: the administrator and the invitee (the back office needs none); two memberships.
+    assert_eq!(app.counts().await, [2, 1, 2, 0]);
+}
