@@ -583,10 +583,15 @@ async fn seed_001_registers_exactly_once_under_a_race() {
             .send()
     });
     let results = futures_util::future::join_all(attempts).await;
-    let created = results.iter().filter(|r| r.as_ref().is_ok_and(|r| r.status() == 201)).count();
+    let created = results
+        .iter()
+        .filter(|r| r.as_ref().is_ok_and(|r| r.status() == 201))
+        .count();
     let conflicts = results
         .iter()
-        .filter(|r| matches!(r, Err(rollcall_client::Error::ErrorResponse(rv)) if rv.status() == 409))
+        .filter(
+            |r| matches!(r, Err(rollcall_client::Error::ErrorResponse(rv)) if rv.status() == 409),
+        )
         .count();
     assert_eq!((created, conflicts), (1, 29));
     assert_eq!(app.counts().await[2], 1, "one membership row");
@@ -598,9 +603,18 @@ async fn seed_000_creates_one_profile_and_one_membership_under_a_race() {
     let (org, _, admin) = org_with_admin(&app).await;
     let client = app.client(&Who::user(admin));
     let session = app.session(admin, Some(org));
-    let attempts = (0..30).map(|_| client.ad_user_invite().x_session_token(session.clone()).body(seed_000_body()).send());
+    let attempts = (0..30).map(|_| {
+        client
+            .ad_user_invite()
+            .x_session_token(session.clone())
+            .body(seed_000_body())
+            .send()
+    });
     let results = futures_util::future::join_all(attempts).await;
-    let created = results.iter().filter(|r| r.as_ref().is_ok_and(|r| r.status() == 201)).count();
+    let created = results
+        .iter()
+        .filter(|r| r.as_ref().is_ok_and(|r| r.status() == 201))
+        .count();
     assert_eq!(created, 1);
     assert!(results.iter().all(|r| match r {
         Ok(r) => r.status() == 201,
