@@ -50,9 +50,19 @@ fn drift() -> ExitCode {
     }
 }
 
-/// Runs each step in order and stops at the first that fails.
+/// Runs each step in order and stops at the first that fails. Tests run under cargo-nextest
+/// when it is installed (one summary line for the whole run), else under `cargo test`.
 fn ci() -> ExitCode {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let nextest = Command::new(&cargo)
+        .args(["nextest", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let tests = if nextest {
+        vec!["nextest", "run", "--workspace", "--no-fail-fast"]
+    } else {
+        vec!["test", "--workspace", "--no-fail-fast"]
+    };
     let steps: [(&str, Vec<&str>); 4] = [
         ("format", vec!["fmt", "--all", "--check"]),
         (
@@ -67,7 +77,7 @@ fn ci() -> ExitCode {
             ],
         ),
         ("drift", vec!["run", "-q", "-p", "xtask", "--", "drift"]),
-        ("tests", vec!["test", "--workspace"]),
+        ("tests", tests),
     ];
     for (name, args) in steps {
         eprintln!("==> {name}: cargo {}", args.join(" "));
