@@ -9,6 +9,7 @@ use chrono::{Duration, Utc};
 use domain::{ManualClock, OrganizationId, UserId};
 use rollcall::auth::{BACKOFFICE_ROLE, BearerClaims, Keys, Minter, SessionClaims};
 use rollcall_client::{Client, ClientInfo, types};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
 use storage::Store;
 
 pub const SECRET: &str = "test-secret-for-rollcall-integration-tests";
@@ -17,6 +18,8 @@ pub struct TestApp {
     pub base: String,
     pub store: Store,
     pub clock: Arc<ManualClock>,
+    /// A connection of the test's own to the server's database, for checking what is stored.
+    db: DatabaseConnection,
     keys: Keys,
     dir: PathBuf,
 }
@@ -68,6 +71,9 @@ impl TestApp {
         let store = Store::connect(&url, &storage::StoreOptions::default())
             .await
             .expect("database opens and migrates");
+        let db = Database::connect(&url)
+            .await
+            .expect("the test's own connection");
         let clock = Arc::new(ManualClock::new(Utc::now()));
         let keys = Keys::hs256(SECRET);
         let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
@@ -83,6 +89,7 @@ impl TestApp {
             base,
             store,
             clock,
+            db,
             keys,
             dir,
         }
@@ -239,17 +246,50 @@ impl TestApp {
         }
     }
 
-    /// Row counts of the tables bad input must not change.
-    pub async fn counts(&self) -> [u64; 4] {
-        use storage::Table::*;
+    /// Row counts of users, organizations, memberships and invitations, read from the database.
+    pub async fn counts(&self) -> [i64; 4] {
         let mut out = [0; 4];
-        for (i, t) in [Users, Organizations, Memberships, Invitations]
-            .into_iter()
+        for (i, table) in ["users", "organizations", "memberships", "invitations"]
+            .iter()
             .enumerate()
         {
-            out[i] = self.store.count_rows(t).await.unwrap();
+            out[i] = self
+                .query_i64(&format!("SELECT COUNT(*) AS v FROM {table}"))
+                .await[0];
         }
         out
+    }
+
+    /// The `v` column of every row `sql` returns, as text.
+    pub async fn query_strings(&self, sql: &str) -> Vec<String> {
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_string(DbBackend::Sqlite, sql))
+            .await
+            .expect(sql);
+        rows.iter()
+            .map(|r| r.try_get::<String>("", "v").expect("a text column v"))
+            .collect()
+    }
+
+    async fn query_i64(&self, sql: &str) -> Vec<i64> {
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_string(DbBackend::Sqlite, sql))
+            .await
+            .expect(sql);
+        rows.iter()
+            .map(|r| r.try_get::<i64>("", "v").expect("an integer column v"))
+            .collect()
+    }
+
+    /// Every byte the database keeps on disk: the main file and its write-ahead log.
+    pub fn database_bytes(&self) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for name in ["rollcall.db", "rollcall.db-wal"] {
+            bytes.extend(std::fs::read(self.dir.join(name)).unwrap_or_default());
+        }
+        bytes
     }
 
     pub fn advance(&self, by: Duration) {

@@ -306,13 +306,24 @@ async fn seed_002_creates_a_pending_invitation_whose_token_is_stored_only_as_its
     );
     assert_eq!(inv.token.len(), 43, "32 bytes in URL-safe base64");
 
-    let hashes = app.store.invitation_token_hashes().await.unwrap();
+    let hashes = app
+        .query_strings("SELECT token_hash AS v FROM invitations")
+        .await;
     let expected: String = Sha256::digest(inv.token.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
     assert_eq!(hashes, vec![expected]);
-    assert!(!hashes[0].contains(&inv.token));
+    let stored = app.database_bytes();
+    let contains = |needle: &str| stored.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(
+        contains(&hashes[0]),
+        "the search sees what is stored (the hash)"
+    );
+    assert!(
+        !contains(&inv.token),
+        "the raw token appears nowhere in the database files"
+    );
 }
 
 #[actix_web::test]

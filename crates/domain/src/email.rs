@@ -20,7 +20,7 @@ pub struct Email(String);
 
 impl Email {
     /// Checks length and pattern on the address as sent (as the document's schema does), then
-    /// normalizes: trim and lowercase.
+    /// lowercases it. (The pattern admits no whitespace, so there is nothing left to trim.)
     pub fn parse(raw: &str) -> Result<Self> {
         if raw.chars().count() > MAX_LEN {
             return Err(Error::invalid(
@@ -28,14 +28,13 @@ impl Email {
                 format!("must be at most {MAX_LEN} characters"),
             ));
         }
-        let trimmed = raw.trim();
         if PATTERN.find(raw).is_none() {
             return Err(Error::invalid(
                 "",
                 "must be an email address such as jane.doe@example.com",
             ));
         }
-        Ok(Self(trimmed.to_lowercase()))
+        Ok(Self(raw.to_lowercase()))
     }
 
     /// An email already normalized and stored (read back from the database).
