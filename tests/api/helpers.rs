@@ -254,32 +254,21 @@ impl TestApp {
             .enumerate()
         {
             out[i] = self
-                .query_i64(&format!("SELECT COUNT(*) AS v FROM {table}"))
+                .query::<i64>(&format!("SELECT COUNT(*) AS v FROM {table}"))
                 .await[0];
         }
         out
     }
 
-    /// The `v` column of every row `sql` returns, as text.
-    pub async fn query_strings(&self, sql: &str) -> Vec<String> {
+    /// The `v` column of every row `sql` returns.
+    pub async fn query<T: sea_orm::TryGetable>(&self, sql: &str) -> Vec<T> {
         let rows = self
             .db
             .query_all_raw(Statement::from_string(DbBackend::Sqlite, sql))
             .await
             .expect(sql);
         rows.iter()
-            .map(|r| r.try_get::<String>("", "v").expect("a text column v"))
-            .collect()
-    }
-
-    async fn query_i64(&self, sql: &str) -> Vec<i64> {
-        let rows = self
-            .db
-            .query_all_raw(Statement::from_string(DbBackend::Sqlite, sql))
-            .await
-            .expect(sql);
-        rows.iter()
-            .map(|r| r.try_get::<i64>("", "v").expect("an integer column v"))
+            .map(|r| r.try_get::<T>("", "v").expect("a column v"))
             .collect()
     }
 

@@ -307,7 +307,7 @@ async fn seed_002_creates_a_pending_invitation_whose_token_is_stored_only_as_its
     assert_eq!(inv.token.len(), 43, "32 bytes in URL-safe base64");
 
     let hashes = app
-        .query_strings("SELECT token_hash AS v FROM invitations")
+        .query::<String>("SELECT token_hash AS v FROM invitations")
         .await;
     let expected: String = Sha256::digest(inv.token.as_bytes())
         .iter()
