@@ -24,11 +24,14 @@ pub const BACKOFFICE_ROLE: &str = "backoffice";
 /// The header that carries the session token.
 pub const SESSION_HEADER: &str = "x-session-token";
 
-/// The keys both tokens are signed and verified with.
+/// The keys both tokens are signed and verified with, and the bearer's expected issuer and
+/// audience when configured.
 #[derive(Clone)]
 pub struct Keys {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    issuer: Option<String>,
+    audience: Option<String>,
 }
 
 impl Keys {
@@ -37,7 +40,17 @@ impl Keys {
         Self {
             encoding: EncodingKey::from_secret(secret.as_bytes()),
             decoding: DecodingKey::from_secret(secret.as_bytes()),
+            issuer: None,
+            audience: None,
         }
+    }
+
+    /// Bearers must carry this `iss` and this `aud` (each only when given).
+    #[must_use]
+    pub fn expecting(mut self, issuer: Option<String>, audience: Option<String>) -> Self {
+        self.issuer = issuer;
+        self.audience = audience;
+        self
     }
 
     fn verify<C: DeserializeOwned + Expiring>(
@@ -45,11 +58,24 @@ impl Keys {
         token: &str,
         what: &str,
         now: DateTime<Utc>,
+        check_issuer: bool,
     ) -> Result<C> {
         let mut validation = Validation::new(Algorithm::HS256);
         // Expiry is checked below against the server's (injectable) clock.
         validation.validate_exp = false;
         validation.required_spec_claims.clear();
+        validation.validate_aud = false;
+        if check_issuer {
+            if let Some(iss) = &self.issuer {
+                validation.set_issuer(&[iss]);
+                validation.required_spec_claims.insert("iss".into());
+            }
+            if let Some(aud) = &self.audience {
+                validation.set_audience(&[aud]);
+                validation.validate_aud = true;
+                validation.required_spec_claims.insert("aud".into());
+            }
+        }
         let claims = jsonwebtoken::decode::<C>(token, &self.decoding, &validation)
             .map_err(|e| Error::Unauthenticated(format!("the {what} is not a valid token: {e}")))?
             .claims;
@@ -223,7 +249,7 @@ fn bearer(req: &HttpRequest, st: &AppState) -> Result<Caller> {
         })?;
     let claims = st
         .keys
-        .verify::<BearerClaims>(token, "bearer token", st.clock.now())?;
+        .verify::<BearerClaims>(token, "bearer token", st.clock.now(), true)?;
     Ok(Caller { claims })
 }
 
@@ -234,9 +260,9 @@ fn session(req: &HttpRequest, st: &AppState, caller: &Caller) -> Result<SessionC
         .and_then(|v| v.to_str().ok())
         .filter(|t| !t.trim().is_empty())
         .ok_or_else(|| Error::Unauthenticated(format!("send the `{SESSION_HEADER}` header")))?;
-    let claims = st
-        .keys
-        .verify::<SessionClaims>(token.trim(), "session token", st.clock.now())?;
+    let claims =
+        st.keys
+            .verify::<SessionClaims>(token.trim(), "session token", st.clock.now(), false)?;
     if claims.user_id != caller.id() {
         return Err(Error::Unauthenticated(
             "the session belongs to another user than the bearer".into(),
@@ -317,5 +343,61 @@ impl FromRequest for OrgSession {
                 })?;
             Ok(Self { caller, membership })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(keys: &Keys, extra: serde_json::Value) -> String {
+        let mut claims = serde_json::json!({"sub": "1", "exp": Utc::now().timestamp() + 60});
+        claims
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        keys.sign(&claims).unwrap()
+    }
+
+    fn bearer_ok(keys: &Keys, t: &str) -> bool {
+        keys.verify::<BearerClaims>(t, "bearer token", Utc::now(), true)
+            .is_ok()
+    }
+
+    #[test]
+    fn an_audience_is_ignored_unless_one_is_configured() {
+        let keys = Keys::hs256("s");
+        assert!(bearer_ok(
+            &keys,
+            &token(&keys, serde_json::json!({"aud": "anything", "iss": "x"}))
+        ));
+    }
+
+    #[test]
+    fn a_configured_issuer_and_audience_are_required_and_checked() {
+        let keys =
+            Keys::hs256("s").expecting(Some("https://idp.example".into()), Some("rollcall".into()));
+        let good = serde_json::json!({"iss": "https://idp.example", "aud": "rollcall"});
+        assert!(bearer_ok(&keys, &token(&keys, good)));
+        for bad in [
+            serde_json::json!({"aud": "rollcall"}),
+            serde_json::json!({"iss": "https://evil.example", "aud": "rollcall"}),
+            serde_json::json!({"iss": "https://idp.example"}),
+            serde_json::json!({"iss": "https://idp.example", "aud": "other"}),
+        ] {
+            assert!(!bearer_ok(&keys, &token(&keys, bad.clone())), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_token_signed_with_another_algorithm_is_refused() {
+        let keys = Keys::hs256("s");
+        let hs512 = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS512),
+            &serde_json::json!({"sub": "1", "exp": Utc::now().timestamp() + 60}),
+            &EncodingKey::from_secret(b"s"),
+        )
+        .unwrap();
+        assert!(!bearer_ok(&keys, &hs512));
     }
 }

@@ -1,7 +1,8 @@
 //! Configuration from the environment, with defaults that need none:
 //! `ROLLCALL_BIND` (127.0.0.1:8080), `DATABASE_URL` (`sqlite://rollcall.db?mode=rwc`),
 //! `ROLLCALL_JWT_SECRET` (when unset with SQLite: a random secret generated at first start and
-//! kept in `rollcall.secret` beside the database file).
+//! kept in `rollcall.secret` beside the database file), `ROLLCALL_JWT_ISSUER` and
+//! `ROLLCALL_JWT_AUDIENCE` (checked in bearers when set).
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +17,10 @@ pub struct Settings {
     pub bind: String,
     pub database_url: String,
     pub jwt_secret: String,
+    /// `ROLLCALL_JWT_ISSUER`: when set, bearers must carry this `iss`.
+    pub jwt_issuer: Option<String>,
+    /// `ROLLCALL_JWT_AUDIENCE`: when set, bearers must carry this `aud`.
+    pub jwt_audience: Option<String>,
     /// Where the secret came from, for the start-up message.
     pub secret_source: String,
 }
@@ -38,6 +43,8 @@ impl Settings {
             bind: env("ROLLCALL_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned()),
             database_url,
             jwt_secret,
+            jwt_issuer: env("ROLLCALL_JWT_ISSUER"),
+            jwt_audience: env("ROLLCALL_JWT_AUDIENCE"),
             secret_source,
         })
     }

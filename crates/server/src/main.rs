@@ -97,20 +97,32 @@ fn main() -> std::process::ExitCode {
 fn serve(settings: Settings, workers: Option<usize>) -> Result<(), String> {
     let workers =
         workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
-    actix_web::rt::System::new().block_on(async move {
-        let store = storage::Store::connect(&settings.database_url, &storage::StoreOptions::default())
-            .await
-            .map_err(|e| format!("cannot open the database {}: {e}", settings.database_url))?;
-        let listener = TcpListener::bind(&settings.bind).map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
-        let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        let state = AppState { store, clock: Arc::new(SystemClock), keys: Keys::hs256(&settings.jwt_secret) };
-        eprintln!("Rollcall listening on http://{addr}");
-        eprintln!("  Swagger UI:  http://{addr}/docs/");
-        eprintln!("  database:    {}", settings.database_url);
-        eprintln!("  JWT secret:  {}", settings.secret_source);
-        eprintln!("  mint tokens: eval \"$(rollcall token --user 1 --email you@example.com --backoffice)\"");
-        rollcall::serve(listener, state, workers).map_err(|e| e.to_string())?.await.map_err(|e| e.to_string())
-    })
+    actix_web::rt::System::new().block_on(run(settings, workers))
+}
+
+async fn run(settings: Settings, workers: usize) -> Result<(), String> {
+    let store = storage::Store::connect(&settings.database_url, &storage::StoreOptions::default())
+        .await
+        .map_err(|e| format!("cannot open the database {}: {e}", settings.database_url))?;
+    let listener = TcpListener::bind(&settings.bind)
+        .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let keys = Keys::hs256(&settings.jwt_secret)
+        .expecting(settings.jwt_issuer.clone(), settings.jwt_audience.clone());
+    let state = AppState {
+        store,
+        clock: Arc::new(SystemClock),
+        keys,
+    };
+    eprintln!("Rollcall listening on http://{addr}");
+    eprintln!("  Swagger UI:  http://{addr}/docs/");
+    eprintln!("  database:    {}", settings.database_url);
+    eprintln!("  JWT secret:  {}", settings.secret_source);
+    eprintln!(
+        "  mint tokens: eval \"$(rollcall token --user 1 --email you@example.com --backoffice)\""
+    );
+    let server = rollcall::serve(listener, state, workers).map_err(|e| e.to_string())?;
+    server.await.map_err(|e| e.to_string())
 }
 
 #[allow(clippy::too_many_arguments)]
