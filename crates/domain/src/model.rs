@@ -90,3 +90,29 @@ pub struct NewInvitation {
     pub token_hash: String,
     pub expires_at: DateTime<Utc>,
 }
+
+/// A team of an organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Team {
+    pub id: Uuid,
+    pub organization_id: OrganizationId,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A member as the `/organization` family shows it: the profile, the membership and its teams.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub user: User,
+    pub membership: Membership,
+    pub teams: Vec<TeamAssignment>,
+}
+
+/// What accepting an invitation did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Acceptance {
+    /// This call accepted it: the membership and team memberships were created now.
+    Accepted(Member),
+    /// The same user had already accepted it: the member it made, unchanged.
+    AlreadyAccepted(Member),
+}

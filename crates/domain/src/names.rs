@@ -38,6 +38,9 @@ impl PersonName {
     }
 }
 
+/// A team's name (1–250 characters).
+pub type TeamName = OrganizationName;
+
 /// An organization's display name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrganizationName(String);

@@ -80,6 +80,23 @@ pub mod teams {
     no_relations!();
 }
 
+pub mod team_memberships {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "team_memberships")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub team_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub user_id: i64,
+        pub role: String,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
 pub mod invitations {
     use sea_orm::entity::prelude::*;
 

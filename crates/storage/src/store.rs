@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use domain::{
     Email, Error, OrganizationId, OrganizationName, Permissions, Result, Role, Scope, UserId,
-    model::{Invitation, Membership, NewInvitation, NewUser, Organization, TeamAssignment, User},
+    model::{Invitation, Membership, NewUser, Organization, TeamAssignment, User},
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
@@ -22,9 +22,12 @@ use sea_orm_migration::MigratorTrait;
 use uuid::Uuid;
 
 use crate::{
-    entities::{invitations, memberships, organizations, teams, users},
+    entities::{invitations, memberships, organizations, users},
     migration::Migrator,
 };
+
+mod invitations_ops;
+mod teams_ops;
 
 /// How to connect. The defaults suit one process on a small machine.
 #[derive(Debug, Clone)]
@@ -215,7 +218,8 @@ impl Store {
             return Err(Error::NotFound(format!("no organization has id {org}")));
         }
         let membership =
-            add_or_restore_membership(&txn, user, org, scope, permissions, now).await?;
+            add_or_restore_membership(&txn, user, org, RoleFor::Scope(scope), permissions, now)
+                .await?;
         txn.commit().await.map_err(db_err)?;
         Ok(membership)
     }
@@ -239,8 +243,15 @@ impl Store {
             Some(row) => UserId::parse(row.id)?,
             None => insert_user(&txn, None, profile, now).await?.id,
         };
-        let membership =
-            add_or_restore_membership(&txn, user, org, Scope::Standard, permissions, now).await?;
+        let membership = add_or_restore_membership(
+            &txn,
+            user,
+            org,
+            RoleFor::Scope(Scope::Standard),
+            permissions,
+            now,
+        )
+        .await?;
         txn.commit().await.map_err(db_err)?;
         Ok(membership)
     }
@@ -261,66 +272,6 @@ impl Store {
         m.deleted_at = Set(Some(now));
         m.updated_at = Set(now);
         membership_from_row(m.update(&self.write).await.map_err(db_err)?)
-    }
-
-    // ---- invitations ---------------------------------------------------------------------
-
-    /// Seed 002: stores a pending invitation (the token only as its hash). 404 names the first
-    /// team of `new.team_assignments` that is not a team of the organization.
-    pub async fn create_invitation(
-        &self,
-        org: &Organization,
-        new: &NewInvitation,
-        now: DateTime<Utc>,
-    ) -> Result<Invitation> {
-        let txn = self.write.begin().await.map_err(db_err)?;
-        if !new.team_assignments.is_empty() {
-            let ids: Vec<Uuid> = new.team_assignments.iter().map(|t| t.team_id).collect();
-            let found: Vec<Uuid> = teams::Entity::find()
-                .filter(teams::Column::OrganizationId.eq(org.id.get()))
-                .filter(teams::Column::Id.is_in(ids.clone()))
-                .all(&txn)
-                .await
-                .map_err(db_err)?
-                .into_iter()
-                .map(|t| t.id)
-                .collect();
-            if let Some(missing) = ids.iter().find(|id| !found.contains(id)) {
-                return Err(Error::NotFound(format!(
-                    "organization {} has no team {missing}",
-                    org.uuid
-                )));
-            }
-        }
-        let row = invitations::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            organization_id: Set(org.id.get()),
-            email: Set(new.email.as_str().to_owned()),
-            role: Set(new.role.as_str().to_owned()),
-            team_assignments: Set(serde_json::to_value(&new.team_assignments).map_err(internal)?),
-            permissions: Set(new
-                .permissions
-                .as_ref()
-                .map(serde_json::to_value)
-                .transpose()
-                .map_err(internal)?),
-            status: Set(domain::InvitationStatus::Pending.as_str().to_owned()),
-            token_hash: Set(new.token_hash.clone()),
-            invited_by: Set(new.invited_by.get()),
-            expires_at: Set(new.expires_at),
-            created_at: Set(now),
-            updated_at: Set(now),
-            accepted_at: Set(None),
-            accepted_by: Set(None),
-            declined_at: Set(None),
-            revoked_at: Set(None),
-            revoked_by: Set(None),
-        }
-        .insert(&txn)
-        .await
-        .map_err(db_err)?;
-        txn.commit().await.map_err(db_err)?;
-        invitation_from_row(row, org.clone())
     }
 }
 
@@ -444,13 +395,31 @@ async fn insert_membership(
     membership_from_row(row)
 }
 
-/// 409 for a live member; else restores the newest soft-deleted membership with the role that
-/// `scope` makes of its old role, or inserts a new one (scope 1 → administrator, 2 → member).
+/// 409 for a live member; else restores the newest soft-deleted membership, or inserts a new
+/// one, with the role `role_for` gives.
+/// The role a new or restored membership gets.
+#[derive(Clone, Copy)]
+enum RoleFor {
+    /// What writing this scope makes of the old role (a new membership starts as `member`).
+    Scope(Scope),
+    /// Exactly this role (an accepted invitation's).
+    Exactly(Role),
+}
+
+impl RoleFor {
+    fn resolve(self, old: Option<Role>) -> Role {
+        match self {
+            RoleFor::Scope(scope) => old.unwrap_or(Role::Member).with_scope(scope),
+            RoleFor::Exactly(role) => role,
+        }
+    }
+}
+
 async fn add_or_restore_membership(
     db: &impl ConnectionTrait,
     user: UserId,
     org: OrganizationId,
-    scope: Scope,
+    role_for: RoleFor,
     permissions: &Permissions,
     now: DateTime<Utc>,
 ) -> Result<Membership> {
@@ -466,17 +435,9 @@ async fn add_or_restore_membership(
         .await
         .map_err(db_err)?;
     let Some(row) = deleted else {
-        return insert_membership(
-            db,
-            user,
-            org,
-            Role::Member.with_scope(scope),
-            permissions,
-            now,
-        )
-        .await;
+        return insert_membership(db, user, org, role_for.resolve(None), permissions, now).await;
     };
-    let role = Role::parse(&row.role)?.with_scope(scope);
+    let role = role_for.resolve(Some(stored_role(&row.role)?));
     let mut restore: memberships::ActiveModel = row.into();
     restore.role = Set(role.as_str().to_owned());
     restore.permissions = Set(serde_json::to_value(permissions).map_err(internal)?);
@@ -517,8 +478,7 @@ fn membership_from_row(r: memberships::Model) -> Result<Membership> {
     Ok(Membership {
         user_id: UserId::parse(r.user_id)?,
         organization_id: OrganizationId::parse(r.organization_id)?,
-        role: Role::parse(&r.role)
-            .map_err(|_| Error::Internal(format!("stored role {:?} is unknown", r.role)))?,
+        role: stored_role(&r.role)?,
         permissions: serde_json::from_value(r.permissions).map_err(internal)?,
         created_at: r.created_at,
         updated_at: r.updated_at,
@@ -533,8 +493,7 @@ fn invitation_from_row(r: invitations::Model, organization: Organization) -> Res
         id: r.id,
         organization,
         email: Email::from_stored(r.email),
-        role: Role::parse(&r.role)
-            .map_err(|_| Error::Internal(format!("stored role {:?} is unknown", r.role)))?,
+        role: stored_role(&r.role)?,
         team_assignments,
         permissions: r
             .permissions
@@ -546,6 +505,10 @@ fn invitation_from_row(r: invitations::Model, organization: Organization) -> Res
         expires_at: r.expires_at,
         created_at: r.created_at,
     })
+}
+
+fn stored_role(s: &str) -> Result<Role> {
+    Role::parse(s).map_err(|_| Error::Internal(format!("stored role {s:?} is unknown")))
 }
 
 // ---- errors --------------------------------------------------------------------------------

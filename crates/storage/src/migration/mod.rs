@@ -4,12 +4,16 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_initial;
+mod m20261123_000002_pending_invitation_unique;
 
 /// Every migration, oldest first.
 pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_initial::Migration)]
+        vec![
+            Box::new(m20261123_000001_initial::Migration),
+            Box::new(m20261123_000002_pending_invitation_unique::Migration),
+        ]
     }
 }

@@ -1,0 +1,397 @@
+//! The invitation lifecycle: create, look up by token, accept (exactly once), decline.
+//!
+//! Exactly-once acceptance does not rely on reading first: the transaction flips the row with a
+//! conditional `UPDATE … WHERE status = 'pending' AND expires_at > now`, and only the one that
+//! changed a row creates the membership (itself guarded by the unique live-membership index).
+
+use chrono::{DateTime, Utc};
+use domain::{
+    Email, Error, InvitationStatus, OrganizationId, Result, UserId,
+    model::{Acceptance, Invitation, Member, NewInvitation, Organization, TeamAssignment, User},
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr,
+    TransactionTrait, sea_query::Expr,
+};
+use uuid::Uuid;
+
+use super::{
+    RoleFor, Store, add_or_restore_membership, db_err, internal, invitation_from_row,
+    live_membership_row, organization_from_row, user_from_row,
+};
+use crate::entities::{invitations, organizations, team_memberships, teams, users};
+
+impl Store {
+    /// Seed 002: stores a pending invitation (the token only as its hash). 404 names the first
+    /// team that is not the organization's; 409 when the email is a live member's, or has a
+    /// pending invitation already (named in the answer).
+    pub async fn create_invitation(
+        &self,
+        org: &Organization,
+        new: &NewInvitation,
+        now: DateTime<Utc>,
+    ) -> Result<Invitation> {
+        let txn = self.write.begin().await.map_err(db_err)?;
+        check_teams(&txn, org, &new.team_assignments).await?;
+        if let Some(user) = users::Entity::find()
+            .filter(users::Column::Email.eq(new.email.as_str()))
+            .one(&txn)
+            .await
+            .map_err(db_err)?
+            && live_membership_row(&txn, UserId::parse(user.id)?, org.id)
+                .await?
+                .is_some()
+        {
+            return Err(Error::Conflict(format!(
+                "{} is already a member of this organization",
+                new.email
+            )));
+        }
+        // A pending invitation past its expiry no longer blocks a new one.
+        invitations::Entity::update_many()
+            .col_expr(
+                invitations::Column::Status,
+                Expr::value(InvitationStatus::Expired.as_str()),
+            )
+            .col_expr(invitations::Column::UpdatedAt, Expr::value(now))
+            .filter(invitations::Column::OrganizationId.eq(org.id.get()))
+            .filter(invitations::Column::Email.eq(new.email.as_str()))
+            .filter(invitations::Column::Status.eq(InvitationStatus::Pending.as_str()))
+            .filter(invitations::Column::ExpiresAt.lte(now))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        let inserted = invitations::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            organization_id: Set(org.id.get()),
+            email: Set(new.email.as_str().to_owned()),
+            role: Set(new.role.as_str().to_owned()),
+            team_assignments: Set(serde_json::to_value(&new.team_assignments).map_err(internal)?),
+            permissions: Set(new
+                .permissions
+                .as_ref()
+                .map(serde_json::to_value)
+                .transpose()
+                .map_err(internal)?),
+            status: Set(InvitationStatus::Pending.as_str().to_owned()),
+            token_hash: Set(new.token_hash.clone()),
+            invited_by: Set(new.invited_by.get()),
+            expires_at: Set(new.expires_at),
+            created_at: Set(now),
+            updated_at: Set(now),
+            accepted_at: Set(None),
+            accepted_by: Set(None),
+            declined_at: Set(None),
+            revoked_at: Set(None),
+            revoked_by: Set(None),
+        }
+        .insert(&txn)
+        .await;
+        let row = match inserted {
+            Ok(row) => row,
+            Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                drop(txn);
+                return Err(self.pending_conflict(org.id, &new.email).await);
+            }
+            Err(e) => return Err(db_err(e)),
+        };
+        txn.commit().await.map_err(db_err)?;
+        invitation_from_row(row, org.clone())
+    }
+
+    async fn pending_conflict(&self, org: OrganizationId, email: &Email) -> Error {
+        let existing = invitations::Entity::find()
+            .filter(invitations::Column::OrganizationId.eq(org.get()))
+            .filter(invitations::Column::Email.eq(email.as_str()))
+            .filter(invitations::Column::Status.eq(InvitationStatus::Pending.as_str()))
+            .one(&self.write)
+            .await;
+        match existing {
+            Ok(Some(row)) => Error::Conflict(format!(
+                "invitation {} for {email} is already pending; resend or revoke it instead",
+                row.id
+            )),
+            Ok(None) => Error::Conflict(format!(
+                "an invitation for {email} was created at the same time"
+            )),
+            Err(e) => db_err(e),
+        }
+    }
+
+    /// The invitation whose token hashes to `token_hash`.
+    pub async fn invitation_by_token(&self, token_hash: &str) -> Result<Option<Invitation>> {
+        by_token(&self.read, token_hash).await
+    }
+
+    /// Accepts the invitation for `user`, whose verified email must be the invitation's. Creates
+    /// the membership and every team membership in one transaction, exactly once: the same user
+    /// accepting again gets `AlreadyAccepted` with the same member. 404 unknown token, 403 email
+    /// mismatch, 410 expired, revoked, declined or accepted by someone else.
+    pub async fn accept_invitation(
+        &self,
+        token_hash: &str,
+        user: &User,
+        now: DateTime<Utc>,
+    ) -> Result<Acceptance> {
+        let txn = self.write.begin().await.map_err(db_err)?;
+        let inv = by_token(&txn, token_hash)
+            .await?
+            .ok_or_else(unknown_token)?;
+        if inv.email != user.email {
+            return Err(Error::Forbidden(
+                "this invitation was sent to another email address".into(),
+            ));
+        }
+        let flipped = invitations::Entity::update_many()
+            .col_expr(
+                invitations::Column::Status,
+                Expr::value(InvitationStatus::Accepted.as_str()),
+            )
+            .col_expr(invitations::Column::AcceptedAt, Expr::value(Some(now)))
+            .col_expr(
+                invitations::Column::AcceptedBy,
+                Expr::value(Some(user.id.get())),
+            )
+            .col_expr(invitations::Column::UpdatedAt, Expr::value(now))
+            .filter(invitations::Column::Id.eq(inv.id))
+            .filter(invitations::Column::Status.eq(InvitationStatus::Pending.as_str()))
+            .filter(invitations::Column::ExpiresAt.gt(now))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?
+            .rows_affected;
+        if flipped == 0 {
+            // Someone got here first (or the invitation is finished): read what it is now.
+            let current = invitations::Entity::find_by_id(inv.id)
+                .one(&txn)
+                .await
+                .map_err(db_err)?
+                .ok_or_else(unknown_token)?;
+            let status =
+                InvitationStatus::parse(&current.status)?.effective(current.expires_at, now);
+            return match status {
+                InvitationStatus::Accepted if current.accepted_by == Some(user.id.get()) => {
+                    let member = member_in(&txn, user.id, inv.organization.id).await?.ok_or_else(|| {
+                        Error::Gone("this invitation was accepted, but that membership has since been removed".into())
+                    })?;
+                    Ok(Acceptance::AlreadyAccepted(member))
+                }
+                other => Err(finished(other)),
+            };
+        }
+        let permissions = inv.permissions.clone().unwrap_or_default();
+        add_or_restore_membership(
+            &txn,
+            user.id,
+            inv.organization.id,
+            RoleFor::Exactly(inv.role),
+            &permissions,
+            now,
+        )
+        .await?;
+        join_teams(&txn, user.id, &inv, now).await?;
+        let member = member_in(&txn, user.id, inv.organization.id)
+            .await?
+            .ok_or_else(|| Error::Internal("the new membership is not readable".into()))?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(Acceptance::Accepted(member))
+    }
+
+    /// Declines a pending invitation for the holder of `email`. 404 unknown token, 403 email
+    /// mismatch, 410 when it is no longer pending.
+    pub async fn decline_invitation(
+        &self,
+        token_hash: &str,
+        email: &Email,
+        now: DateTime<Utc>,
+    ) -> Result<Invitation> {
+        let txn = self.write.begin().await.map_err(db_err)?;
+        let inv = by_token(&txn, token_hash)
+            .await?
+            .ok_or_else(unknown_token)?;
+        if &inv.email != email {
+            return Err(Error::Forbidden(
+                "this invitation was sent to another email address".into(),
+            ));
+        }
+        let flipped = invitations::Entity::update_many()
+            .col_expr(
+                invitations::Column::Status,
+                Expr::value(InvitationStatus::Declined.as_str()),
+            )
+            .col_expr(invitations::Column::DeclinedAt, Expr::value(Some(now)))
+            .col_expr(invitations::Column::UpdatedAt, Expr::value(now))
+            .filter(invitations::Column::Id.eq(inv.id))
+            .filter(invitations::Column::Status.eq(InvitationStatus::Pending.as_str()))
+            .filter(invitations::Column::ExpiresAt.gt(now))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?
+            .rows_affected;
+        if flipped == 0 {
+            return Err(finished(inv.status_at(now)));
+        }
+        let declined = by_token(&txn, token_hash)
+            .await?
+            .ok_or_else(unknown_token)?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(declined)
+    }
+
+    /// A live member of `org` with its profile and teams.
+    pub async fn member(&self, user: UserId, org: OrganizationId) -> Result<Option<Member>> {
+        member_in(&self.read, user, org).await
+    }
+}
+
+fn unknown_token() -> Error {
+    Error::NotFound("no invitation has this token".into())
+}
+
+fn finished(status: InvitationStatus) -> Error {
+    match status {
+        InvitationStatus::Accepted => {
+            Error::Gone("this invitation has already been accepted".into())
+        }
+        other => Error::Gone(format!("this invitation is {}", other.as_str())),
+    }
+}
+
+async fn by_token(db: &impl ConnectionTrait, token_hash: &str) -> Result<Option<Invitation>> {
+    let Some(row) = invitations::Entity::find()
+        .filter(invitations::Column::TokenHash.eq(token_hash))
+        .one(db)
+        .await
+        .map_err(db_err)?
+    else {
+        return Ok(None);
+    };
+    let org = organizations::Entity::find_by_id(row.organization_id)
+        .one(db)
+        .await
+        .map_err(db_err)?
+        .ok_or_else(|| Error::Internal(format!("invitation {} has no organization", row.id)))?;
+    invitation_from_row(row, organization_from_row(org)?).map(Some)
+}
+
+/// 404 naming the first assigned team that is not one of the organization's.
+pub(super) async fn check_teams(
+    db: &impl ConnectionTrait,
+    org: &Organization,
+    assignments: &[TeamAssignment],
+) -> Result<()> {
+    if assignments.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = assignments.iter().map(|t| t.team_id).collect();
+    let found: Vec<Uuid> = teams::Entity::find()
+        .filter(teams::Column::OrganizationId.eq(org.id.get()))
+        .filter(teams::Column::Id.is_in(ids.clone()))
+        .all(db)
+        .await
+        .map_err(db_err)?
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    match ids.iter().find(|id| !found.contains(id)) {
+        Some(missing) => Err(Error::NotFound(format!(
+            "organization {} has no team {missing}",
+            org.uuid
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Adds the user to each of the invitation's teams that still exists (a team deleted since the
+/// invitation was sent is skipped), or sets its role where it is a member already.
+async fn join_teams(
+    db: &impl ConnectionTrait,
+    user: UserId,
+    inv: &Invitation,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for a in &inv.team_assignments {
+        let team = teams::Entity::find_by_id(a.team_id)
+            .one(db)
+            .await
+            .map_err(db_err)?;
+        if team.is_none_or(|t| t.organization_id != inv.organization.id.get()) {
+            continue;
+        }
+        let role = serde_json::to_value(a.role)
+            .map_err(internal)?
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let existing = team_memberships::Entity::find_by_id((a.team_id, user.get()))
+            .one(db)
+            .await
+            .map_err(db_err)?;
+        match existing {
+            Some(row) => {
+                let mut m: team_memberships::ActiveModel = row.into();
+                m.role = Set(role);
+                m.updated_at = Set(now);
+                m.update(db).await.map_err(db_err)?;
+            }
+            None => {
+                team_memberships::ActiveModel {
+                    team_id: Set(a.team_id),
+                    user_id: Set(user.get()),
+                    role: Set(role),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                }
+                .insert(db)
+                .await
+                .map_err(db_err)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A live member with its profile and its teams in the organization.
+async fn member_in(
+    db: &impl ConnectionTrait,
+    user: UserId,
+    org: OrganizationId,
+) -> Result<Option<Member>> {
+    let Some(row) = live_membership_row(db, user, org).await? else {
+        return Ok(None);
+    };
+    let membership = super::membership_from_row(row)?;
+    let profile = users::Entity::find_by_id(user.get())
+        .one(db)
+        .await
+        .map_err(db_err)?
+        .ok_or_else(|| Error::Internal(format!("membership of user {user} without a profile")))?;
+    let team_ids: Vec<Uuid> = teams::Entity::find()
+        .filter(teams::Column::OrganizationId.eq(org.get()))
+        .all(db)
+        .await
+        .map_err(db_err)?
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    let rows = team_memberships::Entity::find()
+        .filter(team_memberships::Column::UserId.eq(user.get()))
+        .filter(team_memberships::Column::TeamId.is_in(team_ids))
+        .all(db)
+        .await
+        .map_err(db_err)?;
+    let mut teams = Vec::with_capacity(rows.len());
+    for r in rows {
+        let role = serde_json::from_value(serde_json::Value::String(r.role)).map_err(internal)?;
+        teams.push(TeamAssignment {
+            team_id: r.team_id,
+            role,
+        });
+    }
+    teams.sort_by_key(|t| t.team_id);
+    Ok(Some(Member {
+        user: user_from_row(profile)?,
+        membership,
+        teams,
+    }))
+}
