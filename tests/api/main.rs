@@ -6,4 +6,5 @@ mod helpers;
 mod contract;
 mod credentials;
 mod errors;
+mod invitations;
 mod seeds;

@@ -219,6 +219,15 @@ impl Caller {
             )),
         }
     }
+    /// The profile a first visit creates: the verified email and the names the token carries.
+    pub fn new_profile(&self) -> Result<domain::model::NewUser> {
+        Ok(domain::model::NewUser {
+            email: self.verified_email()?,
+            first_name: self.claims.given_name.clone().unwrap_or_default(),
+            last_name: self.claims.family_name.clone().unwrap_or_default(),
+        })
+    }
+
     pub fn is_backoffice(&self) -> bool {
         self.claims.roles.iter().any(|r| r == BACKOFFICE_ROLE)
     }

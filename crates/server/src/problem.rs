@@ -216,6 +216,7 @@ problem_responses! {
     Forbidden => "The caller's role or token does not allow this.",
     NotFound => "No such resource, or not one the caller may see.",
     Conflict => "The request conflicts with the current state.",
+    Gone => "The invitation can no longer be used: expired, revoked, declined or accepted by someone else.",
     PayloadTooLarge => "The body is larger than 64 KiB.",
     UnsupportedMediaType => "The body is not `application/json`.",
     UnprocessableContent => "The body is well-formed JSON with invalid fields, each named in `errors`.",

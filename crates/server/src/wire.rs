@@ -538,16 +538,173 @@ impl InvitationWithToken {
             team_assignments: inv
                 .team_assignments
                 .iter()
-                .map(|a| TeamAssignment {
-                    team_id: a.team_id,
-                    role: a.role.into(),
-                })
+                .map(TeamAssignment::from)
                 .collect(),
             permissions: inv.permissions.as_ref().map(Permissions::from),
             invited_by: inv.invited_by.get(),
             created_at: inv.created_at,
         }
     }
+}
+
+/// Create a team: its name.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CreateTeamRequest {
+    #[schema(min_length = 1, max_length = 250, example = "Platform")]
+    pub name: String,
+}
+
+impl CreateTeamRequest {
+    pub fn parse(&self) -> Result<domain::names::TeamName> {
+        let mut v = Validator::default();
+        let name = v.check("name", domain::names::TeamName::parse(&self.name));
+        v.finish()?;
+        Ok(name.unwrap())
+    }
+}
+
+/// A team of an organization.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Team {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&model::Team> for Team {
+    fn from(t: &model::Team) -> Self {
+        Self {
+            id: t.id,
+            name: t.name.clone(),
+            created_at: t.created_at,
+        }
+    }
+}
+
+/// A member of an organization, with its profile, role, permissions and teams.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Member {
+    #[schema(minimum = -9007199254740991_i64, maximum = 9007199254740991_i64)]
+    pub user_id: i64,
+    #[schema(format = Email)]
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub role: Role,
+    pub permissions: Permissions,
+    pub teams: Vec<TeamAssignment>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&model::Member> for Member {
+    fn from(m: &model::Member) -> Self {
+        Self {
+            user_id: m.user.id.get(),
+            email: m.user.email.as_str().to_owned(),
+            first_name: m.user.first_name.clone(),
+            last_name: m.user.last_name.clone(),
+            role: m.membership.role.into(),
+            permissions: (&m.membership.permissions).into(),
+            teams: m.teams.iter().map(TeamAssignment::from).collect(),
+            created_at: m.membership.created_at,
+        }
+    }
+}
+
+impl From<&model::TeamAssignment> for TeamAssignment {
+    fn from(a: &model::TeamAssignment) -> Self {
+        Self {
+            team_id: a.team_id,
+            role: a.role.into(),
+        }
+    }
+}
+
+/// The secret token of an invitation, as the invitee received it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct InvitationTokenRequest {
+    /// The invitation token (43 characters of URL-safe base64).
+    #[schema(min_length = 43, max_length = 43, pattern = "^[A-Za-z0-9_-]{43}$")]
+    pub token: String,
+}
+
+impl InvitationTokenRequest {
+    pub fn parse(&self) -> Result<domain::InvitationToken> {
+        let mut v = Validator::default();
+        let token = v.check("token", domain::InvitationToken::parse(&self.token));
+        v.finish()?;
+        Ok(token.unwrap())
+    }
+}
+
+/// An invitation, without its secret token.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Invitation {
+    pub id: Uuid,
+    #[schema(format = Email)]
+    pub email: String,
+    pub status: InvitationStatus,
+    pub organization_id: Uuid,
+    pub organization_name: String,
+    pub organization_role: Role,
+    pub expires_at: DateTime<Utc>,
+    pub team_assignments: Vec<TeamAssignment>,
+    #[schema(required = true)]
+    pub permissions: Option<Permissions>,
+    #[schema(minimum = -9007199254740991_i64, maximum = 9007199254740991_i64)]
+    pub invited_by: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Invitation {
+    pub fn new(inv: &model::Invitation, now: DateTime<Utc>) -> Self {
+        Self {
+            id: inv.id,
+            email: inv.email.as_str().to_owned(),
+            status: inv.status_at(now).into(),
+            organization_id: inv.organization.uuid,
+            organization_name: inv.organization.name.clone(),
+            organization_role: inv.role.into(),
+            expires_at: inv.expires_at,
+            team_assignments: inv
+                .team_assignments
+                .iter()
+                .map(TeamAssignment::from)
+                .collect(),
+            permissions: inv.permissions.as_ref().map(Permissions::from),
+            invited_by: inv.invited_by.get(),
+            created_at: inv.created_at,
+        }
+    }
+}
+
+/// Who sent an invitation, as its invitee sees it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Inviter {
+    #[schema(minimum = -9007199254740991_i64, maximum = 9007199254740991_i64)]
+    pub user_id: i64,
+    pub first_name: String,
+    pub last_name: String,
+}
+
+/// What the holder of an invitation token may see before logging in.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InvitationLookup {
+    pub organization_id: Uuid,
+    pub organization_name: String,
+    pub organization_role: Role,
+    #[schema(format = Email)]
+    pub email: String,
+    pub status: InvitationStatus,
+    pub expires_at: DateTime<Utc>,
+    /// Null when the inviter's profile no longer exists.
+    #[schema(required = true)]
+    pub inviter: Option<Inviter>,
 }
 
 /// The answer of `/healthz`.

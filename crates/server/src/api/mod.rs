@@ -3,6 +3,7 @@
 //! extract, call the domain and the store, map the result.
 
 mod health;
+mod invitations;
 mod organizations;
 mod users_organizations;
 
@@ -56,6 +57,10 @@ impl Modify for BearerScheme {
         organizations::organization_create,
         organizations::organization_view,
         organizations::invitation_create,
+        organizations::team_create,
+        invitations::invitation_lookup,
+        invitations::invitation_accept,
+        invitations::invitation_decline,
     ),
     components(
         schemas(problem::Problem, problem::FieldProblem),
@@ -65,6 +70,7 @@ impl Modify for BearerScheme {
             problem::Forbidden,
             problem::NotFound,
             problem::Conflict,
+            problem::Gone,
             problem::PayloadTooLarge,
             problem::UnsupportedMediaType,
             problem::UnprocessableContent,
@@ -125,5 +131,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/organization/{organizationId}/invite", "POST")
                 .route(web::post().to(org::invitation_create)),
+        )
+        .service(
+            resource("/organization/{organizationId}/teams", "POST")
+                .route(web::post().to(org::team_create)),
+        )
+        .service(
+            resource("/invitations/lookup", "POST")
+                .route(web::post().to(invitations::invitation_lookup)),
+        )
+        .service(
+            resource("/invitations/accept", "POST")
+                .route(web::post().to(invitations::invitation_accept)),
+        )
+        .service(
+            resource("/invitations/decline", "POST")
+                .route(web::post().to(invitations::invitation_decline)),
         );
 }

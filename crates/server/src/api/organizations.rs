@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, web};
 use domain::{
     Error, InvitationToken, Result,
-    model::{Membership, NewInvitation, NewUser, Organization},
+    model::{Membership, NewInvitation, Organization},
     rules,
 };
 use uuid::Uuid;
@@ -14,7 +14,10 @@ use crate::{
     auth::Caller,
     extract::Json,
     problem::ApiError,
-    wire::{self, CreateOrganizationRequest, InvitationWithToken, InviteRequest},
+    wire::{
+        self, CreateOrganizationRequest, CreateTeamRequest, InvitationWithToken, InviteRequest,
+        Team,
+    },
 };
 
 type Answer = std::result::Result<HttpResponse, ApiError>;
@@ -70,12 +73,9 @@ pub async fn organization_create(
     let name = body.0.parse()?;
     let now = st.clock.now();
     if st.store.user(caller.id()).await?.is_none() {
-        let profile = NewUser {
-            email: caller.verified_email()?,
-            first_name: caller.claims.given_name.clone().unwrap_or_default(),
-            last_name: caller.claims.family_name.clone().unwrap_or_default(),
-        };
-        st.store.ensure_profile(caller.id(), &profile, now).await?;
+        st.store
+            .ensure_profile(caller.id(), &caller.new_profile()?, now)
+            .await?;
     }
     let (org, _) = st
         .store
@@ -112,7 +112,8 @@ pub async fn organization_view(
 /// Invite a person by email (seed 002).
 ///
 /// Creates a pending invitation and answers its token, once. Administrators and managers only;
-/// only administrators invite administrators; every team must belong to the organization.
+/// only administrators invite administrators; every team must belong to the organization. 409
+/// when the email has a pending invitation already (named) or is a member's.
 #[utoipa::path(
     post,
     path = "/organization/{organizationId}/invite",
@@ -126,6 +127,7 @@ pub async fn organization_view(
         (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
         (status = 404, response = crate::problem::NotFound),
+        (status = 409, response = crate::problem::Conflict),
         (status = 413, response = crate::problem::PayloadTooLarge),
         (status = 415, response = crate::problem::UnsupportedMediaType),
         (status = 422, response = crate::problem::UnprocessableContent),
@@ -160,4 +162,38 @@ pub async fn invitation_create(
     };
     let invitation = st.store.create_invitation(&org, &new, now).await?;
     Ok(HttpResponse::Created().json(InvitationWithToken::new(&invitation, &token, now)))
+}
+
+/// Create a team in the organization (administrators and managers).
+#[utoipa::path(
+    post,
+    path = "/organization/{organizationId}/teams",
+    operation_id = "team_create",
+    tag = "teams",
+    params(("organizationId" = Uuid, Path, description = "Organization identifier")),
+    request_body = CreateTeamRequest,
+    responses(
+        (status = 201, description = "The team has been created", body = Team),
+        (status = 400, response = crate::problem::BadRequest),
+        (status = 401, response = crate::problem::Unauthorized),
+        (status = 403, response = crate::problem::Forbidden),
+        (status = 404, response = crate::problem::NotFound),
+        (status = 413, response = crate::problem::PayloadTooLarge),
+        (status = 415, response = crate::problem::UnsupportedMediaType),
+        (status = 422, response = crate::problem::UnprocessableContent),
+        (status = 503, response = crate::problem::ServiceUnavailable),
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn team_create(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    body: Json<CreateTeamRequest>,
+    st: web::Data<AppState>,
+) -> Answer {
+    let (org, actor) = membership_of(&st, &caller, path.into_inner()).await?;
+    rules::may_manage_members(actor.role)?;
+    let name = body.0.parse()?;
+    let team = st.store.create_team(org.id, &name, st.clock.now()).await?;
+    Ok(HttpResponse::Created().json(Team::from(&team)))
 }

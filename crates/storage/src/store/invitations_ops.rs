@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use domain::{
     Email, Error, InvitationStatus, OrganizationId, Result, UserId,
-    model::{Acceptance, Invitation, Member, NewInvitation, Organization, TeamAssignment, User},
+    model::{Acceptance, Invitation, Member, NewInvitation, Organization, TeamAssignment},
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr,
@@ -123,21 +123,22 @@ impl Store {
         by_token(&self.read, token_hash).await
     }
 
-    /// Accepts the invitation for `user`, whose verified email must be the invitation's. Creates
+    /// Accepts the invitation for `user`, whose verified `email` must be the invitation's. Creates
     /// the membership and every team membership in one transaction, exactly once: the same user
     /// accepting again gets `AlreadyAccepted` with the same member. 404 unknown token, 403 email
     /// mismatch, 410 expired, revoked, declined or accepted by someone else.
     pub async fn accept_invitation(
         &self,
         token_hash: &str,
-        user: &User,
+        email: &Email,
+        user: UserId,
         now: DateTime<Utc>,
     ) -> Result<Acceptance> {
         let txn = self.write.begin().await.map_err(db_err)?;
         let inv = by_token(&txn, token_hash)
             .await?
             .ok_or_else(unknown_token)?;
-        if inv.email != user.email {
+        if &inv.email != email {
             return Err(Error::Forbidden(
                 "this invitation was sent to another email address".into(),
             ));
@@ -150,7 +151,7 @@ impl Store {
             .col_expr(invitations::Column::AcceptedAt, Expr::value(Some(now)))
             .col_expr(
                 invitations::Column::AcceptedBy,
-                Expr::value(Some(user.id.get())),
+                Expr::value(Some(user.get())),
             )
             .col_expr(invitations::Column::UpdatedAt, Expr::value(now))
             .filter(invitations::Column::Id.eq(inv.id))
@@ -170,8 +171,8 @@ impl Store {
             let status =
                 InvitationStatus::parse(&current.status)?.effective(current.expires_at, now);
             return match status {
-                InvitationStatus::Accepted if current.accepted_by == Some(user.id.get()) => {
-                    let member = member_in(&txn, user.id, inv.organization.id).await?.ok_or_else(|| {
+                InvitationStatus::Accepted if current.accepted_by == Some(user.get()) => {
+                    let member = member_in(&txn, user, inv.organization.id).await?.ok_or_else(|| {
                         Error::Gone("this invitation was accepted, but that membership has since been removed".into())
                     })?;
                     Ok(Acceptance::AlreadyAccepted(member))
@@ -182,15 +183,15 @@ impl Store {
         let permissions = inv.permissions.clone().unwrap_or_default();
         add_or_restore_membership(
             &txn,
-            user.id,
+            user,
             inv.organization.id,
             RoleFor::Exactly(inv.role),
             &permissions,
             now,
         )
         .await?;
-        join_teams(&txn, user.id, &inv, now).await?;
-        let member = member_in(&txn, user.id, inv.organization.id)
+        join_teams(&txn, user, &inv, now).await?;
+        let member = member_in(&txn, user, inv.organization.id)
             .await?
             .ok_or_else(|| Error::Internal("the new membership is not readable".into()))?;
         txn.commit().await.map_err(db_err)?;

@@ -1,0 +1,488 @@
+//! The invitation lifecycle through the generated client: invite, look up, accept exactly once,
+//! decline, expiry on the server's clock, and one pending invitation per email.
+
+use chrono::Duration;
+use rollcall_client::{Client, types};
+
+use crate::helpers::{TestApp, Who, problem};
+
+/// An organization created through `POST /organization` by a verified founder (user 1).
+async fn founded(app: &TestApp) -> (Client, types::Organization) {
+    let founder = app.client(&Who::verified(1, "founder@acme.example"));
+    let org = founder
+        .organization_create()
+        .body(types::CreateOrganizationRequest::builder().name("Acme"))
+        .send()
+        .await
+        .expect("organization created")
+        .into_inner();
+    (founder, org)
+}
+
+async fn invite(
+    client: &Client,
+    org: uuid::Uuid,
+    email: &str,
+    teams: Vec<types::TeamAssignment>,
+) -> types::InvitationWithToken {
+    client
+        .invitation_create()
+        .organization_id(org)
+        .body(
+            types::InviteRequest::builder()
+                .email(email)
+                .role(types::Role::Manager)
+                .team_assignments(Some(teams)),
+        )
+        .send()
+        .await
+        .expect("invited")
+        .into_inner()
+}
+
+fn token(t: &str) -> types::InvitationTokenRequest {
+    types::InvitationTokenRequest::builder()
+        .token(t)
+        .try_into()
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn a_newcomer_creates_an_organization_and_a_team_invites_with_it_and_the_invitee_joins() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    let team = founder
+        .team_create()
+        .organization_id(org.id)
+        .body(types::CreateTeamRequest::builder().name("Platform"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(team.status(), 201);
+    let team = team.into_inner();
+    let sent = invite(
+        &founder,
+        org.id,
+        "Jane.Doe@Example.com",
+        vec![types::TeamAssignment {
+            team_id: team.id,
+            role: types::TeamRole::Developer,
+        }],
+    )
+    .await;
+    assert_eq!(sent.email, "jane.doe@example.com");
+
+    let seen = app
+        .anonymous()
+        .invitation_lookup()
+        .body(token(&sent.token))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (
+            seen.organization_name.as_str(),
+            seen.organization_role,
+            seen.status
+        ),
+        (
+            "Acme",
+            types::Role::Manager,
+            types::InvitationStatus::Pending
+        )
+    );
+    assert_eq!(seen.inviter.map(|i| i.user_id), Some(1));
+
+    let jane = app.client(&Who::verified(2, "JANE.DOE@example.com"));
+    let joined = jane
+        .invitation_accept()
+        .body(token(&sent.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(joined.status(), 201);
+    let member = joined.into_inner();
+    assert_eq!(
+        (member.user_id, member.email.as_str(), member.role),
+        (2, "jane.doe@example.com", types::Role::Manager)
+    );
+    assert_eq!(member.teams.len(), 1);
+    assert_eq!(
+        (member.teams[0].team_id, member.teams[0].role),
+        (team.id, types::TeamRole::Developer)
+    );
+
+    let again = jane
+        .invitation_accept()
+        .body(token(&sent.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        again.status(),
+        200,
+        "accepting again answers the same member"
+    );
+    assert_eq!(again.into_inner().created_at, member.created_at);
+    let seen = app
+        .anonymous()
+        .invitation_lookup()
+        .body(token(&sent.token))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(seen.status, types::InvitationStatus::Accepted);
+    // Jane can now see the organization.
+    assert_eq!(
+        jane.organization_view()
+            .organization_id(org.id)
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .id,
+        org.id
+    );
+}
+
+#[actix_web::test]
+async fn accept_is_exactly_once_under_race() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    let mut teams = Vec::new();
+    for name in ["A", "B"] {
+        let t = founder
+            .team_create()
+            .organization_id(org.id)
+            .body(types::CreateTeamRequest::builder().name(name))
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        teams.push(types::TeamAssignment {
+            team_id: t.id,
+            role: types::TeamRole::Viewer,
+        });
+    }
+    let sent = invite(&founder, org.id, "jane@example.com", teams).await;
+    let jane = app.client(&Who::verified(2, "jane@example.com"));
+    let attempts = (0..30).map(|_| jane.invitation_accept().body(token(&sent.token)).send());
+    let results = futures_util::future::join_all(attempts).await;
+    let statuses: Vec<u16> = results
+        .iter()
+        .map(|r| r.as_ref().map(|r| r.status().as_u16()).unwrap_or(0))
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        29,
+        "{statuses:?}"
+    );
+    let memberships = app
+        .query::<i64>("SELECT COUNT(*) AS v FROM memberships WHERE user_id = 2")
+        .await;
+    let team_memberships = app
+        .query::<i64>("SELECT COUNT(*) AS v FROM team_memberships WHERE user_id = 2")
+        .await;
+    assert_eq!((memberships[0], team_memberships[0]), (1, 2));
+}
+
+#[actix_web::test]
+async fn invites_of_one_email_race_to_exactly_one_201() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    let attempts = (0..30).map(|i| {
+        let email = if i % 2 == 0 {
+            "jane@example.com"
+        } else {
+            "JANE@example.com"
+        };
+        founder
+            .invitation_create()
+            .organization_id(org.id)
+            .body(
+                types::InviteRequest::builder()
+                    .email(email)
+                    .role(types::Role::Member),
+            )
+            .send()
+    });
+    let results = futures_util::future::join_all(attempts).await;
+    let created = results
+        .iter()
+        .filter(|r| r.as_ref().is_ok_and(|r| r.status() == 201))
+        .count();
+    let conflicts = results
+        .iter()
+        .filter(
+            |r| matches!(r, Err(rollcall_client::Error::ErrorResponse(rv)) if rv.status() == 409),
+        )
+        .count();
+    assert_eq!((created, conflicts), (1, 29));
+    assert_eq!(app.counts().await[3], 1);
+}
+
+#[actix_web::test]
+async fn a_pending_invitation_blocks_another_for_the_same_email_and_the_answer_names_it() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    let first = invite(&founder, org.id, "jane@example.com", vec![]).await;
+    let (status, p) = problem(
+        founder
+            .invitation_create()
+            .organization_id(org.id)
+            .body(
+                types::InviteRequest::builder()
+                    .email(" jane@example.com".trim())
+                    .role(types::Role::Member),
+            )
+            .send()
+            .await,
+    );
+    assert_eq!(status, 409);
+    assert!(p.detail.contains(&first.id.to_string()), "{}", p.detail);
+}
+
+#[actix_web::test]
+async fn inviting_a_live_member_is_a_409() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    let (status, p) = problem(
+        founder
+            .invitation_create()
+            .organization_id(org.id)
+            .body(
+                types::InviteRequest::builder()
+                    .email("founder@acme.example")
+                    .role(types::Role::Member),
+            )
+            .send()
+            .await,
+    );
+    assert_eq!(status, 409);
+    assert!(p.detail.contains("already a member"), "{}", p.detail);
+}
+
+#[actix_web::test]
+async fn an_expired_invitation_answers_410_and_no_longer_blocks_a_new_one() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    let sent = invite(&founder, org.id, "jane@example.com", vec![]).await;
+    app.advance(Duration::days(7));
+    let seen = app
+        .anonymous()
+        .invitation_lookup()
+        .body(token(&sent.token))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        seen.status,
+        types::InvitationStatus::Expired,
+        "expired without anything rewriting the row"
+    );
+    let jane = app.client(&Who::verified(2, "jane@example.com"));
+    let (status, _) = problem(
+        jane.invitation_accept()
+            .body(token(&sent.token))
+            .send()
+            .await,
+    );
+    assert_eq!(status, 410);
+    let (status, _) = problem(
+        jane.invitation_decline()
+            .body(token(&sent.token))
+            .send()
+            .await,
+    );
+    assert_eq!(status, 410);
+    // A new invitation gets a new token; the old one stays dead. (Tokens minted before the
+    // clock moved have expired too: mint fresh bearers.)
+    let founder = app.client(&Who::verified(1, "founder@acme.example"));
+    let jane = app.client(&Who::verified(2, "jane@example.com"));
+    let renewed = invite(&founder, org.id, "jane@example.com", vec![]).await;
+    assert_ne!(renewed.id, sent.id);
+    assert_eq!(
+        jane.invitation_accept()
+            .body(token(&renewed.token))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        201
+    );
+    assert_eq!(app.counts().await[2], 2, "the founder and Jane");
+}
+
+#[actix_web::test]
+async fn a_declined_invitation_cannot_be_accepted_and_does_not_block_a_new_one() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    let sent = invite(&founder, org.id, "jane@example.com", vec![]).await;
+    let jane = app.client(&Who::verified(2, "jane@example.com"));
+    let declined = jane
+        .invitation_decline()
+        .body(token(&sent.token))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (declined.id, declined.status),
+        (sent.id, types::InvitationStatus::Declined)
+    );
+    let (status, _) = problem(
+        jane.invitation_accept()
+            .body(token(&sent.token))
+            .send()
+            .await,
+    );
+    assert_eq!(status, 410);
+    let (status, _) = problem(
+        jane.invitation_decline()
+            .body(token(&sent.token))
+            .send()
+            .await,
+    );
+    assert_eq!(status, 410);
+    invite(&founder, org.id, "jane@example.com", vec![]).await;
+    assert_eq!(app.counts().await[2], 1, "nobody joined");
+}
+
+#[actix_web::test]
+async fn only_the_invited_verified_email_may_accept_or_decline() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    let sent = invite(&founder, org.id, "jane@example.com", vec![]).await;
+    let before = app.counts().await;
+    let callers = [
+        Who::verified(3, "mallory@example.com"),
+        Who {
+            user: 4,
+            email: Some("jane@example.com".into()),
+            verified: false,
+            backoffice: false,
+        },
+        Who::user(5),
+    ];
+    for who in &callers {
+        let (status, _) = problem(
+            app.client(who)
+                .invitation_accept()
+                .body(token(&sent.token))
+                .send()
+                .await,
+        );
+        assert_eq!(status, 403);
+        let (status, _) = problem(
+            app.client(who)
+                .invitation_decline()
+                .body(token(&sent.token))
+                .send()
+                .await,
+        );
+        assert_eq!(status, 403);
+    }
+    assert_eq!(
+        app.counts().await,
+        before,
+        "no profile or membership was created"
+    );
+    let (status, _) = problem(
+        app.anonymous()
+            .invitation_accept()
+            .body(token(&sent.token))
+            .send()
+            .await,
+    );
+    assert_eq!(status, 401);
+}
+
+#[actix_web::test]
+async fn an_unknown_token_is_a_404_and_a_malformed_one_a_422() {
+    let app = TestApp::spawn().await;
+    let unknown = "A".repeat(43);
+    let (status, _) = problem(
+        app.anonymous()
+            .invitation_lookup()
+            .body(token(&unknown))
+            .send()
+            .await,
+    );
+    assert_eq!(status, 404);
+    let (status, _) = problem(
+        app.client(&Who::verified(2, "jane@example.com"))
+            .invitation_accept()
+            .body(token(&unknown))
+            .send()
+            .await,
+    );
+    assert_eq!(status, 404);
+    assert_eq!(
+        app.counts().await,
+        [0, 0, 0, 0],
+        "a bogus token creates no profile"
+    );
+    let r = app
+        .raw(
+            &app.anonymous(),
+            reqwest::Method::POST,
+            "/invitations/lookup",
+            &[("content-type", "application/json")],
+            Some(br#"{"token": "short"}"#.to_vec()),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.problem().errors[0].field, "token");
+}
+
+#[actix_web::test]
+async fn teams_are_created_by_administrators_and_managers_only() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    let sent = founder
+        .invitation_create()
+        .organization_id(org.id)
+        .body(
+            types::InviteRequest::builder()
+                .email("member@example.com")
+                .role(types::Role::Member),
+        )
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let member = app.client(&Who::verified(2, "member@example.com"));
+    member
+        .invitation_accept()
+        .body(token(&sent.token))
+        .send()
+        .await
+        .unwrap();
+    let (status, _) = problem(
+        member
+            .team_create()
+            .organization_id(org.id)
+            .body(types::CreateTeamRequest::builder().name("X"))
+            .send()
+            .await,
+    );
+    assert_eq!(status, 403);
+    let stranger = app.client(&Who::verified(3, "stranger@example.com"));
+    let (status, _) = problem(
+        stranger
+            .team_create()
+            .organization_id(org.id)
+            .body(types::CreateTeamRequest::builder().name("X"))
+            .send()
+            .await,
+    );
+    assert_eq!(status, 404, "another organization's resource is not found");
+}
