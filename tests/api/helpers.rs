@@ -82,6 +82,7 @@ impl TestApp {
             store: store.clone(),
             clock: clock.clone(),
             keys: keys.clone(),
+            cursors: rollcall::cursor::Cursors::new(SECRET),
         };
         let server = rollcall::serve(listener, state, 1).expect("server starts");
         actix_web::rt::spawn(server);

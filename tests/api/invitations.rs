@@ -486,3 +486,402 @@ async fn teams_are_created_by_administrators_and_managers_only() {
     );
     assert_eq!(status, 404, "another organization's resource is not found");
 }
+
+#[actix_web::test]
+async fn resend_gives_a_new_token_and_expiry_and_kills_the_old_token_at_once() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    let sent = invite(&founder, org.id, "jane@example.com", vec![]).await;
+    app.advance(Duration::days(3));
+    let founder = app.client(&Who::verified(1, "founder@acme.example"));
+    let resent = founder
+        .invitation_resend()
+        .organization_id(org.id)
+        .invitation_id(sent.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(resent.id, sent.id);
+    assert_ne!(resent.token, sent.token);
+    assert!(resent.expires_at > sent.expires_at);
+    let (status, _) = problem(
+        app.anonymous()
+            .invitation_lookup()
+            .body(token(&sent.token))
+            .send()
+            .await,
+    );
+    assert_eq!(status, 404, "the old token is dead");
+    let jane = app.client(&Who::verified(2, "jane@example.com"));
+    assert_eq!(
+        jane.invitation_accept()
+            .body(token(&resent.token))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        201
+    );
+    let (status, _) = problem(
+        founder
+            .invitation_resend()
+            .organization_id(org.id)
+            .invitation_id(sent.id)
+            .send()
+            .await,
+    );
+    assert_eq!(status, 409, "an accepted invitation cannot be resent");
+}
+
+#[actix_web::test]
+async fn an_expired_invitation_can_be_resent() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    let sent = invite(&founder, org.id, "jane@example.com", vec![]).await;
+    app.advance(Duration::days(8));
+    let founder = app.client(&Who::verified(1, "founder@acme.example"));
+    let resent = founder
+        .invitation_resend()
+        .organization_id(org.id)
+        .invitation_id(sent.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(resent.status, types::InvitationStatus::Pending);
+    let jane = app.client(&Who::verified(2, "jane@example.com"));
+    assert_eq!(
+        jane.invitation_accept()
+            .body(token(&resent.token))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        201
+    );
+}
+
+#[actix_web::test]
+async fn a_revoked_invitation_answers_410_to_its_invitee_and_cannot_be_revoked_twice() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    let sent = invite(&founder, org.id, "jane@example.com", vec![]).await;
+    let revoked = founder
+        .invitation_revoke()
+        .organization_id(org.id)
+        .invitation_id(sent.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(revoked.status, types::InvitationStatus::Revoked);
+    let jane = app.client(&Who::verified(2, "jane@example.com"));
+    let (status, _) = problem(
+        jane.invitation_accept()
+            .body(token(&sent.token))
+            .send()
+            .await,
+    );
+    assert_eq!(status, 410);
+    let (status, _) = problem(
+        founder
+            .invitation_revoke()
+            .organization_id(org.id)
+            .invitation_id(sent.id)
+            .send()
+            .await,
+    );
+    assert_eq!(status, 409);
+    let viewed = founder
+        .invitation_view()
+        .organization_id(org.id)
+        .invitation_id(sent.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(viewed.status, types::InvitationStatus::Revoked);
+}
+
+#[actix_web::test]
+async fn cursor_pages_walk_every_invitation_exactly_once_newest_first() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    let mut sent = Vec::new();
+    for i in 0..25 {
+        sent.push(
+            invite(&founder, org.id, &format!("person{i}@example.com"), vec![])
+                .await
+                .id,
+        );
+        app.advance(Duration::milliseconds(if i % 3 == 0 { 0 } else { 7 })); // some share a createdAt
+    }
+    let founder = app.client(&Who::verified(1, "founder@acme.example"));
+    let (mut seen, mut cursor, mut pages) = (Vec::new(), None::<String>, 0);
+    loop {
+        let mut req = founder
+            .invitation_list()
+            .organization_id(org.id)
+            .limit(std::num::NonZeroU64::new(10).unwrap());
+        if let Some(c) = cursor.take() {
+            req = req.cursor(c);
+        }
+        let page = req.send().await.unwrap().into_inner();
+        pages += 1;
+        assert!(page.data.len() <= 10);
+        seen.extend(page.data.iter().map(|i| (i.created_at, i.id)));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    let mut expected = seen.clone();
+    expected.sort_by(|a, b| b.cmp(a));
+    assert_eq!(seen, expected, "newest first, ties broken by id");
+    let mut ids: Vec<_> = seen.iter().map(|(_, id)| *id).collect();
+    ids.sort();
+    sent.sort();
+    assert_eq!(ids, sent, "every invitation exactly once");
+}
+
+#[actix_web::test]
+async fn lists_filter_by_several_statuses_including_derived_expiry_and_by_email() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    let old = invite(&founder, org.id, "old@example.com", vec![]).await;
+    app.advance(Duration::days(8));
+    let founder = app.client(&Who::verified(1, "founder@acme.example"));
+    let fresh = invite(&founder, org.id, "Fresh@example.com", vec![]).await;
+    let gone = invite(&founder, org.id, "gone@example.com", vec![]).await;
+    founder
+        .invitation_revoke()
+        .organization_id(org.id)
+        .invitation_id(gone.id)
+        .send()
+        .await
+        .unwrap();
+    let ids = |statuses: Vec<types::InvitationStatus>| {
+        let founder = &founder;
+        async move {
+            let mut v: Vec<_> = founder
+                .invitation_list()
+                .organization_id(org.id)
+                .status(statuses)
+                .send()
+                .await
+                .unwrap()
+                .into_inner()
+                .data
+                .iter()
+                .map(|i| i.id)
+                .collect();
+            v.sort();
+            v
+        }
+    };
+    use types::InvitationStatus::*;
+    assert_eq!(ids(vec![Expired]).await, vec![old.id]);
+    assert_eq!(ids(vec![Pending]).await, vec![fresh.id]);
+    let mut both = vec![old.id, gone.id];
+    both.sort();
+    assert_eq!(ids(vec![Expired, Revoked]).await, both);
+    let by_email = founder
+        .invitation_list()
+        .organization_id(org.id)
+        .email("FRESH@example.com")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        by_email.data.iter().map(|i| i.id).collect::<Vec<_>>(),
+        vec![fresh.id]
+    );
+}
+
+#[actix_web::test]
+async fn a_forged_cursor_an_unknown_status_or_a_limit_out_of_range_is_a_400() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    for query in [
+        "cursor=forged",
+        "cursor=eyJhIjoxfQ",
+        "status=lost",
+        "limit=0",
+        "limit=101",
+        "limit=ten",
+    ] {
+        let r = app
+            .raw(
+                &founder,
+                reqwest::Method::GET,
+                &format!("/organization/{}/invitations?{query}", org.id),
+                &[],
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 400, "{query}");
+        r.problem();
+    }
+}
+
+#[actix_web::test]
+async fn views_and_lists_never_carry_a_token() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    let sent = invite(&founder, org.id, "jane@example.com", vec![]).await;
+    for path in [
+        format!("/organization/{}/invitations", org.id),
+        format!("/organization/{}/invitations/{}", org.id, sent.id),
+    ] {
+        let r = app
+            .raw(&founder, reqwest::Method::GET, &path, &[], None)
+            .await;
+        assert_eq!(r.status, 200);
+        let text = String::from_utf8(r.bytes).unwrap();
+        assert!(text.contains(&sent.id.to_string()));
+        assert!(
+            !text.contains(&sent.token) && !text.contains("\"token\""),
+            "{text}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn invitations_of_another_organization_are_not_found_and_members_may_not_manage_them() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    let sent = invite(&founder, org.id, "jane@example.com", vec![]).await;
+    let other = app.client(&Who::verified(9, "other@example.com"));
+    let other_org = other
+        .organization_create()
+        .body(types::CreateOrganizationRequest::builder().name("Other"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    // An administrator of another organization, addressing this organization: 404.
+    assert_eq!(
+        problem(other.invitation_list().organization_id(org.id).send().await).0,
+        404
+    );
+    assert_eq!(
+        problem(
+            other
+                .invitation_view()
+                .organization_id(org.id)
+                .invitation_id(sent.id)
+                .send()
+                .await
+        )
+        .0,
+        404
+    );
+    assert_eq!(
+        problem(
+            other
+                .invitation_revoke()
+                .organization_id(org.id)
+                .invitation_id(sent.id)
+                .send()
+                .await
+        )
+        .0,
+        404
+    );
+    assert_eq!(
+        problem(
+            other
+                .invitation_resend()
+                .organization_id(org.id)
+                .invitation_id(sent.id)
+                .send()
+                .await
+        )
+        .0,
+        404
+    );
+    // The same invitation id under the other administrator's own organization: 404 too.
+    assert_eq!(
+        problem(
+            other
+                .invitation_view()
+                .organization_id(other_org.id)
+                .invitation_id(sent.id)
+                .send()
+                .await
+        )
+        .0,
+        404
+    );
+    assert_eq!(
+        problem(
+            other
+                .invitation_revoke()
+                .organization_id(other_org.id)
+                .invitation_id(sent.id)
+                .send()
+                .await
+        )
+        .0,
+        404
+    );
+    // A plain member of this organization: 403.
+    let member_inv = founder
+        .invitation_create()
+        .organization_id(org.id)
+        .body(
+            types::InviteRequest::builder()
+                .email("member@example.com")
+                .role(types::Role::Member),
+        )
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let member = app.client(&Who::verified(3, "member@example.com"));
+    member
+        .invitation_accept()
+        .body(token(&member_inv.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        problem(
+            member
+                .invitation_list()
+                .organization_id(org.id)
+                .send()
+                .await
+        )
+        .0,
+        403
+    );
+    assert_eq!(
+        problem(
+            member
+                .invitation_resend()
+                .organization_id(org.id)
+                .invitation_id(sent.id)
+                .send()
+                .await
+        )
+        .0,
+        403
+    );
+    let still = founder
+        .invitation_view()
+        .organization_id(org.id)
+        .invitation_id(sent.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        still.status,
+        types::InvitationStatus::Pending,
+        "nothing changed"
+    );
+}

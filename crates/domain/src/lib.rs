@@ -8,6 +8,7 @@ pub mod error;
 pub mod ids;
 pub mod model;
 pub mod names;
+pub mod page;
 pub mod permissions;
 pub mod role;
 pub mod rules;

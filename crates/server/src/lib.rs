@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod cursor;
 pub mod extract;
 pub mod problem;
 pub mod wire;
@@ -28,6 +29,7 @@ pub struct AppState {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
     pub keys: auth::Keys,
+    pub cursors: cursor::Cursors,
 }
 
 const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");

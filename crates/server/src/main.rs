@@ -113,6 +113,7 @@ async fn run(settings: Settings, workers: usize) -> Result<(), String> {
         store,
         clock: Arc::new(SystemClock),
         keys,
+        cursors: rollcall::cursor::Cursors::new(&settings.jwt_secret),
     };
     eprintln!("Rollcall listening on http://{addr}");
     eprintln!("  Swagger UI:  http://{addr}/docs/");

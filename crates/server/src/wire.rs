@@ -413,6 +413,8 @@ pub struct TeamAssignment {
 /// The shortest and longest lifetimes an invitation may ask for, in seconds.
 pub const MIN_LIFETIME_SECONDS: i64 = 3_600;
 pub const MAX_LIFETIME_SECONDS: i64 = 2_592_000;
+/// The lifetime of an invitation that asks for none, and of a resent one: 7 days.
+pub const DEFAULT_LIFETIME_SECONDS: i64 = 7 * 24 * 3_600;
 
 /// Seed 002: invite a person by email into the organization.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -468,7 +470,7 @@ impl InviteRequest {
                 );
             }
         }
-        let seconds = self.expires_in_seconds.unwrap_or(7 * 24 * 3600);
+        let seconds = self.expires_in_seconds.unwrap_or(DEFAULT_LIFETIME_SECONDS);
         if !(MIN_LIFETIME_SECONDS..=MAX_LIFETIME_SECONDS).contains(&seconds) {
             v.check::<()>(
                 "expiresInSeconds",
@@ -679,6 +681,16 @@ impl Invitation {
             created_at: inv.created_at,
         }
     }
+}
+
+/// A page of invitations, newest first.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InvitationPage {
+    pub data: Vec<Invitation>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
 }
 
 /// Who sent an invitation, as its invitee sees it.

@@ -27,6 +27,7 @@ use crate::{
 };
 
 mod invitations_ops;
+pub use invitations_ops::InvitationFilter;
 mod teams_ops;
 
 /// How to connect. The defaults suit one process on a small machine.

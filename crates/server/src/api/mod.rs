@@ -58,6 +58,10 @@ impl Modify for BearerScheme {
         organizations::organization_view,
         organizations::invitation_create,
         organizations::team_create,
+        organizations::invitation_list,
+        organizations::invitation_view,
+        organizations::invitation_revoke,
+        organizations::invitation_resend,
         invitations::invitation_lookup,
         invitations::invitation_accept,
         invitations::invitation_decline,
@@ -135,6 +139,25 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/organization/{organizationId}/teams", "POST")
                 .route(web::post().to(org::team_create)),
+        )
+        .service(
+            resource("/organization/{organizationId}/invitations", "GET")
+                .route(web::get().to(org::invitation_list)),
+        )
+        .service(
+            resource(
+                "/organization/{organizationId}/invitations/{invitationId}",
+                "GET, DELETE",
+            )
+            .route(web::get().to(org::invitation_view))
+            .route(web::delete().to(org::invitation_revoke)),
+        )
+        .service(
+            resource(
+                "/organization/{organizationId}/invitations/{invitationId}/resend",
+                "POST",
+            )
+            .route(web::post().to(org::invitation_resend)),
         )
         .service(
             resource("/invitations/lookup", "POST")

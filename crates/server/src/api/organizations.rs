@@ -1,22 +1,26 @@
 //! `/organization` (seed 002): uuid ids, plain objects, a bearer only. An organization the
 //! caller is not a live member of answers 404, so nothing leaks its existence.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
 use domain::{
-    Error, InvitationToken, Result,
+    Error, InvitationStatus, InvitationToken, Result,
     model::{Membership, NewInvitation, Organization},
+    page::Limit,
     rules,
 };
+use storage::InvitationFilter;
 use uuid::Uuid;
 
 use crate::{
     AppState,
     auth::Caller,
+    cursor::Cursors,
     extract::Json,
     problem::ApiError,
     wire::{
-        self, CreateOrganizationRequest, CreateTeamRequest, InvitationWithToken, InviteRequest,
-        Team,
+        self, CreateOrganizationRequest, CreateTeamRequest, InvitationPage, InvitationWithToken,
+        InviteRequest, Team,
     },
 };
 
@@ -196,4 +200,205 @@ pub async fn team_create(
     let name = body.0.parse()?;
     let team = st.store.create_team(org.id, &name, st.clock.now()).await?;
     Ok(HttpResponse::Created().json(Team::from(&team)))
+}
+
+/// The statuses, email, page size and cursor of an invitation list, from a query string where
+/// `status` may repeat. Anything malformed is a 400.
+struct InvitationQuery {
+    filter: InvitationFilter,
+    limit: Limit,
+    after: Option<(DateTime<Utc>, Uuid)>,
+}
+
+impl InvitationQuery {
+    fn parse(query: &str, cursors: &Cursors) -> Result<Self> {
+        let bad = |m: String| Error::BadRequest(m);
+        let (mut filter, mut limit, mut cursor) = (InvitationFilter::default(), None, None);
+        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+            match key.as_ref() {
+                "status" => filter.statuses.push(
+                    InvitationStatus::parse(&value)
+                        .map_err(|_| bad(format!("`status` {value:?} is not one of pending, accepted, declined, revoked, expired")))?,
+                ),
+                "email" if value.chars().count() > 250 => return Err(bad("`email` must be at most 250 characters".into())),
+                "email" => filter.email = Some(value.trim().to_lowercase()),
+                "limit" => limit = Some(value.parse::<i64>().map_err(|_| bad(format!("`limit` {value:?} is not an integer")))?),
+                "cursor" => cursor = Some(cursors.decode::<(DateTime<Utc>, Uuid)>(&value)?),
+                _ => {}
+            }
+        }
+        Ok(Self {
+            filter,
+            limit: Limit::parse(limit)?,
+            after: cursor,
+        })
+    }
+}
+
+/// List the organization's invitations, newest first (administrators and managers).
+///
+/// Filter by `status` (repeat it for several) and `email`; `expired` includes pending
+/// invitations past their expiry. Pages hold `limit` items (1–100, default 20); pass
+/// `nextCursor` as `cursor` for the next. No tokens are shown.
+#[utoipa::path(
+    get,
+    path = "/organization/{organizationId}/invitations",
+    operation_id = "invitation_list",
+    tag = "invitations",
+    params(
+        ("organizationId" = Uuid, Path, description = "Organization identifier"),
+        ("status" = Option<Vec<wire::InvitationStatus>>, Query, description = "Only invitations with one of these statuses"),
+        ("email" = Option<String>, Query, max_length = 250, description = "Only invitations to this email (case-insensitive)"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size (default 20)"),
+        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "A page of invitations", body = InvitationPage),
+        (status = 400, response = crate::problem::BadRequest),
+        (status = 401, response = crate::problem::Unauthorized),
+        (status = 403, response = crate::problem::Forbidden),
+        (status = 404, response = crate::problem::NotFound),
+        (status = 503, response = crate::problem::ServiceUnavailable),
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn invitation_list(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    req: HttpRequest,
+    st: web::Data<AppState>,
+) -> Answer {
+    let (org, actor) = membership_of(&st, &caller, path.into_inner()).await?;
+    rules::may_manage_members(actor.role)?;
+    let q = InvitationQuery::parse(req.query_string(), &st.cursors)?;
+    let now = st.clock.now();
+    let limit = q.limit.get() as usize;
+    let mut rows = st
+        .store
+        .list_invitations(&org, &q.filter, q.after, q.limit.get(), now)
+        .await?;
+    let next_cursor = if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last()
+            .map(|last| st.cursors.encode(&(last.created_at, last.id)))
+    } else {
+        None
+    };
+    let data = rows
+        .iter()
+        .map(|inv| wire::Invitation::new(inv, now))
+        .collect();
+    Ok(HttpResponse::Ok().json(InvitationPage { data, next_cursor }))
+}
+
+/// View one invitation, without its token (administrators and managers).
+#[utoipa::path(
+    get,
+    path = "/organization/{organizationId}/invitations/{invitationId}",
+    operation_id = "invitation_view",
+    tag = "invitations",
+    params(
+        ("organizationId" = Uuid, Path, description = "Organization identifier"),
+        ("invitationId" = Uuid, Path, description = "Invitation identifier"),
+    ),
+    responses(
+        (status = 200, description = "The invitation", body = wire::Invitation),
+        (status = 400, response = crate::problem::BadRequest),
+        (status = 401, response = crate::problem::Unauthorized),
+        (status = 403, response = crate::problem::Forbidden),
+        (status = 404, response = crate::problem::NotFound),
+        (status = 503, response = crate::problem::ServiceUnavailable),
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn invitation_view(
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    st: web::Data<AppState>,
+) -> Answer {
+    let (org_id, id) = path.into_inner();
+    let (org, actor) = membership_of(&st, &caller, org_id).await?;
+    rules::may_manage_members(actor.role)?;
+    let inv =
+        st.store.invitation(&org, id).await?.ok_or_else(|| {
+            Error::NotFound(format!("organization {org_id} has no invitation {id}"))
+        })?;
+    Ok(HttpResponse::Ok().json(wire::Invitation::new(&inv, st.clock.now())))
+}
+
+/// Revoke a pending invitation; its token stops working (administrators and managers).
+#[utoipa::path(
+    delete,
+    path = "/organization/{organizationId}/invitations/{invitationId}",
+    operation_id = "invitation_revoke",
+    tag = "invitations",
+    params(
+        ("organizationId" = Uuid, Path, description = "Organization identifier"),
+        ("invitationId" = Uuid, Path, description = "Invitation identifier"),
+    ),
+    responses(
+        (status = 200, description = "The invitation, now revoked", body = wire::Invitation),
+        (status = 400, response = crate::problem::BadRequest),
+        (status = 401, response = crate::problem::Unauthorized),
+        (status = 403, response = crate::problem::Forbidden),
+        (status = 404, response = crate::problem::NotFound),
+        (status = 409, response = crate::problem::Conflict),
+        (status = 503, response = crate::problem::ServiceUnavailable),
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn invitation_revoke(
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    st: web::Data<AppState>,
+) -> Answer {
+    let (org_id, id) = path.into_inner();
+    let (org, actor) = membership_of(&st, &caller, org_id).await?;
+    rules::may_manage_members(actor.role)?;
+    let now = st.clock.now();
+    let inv = st
+        .store
+        .revoke_invitation(&org, id, caller.id(), now)
+        .await?;
+    Ok(HttpResponse::Ok().json(wire::Invitation::new(&inv, now)))
+}
+
+/// Resend an invitation: a new token and a new 7-day expiry, same id (administrators and
+/// managers). Works on pending and expired invitations; the old token stops working at once.
+#[utoipa::path(
+    post,
+    path = "/organization/{organizationId}/invitations/{invitationId}/resend",
+    operation_id = "invitation_resend",
+    tag = "invitations",
+    params(
+        ("organizationId" = Uuid, Path, description = "Organization identifier"),
+        ("invitationId" = Uuid, Path, description = "Invitation identifier"),
+    ),
+    responses(
+        (status = 200, description = "The invitation with its new token", body = InvitationWithToken),
+        (status = 400, response = crate::problem::BadRequest),
+        (status = 401, response = crate::problem::Unauthorized),
+        (status = 403, response = crate::problem::Forbidden),
+        (status = 404, response = crate::problem::NotFound),
+        (status = 409, response = crate::problem::Conflict),
+        (status = 503, response = crate::problem::ServiceUnavailable),
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn invitation_resend(
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    st: web::Data<AppState>,
+) -> Answer {
+    let (org_id, id) = path.into_inner();
+    let (org, actor) = membership_of(&st, &caller, org_id).await?;
+    rules::may_manage_members(actor.role)?;
+    let token = InvitationToken::generate()?;
+    let now = st.clock.now();
+    let expires_at = now + chrono::Duration::seconds(wire::DEFAULT_LIFETIME_SECONDS);
+    let inv = st
+        .store
+        .resend_invitation(&org, id, &token.hash(), expires_at, now)
+        .await?;
+    Ok(HttpResponse::Ok().json(InvitationWithToken::new(&inv, &token, now)))
 }

@@ -10,8 +10,8 @@ use domain::{
     model::{Acceptance, Invitation, Member, NewInvitation, Organization, TeamAssignment},
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr,
-    TransactionTrait, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -239,9 +239,193 @@ impl Store {
         Ok(declined)
     }
 
+    /// One invitation of `org`.
+    pub async fn invitation(&self, org: &Organization, id: Uuid) -> Result<Option<Invitation>> {
+        let row = invitations::Entity::find_by_id(id)
+            .filter(invitations::Column::OrganizationId.eq(org.id.get()))
+            .one(&self.read)
+            .await
+            .map_err(db_err)?;
+        row.map(|r| invitation_from_row(r, org.clone())).transpose()
+    }
+
+    /// A page of the organization's invitations, newest first, after `after` (the `(createdAt,
+    /// id)` of the previous page's last item). Returns up to `limit + 1` rows: one more than a
+    /// page says whether another page follows. `expired` matches pending rows past their expiry.
+    pub async fn list_invitations(
+        &self,
+        org: &Organization,
+        filter: &InvitationFilter,
+        after: Option<(DateTime<Utc>, Uuid)>,
+        limit: u64,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Invitation>> {
+        let mut query = invitations::Entity::find()
+            .filter(invitations::Column::OrganizationId.eq(org.id.get()));
+        if !filter.statuses.is_empty() {
+            let mut any = Condition::any();
+            for status in &filter.statuses {
+                any = any.add(status_condition(*status, now));
+            }
+            query = query.filter(any);
+        }
+        if let Some(email) = &filter.email {
+            query = query.filter(invitations::Column::Email.eq(email.as_str()));
+        }
+        if let Some((at, id)) = after {
+            query = query.filter(
+                Condition::any()
+                    .add(invitations::Column::CreatedAt.lt(at))
+                    .add(
+                        Condition::all()
+                            .add(invitations::Column::CreatedAt.eq(at))
+                            .add(invitations::Column::Id.lt(id)),
+                    ),
+            );
+        }
+        let rows = query
+            .order_by_desc(invitations::Column::CreatedAt)
+            .order_by_desc(invitations::Column::Id)
+            .limit(limit + 1)
+            .all(&self.read)
+            .await
+            .map_err(db_err)?;
+        rows.into_iter()
+            .map(|r| invitation_from_row(r, org.clone()))
+            .collect()
+    }
+
+    /// Revokes a pending invitation; 404 when `org` has no such invitation, 409 when it is no
+    /// longer pending (answering what it is).
+    pub async fn revoke_invitation(
+        &self,
+        org: &Organization,
+        id: Uuid,
+        by: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Invitation> {
+        let txn = self.write.begin().await.map_err(db_err)?;
+        let flipped = invitations::Entity::update_many()
+            .col_expr(
+                invitations::Column::Status,
+                Expr::value(InvitationStatus::Revoked.as_str()),
+            )
+            .col_expr(invitations::Column::RevokedAt, Expr::value(Some(now)))
+            .col_expr(invitations::Column::RevokedBy, Expr::value(Some(by.get())))
+            .col_expr(invitations::Column::UpdatedAt, Expr::value(now))
+            .filter(invitations::Column::Id.eq(id))
+            .filter(invitations::Column::OrganizationId.eq(org.id.get()))
+            .filter(invitations::Column::Status.eq(InvitationStatus::Pending.as_str()))
+            .filter(invitations::Column::ExpiresAt.gt(now))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?
+            .rows_affected;
+        let row = invitations::Entity::find_by_id(id)
+            .filter(invitations::Column::OrganizationId.eq(org.id.get()))
+            .one(&txn)
+            .await
+            .map_err(db_err)?
+            .ok_or_else(|| {
+                Error::NotFound(format!("organization {} has no invitation {id}", org.uuid))
+            })?;
+        let inv = invitation_from_row(row, org.clone())?;
+        if flipped == 0 {
+            return Err(Error::Conflict(format!(
+                "only a pending invitation can be revoked; this one is {}",
+                inv.status_at(now).as_str()
+            )));
+        }
+        txn.commit().await.map_err(db_err)?;
+        Ok(inv)
+    }
+
+    /// Gives a pending or expired invitation a new token (by its hash) and expiry; the old token
+    /// stops working at once. 404 unknown, 409 when accepted, declined or revoked, or when
+    /// another invitation for the email is pending.
+    pub async fn resend_invitation(
+        &self,
+        org: &Organization,
+        id: Uuid,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Invitation> {
+        let txn = self.write.begin().await.map_err(db_err)?;
+        let row = invitations::Entity::find_by_id(id)
+            .filter(invitations::Column::OrganizationId.eq(org.id.get()))
+            .one(&txn)
+            .await
+            .map_err(db_err)?
+            .ok_or_else(|| {
+                Error::NotFound(format!("organization {} has no invitation {id}", org.uuid))
+            })?;
+        let current = invitation_from_row(row, org.clone())?;
+        let flipped = invitations::Entity::update_many()
+            .col_expr(
+                invitations::Column::Status,
+                Expr::value(InvitationStatus::Pending.as_str()),
+            )
+            .col_expr(invitations::Column::TokenHash, Expr::value(token_hash))
+            .col_expr(invitations::Column::ExpiresAt, Expr::value(expires_at))
+            .col_expr(invitations::Column::UpdatedAt, Expr::value(now))
+            .filter(invitations::Column::Id.eq(id))
+            .filter(invitations::Column::Status.is_in([
+                InvitationStatus::Pending.as_str(),
+                InvitationStatus::Expired.as_str(),
+            ]))
+            .exec(&txn)
+            .await;
+        let flipped = match flipped {
+            Ok(r) => r.rows_affected,
+            Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                drop(txn);
+                return Err(self.pending_conflict(org.id, &current.email).await);
+            }
+            Err(e) => return Err(db_err(e)),
+        };
+        if flipped == 0 {
+            return Err(Error::Conflict(format!(
+                "only a pending or expired invitation can be resent; this one is {}",
+                current.status_at(now).as_str()
+            )));
+        }
+        txn.commit().await.map_err(db_err)?;
+        Ok(Invitation {
+            status: InvitationStatus::Pending,
+            expires_at,
+            ..current
+        })
+    }
+
     /// A live member of `org` with its profile and teams.
     pub async fn member(&self, user: UserId, org: OrganizationId) -> Result<Option<Member>> {
         member_in(&self.read, user, org).await
+    }
+}
+
+/// Which invitations a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct InvitationFilter {
+    /// Any of these statuses (as a caller sees them); empty means all.
+    pub statuses: Vec<InvitationStatus>,
+    /// Only this (normalized) email.
+    pub email: Option<String>,
+}
+
+/// Rows whose status, as seen at `now`, is `status`.
+fn status_condition(status: InvitationStatus, now: DateTime<Utc>) -> Condition {
+    let stored = |s: InvitationStatus| invitations::Column::Status.eq(s.as_str());
+    match status {
+        InvitationStatus::Pending => Condition::all()
+            .add(stored(InvitationStatus::Pending))
+            .add(invitations::Column::ExpiresAt.gt(now)),
+        InvitationStatus::Expired => Condition::any().add(stored(InvitationStatus::Expired)).add(
+            Condition::all()
+                .add(stored(InvitationStatus::Pending))
+                .add(invitations::Column::ExpiresAt.lte(now)),
+        ),
+        other => Condition::all().add(stored(other)),
     }
 }
 
