@@ -229,14 +229,15 @@ impl Store {
             .await
             .map_err(db_err)?
             .rows_affected;
-        if flipped == 0 {
-            return Err(finished(inv.status_at(now)));
-        }
-        let declined = by_token(&txn, token_hash)
+        // Read what the invitation is now: after a concurrent accept, not what it was.
+        let current = by_token(&txn, token_hash)
             .await?
             .ok_or_else(unknown_token)?;
+        if flipped == 0 {
+            return Err(finished(current.status_at(now)));
+        }
         txn.commit().await.map_err(db_err)?;
-        Ok(declined)
+        Ok(current)
     }
 
     /// One invitation of `org`.
