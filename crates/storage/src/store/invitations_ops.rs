@@ -11,7 +11,8 @@ use domain::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait, sea_query::Expr,
+    QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
+    sea_query::{Expr, SimpleExpr},
 };
 use uuid::Uuid;
 
@@ -143,25 +144,21 @@ impl Store {
                 "this invitation was sent to another email address".into(),
             ));
         }
-        let flipped = invitations::Entity::update_many()
-            .col_expr(
-                invitations::Column::Status,
-                Expr::value(InvitationStatus::Accepted.as_str()),
-            )
-            .col_expr(invitations::Column::AcceptedAt, Expr::value(Some(now)))
-            .col_expr(
-                invitations::Column::AcceptedBy,
-                Expr::value(Some(user.get())),
-            )
-            .col_expr(invitations::Column::UpdatedAt, Expr::value(now))
-            .filter(invitations::Column::Id.eq(inv.id))
-            .filter(invitations::Column::Status.eq(InvitationStatus::Pending.as_str()))
-            .filter(invitations::Column::ExpiresAt.gt(now))
-            .exec(&txn)
-            .await
-            .map_err(db_err)?
-            .rows_affected;
-        if flipped == 0 {
+        let flipped = finish_pending(
+            &txn,
+            inv.id,
+            InvitationStatus::Accepted,
+            vec![
+                (invitations::Column::AcceptedAt, Expr::value(Some(now))),
+                (
+                    invitations::Column::AcceptedBy,
+                    Expr::value(Some(user.get())),
+                ),
+            ],
+            now,
+        )
+        .await?;
+        if !flipped {
             // Someone got here first (or the invitation is finished): read what it is now.
             let current = invitations::Entity::find_by_id(inv.id)
                 .one(&txn)
@@ -215,25 +212,19 @@ impl Store {
                 "this invitation was sent to another email address".into(),
             ));
         }
-        let flipped = invitations::Entity::update_many()
-            .col_expr(
-                invitations::Column::Status,
-                Expr::value(InvitationStatus::Declined.as_str()),
-            )
-            .col_expr(invitations::Column::DeclinedAt, Expr::value(Some(now)))
-            .col_expr(invitations::Column::UpdatedAt, Expr::value(now))
-            .filter(invitations::Column::Id.eq(inv.id))
-            .filter(invitations::Column::Status.eq(InvitationStatus::Pending.as_str()))
-            .filter(invitations::Column::ExpiresAt.gt(now))
-            .exec(&txn)
-            .await
-            .map_err(db_err)?
-            .rows_affected;
+        let flipped = finish_pending(
+            &txn,
+            inv.id,
+            InvitationStatus::Declined,
+            vec![(invitations::Column::DeclinedAt, Expr::value(Some(now)))],
+            now,
+        )
+        .await?;
         // Read what the invitation is now: after a concurrent accept, not what it was.
         let current = by_token(&txn, token_hash)
             .await?
             .ok_or_else(unknown_token)?;
-        if flipped == 0 {
+        if !flipped {
             return Err(finished(current.status_at(now)));
         }
         txn.commit().await.map_err(db_err)?;
@@ -306,22 +297,6 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Invitation> {
         let txn = self.write.begin().await.map_err(db_err)?;
-        let flipped = invitations::Entity::update_many()
-            .col_expr(
-                invitations::Column::Status,
-                Expr::value(InvitationStatus::Revoked.as_str()),
-            )
-            .col_expr(invitations::Column::RevokedAt, Expr::value(Some(now)))
-            .col_expr(invitations::Column::RevokedBy, Expr::value(Some(by.get())))
-            .col_expr(invitations::Column::UpdatedAt, Expr::value(now))
-            .filter(invitations::Column::Id.eq(id))
-            .filter(invitations::Column::OrganizationId.eq(org.id.get()))
-            .filter(invitations::Column::Status.eq(InvitationStatus::Pending.as_str()))
-            .filter(invitations::Column::ExpiresAt.gt(now))
-            .exec(&txn)
-            .await
-            .map_err(db_err)?
-            .rows_affected;
         let row = invitations::Entity::find_by_id(id)
             .filter(invitations::Column::OrganizationId.eq(org.id.get()))
             .one(&txn)
@@ -331,14 +306,37 @@ impl Store {
                 Error::NotFound(format!("organization {} has no invitation {id}", org.uuid))
             })?;
         let inv = invitation_from_row(row, org.clone())?;
-        if flipped == 0 {
+        let revoked = finish_pending(
+            &txn,
+            id,
+            InvitationStatus::Revoked,
+            vec![
+                (invitations::Column::RevokedAt, Expr::value(Some(now))),
+                (invitations::Column::RevokedBy, Expr::value(Some(by.get()))),
+            ],
+            now,
+        )
+        .await?;
+        if !revoked {
+            // Read what it is now (a concurrent accept may have just finished it).
+            let status = match invitations::Entity::find_by_id(id)
+                .one(&txn)
+                .await
+                .map_err(db_err)?
+            {
+                Some(r) => InvitationStatus::parse(&r.status)?.effective(r.expires_at, now),
+                None => inv.status_at(now),
+            };
             return Err(Error::Conflict(format!(
                 "only a pending invitation can be revoked; this one is {}",
-                inv.status_at(now).as_str()
+                status.as_str()
             )));
         }
         txn.commit().await.map_err(db_err)?;
-        Ok(inv)
+        Ok(Invitation {
+            status: InvitationStatus::Revoked,
+            ..inv
+        })
     }
 
     /// Gives a pending or expired invitation a new token (by its hash) and expiry; the old token
@@ -428,6 +426,32 @@ fn status_condition(status: InvitationStatus, now: DateTime<Utc>) -> Condition {
         ),
         other => Condition::all().add(stored(other)),
     }
+}
+
+/// Moves the invitation `id` from live pending (not past its expiry) to `to`, also setting
+/// `also` (when, and by whom). Answers whether this call changed it: the conditional update is
+/// what makes accept, decline and revoke happen at most once under any concurrency.
+async fn finish_pending(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    to: InvitationStatus,
+    also: Vec<(invitations::Column, SimpleExpr)>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let mut update = invitations::Entity::update_many()
+        .col_expr(invitations::Column::Status, Expr::value(to.as_str()))
+        .col_expr(invitations::Column::UpdatedAt, Expr::value(now));
+    for (column, value) in also {
+        update = update.col_expr(column, value);
+    }
+    let result = update
+        .filter(invitations::Column::Id.eq(id))
+        .filter(invitations::Column::Status.eq(InvitationStatus::Pending.as_str()))
+        .filter(invitations::Column::ExpiresAt.gt(now))
+        .exec(db)
+        .await
+        .map_err(db_err)?;
+    Ok(result.rows_affected == 1)
 }
 
 fn unknown_token() -> Error {
