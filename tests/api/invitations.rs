@@ -444,7 +444,7 @@ async fn an_unknown_token_is_a_404_and_a_malformed_one_a_422() {
 }
 
 #[actix_web::test]
-async fn teams_are_created_by_administrators_and_managers_only() {
+async fn teams_cannot_be_created_by_members_or_in_another_organization() {
     let app = TestApp::spawn().await;
     let (founder, org) = founded(&app).await;
     let sent = founder
@@ -884,4 +884,169 @@ async fn invitations_of_another_organization_are_not_found_and_members_may_not_m
         types::InvitationStatus::Pending,
         "nothing changed"
     );
+}
+
+/// Joins `org` as `role` through an invitation; returns the new member's client.
+async fn join_as(
+    app: &TestApp,
+    founder: &Client,
+    org: uuid::Uuid,
+    user: i64,
+    email: &str,
+    role: types::Role,
+) -> Client {
+    let sent = founder
+        .invitation_create()
+        .organization_id(org)
+        .body(types::InviteRequest::builder().email(email).role(role))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let client = app.client(&Who::verified(user, email));
+    assert_eq!(
+        client
+            .invitation_accept()
+            .body(token(&sent.token))
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .role,
+        role
+    );
+    client
+}
+
+#[actix_web::test]
+async fn managers_invite_and_create_teams_but_only_administrators_invite_administrators() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    let manager = join_as(
+        &app,
+        &founder,
+        org.id,
+        2,
+        "manager@example.com",
+        types::Role::Manager,
+    )
+    .await;
+    let team = manager
+        .team_create()
+        .organization_id(org.id)
+        .body(types::CreateTeamRequest::builder().name("Ops"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(team.status(), 201);
+    let body = |email: &str, role| types::InviteRequest::builder().email(email).role(role);
+    let ok = manager
+        .invitation_create()
+        .organization_id(org.id)
+        .body(body("a@example.com", types::Role::Member))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 201);
+    let (status, p) = problem(
+        manager
+            .invitation_create()
+            .organization_id(org.id)
+            .body(body("b@example.com", types::Role::Administrator))
+            .send()
+            .await,
+    );
+    assert_eq!(status, 403, "{}", p.detail);
+    let ok = founder
+        .invitation_create()
+        .organization_id(org.id)
+        .body(body("b@example.com", types::Role::Administrator))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 201);
+}
+
+#[actix_web::test]
+async fn billing_managers_and_members_read_but_cannot_invite_or_create_teams() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    let billing = join_as(
+        &app,
+        &founder,
+        org.id,
+        2,
+        "billing@example.com",
+        types::Role::BillingManager,
+    )
+    .await;
+    let member = join_as(
+        &app,
+        &founder,
+        org.id,
+        3,
+        "member@example.com",
+        types::Role::Member,
+    )
+    .await;
+    let before = app.counts().await;
+    for (user, client) in [(2, &billing), (3, &member)] {
+        assert_eq!(
+            client
+                .organization_view()
+                .organization_id(org.id)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200,
+            "members read"
+        );
+        let invite = types::InviteRequest::builder()
+            .email("x@example.com")
+            .role(types::Role::Member);
+        assert_eq!(
+            problem(
+                client
+                    .invitation_create()
+                    .organization_id(org.id)
+                    .body(invite)
+                    .send()
+                    .await
+            )
+            .0,
+            403
+        );
+        assert_eq!(
+            problem(
+                client
+                    .team_create()
+                    .organization_id(org.id)
+                    .body(types::CreateTeamRequest::builder().name("X"))
+                    .send()
+                    .await
+            )
+            .0,
+            403
+        );
+        // Seed 000 in the users-organizations family: same rule.
+        let seed: types::InviteUserOrganizationRequest = serde_json::from_value(serde_json::json!({
+            "firstName": "John", "lastName": "Doe", "email": "test@mail.com", "permissions": {"group": 0}
+        }))
+        .unwrap();
+        let session = app.session(user, Some(org.numeric_id));
+        assert_eq!(
+            problem(
+                client
+                    .ad_user_invite()
+                    .x_session_token(session)
+                    .body(seed)
+                    .send()
+                    .await
+            )
+            .0,
+            403
+        );
+    }
+    assert_eq!(app.counts().await, before, "nothing changed");
 }

@@ -125,7 +125,7 @@ async fn seed_000_answers_409_for_a_live_member_and_restores_a_deleted_one() {
 }
 
 #[actix_web::test]
-async fn seed_000_is_refused_to_members_and_billing_managers() {
+async fn seed_000_is_refused_to_a_member() {
     let app = TestApp::spawn().await;
     let (org, _, _) = org_with_admin(&app).await;
     let member = app.user("member@acme.example").await;
