@@ -96,6 +96,16 @@ impl TestApp {
         }
     }
 
+    /// The context of a change the test makes directly through the store.
+    pub fn context(&self) -> domain::model::Context {
+        use domain::Clock;
+        domain::model::Context {
+            actor: None,
+            request_id: "test".into(),
+            now: self.clock.now(),
+        }
+    }
+
     pub fn now_ts(&self) -> i64 {
         use domain::Clock;
         self.clock.now().timestamp()

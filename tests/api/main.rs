@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod audit;
 mod contract;
 mod credentials;
 mod errors;

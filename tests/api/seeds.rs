@@ -105,10 +105,7 @@ async fn seed_000_answers_409_for_a_live_member_and_restores_a_deleted_one() {
         .soft_delete_membership(
             domain::UserId::parse(first.user_id).unwrap(),
             domain::OrganizationId::parse(org).unwrap(),
-            {
-                use domain::Clock;
-                app.clock.now()
-            },
+            &app.context(),
         )
         .await
         .unwrap();
@@ -237,15 +234,11 @@ async fn seed_001_answers_409_for_a_live_membership_and_restores_a_deleted_one_w
     );
     assert_eq!(status, 409);
 
-    let now = {
-        use domain::Clock;
-        app.clock.now()
-    };
     app.store
         .soft_delete_membership(
             domain::UserId::parse(user).unwrap(),
             domain::OrganizationId::parse(org).unwrap(),
-            now,
+            &app.context(),
         )
         .await
         .unwrap();

@@ -116,3 +116,26 @@ pub enum Acceptance {
     /// The same user had already accepted it: the member it made, unchanged.
     AlreadyAccepted(Member),
 }
+
+/// Who makes a change, in which request, and when: what every write records in the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Context {
+    /// The acting user; `None` for the back office, which acts without a profile.
+    pub actor: Option<UserId>,
+    pub request_id: String,
+    pub now: DateTime<Utc>,
+}
+
+/// One entry of the append-only audit log. It never holds a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub organization_id: Option<OrganizationId>,
+    pub actor: Option<UserId>,
+    /// What happened, as `<resource>.<past tense>` (`invitation.accepted`).
+    pub action: String,
+    /// What it happened to, as `<resource>:<id>` (`invitation:3c90c3cc-…`).
+    pub target: String,
+    pub request_id: String,
+    pub created_at: DateTime<Utc>,
+}

@@ -14,6 +14,17 @@ pub fn may_manage_members(actor: Role) -> Result<()> {
     }
 }
 
+/// Only administrators read the audit log.
+pub fn may_read_audit_log(actor: Role) -> Result<()> {
+    match actor {
+        Role::Administrator => Ok(()),
+        other => Err(Error::Forbidden(format!(
+            "only administrators read the audit log; you are a {}",
+            other.as_str()
+        ))),
+    }
+}
+
 /// Only administrators grant the administrator role.
 pub fn may_grant_role(actor: Role, granted: Role) -> Result<()> {
     may_manage_members(actor)?;
@@ -65,6 +76,14 @@ mod tests {
             may_manage_members(Role::Member),
             Err(Error::Forbidden(_))
         ));
+    }
+
+    #[test]
+    fn only_administrators_read_the_audit_log() {
+        assert!(may_read_audit_log(Role::Administrator).is_ok());
+        for r in [Role::Manager, Role::BillingManager, Role::Member] {
+            assert!(matches!(may_read_audit_log(r), Err(Error::Forbidden(_))));
+        }
     }
 
     #[test]

@@ -32,6 +32,18 @@ pub struct AppState {
     pub cursors: cursor::Cursors,
 }
 
+impl AppState {
+    /// The context of a change made now, in the current request, by `actor` (`None`: the back
+    /// office, which acts without a profile).
+    pub fn context(&self, actor: Option<domain::UserId>) -> domain::model::Context {
+        domain::model::Context {
+            actor,
+            request_id: problem::request_id(),
+            now: self.clock.now(),
+        }
+    }
+}
+
 const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
 /// A caller's `x-request-id` when it is a short token, else a fresh uuid.

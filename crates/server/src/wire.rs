@@ -693,6 +693,49 @@ pub struct InvitationPage {
     pub next_cursor: Option<String>,
 }
 
+/// One entry of the audit log. It never holds a token.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEvent {
+    #[schema(minimum = -9007199254740991_i64, maximum = 9007199254740991_i64)]
+    pub id: i64,
+    /// The user who made the change; null when it is unknown.
+    #[schema(required = true, minimum = -9007199254740991_i64, maximum = 9007199254740991_i64)]
+    pub actor_id: Option<i64>,
+    /// What happened, as `<resource>.<past tense>` (`invitation.accepted`).
+    #[schema(example = "invitation.accepted")]
+    pub action: String,
+    /// What it happened to, as `<resource>:<id>`.
+    #[schema(example = "invitation:3c90c3cc-0d44-4b50-8888-8dd25736052a")]
+    pub target: String,
+    /// The id of the request that made the change (its `x-request-id`).
+    pub request_id: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&model::AuditEvent> for AuditEvent {
+    fn from(e: &model::AuditEvent) -> Self {
+        Self {
+            id: e.id,
+            actor_id: e.actor.map(domain::UserId::get),
+            action: e.action.clone(),
+            target: e.target.clone(),
+            request_id: e.request_id.clone(),
+            created_at: e.created_at,
+        }
+    }
+}
+
+/// A page of audit events, newest first.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEventPage {
+    pub data: Vec<AuditEvent>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
+}
+
 /// Who sent an invitation, as its invitee sees it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -125,3 +125,21 @@ pub mod invitations {
     }
     no_relations!();
 }
+
+pub mod audit_events {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "audit_events")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub organization_id: Option<i64>,
+        pub actor_id: Option<i64>,
+        pub action: String,
+        pub target: String,
+        pub request_id: String,
+        pub created_at: DateTimeUtc,
+    }
+    no_relations!();
+}

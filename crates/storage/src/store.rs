@@ -11,18 +11,21 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use domain::{
     Email, Error, OrganizationId, OrganizationName, Permissions, Result, Role, Scope, UserId,
-    model::{Invitation, Membership, NewUser, Organization, TeamAssignment, User},
+    model::{
+        AuditEvent, Context, Invitation, Membership, NewUser, Organization, TeamAssignment, User,
+    },
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
-    DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait,
+    DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
+    TransactionTrait,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 use sea_orm_migration::MigratorTrait;
 use uuid::Uuid;
 
 use crate::{
-    entities::{invitations, memberships, organizations, users},
+    entities::{audit_events, invitations, memberships, organizations, users},
     migration::Migrator,
 };
 
@@ -97,8 +100,12 @@ impl Store {
     // ---- users -------------------------------------------------------------------------
 
     /// Creates a profile; 409 when the email is taken.
-    pub async fn create_user(&self, new: &NewUser, now: DateTime<Utc>) -> Result<User> {
-        insert_user(&self.write, None, new, now).await
+    pub async fn create_user(&self, new: &NewUser, ctx: &Context) -> Result<User> {
+        let txn = self.write.begin().await.map_err(db_err)?;
+        let user = insert_user(&txn, None, new, ctx.now).await?;
+        audit(&txn, ctx, None, "user.created", format!("user:{}", user.id)).await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(user)
     }
 
     /// A profile by id, deleted or not.
@@ -112,16 +119,18 @@ impl Store {
 
     /// The caller's profile, created from a verified email when it has none yet (an upsert by
     /// id). 409 when that email already belongs to another user id.
-    pub async fn ensure_profile(
-        &self,
-        id: UserId,
-        new: &NewUser,
-        now: DateTime<Utc>,
-    ) -> Result<User> {
+    pub async fn ensure_profile(&self, id: UserId, new: &NewUser, ctx: &Context) -> Result<User> {
         if let Some(user) = self.user(id).await? {
             return Ok(user);
         }
-        match insert_user(&self.write, Some(id), new, now).await {
+        let created = async {
+            let txn = self.write.begin().await.map_err(db_err)?;
+            let user = insert_user(&txn, Some(id), new, ctx.now).await?;
+            audit(&txn, ctx, None, "user.created", format!("user:{id}")).await?;
+            txn.commit().await.map_err(db_err)?;
+            Ok(user)
+        };
+        match created.await {
             // A concurrent request created the same profile: that one is ours too.
             Err(Error::Conflict(_)) if let Some(user) = self.user(id).await? => Ok(user),
             other => other,
@@ -134,9 +143,20 @@ impl Store {
     pub async fn create_organization(
         &self,
         name: &OrganizationName,
-        now: DateTime<Utc>,
+        ctx: &Context,
     ) -> Result<Organization> {
-        insert_organization(&self.write, name, now).await
+        let txn = self.write.begin().await.map_err(db_err)?;
+        let org = insert_organization(&txn, name, ctx.now).await?;
+        audit(
+            &txn,
+            ctx,
+            Some(org.id),
+            "organization.created",
+            format!("organization:{}", org.uuid),
+        )
+        .await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(org)
     }
 
     /// Creates an organization whose first administrator is `owner`, in one transaction.
@@ -144,17 +164,33 @@ impl Store {
         &self,
         owner: UserId,
         name: &OrganizationName,
-        now: DateTime<Utc>,
+        ctx: &Context,
     ) -> Result<(Organization, Membership)> {
         let txn = self.write.begin().await.map_err(db_err)?;
-        let org = insert_organization(&txn, name, now).await?;
+        let org = insert_organization(&txn, name, ctx.now).await?;
         let membership = insert_membership(
             &txn,
             owner,
             org.id,
             Role::Administrator,
             &Permissions::default(),
-            now,
+            ctx.now,
+        )
+        .await?;
+        audit(
+            &txn,
+            ctx,
+            Some(org.id),
+            "organization.created",
+            format!("organization:{}", org.uuid),
+        )
+        .await?;
+        audit(
+            &txn,
+            ctx,
+            Some(org.id),
+            "membership.created",
+            format!("user:{owner}"),
         )
         .await?;
         txn.commit().await.map_err(db_err)?;
@@ -199,7 +235,7 @@ impl Store {
         org: OrganizationId,
         scope: Scope,
         permissions: &Permissions,
-        now: DateTime<Utc>,
+        ctx: &Context,
     ) -> Result<Membership> {
         let txn = self.write.begin().await.map_err(db_err)?;
         if users::Entity::find_by_id(user.get())
@@ -219,8 +255,16 @@ impl Store {
             return Err(Error::NotFound(format!("no organization has id {org}")));
         }
         let membership =
-            add_or_restore_membership(&txn, user, org, RoleFor::Scope(scope), permissions, now)
+            add_or_restore_membership(&txn, user, org, RoleFor::Scope(scope), permissions, ctx.now)
                 .await?;
+        audit(
+            &txn,
+            ctx,
+            Some(org),
+            "membership.registered",
+            format!("user:{user}"),
+        )
+        .await?;
         txn.commit().await.map_err(db_err)?;
         Ok(membership)
     }
@@ -232,7 +276,7 @@ impl Store {
         org: OrganizationId,
         profile: &NewUser,
         permissions: &Permissions,
-        now: DateTime<Utc>,
+        ctx: &Context,
     ) -> Result<Membership> {
         let txn = self.write.begin().await.map_err(db_err)?;
         let existing = users::Entity::find()
@@ -242,7 +286,11 @@ impl Store {
             .map_err(db_err)?;
         let user = match existing {
             Some(row) => UserId::parse(row.id)?,
-            None => insert_user(&txn, None, profile, now).await?.id,
+            None => {
+                let user = insert_user(&txn, None, profile, ctx.now).await?.id;
+                audit(&txn, ctx, None, "user.created", format!("user:{user}")).await?;
+                user
+            }
         };
         let membership = add_or_restore_membership(
             &txn,
@@ -250,7 +298,15 @@ impl Store {
             org,
             RoleFor::Scope(Scope::Standard),
             permissions,
-            now,
+            ctx.now,
+        )
+        .await?;
+        audit(
+            &txn,
+            ctx,
+            Some(org),
+            "membership.invited",
+            format!("user:{user}"),
         )
         .await?;
         txn.commit().await.map_err(db_err)?;
@@ -262,17 +318,60 @@ impl Store {
         &self,
         user: UserId,
         org: OrganizationId,
-        now: DateTime<Utc>,
+        ctx: &Context,
     ) -> Result<Membership> {
-        let row = live_membership_row(&self.write, user, org)
-            .await?
-            .ok_or_else(|| {
-                Error::NotFound(format!("user {user} is not a member of organization {org}"))
-            })?;
+        let txn = self.write.begin().await.map_err(db_err)?;
+        let row = live_membership_row(&txn, user, org).await?.ok_or_else(|| {
+            Error::NotFound(format!("user {user} is not a member of organization {org}"))
+        })?;
         let mut m: memberships::ActiveModel = row.into();
-        m.deleted_at = Set(Some(now));
-        m.updated_at = Set(now);
-        membership_from_row(m.update(&self.write).await.map_err(db_err)?)
+        m.deleted_at = Set(Some(ctx.now));
+        m.updated_at = Set(ctx.now);
+        let membership = membership_from_row(m.update(&txn).await.map_err(db_err)?)?;
+        audit(
+            &txn,
+            ctx,
+            Some(org),
+            "membership.deleted",
+            format!("user:{user}"),
+        )
+        .await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(membership)
+    }
+
+    /// A page of the organization's audit events, newest first, after the event id `after`;
+    /// up to `limit + 1` rows (one more than a page says whether another follows).
+    pub async fn audit_events(
+        &self,
+        org: OrganizationId,
+        after: Option<i64>,
+        limit: u64,
+    ) -> Result<Vec<AuditEvent>> {
+        let mut query =
+            audit_events::Entity::find().filter(audit_events::Column::OrganizationId.eq(org.get()));
+        if let Some(id) = after {
+            query = query.filter(audit_events::Column::Id.lt(id));
+        }
+        let rows = query
+            .order_by_desc(audit_events::Column::Id)
+            .limit(limit + 1)
+            .all(&self.read)
+            .await
+            .map_err(db_err)?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(AuditEvent {
+                    id: r.id,
+                    organization_id: r.organization_id.map(OrganizationId::parse).transpose()?,
+                    actor: r.actor_id.map(UserId::parse).transpose()?,
+                    action: r.action,
+                    target: r.target,
+                    request_id: r.request_id,
+                    created_at: r.created_at,
+                })
+            })
+            .collect()
     }
 }
 
@@ -506,6 +605,30 @@ fn invitation_from_row(r: invitations::Model, organization: Organization) -> Res
         expires_at: r.expires_at,
         created_at: r.created_at,
     })
+}
+
+/// Appends one audit event, in the caller's transaction: the change and its record commit
+/// together or not at all.
+async fn audit(
+    db: &impl ConnectionTrait,
+    ctx: &Context,
+    org: Option<OrganizationId>,
+    action: &str,
+    target: String,
+) -> Result<()> {
+    audit_events::ActiveModel {
+        organization_id: Set(org.map(OrganizationId::get)),
+        actor_id: Set(ctx.actor.map(UserId::get)),
+        action: Set(action.to_owned()),
+        target: Set(target),
+        request_id: Set(ctx.request_id.clone()),
+        created_at: Set(ctx.now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(db_err)?;
+    Ok(())
 }
 
 fn stored_role(s: &str) -> Result<Role> {

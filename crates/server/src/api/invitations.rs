@@ -103,15 +103,15 @@ pub async fn invitation_accept(
             Error::Forbidden("this invitation was sent to another email address".into()).into(),
         );
     }
-    let now = st.clock.now();
+    let ctx = st.context(Some(caller.id()));
     if st.store.user(caller.id()).await?.is_none() {
         st.store
-            .ensure_profile(caller.id(), &caller.new_profile()?, now)
+            .ensure_profile(caller.id(), &caller.new_profile()?, &ctx)
             .await?;
     }
     match st
         .store
-        .accept_invitation(&hash, &email, caller.id(), now)
+        .accept_invitation(&hash, &email, caller.id(), &ctx)
         .await?
     {
         Acceptance::Accepted(m) => Ok(HttpResponse::Created().json(Member::from(&m))),
@@ -147,10 +147,10 @@ pub async fn invitation_decline(
 ) -> Answer {
     let email = caller.verified_email()?;
     let token = body.0.parse()?;
-    let now = st.clock.now();
+    let ctx = st.context(Some(caller.id()));
     let inv = st
         .store
-        .decline_invitation(&token.hash(), &email, now)
+        .decline_invitation(&token.hash(), &email, &ctx)
         .await?;
-    Ok(HttpResponse::Ok().json(Invitation::new(&inv, now)))
+    Ok(HttpResponse::Ok().json(Invitation::new(&inv, ctx.now)))
 }

@@ -62,6 +62,7 @@ impl Modify for BearerScheme {
         organizations::invitation_view,
         organizations::invitation_revoke,
         organizations::invitation_resend,
+        organizations::audit_event_list,
         invitations::invitation_lookup,
         invitations::invitation_accept,
         invitations::invitation_decline,
@@ -158,6 +159,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 "POST",
             )
             .route(web::post().to(org::invitation_resend)),
+        )
+        .service(
+            resource("/organization/{organizationId}/audit-events", "GET")
+                .route(web::get().to(org::audit_event_list)),
         )
         .service(
             resource("/invitations/lookup", "POST")

@@ -19,8 +19,8 @@ use crate::{
     extract::Json,
     problem::ApiError,
     wire::{
-        self, CreateOrganizationRequest, CreateTeamRequest, InvitationPage, InvitationWithToken,
-        InviteRequest, Team,
+        self, AuditEventPage, CreateOrganizationRequest, CreateTeamRequest, InvitationPage,
+        InvitationWithToken, InviteRequest, Team,
     },
 };
 
@@ -75,15 +75,15 @@ pub async fn organization_create(
     st: web::Data<AppState>,
 ) -> Answer {
     let name = body.0.parse()?;
-    let now = st.clock.now();
+    let ctx = st.context(Some(caller.id()));
     if st.store.user(caller.id()).await?.is_none() {
         st.store
-            .ensure_profile(caller.id(), &caller.new_profile()?, now)
+            .ensure_profile(caller.id(), &caller.new_profile()?, &ctx)
             .await?;
     }
     let (org, _) = st
         .store
-        .create_organization_with_admin(caller.id(), &name, now)
+        .create_organization_with_admin(caller.id(), &name, &ctx)
         .await?;
     Ok(HttpResponse::Created().json(wire::Organization::from(&org)))
 }
@@ -153,7 +153,8 @@ pub async fn invitation_create(
         rules::may_grant_permissions(actor.role, &actor.permissions, p)?;
     }
     let token = InvitationToken::generate()?;
-    let now = st.clock.now();
+    let ctx = st.context(Some(caller.id()));
+    let now = ctx.now;
     let new = NewInvitation {
         organization_id: org.id,
         email: invite.email,
@@ -164,7 +165,7 @@ pub async fn invitation_create(
         token_hash: token.hash(),
         expires_at: now + invite.lifetime,
     };
-    let invitation = st.store.create_invitation(&org, &new, now).await?;
+    let invitation = st.store.create_invitation(&org, &new, &ctx).await?;
     Ok(HttpResponse::Created().json(InvitationWithToken::new(&invitation, &token, now)))
 }
 
@@ -198,7 +199,10 @@ pub async fn team_create(
     let (org, actor) = membership_of(&st, &caller, path.into_inner()).await?;
     rules::may_manage_members(actor.role)?;
     let name = body.0.parse()?;
-    let team = st.store.create_team(org.id, &name, st.clock.now()).await?;
+    let team = st
+        .store
+        .create_team(org.id, &name, &st.context(Some(caller.id())))
+        .await?;
     Ok(HttpResponse::Created().json(Team::from(&team)))
 }
 
@@ -355,12 +359,9 @@ pub async fn invitation_revoke(
     let (org_id, id) = path.into_inner();
     let (org, actor) = membership_of(&st, &caller, org_id).await?;
     rules::may_manage_members(actor.role)?;
-    let now = st.clock.now();
-    let inv = st
-        .store
-        .revoke_invitation(&org, id, caller.id(), now)
-        .await?;
-    Ok(HttpResponse::Ok().json(wire::Invitation::new(&inv, now)))
+    let ctx = st.context(Some(caller.id()));
+    let inv = st.store.revoke_invitation(&org, id, &ctx).await?;
+    Ok(HttpResponse::Ok().json(wire::Invitation::new(&inv, ctx.now)))
 }
 
 /// Resend an invitation: a new token and a new 7-day expiry, same id (administrators and
@@ -394,11 +395,67 @@ pub async fn invitation_resend(
     let (org, actor) = membership_of(&st, &caller, org_id).await?;
     rules::may_manage_members(actor.role)?;
     let token = InvitationToken::generate()?;
-    let now = st.clock.now();
-    let expires_at = now + chrono::Duration::seconds(wire::DEFAULT_LIFETIME_SECONDS);
+    let ctx = st.context(Some(caller.id()));
+    let expires_at = ctx.now + chrono::Duration::seconds(wire::DEFAULT_LIFETIME_SECONDS);
     let inv = st
         .store
-        .resend_invitation(&org, id, &token.hash(), expires_at, now)
+        .resend_invitation(&org, id, &token.hash(), expires_at, &ctx)
         .await?;
-    Ok(HttpResponse::Ok().json(InvitationWithToken::new(&inv, &token, now)))
+    Ok(HttpResponse::Ok().json(InvitationWithToken::new(&inv, &token, ctx.now)))
+}
+
+/// The page size and cursor of a list without filters; anything malformed is a 400.
+#[derive(serde::Deserialize)]
+pub struct PageQuery {
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+/// The organization's audit log, newest first (administrators only).
+///
+/// Every change made through either family is recorded with its actor, action, target, request
+/// id and time. Pages hold `limit` items (1–100, default 20); pass `nextCursor` as `cursor`.
+#[utoipa::path(
+    get,
+    path = "/organization/{organizationId}/audit-events",
+    operation_id = "audit_event_list",
+    tag = "organizations",
+    params(
+        ("organizationId" = Uuid, Path, description = "Organization identifier"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size (default 20)"),
+        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "A page of audit events", body = AuditEventPage),
+        (status = 400, response = crate::problem::BadRequest),
+        (status = 401, response = crate::problem::Unauthorized),
+        (status = 403, response = crate::problem::Forbidden),
+        (status = 404, response = crate::problem::NotFound),
+        (status = 503, response = crate::problem::ServiceUnavailable),
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn audit_event_list(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    query: web::Query<PageQuery>,
+    st: web::Data<AppState>,
+) -> Answer {
+    let (org, actor) = membership_of(&st, &caller, path.into_inner()).await?;
+    rules::may_read_audit_log(actor.role)?;
+    let limit = Limit::parse(query.limit)?;
+    let after = query
+        .cursor
+        .as_deref()
+        .map(|c| st.cursors.decode::<i64>(c))
+        .transpose()?;
+    let mut rows = st.store.audit_events(org.id, after, limit.get()).await?;
+    let next_cursor = if rows.len() as u64 > limit.get() {
+        rows.truncate(limit.get() as usize);
+        rows.last().map(|last| st.cursors.encode(&last.id))
+    } else {
+        None
+    };
+    let data = rows.iter().map(wire::AuditEvent::from).collect();
+    Ok(HttpResponse::Ok().json(AuditEventPage { data, next_cursor }))
 }

@@ -60,7 +60,7 @@ pub async fn ad_user_invite(
             actor.organization_id,
             &profile,
             &permissions,
-            st.clock.now(),
+            &st.context(Some(who.caller.id())),
         )
         .await?;
     Ok(HttpResponse::Created().json(MembershipEnvelope {
@@ -90,12 +90,15 @@ pub async fn ad_user_invite(
     security(("bearerAuth" = []))
 )]
 pub async fn bo_user_create(
-    _: BackOffice,
+    bo: BackOffice,
     body: Json<CreateUserRequest>,
     st: web::Data<AppState>,
 ) -> Answer {
     let new = body.0.parse()?;
-    let user = st.store.create_user(&new, st.clock.now()).await?;
+    let user = st
+        .store
+        .create_user(&new, &st.context(Some(bo.caller.id())))
+        .await?;
     Ok(HttpResponse::Created().json(UserEnvelope {
         data: (&user).into(),
     }))
@@ -158,12 +161,15 @@ pub async fn bo_user_view(
     security(("bearerAuth" = []))
 )]
 pub async fn bo_organization_create(
-    _: BackOffice,
+    bo: BackOffice,
     body: Json<CreateOrganizationRequest>,
     st: web::Data<AppState>,
 ) -> Answer {
     let name = body.0.parse()?;
-    let org = st.store.create_organization(&name, st.clock.now()).await?;
+    let org = st
+        .store
+        .create_organization(&name, &st.context(Some(bo.caller.id())))
+        .await?;
     Ok(
         HttpResponse::Created().json(BackOfficeOrganizationEnvelope {
             data: (&org).into(),
@@ -236,7 +242,7 @@ pub async fn bo_organization_view(
     security(("bearerAuth" = []))
 )]
 pub async fn bo_user_organization_register(
-    _: BackOffice,
+    bo: BackOffice,
     path: web::Path<(UserId, OrganizationId)>,
     body: Json<RegisterUserOrganizationRequest>,
     st: web::Data<AppState>,
@@ -245,7 +251,13 @@ pub async fn bo_user_organization_register(
     let (scope, permissions) = body.0.parse()?;
     let membership = st
         .store
-        .register_membership(user, org, scope, &permissions, st.clock.now())
+        .register_membership(
+            user,
+            org,
+            scope,
+            &permissions,
+            &st.context(Some(bo.caller.id())),
+        )
         .await?;
     Ok(HttpResponse::Created().json(MembershipEnvelope {
         data: (&membership).into(),

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use domain::{
     Email, Error, InvitationStatus, OrganizationId, Result, UserId,
-    model::{Acceptance, Invitation, Member, NewInvitation, Organization, TeamAssignment},
+    model::{Acceptance, Context, Invitation, Member, NewInvitation, Organization, TeamAssignment},
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
@@ -17,7 +17,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    RoleFor, Store, add_or_restore_membership, db_err, internal, invitation_from_row,
+    RoleFor, Store, add_or_restore_membership, audit, db_err, internal, invitation_from_row,
     live_membership_row, organization_from_row, user_from_row,
 };
 use crate::entities::{invitations, organizations, team_memberships, teams, users};
@@ -30,8 +30,9 @@ impl Store {
         &self,
         org: &Organization,
         new: &NewInvitation,
-        now: DateTime<Utc>,
+        ctx: &Context,
     ) -> Result<Invitation> {
+        let now = ctx.now;
         let txn = self.write.begin().await.map_err(db_err)?;
         check_teams(&txn, org, &new.team_assignments).await?;
         if let Some(user) = users::Entity::find()
@@ -96,6 +97,14 @@ impl Store {
             }
             Err(e) => return Err(db_err(e)),
         };
+        audit(
+            &txn,
+            ctx,
+            Some(org.id),
+            "invitation.created",
+            format!("invitation:{}", row.id),
+        )
+        .await?;
         txn.commit().await.map_err(db_err)?;
         invitation_from_row(row, org.clone())
     }
@@ -133,8 +142,9 @@ impl Store {
         token_hash: &str,
         email: &Email,
         user: UserId,
-        now: DateTime<Utc>,
+        ctx: &Context,
     ) -> Result<Acceptance> {
+        let now = ctx.now;
         let txn = self.write.begin().await.map_err(db_err)?;
         let inv = by_token(&txn, token_hash)
             .await?
@@ -191,6 +201,16 @@ impl Store {
         let member = member_in(&txn, user, inv.organization.id)
             .await?
             .ok_or_else(|| Error::Internal("the new membership is not readable".into()))?;
+        let org = Some(inv.organization.id);
+        audit(
+            &txn,
+            ctx,
+            org,
+            "invitation.accepted",
+            format!("invitation:{}", inv.id),
+        )
+        .await?;
+        audit(&txn, ctx, org, "membership.created", format!("user:{user}")).await?;
         txn.commit().await.map_err(db_err)?;
         Ok(Acceptance::Accepted(member))
     }
@@ -201,8 +221,9 @@ impl Store {
         &self,
         token_hash: &str,
         email: &Email,
-        now: DateTime<Utc>,
+        ctx: &Context,
     ) -> Result<Invitation> {
+        let now = ctx.now;
         let txn = self.write.begin().await.map_err(db_err)?;
         let inv = by_token(&txn, token_hash)
             .await?
@@ -227,6 +248,14 @@ impl Store {
         if !flipped {
             return Err(finished(current.status_at(now)));
         }
+        audit(
+            &txn,
+            ctx,
+            Some(current.organization.id),
+            "invitation.declined",
+            format!("invitation:{}", current.id),
+        )
+        .await?;
         txn.commit().await.map_err(db_err)?;
         Ok(current)
     }
@@ -293,9 +322,9 @@ impl Store {
         &self,
         org: &Organization,
         id: Uuid,
-        by: UserId,
-        now: DateTime<Utc>,
+        ctx: &Context,
     ) -> Result<Invitation> {
+        let now = ctx.now;
         let txn = self.write.begin().await.map_err(db_err)?;
         let row = invitations::Entity::find_by_id(id)
             .filter(invitations::Column::OrganizationId.eq(org.id.get()))
@@ -312,7 +341,10 @@ impl Store {
             InvitationStatus::Revoked,
             vec![
                 (invitations::Column::RevokedAt, Expr::value(Some(now))),
-                (invitations::Column::RevokedBy, Expr::value(Some(by.get()))),
+                (
+                    invitations::Column::RevokedBy,
+                    Expr::value(ctx.actor.map(UserId::get)),
+                ),
             ],
             now,
         )
@@ -332,6 +364,14 @@ impl Store {
                 status.as_str()
             )));
         }
+        audit(
+            &txn,
+            ctx,
+            Some(org.id),
+            "invitation.revoked",
+            format!("invitation:{id}"),
+        )
+        .await?;
         txn.commit().await.map_err(db_err)?;
         Ok(Invitation {
             status: InvitationStatus::Revoked,
@@ -348,8 +388,9 @@ impl Store {
         id: Uuid,
         token_hash: &str,
         expires_at: DateTime<Utc>,
-        now: DateTime<Utc>,
+        ctx: &Context,
     ) -> Result<Invitation> {
+        let now = ctx.now;
         let txn = self.write.begin().await.map_err(db_err)?;
         let row = invitations::Entity::find_by_id(id)
             .filter(invitations::Column::OrganizationId.eq(org.id.get()))
@@ -389,6 +430,14 @@ impl Store {
                 current.status_at(now).as_str()
             )));
         }
+        audit(
+            &txn,
+            ctx,
+            Some(org.id),
+            "invitation.resent",
+            format!("invitation:{id}"),
+        )
+        .await?;
         txn.commit().await.map_err(db_err)?;
         Ok(Invitation {
             status: InvitationStatus::Pending,

@@ -1,11 +1,16 @@
 //! Teams of an organization.
 
-use chrono::{DateTime, Utc};
-use domain::{OrganizationId, Result, model::Team, names::TeamName};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use domain::{
+    OrganizationId, Result,
+    model::{Context, Team},
+    names::TeamName,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
 use uuid::Uuid;
 
-use super::{Store, db_err};
+use super::{Store, audit, db_err};
 use crate::entities::teams;
 
 impl Store {
@@ -14,18 +19,28 @@ impl Store {
         &self,
         org: OrganizationId,
         name: &TeamName,
-        now: DateTime<Utc>,
+        ctx: &Context,
     ) -> Result<Team> {
+        let txn = self.write.begin().await.map_err(db_err)?;
         let row = teams::ActiveModel {
             id: Set(Uuid::new_v4()),
             organization_id: Set(org.get()),
             name: Set(name.as_str().to_owned()),
-            created_at: Set(now),
-            updated_at: Set(now),
+            created_at: Set(ctx.now),
+            updated_at: Set(ctx.now),
         }
-        .insert(&self.write)
+        .insert(&txn)
         .await
         .map_err(db_err)?;
+        audit(
+            &txn,
+            ctx,
+            Some(org),
+            "team.created",
+            format!("team:{}", row.id),
+        )
+        .await?;
+        txn.commit().await.map_err(db_err)?;
         team_from_row(row)
     }
 
