@@ -8,4 +8,5 @@ mod contract;
 mod credentials;
 mod errors;
 mod invitations;
+mod members;
 mod seeds;

@@ -102,9 +102,10 @@ async fn seed_000_answers_409_for_a_live_member_and_restores_a_deleted_one() {
 
     app.advance(Duration::minutes(5));
     app.store
-        .soft_delete_membership(
-            domain::UserId::parse(first.user_id).unwrap(),
+        .remove_member(
             domain::OrganizationId::parse(org).unwrap(),
+            domain::UserId::parse(first.user_id).unwrap(),
+            |_| Ok(()),
             &app.context(),
         )
         .await
@@ -217,6 +218,9 @@ async fn seed_001_answers_409_for_a_live_membership_and_restores_a_deleted_one_w
     let (org, _) = app.organization("Acme").await;
     let user = app.user("jane@example.com").await;
     app.register(user, org, 1, &[]).await;
+    // A second administrator, so that Jane (an administrator) may be removed.
+    let other = app.user("other@example.com").await;
+    app.register(other, org, 1, &[]).await;
     let (bo, session) = app.backoffice();
     let body = || {
         types::RegisterUserOrganizationRequest::builder()
@@ -235,9 +239,10 @@ async fn seed_001_answers_409_for_a_live_membership_and_restores_a_deleted_one_w
     assert_eq!(status, 409);
 
     app.store
-        .soft_delete_membership(
-            domain::UserId::parse(user).unwrap(),
+        .remove_member(
             domain::OrganizationId::parse(org).unwrap(),
+            domain::UserId::parse(user).unwrap(),
+            |_| Ok(()),
             &app.context(),
         )
         .await

@@ -1,7 +1,7 @@
 //! Who may do what. Each rule takes the acting member's role (and permissions where they
 //! matter) and answers `Ok(())` or the `Forbidden` error to show.
 
-use crate::{Error, Permissions, Result, Role};
+use crate::{Error, Permissions, Result, Role, model::Membership};
 
 /// Administrators and managers invite and manage members; billing managers and members read.
 pub fn may_manage_members(actor: Role) -> Result<()> {
@@ -56,6 +56,44 @@ pub fn may_grant_permissions(
     }
 }
 
+/// Changing another member's role or permissions: administrators and managers; only
+/// administrators change an administrator or grant the role; a manager grants only ids it manages.
+pub fn may_change_member(
+    actor: &Membership,
+    target: &Membership,
+    role: Option<Role>,
+    permissions: Option<&Permissions>,
+) -> Result<()> {
+    may_manage_members(actor.role)?;
+    if target.role == Role::Administrator && actor.role != Role::Administrator {
+        return Err(Error::Forbidden(
+            "only an administrator can change an administrator".into(),
+        ));
+    }
+    if let Some(role) = role {
+        may_grant_role(actor.role, role)?;
+    }
+    if let Some(p) = permissions {
+        may_grant_permissions(actor.role, &actor.permissions, p)?;
+    }
+    Ok(())
+}
+
+/// Removing a member: anyone may leave; otherwise administrators and managers, and only
+/// administrators remove an administrator.
+pub fn may_remove_member(actor: &Membership, target: &Membership) -> Result<()> {
+    if actor.user_id == target.user_id {
+        return Ok(());
+    }
+    may_manage_members(actor.role)?;
+    if target.role == Role::Administrator && actor.role != Role::Administrator {
+        return Err(Error::Forbidden(
+            "only an administrator can remove an administrator".into(),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,6 +129,56 @@ mod tests {
         assert!(may_grant_role(Role::Administrator, Role::Administrator).is_ok());
         assert!(may_grant_role(Role::Manager, Role::Administrator).is_err());
         assert!(may_grant_role(Role::Manager, Role::Member).is_ok());
+    }
+
+    fn member(user: i64, role: Role) -> Membership {
+        let now = chrono::Utc::now();
+        Membership {
+            user_id: crate::UserId::parse(user).unwrap(),
+            organization_id: crate::OrganizationId::parse(1).unwrap(),
+            role,
+            permissions: perms(&[1]),
+            created_at: now,
+            updated_at: now,
+            deleted_at: None,
+        }
+    }
+
+    #[test]
+    fn managers_change_members_but_not_administrators() {
+        let (admin, manager, other) = (
+            member(1, Role::Administrator),
+            member(2, Role::Manager),
+            member(3, Role::Member),
+        );
+        assert!(may_change_member(&manager, &other, Some(Role::BillingManager), None).is_ok());
+        assert!(may_change_member(&manager, &admin, Some(Role::Member), None).is_err());
+        assert!(may_change_member(&manager, &other, Some(Role::Administrator), None).is_err());
+        assert!(may_change_member(&manager, &other, None, Some(&perms(&[2]))).is_err());
+        assert!(
+            may_change_member(
+                &admin,
+                &manager,
+                Some(Role::Administrator),
+                Some(&perms(&[9]))
+            )
+            .is_ok()
+        );
+        assert!(may_change_member(&other, &manager, Some(Role::Member), None).is_err());
+    }
+
+    #[test]
+    fn anyone_may_leave_but_only_administrators_remove_administrators() {
+        let (admin, manager, other) = (
+            member(1, Role::Administrator),
+            member(2, Role::Manager),
+            member(3, Role::Member),
+        );
+        assert!(may_remove_member(&other, &other).is_ok());
+        assert!(may_remove_member(&other, &manager).is_err());
+        assert!(may_remove_member(&manager, &other).is_ok());
+        assert!(may_remove_member(&manager, &admin).is_err());
+        assert!(may_remove_member(&admin, &manager).is_ok());
     }
 
     #[test]

@@ -693,6 +693,46 @@ pub struct InvitationPage {
     pub next_cursor: Option<String>,
 }
 
+/// A page of members, by user id.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberPage {
+    pub data: Vec<Member>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
+}
+
+/// A change to a member: its role, its permissions, or both.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct UpdateMemberRequest {
+    #[serde(default)]
+    pub role: Option<Role>,
+    #[serde(default)]
+    pub permissions: Option<PermissionsInput>,
+}
+
+impl UpdateMemberRequest {
+    pub fn parse(&self) -> Result<(Option<domain::Role>, Option<domain::Permissions>)> {
+        let mut v = Validator::default();
+        let permissions = match &self.permissions {
+            Some(p) => v.check("permissions", p.parse()),
+            None => None,
+        };
+        if self.role.is_none() && self.permissions.is_none() {
+            v.check::<()>(
+                "body",
+                Err(domain::Error::invalid(
+                    "",
+                    "give `role`, `permissions` or both",
+                )),
+            );
+        }
+        v.finish()?;
+        Ok((self.role.map(Into::into), permissions))
+    }
+}
+
 /// One entry of the audit log. It never holds a token.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -30,6 +30,7 @@ use crate::{
 };
 
 mod invitations_ops;
+mod members_ops;
 pub use invitations_ops::InvitationFilter;
 mod teams_ops;
 
@@ -306,33 +307,6 @@ impl Store {
             ctx,
             Some(org),
             "membership.invited",
-            format!("user:{user}"),
-        )
-        .await?;
-        txn.commit().await.map_err(db_err)?;
-        Ok(membership)
-    }
-
-    /// Soft-deletes the live membership (sets `deletedAt`); 404 when there is none.
-    pub async fn soft_delete_membership(
-        &self,
-        user: UserId,
-        org: OrganizationId,
-        ctx: &Context,
-    ) -> Result<Membership> {
-        let txn = self.write.begin().await.map_err(db_err)?;
-        let row = live_membership_row(&txn, user, org).await?.ok_or_else(|| {
-            Error::NotFound(format!("user {user} is not a member of organization {org}"))
-        })?;
-        let mut m: memberships::ActiveModel = row.into();
-        m.deleted_at = Set(Some(ctx.now));
-        m.updated_at = Set(ctx.now);
-        let membership = membership_from_row(m.update(&txn).await.map_err(db_err)?)?;
-        audit(
-            &txn,
-            ctx,
-            Some(org),
-            "membership.deleted",
             format!("user:{user}"),
         )
         .await?;

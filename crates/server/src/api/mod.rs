@@ -63,6 +63,9 @@ impl Modify for BearerScheme {
         organizations::invitation_revoke,
         organizations::invitation_resend,
         organizations::audit_event_list,
+        organizations::member_list,
+        organizations::member_update,
+        organizations::member_delete,
         invitations::invitation_lookup,
         invitations::invitation_accept,
         invitations::invitation_decline,
@@ -163,6 +166,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/organization/{organizationId}/audit-events", "GET")
                 .route(web::get().to(org::audit_event_list)),
+        )
+        .service(
+            resource("/organization/{organizationId}/members", "GET")
+                .route(web::get().to(org::member_list)),
+        )
+        .service(
+            resource(
+                "/organization/{organizationId}/members/{userId}",
+                "PATCH, DELETE",
+            )
+            .route(web::patch().to(org::member_update))
+            .route(web::delete().to(org::member_delete)),
         )
         .service(
             resource("/invitations/lookup", "POST")

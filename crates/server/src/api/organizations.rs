@@ -4,7 +4,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use domain::{
-    Error, InvitationStatus, InvitationToken, Result,
+    Error, InvitationStatus, InvitationToken, Result, UserId,
     model::{Membership, NewInvitation, Organization},
     page::Limit,
     rules,
@@ -20,7 +20,7 @@ use crate::{
     problem::ApiError,
     wire::{
         self, AuditEventPage, CreateOrganizationRequest, CreateTeamRequest, InvitationPage,
-        InvitationWithToken, InviteRequest, Team,
+        InvitationWithToken, InviteRequest, MemberPage, Team, UpdateMemberRequest,
     },
 };
 
@@ -458,4 +458,132 @@ pub async fn audit_event_list(
     };
     let data = rows.iter().map(wire::AuditEvent::from).collect();
     Ok(HttpResponse::Ok().json(AuditEventPage { data, next_cursor }))
+}
+
+/// `(organizationId, userId)` in a member path.
+type MemberPath = web::Path<(Uuid, UserId)>;
+
+/// List the organization's members with their roles, permissions and teams (any member).
+#[utoipa::path(
+    get,
+    path = "/organization/{organizationId}/members",
+    operation_id = "member_list",
+    tag = "members",
+    params(
+        ("organizationId" = Uuid, Path, description = "Organization identifier"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size (default 20)"),
+        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "A page of members", body = MemberPage),
+        (status = 400, response = crate::problem::BadRequest),
+        (status = 401, response = crate::problem::Unauthorized),
+        (status = 404, response = crate::problem::NotFound),
+        (status = 503, response = crate::problem::ServiceUnavailable),
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn member_list(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    query: web::Query<PageQuery>,
+    st: web::Data<AppState>,
+) -> Answer {
+    let (org, _) = membership_of(&st, &caller, path.into_inner()).await?;
+    let limit = Limit::parse(query.limit)?;
+    let after = query
+        .cursor
+        .as_deref()
+        .map(|c| st.cursors.decode::<UserId>(c))
+        .transpose()?;
+    let mut rows = st.store.members(org.id, after, limit.get()).await?;
+    let next_cursor = if rows.len() as u64 > limit.get() {
+        rows.truncate(limit.get() as usize);
+        rows.last().map(|last| st.cursors.encode(&last.user.id))
+    } else {
+        None
+    };
+    let data = rows.iter().map(wire::Member::from).collect();
+    Ok(HttpResponse::Ok().json(MemberPage { data, next_cursor }))
+}
+
+/// Change a member's role and/or permissions (administrators and managers).
+///
+/// Only administrators change administrators or grant the role; a manager grants only module ids
+/// in its own `manage` set. 409 when it would leave the organization without an administrator.
+#[utoipa::path(
+    patch,
+    path = "/organization/{organizationId}/members/{userId}",
+    operation_id = "member_update",
+    tag = "members",
+    params(
+        ("organizationId" = Uuid, Path, description = "Organization identifier"),
+        ("userId" = i64, Path, description = "The member's user id", minimum = -9007199254740991_i64, maximum = 9007199254740991_i64),
+    ),
+    request_body = UpdateMemberRequest,
+    responses(
+        (status = 200, description = "The member, changed", body = wire::Member),
+        (status = 400, response = crate::problem::BadRequest),
+        (status = 401, response = crate::problem::Unauthorized),
+        (status = 403, response = crate::problem::Forbidden),
+        (status = 404, response = crate::problem::NotFound),
+        (status = 409, response = crate::problem::Conflict),
+        (status = 413, response = crate::problem::PayloadTooLarge),
+        (status = 415, response = crate::problem::UnsupportedMediaType),
+        (status = 422, response = crate::problem::UnprocessableContent),
+        (status = 503, response = crate::problem::ServiceUnavailable),
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn member_update(
+    caller: Caller,
+    path: MemberPath,
+    body: Json<UpdateMemberRequest>,
+    st: web::Data<AppState>,
+) -> Answer {
+    let (org_id, user) = path.into_inner();
+    let (org, actor) = membership_of(&st, &caller, org_id).await?;
+    rules::may_manage_members(actor.role)?;
+    let (role, permissions) = body.0.parse()?;
+    let authorize =
+        |target: &Membership| rules::may_change_member(&actor, target, role, permissions.as_ref());
+    let ctx = st.context(Some(caller.id()));
+    let member = st
+        .store
+        .update_member(org.id, user, role, permissions.as_ref(), authorize, &ctx)
+        .await?;
+    Ok(HttpResponse::Ok().json(wire::Member::from(&member)))
+}
+
+/// Remove a member, or leave (administrators and managers; anyone for themselves).
+///
+/// Only administrators remove an administrator; the last administrator cannot leave (409).
+#[utoipa::path(
+    delete,
+    path = "/organization/{organizationId}/members/{userId}",
+    operation_id = "member_delete",
+    tag = "members",
+    params(
+        ("organizationId" = Uuid, Path, description = "Organization identifier"),
+        ("userId" = i64, Path, description = "The member's user id", minimum = -9007199254740991_i64, maximum = 9007199254740991_i64),
+    ),
+    responses(
+        (status = 204, description = "The member is removed"),
+        (status = 400, response = crate::problem::BadRequest),
+        (status = 401, response = crate::problem::Unauthorized),
+        (status = 403, response = crate::problem::Forbidden),
+        (status = 404, response = crate::problem::NotFound),
+        (status = 409, response = crate::problem::Conflict),
+        (status = 503, response = crate::problem::ServiceUnavailable),
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn member_delete(caller: Caller, path: MemberPath, st: web::Data<AppState>) -> Answer {
+    let (org_id, user) = path.into_inner();
+    let (org, actor) = membership_of(&st, &caller, org_id).await?;
+    let authorize = |target: &Membership| rules::may_remove_member(&actor, target);
+    st.store
+        .remove_member(org.id, user, authorize, &st.context(Some(caller.id())))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -611,7 +611,7 @@ async fn join_teams(
 }
 
 /// A live member with its profile and its teams in the organization.
-async fn member_in(
+pub(super) async fn member_in(
     db: &impl ConnectionTrait,
     user: UserId,
     org: OrganizationId,
@@ -625,29 +625,10 @@ async fn member_in(
         .await
         .map_err(db_err)?
         .ok_or_else(|| Error::Internal(format!("membership of user {user} without a profile")))?;
-    let team_ids: Vec<Uuid> = teams::Entity::find()
-        .filter(teams::Column::OrganizationId.eq(org.get()))
-        .all(db)
-        .await
-        .map_err(db_err)?
-        .into_iter()
-        .map(|t| t.id)
-        .collect();
-    let rows = team_memberships::Entity::find()
-        .filter(team_memberships::Column::UserId.eq(user.get()))
-        .filter(team_memberships::Column::TeamId.is_in(team_ids))
-        .all(db)
-        .await
-        .map_err(db_err)?;
-    let mut teams = Vec::with_capacity(rows.len());
-    for r in rows {
-        let role = serde_json::from_value(serde_json::Value::String(r.role)).map_err(internal)?;
-        teams.push(TeamAssignment {
-            team_id: r.team_id,
-            role,
-        });
-    }
-    teams.sort_by_key(|t| t.team_id);
+    let teams = super::members_ops::teams_of_users(db, org, &[user.get()])
+        .await?
+        .remove(&user.get())
+        .unwrap_or_default();
     Ok(Some(Member {
         user: user_from_row(profile)?,
         membership,

@@ -1,0 +1,478 @@
+//! Members of an organization: the list, role and permission changes, removal and leaving, and
+//! the rule that an organization keeps at least one administrator.
+
+use rollcall_client::{Client, types};
+
+use crate::helpers::{TestApp, Who, problem};
+
+async fn founded(app: &TestApp) -> (Client, types::Organization) {
+    let founder = app.client(&Who::verified(1, "founder@acme.example"));
+    let org = founder
+        .organization_create()
+        .body(types::CreateOrganizationRequest::builder().name("Acme"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    (founder, org)
+}
+
+/// `user` joins through an invitation as `role`, in `teams`; returns its client.
+async fn join(
+    app: &TestApp,
+    founder: &Client,
+    org: uuid::Uuid,
+    user: i64,
+    role: types::Role,
+    teams: Vec<types::TeamAssignment>,
+) -> Client {
+    let email = format!("user{user}@example.com");
+    let sent = founder
+        .invitation_create()
+        .organization_id(org)
+        .body(
+            types::InviteRequest::builder()
+                .email(email.as_str())
+                .role(role)
+                .team_assignments(Some(teams)),
+        )
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let client = app.client(&Who::verified(user, &email));
+    client
+        .invitation_accept()
+        .body(types::InvitationTokenRequest::builder().token(sent.token.as_str()))
+        .send()
+        .await
+        .unwrap();
+    client
+}
+
+fn change(role: Option<types::Role>) -> types::UpdateMemberRequest {
+    types::UpdateMemberRequest {
+        role,
+        permissions: None,
+    }
+}
+
+#[actix_web::test]
+async fn members_are_listed_with_roles_permissions_and_teams() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    let team = founder
+        .team_create()
+        .organization_id(org.id)
+        .body(types::CreateTeamRequest::builder().name("Ops"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let jane = join(
+        &app,
+        &founder,
+        org.id,
+        2,
+        types::Role::Member,
+        vec![types::TeamAssignment {
+            team_id: team.id,
+            role: types::TeamRole::Viewer,
+        }],
+    )
+    .await;
+    let page = jane
+        .member_list()
+        .organization_id(org.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(page.next_cursor.is_none());
+    let got: Vec<_> = page
+        .data
+        .iter()
+        .map(|m| (m.user_id, m.role, m.teams.len()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (1, types::Role::Administrator, 0),
+            (2, types::Role::Member, 1)
+        ]
+    );
+    assert_eq!(page.data[1].teams[0].team_id, team.id);
+}
+
+#[actix_web::test]
+async fn member_pages_walk_every_member_exactly_once_while_members_are_added() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    for user in 2..=9 {
+        join(&app, &founder, org.id, user, types::Role::Member, vec![]).await;
+    }
+    let (mut seen, mut cursor, mut next_user) = (Vec::new(), None::<String>, 10);
+    loop {
+        let mut req = founder
+            .member_list()
+            .organization_id(org.id)
+            .limit(std::num::NonZeroU64::new(3).unwrap());
+        if let Some(c) = cursor.take() {
+            req = req.cursor(c);
+        }
+        let page = req.send().await.unwrap().into_inner();
+        seen.extend(page.data.iter().map(|m| m.user_id));
+        // Someone joins between pages.
+        if next_user < 12 {
+            join(
+                &app,
+                &founder,
+                org.id,
+                next_user,
+                types::Role::Member,
+                vec![],
+            )
+            .await;
+            next_user += 1;
+        }
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(
+        seen,
+        (1..next_user).collect::<Vec<_>>(),
+        "every member once, in order, including those who joined meanwhile"
+    );
+}
+
+#[actix_web::test]
+async fn an_administrator_changes_a_members_role_and_permissions() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    join(&app, &founder, org.id, 2, types::Role::Member, vec![]).await;
+    let body = types::UpdateMemberRequest {
+        role: Some(types::Role::Manager),
+        permissions: Some(types::PermissionsInput {
+            group: 3,
+            read: Some(vec![types::ModuleId(2), types::ModuleId(1)]),
+            manage: None,
+        }),
+    };
+    let m = founder
+        .member_update()
+        .organization_id(org.id)
+        .user_id(2)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((m.role, m.permissions.group), (types::Role::Manager, 3));
+    assert_eq!(
+        m.permissions.read.iter().map(|i| i.0).collect::<Vec<_>>(),
+        [1, 2]
+    );
+    assert!(m.permissions.manage.is_empty());
+}
+
+#[actix_web::test]
+async fn managers_change_members_but_not_administrators_nor_grant_ids_they_do_not_manage() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    let manager = join(&app, &founder, org.id, 2, types::Role::Manager, vec![]).await;
+    join(&app, &founder, org.id, 3, types::Role::Member, vec![]).await;
+    let ok = manager
+        .member_update()
+        .organization_id(org.id)
+        .user_id(3)
+        .body(change(Some(types::Role::BillingManager)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.into_inner().role, types::Role::BillingManager);
+    assert_eq!(
+        problem(
+            manager
+                .member_update()
+                .organization_id(org.id)
+                .user_id(1)
+                .body(change(Some(types::Role::Member)))
+                .send()
+                .await
+        )
+        .0,
+        403
+    );
+    assert_eq!(
+        problem(
+            manager
+                .member_update()
+                .organization_id(org.id)
+                .user_id(3)
+                .body(change(Some(types::Role::Administrator)))
+                .send()
+                .await
+        )
+        .0,
+        403
+    );
+    let grant = types::UpdateMemberRequest {
+        role: None,
+        permissions: Some(types::PermissionsInput {
+            group: 0,
+            read: Some(vec![types::ModuleId(7)]),
+            manage: None,
+        }),
+    };
+    assert_eq!(
+        problem(
+            manager
+                .member_update()
+                .organization_id(org.id)
+                .user_id(3)
+                .body(grant)
+                .send()
+                .await
+        )
+        .0,
+        403
+    );
+    assert_eq!(
+        problem(
+            manager
+                .member_delete()
+                .organization_id(org.id)
+                .user_id(1)
+                .send()
+                .await
+        )
+        .0,
+        403
+    );
+}
+
+#[actix_web::test]
+async fn the_last_administrator_can_neither_be_demoted_nor_leave() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    let (status, p) = problem(
+        founder
+            .member_update()
+            .organization_id(org.id)
+            .user_id(1)
+            .body(change(Some(types::Role::Member)))
+            .send()
+            .await,
+    );
+    assert_eq!(status, 409, "{}", p.detail);
+    assert_eq!(
+        problem(
+            founder
+                .member_delete()
+                .organization_id(org.id)
+                .user_id(1)
+                .send()
+                .await
+        )
+        .0,
+        409
+    );
+    // With a second administrator, the first may step down.
+    join(
+        &app,
+        &founder,
+        org.id,
+        2,
+        types::Role::Administrator,
+        vec![],
+    )
+    .await;
+    let m = founder
+        .member_update()
+        .organization_id(org.id)
+        .user_id(1)
+        .body(change(Some(types::Role::Member)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(m.into_inner().role, types::Role::Member);
+}
+
+#[actix_web::test]
+async fn two_administrators_demoting_each_other_at_once_leave_exactly_one() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    let second = join(
+        &app,
+        &founder,
+        org.id,
+        2,
+        types::Role::Administrator,
+        vec![],
+    )
+    .await;
+    let (a, b) = futures_util::join!(
+        founder
+            .member_update()
+            .organization_id(org.id)
+            .user_id(2)
+            .body(change(Some(types::Role::Member)))
+            .send(),
+        second
+            .member_update()
+            .organization_id(org.id)
+            .user_id(1)
+            .body(change(Some(types::Role::Member)))
+            .send(),
+    );
+    let ok = [a.is_ok(), b.is_ok()].iter().filter(|x| **x).count();
+    assert_eq!(ok, 1, "exactly one demotion succeeds");
+    let admins = app.query::<i64>("SELECT COUNT(*) AS v FROM memberships WHERE role = 'administrator' AND deleted_at IS NULL").await;
+    assert_eq!(admins[0], 1);
+}
+
+#[actix_web::test]
+async fn a_member_may_leave_and_then_loses_access_and_teams() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    let team = founder
+        .team_create()
+        .organization_id(org.id)
+        .body(types::CreateTeamRequest::builder().name("Ops"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let jane = join(
+        &app,
+        &founder,
+        org.id,
+        2,
+        types::Role::Member,
+        vec![types::TeamAssignment {
+            team_id: team.id,
+            role: types::TeamRole::Developer,
+        }],
+    )
+    .await;
+    assert_eq!(
+        problem(
+            jane.member_delete()
+                .organization_id(org.id)
+                .user_id(1)
+                .send()
+                .await
+        )
+        .0,
+        403,
+        "a member removes only itself"
+    );
+    assert_eq!(
+        jane.member_delete()
+            .organization_id(org.id)
+            .user_id(2)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_eq!(
+        problem(
+            jane.organization_view()
+                .organization_id(org.id)
+                .send()
+                .await
+        )
+        .0,
+        404
+    );
+    let left = app
+        .query::<i64>("SELECT COUNT(*) AS v FROM team_memberships WHERE user_id = 2")
+        .await;
+    assert_eq!(left[0], 0);
+    assert_eq!(
+        problem(
+            founder
+                .member_delete()
+                .organization_id(org.id)
+                .user_id(2)
+                .send()
+                .await
+        )
+        .0,
+        404,
+        "already gone"
+    );
+}
+
+#[actix_web::test]
+async fn an_update_that_changes_nothing_is_a_422() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    join(&app, &founder, org.id, 2, types::Role::Member, vec![]).await;
+    let (status, p) = problem(
+        founder
+            .member_update()
+            .organization_id(org.id)
+            .user_id(2)
+            .body(change(None))
+            .send()
+            .await,
+    );
+    assert_eq!(status, 422);
+    assert_eq!(p.errors[0].field, "body");
+}
+
+#[actix_web::test]
+async fn members_of_another_organization_are_not_found() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    join(&app, &founder, org.id, 2, types::Role::Member, vec![]).await;
+    let other = app.client(&Who::verified(5, "other@example.com"));
+    other
+        .organization_create()
+        .body(types::CreateOrganizationRequest::builder().name("Other"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        problem(other.member_list().organization_id(org.id).send().await).0,
+        404
+    );
+    assert_eq!(
+        problem(
+            other
+                .member_update()
+                .organization_id(org.id)
+                .user_id(2)
+                .body(change(Some(types::Role::Manager)))
+                .send()
+                .await
+        )
+        .0,
+        404
+    );
+    assert_eq!(
+        problem(
+            other
+                .member_delete()
+                .organization_id(org.id)
+                .user_id(2)
+                .send()
+                .await
+        )
+        .0,
+        404
+    );
+    let still = founder
+        .member_list()
+        .organization_id(org.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(still.data.len(), 2, "nothing changed");
+}
