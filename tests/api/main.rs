@@ -8,5 +8,6 @@ mod contract;
 mod credentials;
 mod errors;
 mod invitations;
+mod me;
 mod members;
 mod seeds;

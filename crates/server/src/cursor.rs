@@ -58,6 +58,22 @@ impl Cursors {
         serde_json::from_slice(body).map_err(|_| forged())
     }
 
+    /// Cuts `rows`, fetched as one more than `limit`, to one page, and answers the cursor of the
+    /// next page (the `key` of the page's last item), or `None` when this page is the last.
+    pub fn page<T, K: Serialize>(
+        &self,
+        rows: &mut Vec<T>,
+        limit: u64,
+        key: impl Fn(&T) -> K,
+    ) -> Option<String> {
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        if rows.len() <= limit {
+            return None;
+        }
+        rows.truncate(limit);
+        rows.last().map(|last| self.encode(&key(last)))
+    }
+
     /// HMAC-SHA256 (RFC 2104), truncated.
     fn tag(&self, message: &[u8]) -> [u8; TAG_LEN] {
         let mut block = [0u8; 64];

@@ -733,6 +733,27 @@ impl UpdateMemberRequest {
     }
 }
 
+/// One of the caller's organizations, with the caller's role and permissions there.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MyOrganization {
+    pub organization: Organization,
+    pub role: Role,
+    pub permissions: Permissions,
+    /// When the caller's membership began.
+    pub joined_at: DateTime<Utc>,
+}
+
+/// A page of the caller's organizations.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MyOrganizationPage {
+    pub data: Vec<MyOrganization>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
+}
+
 /// One entry of the audit log. It never holds a token.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -30,6 +30,7 @@ use crate::{
 };
 
 mod invitations_ops;
+mod me_ops;
 mod members_ops;
 pub use invitations_ops::InvitationFilter;
 mod teams_ops;

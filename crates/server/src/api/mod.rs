@@ -4,6 +4,7 @@
 
 mod health;
 mod invitations;
+mod me;
 mod organizations;
 mod users_organizations;
 
@@ -23,6 +24,13 @@ struct SessionHeader {
     /// Session token (a JWT issued by `POST /users-organizations/v1/sessions` or `rollcall token`).
     #[param(rename = "x-session-token")]
     x_session_token: String,
+}
+
+/// The page size and cursor of a list without filters; anything malformed is a 400.
+#[derive(serde::Deserialize)]
+pub struct PageQuery {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
 }
 
 struct BearerScheme;
@@ -69,6 +77,8 @@ impl Modify for BearerScheme {
         invitations::invitation_lookup,
         invitations::invitation_accept,
         invitations::invitation_decline,
+        me::me_organization_list,
+        me::me_invitation_list,
     ),
     components(
         schemas(problem::Problem, problem::FieldProblem),
@@ -100,95 +110,99 @@ fn resource(path: &str, allow: &'static str) -> Resource {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use organizations as org;
     use users_organizations as uo;
-    cfg.service(resource("/healthz", "GET").route(web::get().to(health::health_view)))
-        .service(
-            resource("/users-organizations/v1/ad/invite", "POST")
-                .route(web::post().to(uo::ad_user_invite)),
+    cfg.service(
+        resource("/me/organizations", "GET").route(web::get().to(me::me_organization_list)),
+    )
+    .service(resource("/me/invitations", "GET").route(web::get().to(me::me_invitation_list)))
+    .service(resource("/healthz", "GET").route(web::get().to(health::health_view)))
+    .service(
+        resource("/users-organizations/v1/ad/invite", "POST")
+            .route(web::post().to(uo::ad_user_invite)),
+    )
+    .service(
+        resource("/users-organizations/v1/bo/users", "POST")
+            .route(web::post().to(uo::bo_user_create)),
+    )
+    .service(
+        resource("/users-organizations/v1/bo/users/{userId}", "GET")
+            .route(web::get().to(uo::bo_user_view)),
+    )
+    .service(
+        resource("/users-organizations/v1/bo/organizations", "POST")
+            .route(web::post().to(uo::bo_organization_create)),
+    )
+    .service(
+        resource(
+            "/users-organizations/v1/bo/organizations/{organizationId}",
+            "GET",
         )
-        .service(
-            resource("/users-organizations/v1/bo/users", "POST")
-                .route(web::post().to(uo::bo_user_create)),
+        .route(web::get().to(uo::bo_organization_view)),
+    )
+    .service(
+        resource(
+            "/users-organizations/v1/bo/users/register/{userId}/organizations/{organizationId}",
+            "POST",
         )
-        .service(
-            resource("/users-organizations/v1/bo/users/{userId}", "GET")
-                .route(web::get().to(uo::bo_user_view)),
+        .route(web::post().to(uo::bo_user_organization_register)),
+    )
+    .service(resource("/organization", "POST").route(web::post().to(org::organization_create)))
+    .service(
+        resource("/organization/{organizationId}", "GET")
+            .route(web::get().to(org::organization_view)),
+    )
+    .service(
+        resource("/organization/{organizationId}/invite", "POST")
+            .route(web::post().to(org::invitation_create)),
+    )
+    .service(
+        resource("/organization/{organizationId}/teams", "POST")
+            .route(web::post().to(org::team_create)),
+    )
+    .service(
+        resource("/organization/{organizationId}/invitations", "GET")
+            .route(web::get().to(org::invitation_list)),
+    )
+    .service(
+        resource(
+            "/organization/{organizationId}/invitations/{invitationId}",
+            "GET, DELETE",
         )
-        .service(
-            resource("/users-organizations/v1/bo/organizations", "POST")
-                .route(web::post().to(uo::bo_organization_create)),
+        .route(web::get().to(org::invitation_view))
+        .route(web::delete().to(org::invitation_revoke)),
+    )
+    .service(
+        resource(
+            "/organization/{organizationId}/invitations/{invitationId}/resend",
+            "POST",
         )
-        .service(
-            resource(
-                "/users-organizations/v1/bo/organizations/{organizationId}",
-                "GET",
-            )
-            .route(web::get().to(uo::bo_organization_view)),
+        .route(web::post().to(org::invitation_resend)),
+    )
+    .service(
+        resource("/organization/{organizationId}/audit-events", "GET")
+            .route(web::get().to(org::audit_event_list)),
+    )
+    .service(
+        resource("/organization/{organizationId}/members", "GET")
+            .route(web::get().to(org::member_list)),
+    )
+    .service(
+        resource(
+            "/organization/{organizationId}/members/{userId}",
+            "PATCH, DELETE",
         )
-        .service(
-            resource(
-                "/users-organizations/v1/bo/users/register/{userId}/organizations/{organizationId}",
-                "POST",
-            )
-            .route(web::post().to(uo::bo_user_organization_register)),
-        )
-        .service(resource("/organization", "POST").route(web::post().to(org::organization_create)))
-        .service(
-            resource("/organization/{organizationId}", "GET")
-                .route(web::get().to(org::organization_view)),
-        )
-        .service(
-            resource("/organization/{organizationId}/invite", "POST")
-                .route(web::post().to(org::invitation_create)),
-        )
-        .service(
-            resource("/organization/{organizationId}/teams", "POST")
-                .route(web::post().to(org::team_create)),
-        )
-        .service(
-            resource("/organization/{organizationId}/invitations", "GET")
-                .route(web::get().to(org::invitation_list)),
-        )
-        .service(
-            resource(
-                "/organization/{organizationId}/invitations/{invitationId}",
-                "GET, DELETE",
-            )
-            .route(web::get().to(org::invitation_view))
-            .route(web::delete().to(org::invitation_revoke)),
-        )
-        .service(
-            resource(
-                "/organization/{organizationId}/invitations/{invitationId}/resend",
-                "POST",
-            )
-            .route(web::post().to(org::invitation_resend)),
-        )
-        .service(
-            resource("/organization/{organizationId}/audit-events", "GET")
-                .route(web::get().to(org::audit_event_list)),
-        )
-        .service(
-            resource("/organization/{organizationId}/members", "GET")
-                .route(web::get().to(org::member_list)),
-        )
-        .service(
-            resource(
-                "/organization/{organizationId}/members/{userId}",
-                "PATCH, DELETE",
-            )
-            .route(web::patch().to(org::member_update))
-            .route(web::delete().to(org::member_delete)),
-        )
-        .service(
-            resource("/invitations/lookup", "POST")
-                .route(web::post().to(invitations::invitation_lookup)),
-        )
-        .service(
-            resource("/invitations/accept", "POST")
-                .route(web::post().to(invitations::invitation_accept)),
-        )
-        .service(
-            resource("/invitations/decline", "POST")
-                .route(web::post().to(invitations::invitation_decline)),
-        );
+        .route(web::patch().to(org::member_update))
+        .route(web::delete().to(org::member_delete)),
+    )
+    .service(
+        resource("/invitations/lookup", "POST")
+            .route(web::post().to(invitations::invitation_lookup)),
+    )
+    .service(
+        resource("/invitations/accept", "POST")
+            .route(web::post().to(invitations::invitation_accept)),
+    )
+    .service(
+        resource("/invitations/decline", "POST")
+            .route(web::post().to(invitations::invitation_decline)),
+    );
 }

@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::{
     AppState,
+    api::PageQuery,
     auth::Caller,
     cursor::Cursors,
     extract::Json,
@@ -276,18 +277,13 @@ pub async fn invitation_list(
     rules::may_manage_members(actor.role)?;
     let q = InvitationQuery::parse(req.query_string(), &st.cursors)?;
     let now = st.clock.now();
-    let limit = q.limit.get() as usize;
     let mut rows = st
         .store
         .list_invitations(&org, &q.filter, q.after, q.limit.get(), now)
         .await?;
-    let next_cursor = if rows.len() > limit {
-        rows.truncate(limit);
-        rows.last()
-            .map(|last| st.cursors.encode(&(last.created_at, last.id)))
-    } else {
-        None
-    };
+    let next_cursor = st
+        .cursors
+        .page(&mut rows, q.limit.get(), |last| (last.created_at, last.id));
     let data = rows
         .iter()
         .map(|inv| wire::Invitation::new(inv, now))
@@ -404,13 +400,6 @@ pub async fn invitation_resend(
     Ok(HttpResponse::Ok().json(InvitationWithToken::new(&inv, &token, ctx.now)))
 }
 
-/// The page size and cursor of a list without filters; anything malformed is a 400.
-#[derive(serde::Deserialize)]
-pub struct PageQuery {
-    limit: Option<i64>,
-    cursor: Option<String>,
-}
-
 /// The organization's audit log, newest first (administrators only).
 ///
 /// Every change made through either family is recorded with its actor, action, target, request
@@ -450,12 +439,7 @@ pub async fn audit_event_list(
         .map(|c| st.cursors.decode::<i64>(c))
         .transpose()?;
     let mut rows = st.store.audit_events(org.id, after, limit.get()).await?;
-    let next_cursor = if rows.len() as u64 > limit.get() {
-        rows.truncate(limit.get() as usize);
-        rows.last().map(|last| st.cursors.encode(&last.id))
-    } else {
-        None
-    };
+    let next_cursor = st.cursors.page(&mut rows, limit.get(), |last| last.id);
     let data = rows.iter().map(wire::AuditEvent::from).collect();
     Ok(HttpResponse::Ok().json(AuditEventPage { data, next_cursor }))
 }
@@ -497,12 +481,7 @@ pub async fn member_list(
         .map(|c| st.cursors.decode::<UserId>(c))
         .transpose()?;
     let mut rows = st.store.members(org.id, after, limit.get()).await?;
-    let next_cursor = if rows.len() as u64 > limit.get() {
-        rows.truncate(limit.get() as usize);
-        rows.last().map(|last| st.cursors.encode(&last.user.id))
-    } else {
-        None
-    };
+    let next_cursor = st.cursors.page(&mut rows, limit.get(), |last| last.user.id);
     let data = rows.iter().map(wire::Member::from).collect();
     Ok(HttpResponse::Ok().json(MemberPage { data, next_cursor }))
 }

@@ -294,15 +294,7 @@ impl Store {
             query = query.filter(invitations::Column::Email.eq(email.as_str()));
         }
         if let Some((at, id)) = after {
-            query = query.filter(
-                Condition::any()
-                    .add(invitations::Column::CreatedAt.lt(at))
-                    .add(
-                        Condition::all()
-                            .add(invitations::Column::CreatedAt.eq(at))
-                            .add(invitations::Column::Id.lt(id)),
-                    ),
-            );
+            query = query.filter(older_than(at, id));
         }
         let rows = query
             .order_by_desc(invitations::Column::CreatedAt)
@@ -459,6 +451,17 @@ pub struct InvitationFilter {
     pub statuses: Vec<InvitationStatus>,
     /// Only this (normalized) email.
     pub email: Option<String>,
+}
+
+/// Invitations after `(at, id)` in newest-first order: the keyset condition of a next page.
+pub(super) fn older_than(at: DateTime<Utc>, id: Uuid) -> Condition {
+    Condition::any()
+        .add(invitations::Column::CreatedAt.lt(at))
+        .add(
+            Condition::all()
+                .add(invitations::Column::CreatedAt.eq(at))
+                .add(invitations::Column::Id.lt(id)),
+        )
 }
 
 /// Rows whose status, as seen at `now`, is `status`.

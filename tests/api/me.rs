@@ -1,0 +1,139 @@
+//! `/me/…`: a caller's own organizations and the invitations waiting for its verified email.
+
+use chrono::Duration;
+use rollcall_client::types;
+
+use crate::helpers::{TestApp, Who, problem};
+
+#[actix_web::test]
+async fn my_organizations_are_those_i_am_a_live_member_of_with_my_role() {
+    let app = TestApp::spawn().await;
+    let founder = app.client(&Who::verified(1, "founder@example.com"));
+    let mut orgs = Vec::new();
+    for name in ["A", "B", "C"] {
+        orgs.push(
+            founder
+                .organization_create()
+                .body(types::CreateOrganizationRequest::builder().name(name))
+                .send()
+                .await
+                .unwrap()
+                .into_inner(),
+        );
+    }
+    let sent = founder
+        .invitation_create()
+        .organization_id(orgs[1].id)
+        .body(
+            types::InviteRequest::builder()
+                .email("jane@example.com")
+                .role(types::Role::BillingManager),
+        )
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let jane = app.client(&Who::verified(2, "jane@example.com"));
+    jane.invitation_accept()
+        .body(types::InvitationTokenRequest::builder().token(sent.token.as_str()))
+        .send()
+        .await
+        .unwrap();
+
+    let mine = jane
+        .me_organization_list()
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let got: Vec<_> = mine
+        .data
+        .iter()
+        .map(|o| (o.organization.id, o.role))
+        .collect();
+    assert_eq!(got, vec![(orgs[1].id, types::Role::BillingManager)]);
+
+    let (mut all, mut cursor) = (Vec::new(), None::<String>);
+    loop {
+        let mut req = founder
+            .me_organization_list()
+            .limit(std::num::NonZeroU64::new(2).unwrap());
+        if let Some(c) = cursor.take() {
+            req = req.cursor(c);
+        }
+        let page = req.send().await.unwrap().into_inner();
+        all.extend(page.data.iter().map(|o| o.organization.name.clone()));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(all, ["A", "B", "C"]);
+}
+
+#[actix_web::test]
+async fn my_invitations_are_the_pending_ones_to_my_verified_email() {
+    let app = TestApp::spawn().await;
+    let founder = app.client(&Who::verified(1, "founder@example.com"));
+    let org = founder
+        .organization_create()
+        .body(types::CreateOrganizationRequest::builder().name("A"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let invite = |email: &'static str| {
+        founder
+            .invitation_create()
+            .organization_id(org.id)
+            .body(
+                types::InviteRequest::builder()
+                    .email(email)
+                    .role(types::Role::Member)
+                    .expires_in_seconds(Some(3600)),
+            )
+            .send()
+    };
+    let old = invite("jane@example.com").await.unwrap().into_inner();
+    app.advance(Duration::hours(2));
+    let founder = app.client(&Who::verified(1, "founder@example.com"));
+    let fresh = founder
+        .invitation_create()
+        .organization_id(org.id)
+        .body(
+            types::InviteRequest::builder()
+                .email("JANE@example.com")
+                .role(types::Role::Member),
+        )
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    founder
+        .invitation_create()
+        .organization_id(org.id)
+        .body(
+            types::InviteRequest::builder()
+                .email("someone.else@example.com")
+                .role(types::Role::Member),
+        )
+        .send()
+        .await
+        .unwrap();
+    let jane = app.client(&Who::verified(2, "Jane@Example.com"));
+    let mine = jane.me_invitation_list().send().await.unwrap().into_inner();
+    assert_eq!(
+        mine.data.iter().map(|i| i.id).collect::<Vec<_>>(),
+        vec![fresh.id],
+        "not the expired one, not someone else's"
+    );
+    assert_ne!(old.id, fresh.id);
+
+    let unverified = app.client(&Who {
+        user: 3,
+        email: Some("jane@example.com".into()),
+        verified: false,
+        backoffice: false,
+    });
+    assert_eq!(problem(unverified.me_invitation_list().send().await).0, 403);
+}
