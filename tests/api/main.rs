@@ -11,3 +11,4 @@ mod invitations;
 mod me;
 mod members;
 mod seeds;
+mod teams;

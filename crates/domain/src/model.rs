@@ -139,3 +139,10 @@ pub struct AuditEvent {
     pub request_id: String,
     pub created_at: DateTime<Utc>,
 }
+
+/// A member of a team, with its profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamMember {
+    pub user: User,
+    pub role: TeamRole,
+}

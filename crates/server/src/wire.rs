@@ -584,6 +584,57 @@ impl From<&model::Team> for Team {
     }
 }
 
+/// A page of teams, oldest first.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamPage {
+    pub data: Vec<Team>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
+}
+
+/// A member of a team, with its profile.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamMember {
+    #[schema(minimum = -9007199254740991_i64, maximum = 9007199254740991_i64)]
+    pub user_id: i64,
+    #[schema(format = Email)]
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub role: TeamRole,
+}
+
+impl From<&model::TeamMember> for TeamMember {
+    fn from(m: &model::TeamMember) -> Self {
+        Self {
+            user_id: m.user.id.get(),
+            email: m.user.email.as_str().to_owned(),
+            first_name: m.user.first_name.clone(),
+            last_name: m.user.last_name.clone(),
+            role: m.role.into(),
+        }
+    }
+}
+
+/// A page of a team's members, by user id.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamMemberPage {
+    pub data: Vec<TeamMember>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
+}
+
+/// The role to hold in a team.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PutTeamMemberRequest {
+    pub role: TeamRole,
+}
+
 /// A member of an organization, with its profile, role, permissions and teams.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

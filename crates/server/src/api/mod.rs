@@ -6,6 +6,7 @@ mod health;
 mod invitations;
 mod me;
 mod organizations;
+mod teams;
 mod users_organizations;
 
 use actix_web::{HttpResponse, Resource, web};
@@ -65,7 +66,13 @@ impl Modify for BearerScheme {
         organizations::organization_create,
         organizations::organization_view,
         organizations::invitation_create,
-        organizations::team_create,
+        teams::team_create,
+        teams::team_list,
+        teams::team_update,
+        teams::team_delete,
+        teams::team_member_list,
+        teams::team_member_put,
+        teams::team_member_delete,
         organizations::invitation_list,
         organizations::invitation_view,
         organizations::invitation_revoke,
@@ -155,8 +162,32 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(org::invitation_create)),
     )
     .service(
-        resource("/organization/{organizationId}/teams", "POST")
-            .route(web::post().to(org::team_create)),
+        resource("/organization/{organizationId}/teams", "GET, POST")
+            .route(web::get().to(teams::team_list))
+            .route(web::post().to(teams::team_create)),
+    )
+    .service(
+        resource(
+            "/organization/{organizationId}/teams/{teamId}",
+            "PATCH, DELETE",
+        )
+        .route(web::patch().to(teams::team_update))
+        .route(web::delete().to(teams::team_delete)),
+    )
+    .service(
+        resource(
+            "/organization/{organizationId}/teams/{teamId}/members",
+            "GET",
+        )
+        .route(web::get().to(teams::team_member_list)),
+    )
+    .service(
+        resource(
+            "/organization/{organizationId}/teams/{teamId}/members/{userId}",
+            "PUT, DELETE",
+        )
+        .route(web::put().to(teams::team_member_put))
+        .route(web::delete().to(teams::team_member_delete)),
     )
     .service(
         resource("/organization/{organizationId}/invitations", "GET")

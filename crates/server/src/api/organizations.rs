@@ -20,15 +20,15 @@ use crate::{
     extract::Json,
     problem::ApiError,
     wire::{
-        self, AuditEventPage, CreateOrganizationRequest, CreateTeamRequest, InvitationPage,
-        InvitationWithToken, InviteRequest, MemberPage, Team, UpdateMemberRequest,
+        self, AuditEventPage, CreateOrganizationRequest, InvitationPage, InvitationWithToken,
+        InviteRequest, MemberPage, UpdateMemberRequest,
     },
 };
 
 type Answer = std::result::Result<HttpResponse, ApiError>;
 
 /// The organization `uuid` and the caller's live membership of it; 404 when either is missing.
-async fn membership_of(
+pub(super) async fn membership_of(
     st: &AppState,
     caller: &Caller,
     uuid: Uuid,
@@ -168,43 +168,6 @@ pub async fn invitation_create(
     };
     let invitation = st.store.create_invitation(&org, &new, &ctx).await?;
     Ok(HttpResponse::Created().json(InvitationWithToken::new(&invitation, &token, now)))
-}
-
-/// Create a team in the organization (administrators and managers).
-#[utoipa::path(
-    post,
-    path = "/organization/{organizationId}/teams",
-    operation_id = "team_create",
-    tag = "teams",
-    params(("organizationId" = Uuid, Path, description = "Organization identifier")),
-    request_body = CreateTeamRequest,
-    responses(
-        (status = 201, description = "The team has been created", body = Team),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
-        (status = 413, response = crate::problem::PayloadTooLarge),
-        (status = 415, response = crate::problem::UnsupportedMediaType),
-        (status = 422, response = crate::problem::UnprocessableContent),
-        (status = 503, response = crate::problem::ServiceUnavailable),
-    ),
-    security(("bearerAuth" = []))
-)]
-pub async fn team_create(
-    caller: Caller,
-    path: web::Path<Uuid>,
-    body: Json<CreateTeamRequest>,
-    st: web::Data<AppState>,
-) -> Answer {
-    let (org, actor) = membership_of(&st, &caller, path.into_inner()).await?;
-    rules::may_manage_members(actor.role)?;
-    let name = body.0.parse()?;
-    let team = st
-        .store
-        .create_team(org.id, &name, &st.context(Some(caller.id())))
-        .await?;
-    Ok(HttpResponse::Created().json(Team::from(&team)))
 }
 
 /// The statuses, email, page size and cursor of an invitation list, from a query string where

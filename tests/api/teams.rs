@@ -1,0 +1,446 @@
+//! Teams and their members: listing, renaming, deleting, adding, changing and removing, with
+//! the role rules and tenant isolation.
+
+use rollcall_client::{Client, types};
+
+use crate::helpers::{TestApp, Who, problem};
+
+async fn founded(app: &TestApp) -> (Client, types::Organization) {
+    let founder = app.client(&Who::verified(1, "founder@acme.example"));
+    let org = founder
+        .organization_create()
+        .body(types::CreateOrganizationRequest::builder().name("Acme"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    (founder, org)
+}
+
+async fn team(client: &Client, org: uuid::Uuid, name: &str) -> types::Team {
+    client
+        .team_create()
+        .organization_id(org)
+        .body(types::CreateTeamRequest::builder().name(name))
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+/// `user` joins `org` as a member through an invitation; returns its client.
+async fn member(app: &TestApp, founder: &Client, org: uuid::Uuid, user: i64) -> Client {
+    let email = format!("user{user}@example.com");
+    let sent = founder
+        .invitation_create()
+        .organization_id(org)
+        .body(
+            types::InviteRequest::builder()
+                .email(email.as_str())
+                .role(types::Role::Member),
+        )
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let client = app.client(&Who::verified(user, &email));
+    client
+        .invitation_accept()
+        .body(types::InvitationTokenRequest::builder().token(sent.token.as_str()))
+        .send()
+        .await
+        .unwrap();
+    client
+}
+
+fn role(r: types::TeamRole) -> types::PutTeamMemberRequest {
+    types::PutTeamMemberRequest { role: r }
+}
+
+#[actix_web::test]
+async fn teams_are_listed_renamed_and_deleted_with_their_memberships() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    let a = team(&founder, org.id, "A").await;
+    app.advance(chrono::Duration::milliseconds(1)); // "oldest first" needs distinct createdAt
+    let b = team(&founder, org.id, "B").await;
+    member(&app, &founder, org.id, 2).await;
+    founder
+        .team_member_put()
+        .organization_id(org.id)
+        .team_id(b.id)
+        .user_id(2)
+        .body(role(types::TeamRole::Viewer))
+        .send()
+        .await
+        .unwrap();
+
+    let renamed = founder
+        .team_update()
+        .organization_id(org.id)
+        .team_id(a.id)
+        .body(types::CreateTeamRequest::builder().name("Alpha"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((renamed.id, renamed.name.as_str()), (a.id, "Alpha"));
+    let names: Vec<_> = founder
+        .team_list()
+        .organization_id(org.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .data
+        .iter()
+        .map(|t| t.name.clone())
+        .collect();
+    assert_eq!(names, ["Alpha", "B"]);
+
+    assert_eq!(
+        founder
+            .team_delete()
+            .organization_id(org.id)
+            .team_id(b.id)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    let left = app
+        .query::<i64>("SELECT COUNT(*) AS v FROM team_memberships")
+        .await;
+    assert_eq!(left[0], 0, "the team's memberships went with it");
+    assert_eq!(
+        problem(
+            founder
+                .team_delete()
+                .organization_id(org.id)
+                .team_id(b.id)
+                .send()
+                .await
+        )
+        .0,
+        404
+    );
+    let page = founder
+        .team_list()
+        .organization_id(org.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        page.data.iter().map(|t| t.id).collect::<Vec<_>>(),
+        vec![a.id]
+    );
+}
+
+#[actix_web::test]
+async fn team_members_are_added_changed_listed_and_removed() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    let ops = team(&founder, org.id, "Ops").await;
+    member(&app, &founder, org.id, 2).await;
+    member(&app, &founder, org.id, 3).await;
+    let put = |user: i64, r| {
+        founder
+            .team_member_put()
+            .organization_id(org.id)
+            .team_id(ops.id)
+            .user_id(user)
+            .body(role(r))
+            .send()
+    };
+    assert_eq!(
+        put(3, types::TeamRole::Developer)
+            .await
+            .unwrap()
+            .into_inner()
+            .role,
+        types::TeamRole::Developer
+    );
+    put(2, types::TeamRole::Viewer).await.unwrap();
+    let changed = put(3, types::TeamRole::TeamManager)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (changed.user_id, changed.role, changed.email.as_str()),
+        (3, types::TeamRole::TeamManager, "user3@example.com")
+    );
+
+    let list = founder
+        .team_member_list()
+        .organization_id(org.id)
+        .team_id(ops.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let got: Vec<_> = list.data.iter().map(|m| (m.user_id, m.role)).collect();
+    assert_eq!(
+        got,
+        vec![
+            (2, types::TeamRole::Viewer),
+            (3, types::TeamRole::TeamManager)
+        ]
+    );
+
+    assert_eq!(
+        founder
+            .team_member_delete()
+            .organization_id(org.id)
+            .team_id(ops.id)
+            .user_id(2)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_eq!(
+        problem(
+            founder
+                .team_member_delete()
+                .organization_id(org.id)
+                .team_id(ops.id)
+                .user_id(2)
+                .send()
+                .await
+        )
+        .0,
+        404
+    );
+    let list = founder
+        .team_member_list()
+        .organization_id(org.id)
+        .team_id(ops.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        list.data.iter().map(|m| m.user_id).collect::<Vec<_>>(),
+        vec![3]
+    );
+}
+
+#[actix_web::test]
+async fn only_live_members_of_the_organization_join_its_teams() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    let ops = team(&founder, org.id, "Ops").await;
+    app.client(&Who::verified(5, "outsider@example.com"))
+        .organization_create()
+        .body(types::CreateOrganizationRequest::builder().name("Elsewhere"))
+        .send()
+        .await
+        .unwrap();
+    let (status, p) = problem(
+        founder
+            .team_member_put()
+            .organization_id(org.id)
+            .team_id(ops.id)
+            .user_id(5)
+            .body(role(types::TeamRole::Viewer))
+            .send()
+            .await,
+    );
+    assert_eq!(status, 404, "{}", p.detail);
+    let left = member(&app, &founder, org.id, 2).await;
+    left.member_delete()
+        .organization_id(org.id)
+        .user_id(2)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        problem(
+            founder
+                .team_member_put()
+                .organization_id(org.id)
+                .team_id(ops.id)
+                .user_id(2)
+                .body(role(types::TeamRole::Viewer))
+                .send()
+                .await
+        )
+        .0,
+        404
+    );
+}
+
+#[actix_web::test]
+async fn members_read_teams_but_only_administrators_and_managers_change_them() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    let ops = team(&founder, org.id, "Ops").await;
+    let jane = member(&app, &founder, org.id, 2).await;
+    assert_eq!(
+        jane.team_list()
+            .organization_id(org.id)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        jane.team_member_list()
+            .organization_id(org.id)
+            .team_id(ops.id)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let rename = types::CreateTeamRequest::builder().name("Mine");
+    assert_eq!(
+        problem(
+            jane.team_update()
+                .organization_id(org.id)
+                .team_id(ops.id)
+                .body(rename)
+                .send()
+                .await
+        )
+        .0,
+        403
+    );
+    assert_eq!(
+        problem(
+            jane.team_delete()
+                .organization_id(org.id)
+                .team_id(ops.id)
+                .send()
+                .await
+        )
+        .0,
+        403
+    );
+    assert_eq!(
+        problem(
+            jane.team_member_put()
+                .organization_id(org.id)
+                .team_id(ops.id)
+                .user_id(2)
+                .body(role(types::TeamRole::TeamManager))
+                .send()
+                .await
+        )
+        .0,
+        403
+    );
+    assert_eq!(
+        problem(
+            jane.team_member_delete()
+                .organization_id(org.id)
+                .team_id(ops.id)
+                .user_id(1)
+                .send()
+                .await
+        )
+        .0,
+        403
+    );
+    assert_eq!(
+        founder
+            .team_list()
+            .organization_id(org.id)
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .data[0]
+            .name,
+        "Ops",
+        "nothing changed"
+    );
+}
+
+#[actix_web::test]
+async fn teams_of_another_organization_are_not_found() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    let ops = team(&founder, org.id, "Ops").await;
+    let other = app.client(&Who::verified(9, "other@example.com"));
+    let theirs = other
+        .organization_create()
+        .body(types::CreateOrganizationRequest::builder().name("Other"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    // Through this organization's path: not a member, so 404.
+    assert_eq!(
+        problem(other.team_list().organization_id(org.id).send().await).0,
+        404
+    );
+    assert_eq!(
+        problem(
+            other
+                .team_delete()
+                .organization_id(org.id)
+                .team_id(ops.id)
+                .send()
+                .await
+        )
+        .0,
+        404
+    );
+    // Through its own organization's path: the team is not there, so 404.
+    assert_eq!(
+        problem(
+            other
+                .team_delete()
+                .organization_id(theirs.id)
+                .team_id(ops.id)
+                .send()
+                .await
+        )
+        .0,
+        404
+    );
+    assert_eq!(
+        problem(
+            other
+                .team_member_list()
+                .organization_id(theirs.id)
+                .team_id(ops.id)
+                .send()
+                .await
+        )
+        .0,
+        404
+    );
+    let rename = types::CreateTeamRequest::builder().name("Taken");
+    assert_eq!(
+        problem(
+            other
+                .team_update()
+                .organization_id(theirs.id)
+                .team_id(ops.id)
+                .body(rename)
+                .send()
+                .await
+        )
+        .0,
+        404
+    );
+    assert_eq!(
+        founder
+            .team_list()
+            .organization_id(org.id)
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .data[0]
+            .name,
+        "Ops"
+    );
+}
