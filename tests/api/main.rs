@@ -7,6 +7,7 @@ mod audit;
 mod contract;
 mod credentials;
 mod errors;
+mod idempotency;
 mod invitations;
 mod me;
 mod members;

@@ -239,7 +239,7 @@ fn state(req: &HttpRequest) -> web::Data<AppState> {
         .clone()
 }
 
-fn bearer(req: &HttpRequest, st: &AppState) -> Result<Caller> {
+pub(crate) fn bearer(req: &HttpRequest, st: &AppState) -> Result<Caller> {
     let header = req
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)

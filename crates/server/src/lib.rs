@@ -7,6 +7,7 @@ pub mod auth;
 pub mod config;
 pub mod cursor;
 pub mod extract;
+pub mod idempotency;
 pub mod problem;
 pub mod wire;
 
@@ -65,6 +66,7 @@ pub fn serve(listener: TcpListener, state: AppState, workers: usize) -> std::io:
             .app_data(state.clone())
             .app_data(web::PathConfig::default().error_handler(problem::path_error))
             .app_data(web::QueryConfig::default().error_handler(problem::query_error))
+            .wrap(actix_web::middleware::from_fn(idempotency::middleware))
             .wrap_fn(|req, srv| {
                 let id = request_id_for(&req);
                 let (method, path, started) = (req.method().clone(), req.path().to_owned(), Instant::now());

@@ -143,3 +143,23 @@ pub mod audit_events {
     }
     no_relations!();
 }
+
+pub mod idempotency_keys {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "idempotency_keys")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub caller: String,
+        pub method: String,
+        pub path: String,
+        pub key: String,
+        pub request_hash: String,
+        pub status: Option<i32>,
+        pub response_body: Option<String>,
+        pub created_at: DateTimeUtc,
+    }
+    no_relations!();
+}

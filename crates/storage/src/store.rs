@@ -29,9 +29,11 @@ use crate::{
     migration::Migrator,
 };
 
+mod idempotency_ops;
 mod invitations_ops;
 mod me_ops;
 mod members_ops;
+pub use idempotency_ops::{Claim, KeyScope};
 pub use invitations_ops::InvitationFilter;
 mod teams_ops;
 

@@ -69,6 +69,7 @@ pub async fn invitation_lookup(
     path = "/invitations/accept",
     operation_id = "invitation_accept",
     tag = "invitations",
+    params(crate::api::IdempotencyHeader),
     request_body = InvitationTokenRequest,
     responses(
         (status = 200, description = "You had already accepted this invitation: the same member", body = Member),

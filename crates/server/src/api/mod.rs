@@ -34,6 +34,22 @@ pub struct PageQuery {
     pub cursor: Option<String>,
 }
 
+/// The optional header of every creating POST.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub(crate) struct IdempotencyHeader {
+    /// A key of your choosing (1–255 visible ASCII characters) that makes retrying this request
+    /// safe: for 24 hours, the same key with the same body answers the first answer again.
+    #[param(
+        rename = "Idempotency-Key",
+        min_length = 1,
+        max_length = 255,
+        nullable = false
+    )]
+    idempotency_key: Option<String>,
+}
+
 struct BearerScheme;
 
 impl Modify for BearerScheme {

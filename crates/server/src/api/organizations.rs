@@ -56,6 +56,7 @@ pub(super) async fn membership_of(
     path = "/organization",
     operation_id = "organization_create",
     tag = "organizations",
+    params(crate::api::IdempotencyHeader),
     request_body = CreateOrganizationRequest,
     responses(
         (status = 201, description = "The organization has been created", body = wire::Organization),
@@ -124,7 +125,9 @@ pub async fn organization_view(
     path = "/organization/{organizationId}/invite",
     operation_id = "invitation_create",
     tag = "invitations",
-    params(("organizationId" = Uuid, Path, description = "Organization identifier")),
+    params(("organizationId" = Uuid, Path, description = "Organization identifier"),
+        crate::api::IdempotencyHeader,
+    ),
     request_body = InviteRequest,
     responses(
         (status = 201, description = "User invited to organization", body = InvitationWithToken),

@@ -23,7 +23,9 @@ type Answer = Result<HttpResponse, ApiError>;
     path = "/organization/{organizationId}/teams",
     operation_id = "team_create",
     tag = "teams",
-    params(("organizationId" = Uuid, Path, description = "Organization identifier")),
+    params(("organizationId" = Uuid, Path, description = "Organization identifier"),
+        crate::api::IdempotencyHeader,
+    ),
     request_body = CreateTeamRequest,
     responses(
         (status = 201, description = "The team has been created", body = Team),
@@ -31,6 +33,7 @@ type Answer = Result<HttpResponse, ApiError>;
         (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
         (status = 404, response = crate::problem::NotFound),
+        (status = 409, response = crate::problem::Conflict),
         (status = 413, response = crate::problem::PayloadTooLarge),
         (status = 415, response = crate::problem::UnsupportedMediaType),
         (status = 422, response = crate::problem::UnprocessableContent),

@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_initial;
 mod m20261123_000002_pending_invitation_unique;
+mod m20261123_000003_idempotency_keys;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_initial::Migration),
             Box::new(m20261123_000002_pending_invitation_unique::Migration),
+            Box::new(m20261123_000003_idempotency_keys::Migration),
         ]
     }
 }

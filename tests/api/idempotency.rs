@@ -1,0 +1,219 @@
+//! `Idempotency-Key` on creating POSTs: replays of the first answer, 422 for another body,
+//! scope per caller, 24 hours, exactly one creation under concurrent retries, and invitation
+//! tokens that are rotated rather than stored.
+
+use chrono::Duration;
+use rollcall_client::types;
+
+use crate::helpers::{TestApp, Who, problem};
+
+fn new_user(email: &str) -> types::builder::CreateUserRequest {
+    types::CreateUserRequest::builder()
+        .email(email)
+        .first_name("Jane")
+        .last_name("Doe")
+}
+
+#[actix_web::test]
+async fn the_same_key_and_body_replay_the_first_answer_and_create_nothing_more() {
+    let app = TestApp::spawn().await;
+    let (bo, session) = app.backoffice();
+    let send = || {
+        bo.bo_user_create()
+            .x_session_token(session.clone())
+            .idempotency_key("key-1")
+            .body(new_user("jane@example.com"))
+            .send()
+    };
+    let first = send().await.unwrap();
+    assert_eq!(first.status(), 201);
+    assert!(first.headers().get("idempotency-replayed").is_none());
+    let first = first.into_inner().data;
+    let again = send().await.unwrap();
+    assert_eq!(again.status(), 201, "the first status again");
+    assert_eq!(again.headers()["idempotency-replayed"], "true");
+    assert_eq!(again.into_inner().data.id, first.id);
+    assert_eq!(app.counts().await[0], 1, "one user");
+}
+
+#[actix_web::test]
+async fn the_same_key_with_another_body_is_a_422_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let (bo, session) = app.backoffice();
+    bo.bo_user_create()
+        .x_session_token(session.clone())
+        .idempotency_key("key-1")
+        .body(new_user("jane@example.com"))
+        .send()
+        .await
+        .unwrap();
+    let (status, p) = problem(
+        bo.bo_user_create()
+            .x_session_token(session)
+            .idempotency_key("key-1")
+            .body(new_user("john@example.com"))
+            .send()
+            .await,
+    );
+    assert_eq!(status, 422);
+    assert_eq!(p.errors[0].field, "Idempotency-Key");
+    assert_eq!(app.counts().await[0], 1);
+}
+
+#[actix_web::test]
+async fn a_key_belongs_to_its_caller_and_path() {
+    let app = TestApp::spawn().await;
+    let (bo, session) = app.backoffice();
+    bo.bo_user_create()
+        .x_session_token(session)
+        .idempotency_key("shared")
+        .body(new_user("jane@example.com"))
+        .send()
+        .await
+        .unwrap();
+    let other = app.client(&Who::backoffice(9001));
+    let theirs = other
+        .bo_user_create()
+        .x_session_token(app.session(9001, None))
+        .idempotency_key("shared")
+        .body(new_user("john@example.com"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(theirs.status(), 201);
+    assert!(
+        theirs.headers().get("idempotency-replayed").is_none(),
+        "another caller's key is another key"
+    );
+    assert_eq!(app.counts().await[0], 2);
+}
+
+async fn create_org(c: &rollcall_client::Client) -> types::Organization {
+    c.organization_create()
+        .idempotency_key("org-key")
+        .body(types::CreateOrganizationRequest::builder().name("Acme"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+#[actix_web::test]
+async fn an_answer_is_kept_for_24_hours() {
+    let app = TestApp::spawn().await;
+    let founder = app.client(&Who::verified(1, "founder@example.com"));
+    let first = create_org(&founder).await;
+    app.advance(Duration::hours(23));
+    let founder = app.client(&Who::verified(1, "founder@example.com"));
+    assert_eq!(create_org(&founder).await.id, first.id);
+    app.advance(Duration::hours(2));
+    let founder = app.client(&Who::verified(1, "founder@example.com"));
+    assert_ne!(
+        create_org(&founder).await.id,
+        first.id,
+        "after 24 hours the key is new again"
+    );
+    assert_eq!(app.counts().await[1], 2);
+}
+
+#[actix_web::test]
+async fn a_replayed_invitation_carries_a_new_token_and_no_token_is_ever_stored() {
+    let app = TestApp::spawn().await;
+    let founder = app.client(&Who::verified(1, "founder@example.com"));
+    let org = founder
+        .organization_create()
+        .body(types::CreateOrganizationRequest::builder().name("Acme"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let invite = || {
+        founder
+            .invitation_create()
+            .organization_id(org.id)
+            .idempotency_key("invite-jane")
+            .body(
+                types::InviteRequest::builder()
+                    .email("jane@example.com")
+                    .role(types::Role::Member),
+            )
+            .send()
+    };
+    let first = invite().await.unwrap().into_inner();
+    let replayed = invite().await.unwrap();
+    assert_eq!(replayed.headers()["idempotency-replayed"], "true");
+    let replayed = replayed.into_inner();
+    assert_eq!(replayed.id, first.id, "the same invitation");
+    assert_ne!(replayed.token, first.token, "a new token");
+    assert_eq!(replayed.token.len(), 43);
+    let anon = app.anonymous();
+    let lookup = |t: &str| {
+        anon.invitation_lookup()
+            .body(types::InvitationTokenRequest::builder().token(t.to_owned()))
+            .send()
+    };
+    assert_eq!(
+        problem(lookup(&first.token).await).0,
+        404,
+        "the first token died"
+    );
+    assert_eq!(lookup(&replayed.token).await.unwrap().status(), 200);
+    let stored = app.database_bytes();
+    for t in [&first.token, &replayed.token] {
+        assert!(
+            !stored.windows(t.len()).any(|w| w == t.as_bytes()),
+            "a raw token is in the database"
+        );
+    }
+    assert_eq!(app.counts().await[3], 1, "one invitation");
+}
+
+#[actix_web::test]
+async fn concurrent_retries_with_one_key_create_exactly_once() {
+    let app = TestApp::spawn().await;
+    let (bo, session) = app.backoffice();
+    let attempts = (0..20).map(|_| {
+        bo.bo_organization_create()
+            .x_session_token(session.clone())
+            .idempotency_key("one-org")
+            .body(types::CreateOrganizationRequest::builder().name("Acme"))
+            .send()
+    });
+    let results = futures_util::future::join_all(attempts).await;
+    let mut ids = Vec::new();
+    for r in results {
+        match r {
+            Ok(ok) => ids.push(ok.into_inner().data.id),
+            Err(rollcall_client::Error::ErrorResponse(rv)) => {
+                assert_eq!(rv.status(), 409, "a retry while the first runs")
+            }
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "every success is the same organization");
+    assert_eq!(app.counts().await[1], 1, "one organization");
+}
+
+#[actix_web::test]
+async fn a_malformed_key_is_a_400() {
+    let app = TestApp::spawn().await;
+    let founder = app.client(&Who::verified(1, "founder@example.com"));
+    for key in ["has space", &"k".repeat(256)] {
+        let r = app
+            .raw(
+                &founder,
+                reqwest::Method::POST,
+                "/organization",
+                &[
+                    ("content-type", "application/json"),
+                    ("idempotency-key", key),
+                ],
+                Some(br#"{"name":"A"}"#.to_vec()),
+            )
+            .await;
+        assert_eq!(r.status, 400, "{key}");
+        r.problem();
+    }
+    assert_eq!(app.counts().await[1], 0);
+}
