@@ -1050,3 +1050,65 @@ async fn billing_managers_and_members_read_but_cannot_invite_or_create_teams() {
     }
     assert_eq!(app.counts().await, before, "nothing changed");
 }
+
+#[actix_web::test]
+async fn a_manager_invites_with_only_the_module_ids_it_manages() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = founded(&app).await;
+    let manager = join_as(
+        &app,
+        &founder,
+        org.id,
+        2,
+        "manager@example.com",
+        types::Role::Manager,
+    )
+    .await;
+    let grant = types::UpdateMemberRequest {
+        role: None,
+        permissions: Some(types::PermissionsInput {
+            group: 0,
+            read: None,
+            manage: Some(vec![types::ModuleId(1), types::ModuleId(2)]),
+        }),
+    };
+    founder
+        .member_update()
+        .organization_id(org.id)
+        .user_id(2)
+        .body(grant)
+        .send()
+        .await
+        .unwrap();
+    let invite = |email: &str, read: Vec<i64>| {
+        types::InviteRequest::builder()
+            .email(email)
+            .role(types::Role::Member)
+            .permissions(Some(types::PermissionsInput {
+                group: 0,
+                read: Some(read.into_iter().map(types::ModuleId).collect()),
+                manage: None,
+            }))
+    };
+    let ok = manager
+        .invitation_create()
+        .organization_id(org.id)
+        .body(invite("a@example.com", vec![2, 1]))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let granted = ok.permissions.expect("permissions are kept");
+    assert_eq!(granted.read.iter().map(|i| i.0).collect::<Vec<_>>(), [1, 2]);
+    let before = app.counts().await;
+    let (status, _) = problem(
+        manager
+            .invitation_create()
+            .organization_id(org.id)
+            .body(invite("b@example.com", vec![1, 3]))
+            .send()
+            .await,
+    );
+    assert_eq!(status, 403, "module 3 is not the manager's to grant");
+    assert_eq!(app.counts().await, before, "nothing was created");
+}
