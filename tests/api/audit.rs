@@ -5,18 +5,6 @@ use rollcall_client::{Client, types};
 
 use crate::helpers::{TestApp, Who, problem};
 
-async fn founded(app: &TestApp) -> (Client, types::Organization) {
-    let founder = app.client(&Who::verified(1, "founder@acme.example"));
-    let org = founder
-        .organization_create()
-        .body(types::CreateOrganizationRequest::builder().name("Acme"))
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    (founder, org)
-}
-
 async fn actions(client: &Client, org: uuid::Uuid) -> Vec<(String, Option<i64>)> {
     let page = client
         .audit_event_list()
@@ -42,7 +30,7 @@ fn token(t: &str) -> types::InvitationTokenRequest {
 #[actix_web::test]
 async fn every_change_is_recorded_newest_first_with_its_actor() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     founder
         .team_create()
         .organization_id(org.id)
@@ -94,7 +82,7 @@ async fn every_change_is_recorded_newest_first_with_its_actor() {
 #[actix_web::test]
 async fn an_event_carries_the_request_id_of_the_change() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     let r = app
         .raw(
             &founder,
@@ -127,7 +115,7 @@ async fn an_event_carries_the_request_id_of_the_change() {
 #[actix_web::test]
 async fn a_refused_change_records_nothing() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     let invite = || {
         founder
             .invitation_create()
@@ -148,7 +136,7 @@ async fn a_refused_change_records_nothing() {
 #[actix_web::test]
 async fn the_audit_log_never_holds_a_token() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     let sent = founder
         .invitation_create()
         .organization_id(org.id)
@@ -189,7 +177,7 @@ async fn the_audit_log_never_holds_a_token() {
 #[actix_web::test]
 async fn only_administrators_of_the_organization_read_its_audit_log() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     let sent = founder
         .invitation_create()
         .organization_id(org.id)
@@ -244,7 +232,7 @@ async fn only_administrators_of_the_organization_read_its_audit_log() {
 #[actix_web::test]
 async fn audit_pages_walk_every_event_once() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     for i in 0..5 {
         founder
             .team_create()

@@ -228,6 +228,56 @@ impl TestApp {
             .data
     }
 
+    /// An organization created through `POST /organization` by a verified founder (user 1,
+    /// founder@acme.example), and the founder's client.
+    pub async fn founded(&self) -> (Client, types::Organization) {
+        let founder = self.client(&Who::verified(1, "founder@acme.example"));
+        let org = founder
+            .organization_create()
+            .body(types::CreateOrganizationRequest::builder().name("Acme"))
+            .send()
+            .await
+            .expect("organization created")
+            .into_inner();
+        (founder, org)
+    }
+
+    /// `user` (with a verified `email`) joins `org` as `role`, in `teams`, by accepting an
+    /// invitation `inviter` sends; returns the new member's client.
+    pub async fn join(
+        &self,
+        inviter: &Client,
+        org: uuid::Uuid,
+        user: i64,
+        email: &str,
+        role: types::Role,
+        teams: Vec<types::TeamAssignment>,
+    ) -> Client {
+        let sent = inviter
+            .invitation_create()
+            .organization_id(org)
+            .body(
+                types::InviteRequest::builder()
+                    .email(email)
+                    .role(role)
+                    .team_assignments(Some(teams)),
+            )
+            .send()
+            .await
+            .expect("invited")
+            .into_inner();
+        let client = self.client(&Who::verified(user, email));
+        let member = client
+            .invitation_accept()
+            .body(types::InvitationTokenRequest::builder().token(sent.token.as_str()))
+            .send()
+            .await
+            .expect("accepted")
+            .into_inner();
+        assert_eq!(member.role, role);
+        client
+    }
+
     /// Sends a request over the generated client's HTTP connection with a raw body.
     pub async fn raw(
         &self,

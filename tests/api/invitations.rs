@@ -6,19 +6,6 @@ use rollcall_client::{Client, types};
 
 use crate::helpers::{TestApp, Who, problem};
 
-/// An organization created through `POST /organization` by a verified founder (user 1).
-async fn founded(app: &TestApp) -> (Client, types::Organization) {
-    let founder = app.client(&Who::verified(1, "founder@acme.example"));
-    let org = founder
-        .organization_create()
-        .body(types::CreateOrganizationRequest::builder().name("Acme"))
-        .send()
-        .await
-        .expect("organization created")
-        .into_inner();
-    (founder, org)
-}
-
 async fn invite(
     client: &Client,
     org: uuid::Uuid,
@@ -50,7 +37,7 @@ fn token(t: &str) -> types::InvitationTokenRequest {
 #[actix_web::test]
 async fn a_newcomer_creates_an_organization_and_a_team_invites_with_it_and_the_invitee_joins() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     let team = founder
         .team_create()
         .organization_id(org.id)
@@ -150,7 +137,7 @@ async fn a_newcomer_creates_an_organization_and_a_team_invites_with_it_and_the_i
 #[actix_web::test]
 async fn accept_is_exactly_once_under_race() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     let mut teams = Vec::new();
     for name in ["A", "B"] {
         let t = founder
@@ -196,7 +183,7 @@ async fn accept_is_exactly_once_under_race() {
 #[actix_web::test]
 async fn invites_of_one_email_race_to_exactly_one_201() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     let attempts = (0..30).map(|i| {
         let email = if i % 2 == 0 {
             "jane@example.com"
@@ -231,7 +218,7 @@ async fn invites_of_one_email_race_to_exactly_one_201() {
 #[actix_web::test]
 async fn a_pending_invitation_blocks_another_for_the_same_email_and_the_answer_names_it() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     let first = invite(&founder, org.id, "jane@example.com", vec![]).await;
     let (status, p) = problem(
         founder
@@ -252,7 +239,7 @@ async fn a_pending_invitation_blocks_another_for_the_same_email_and_the_answer_n
 #[actix_web::test]
 async fn inviting_a_live_member_is_a_409() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     let (status, p) = problem(
         founder
             .invitation_create()
@@ -272,7 +259,7 @@ async fn inviting_a_live_member_is_a_409() {
 #[actix_web::test]
 async fn an_expired_invitation_answers_410_and_no_longer_blocks_a_new_one() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     let sent = invite(&founder, org.id, "jane@example.com", vec![]).await;
     app.advance(Duration::days(7));
     let seen = app
@@ -324,7 +311,7 @@ async fn an_expired_invitation_answers_410_and_no_longer_blocks_a_new_one() {
 #[actix_web::test]
 async fn a_declined_invitation_cannot_be_accepted_and_does_not_block_a_new_one() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     let sent = invite(&founder, org.id, "jane@example.com", vec![]).await;
     let jane = app.client(&Who::verified(2, "jane@example.com"));
     let declined = jane
@@ -359,7 +346,7 @@ async fn a_declined_invitation_cannot_be_accepted_and_does_not_block_a_new_one()
 #[actix_web::test]
 async fn only_the_invited_verified_email_may_accept_or_decline() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     let sent = invite(&founder, org.id, "jane@example.com", vec![]).await;
     let before = app.counts().await;
     let callers = [
@@ -446,7 +433,7 @@ async fn an_unknown_token_is_a_404_and_a_malformed_one_a_422() {
 #[actix_web::test]
 async fn teams_cannot_be_created_by_members_or_in_another_organization() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     let sent = founder
         .invitation_create()
         .organization_id(org.id)
@@ -490,7 +477,7 @@ async fn teams_cannot_be_created_by_members_or_in_another_organization() {
 #[actix_web::test]
 async fn resend_gives_a_new_token_and_expiry_and_kills_the_old_token_at_once() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     let sent = invite(&founder, org.id, "jane@example.com", vec![]).await;
     app.advance(Duration::days(3));
     let founder = app.client(&Who::verified(1, "founder@acme.example"));
@@ -537,7 +524,7 @@ async fn resend_gives_a_new_token_and_expiry_and_kills_the_old_token_at_once() {
 #[actix_web::test]
 async fn an_expired_invitation_can_be_resent() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     let sent = invite(&founder, org.id, "jane@example.com", vec![]).await;
     app.advance(Duration::days(8));
     let founder = app.client(&Who::verified(1, "founder@acme.example"));
@@ -565,7 +552,7 @@ async fn an_expired_invitation_can_be_resent() {
 #[actix_web::test]
 async fn a_revoked_invitation_answers_410_to_its_invitee_and_cannot_be_revoked_twice() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     let sent = invite(&founder, org.id, "jane@example.com", vec![]).await;
     let revoked = founder
         .invitation_revoke()
@@ -607,7 +594,7 @@ async fn a_revoked_invitation_answers_410_to_its_invitee_and_cannot_be_revoked_t
 #[actix_web::test]
 async fn cursor_pages_walk_every_invitation_exactly_once_newest_first() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     let mut sent = Vec::new();
     for i in 0..25 {
         sent.push(
@@ -649,7 +636,7 @@ async fn cursor_pages_walk_every_invitation_exactly_once_newest_first() {
 #[actix_web::test]
 async fn lists_filter_by_several_statuses_including_derived_expiry_and_by_email() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     let old = invite(&founder, org.id, "old@example.com", vec![]).await;
     app.advance(Duration::days(8));
     let founder = app.client(&Who::verified(1, "founder@acme.example"));
@@ -704,7 +691,7 @@ async fn lists_filter_by_several_statuses_including_derived_expiry_and_by_email(
 #[actix_web::test]
 async fn a_forged_cursor_an_unknown_status_or_a_limit_out_of_range_is_a_400() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     for query in [
         "cursor=forged",
         "cursor=eyJhIjoxfQ",
@@ -730,7 +717,7 @@ async fn a_forged_cursor_an_unknown_status_or_a_limit_out_of_range_is_a_400() {
 #[actix_web::test]
 async fn views_and_lists_never_carry_a_token() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     let sent = invite(&founder, org.id, "jane@example.com", vec![]).await;
     for path in [
         format!("/organization/{}/invitations", org.id),
@@ -752,7 +739,7 @@ async fn views_and_lists_never_carry_a_token() {
 #[actix_web::test]
 async fn invitations_of_another_organization_are_not_found_and_members_may_not_manage_them() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     let sent = invite(&founder, org.id, "jane@example.com", vec![]).await;
     let other = app.client(&Who::verified(9, "other@example.com"));
     let other_org = other
@@ -886,51 +873,20 @@ async fn invitations_of_another_organization_are_not_found_and_members_may_not_m
     );
 }
 
-/// Joins `org` as `role` through an invitation; returns the new member's client.
-async fn join_as(
-    app: &TestApp,
-    founder: &Client,
-    org: uuid::Uuid,
-    user: i64,
-    email: &str,
-    role: types::Role,
-) -> Client {
-    let sent = founder
-        .invitation_create()
-        .organization_id(org)
-        .body(types::InviteRequest::builder().email(email).role(role))
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    let client = app.client(&Who::verified(user, email));
-    assert_eq!(
-        client
-            .invitation_accept()
-            .body(token(&sent.token))
-            .send()
-            .await
-            .unwrap()
-            .into_inner()
-            .role,
-        role
-    );
-    client
-}
-
 #[actix_web::test]
 async fn managers_invite_and_create_teams_but_only_administrators_invite_administrators() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
-    let manager = join_as(
-        &app,
-        &founder,
-        org.id,
-        2,
-        "manager@example.com",
-        types::Role::Manager,
-    )
-    .await;
+    let (founder, org) = app.founded().await;
+    let manager = app
+        .join(
+            &founder,
+            org.id,
+            2,
+            "manager@example.com",
+            types::Role::Manager,
+            vec![],
+        )
+        .await;
     let team = manager
         .team_create()
         .organization_id(org.id)
@@ -970,25 +926,27 @@ async fn managers_invite_and_create_teams_but_only_administrators_invite_adminis
 #[actix_web::test]
 async fn billing_managers_and_members_read_but_cannot_invite_or_create_teams() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
-    let billing = join_as(
-        &app,
-        &founder,
-        org.id,
-        2,
-        "billing@example.com",
-        types::Role::BillingManager,
-    )
-    .await;
-    let member = join_as(
-        &app,
-        &founder,
-        org.id,
-        3,
-        "member@example.com",
-        types::Role::Member,
-    )
-    .await;
+    let (founder, org) = app.founded().await;
+    let billing = app
+        .join(
+            &founder,
+            org.id,
+            2,
+            "billing@example.com",
+            types::Role::BillingManager,
+            vec![],
+        )
+        .await;
+    let member = app
+        .join(
+            &founder,
+            org.id,
+            3,
+            "member@example.com",
+            types::Role::Member,
+            vec![],
+        )
+        .await;
     let before = app.counts().await;
     for (user, client) in [(2, &billing), (3, &member)] {
         assert_eq!(
@@ -1054,16 +1012,17 @@ async fn billing_managers_and_members_read_but_cannot_invite_or_create_teams() {
 #[actix_web::test]
 async fn a_manager_invites_with_only_the_module_ids_it_manages() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
-    let manager = join_as(
-        &app,
-        &founder,
-        org.id,
-        2,
-        "manager@example.com",
-        types::Role::Manager,
-    )
-    .await;
+    let (founder, org) = app.founded().await;
+    let manager = app
+        .join(
+            &founder,
+            org.id,
+            2,
+            "manager@example.com",
+            types::Role::Manager,
+            vec![],
+        )
+        .await;
     let grant = types::UpdateMemberRequest {
         role: None,
         permissions: Some(types::PermissionsInput {

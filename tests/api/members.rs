@@ -5,18 +5,6 @@ use rollcall_client::{Client, types};
 
 use crate::helpers::{TestApp, Who, problem};
 
-async fn founded(app: &TestApp) -> (Client, types::Organization) {
-    let founder = app.client(&Who::verified(1, "founder@acme.example"));
-    let org = founder
-        .organization_create()
-        .body(types::CreateOrganizationRequest::builder().name("Acme"))
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    (founder, org)
-}
-
 /// `user` joins through an invitation as `role`, in `teams`; returns its client.
 async fn join(
     app: &TestApp,
@@ -26,28 +14,15 @@ async fn join(
     role: types::Role,
     teams: Vec<types::TeamAssignment>,
 ) -> Client {
-    let email = format!("user{user}@example.com");
-    let sent = founder
-        .invitation_create()
-        .organization_id(org)
-        .body(
-            types::InviteRequest::builder()
-                .email(email.as_str())
-                .role(role)
-                .team_assignments(Some(teams)),
-        )
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    let client = app.client(&Who::verified(user, &email));
-    client
-        .invitation_accept()
-        .body(types::InvitationTokenRequest::builder().token(sent.token.as_str()))
-        .send()
-        .await
-        .unwrap();
-    client
+    app.join(
+        founder,
+        org,
+        user,
+        &format!("user{user}@example.com"),
+        role,
+        teams,
+    )
+    .await
 }
 
 fn change(role: Option<types::Role>) -> types::UpdateMemberRequest {
@@ -60,7 +35,7 @@ fn change(role: Option<types::Role>) -> types::UpdateMemberRequest {
 #[actix_web::test]
 async fn members_are_listed_with_roles_permissions_and_teams() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     let team = founder
         .team_create()
         .organization_id(org.id)
@@ -107,7 +82,7 @@ async fn members_are_listed_with_roles_permissions_and_teams() {
 #[actix_web::test]
 async fn member_pages_walk_every_member_exactly_once_while_members_are_added() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     for user in 2..=9 {
         join(&app, &founder, org.id, user, types::Role::Member, vec![]).await;
     }
@@ -150,7 +125,7 @@ async fn member_pages_walk_every_member_exactly_once_while_members_are_added() {
 #[actix_web::test]
 async fn an_administrator_changes_a_members_role_and_permissions() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     join(&app, &founder, org.id, 2, types::Role::Member, vec![]).await;
     let body = types::UpdateMemberRequest {
         role: Some(types::Role::Manager),
@@ -180,7 +155,7 @@ async fn an_administrator_changes_a_members_role_and_permissions() {
 #[actix_web::test]
 async fn managers_change_members_but_not_administrators_nor_grant_ids_they_do_not_manage() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     let manager = join(&app, &founder, org.id, 2, types::Role::Manager, vec![]).await;
     join(&app, &founder, org.id, 3, types::Role::Member, vec![]).await;
     let ok = manager
@@ -256,7 +231,7 @@ async fn managers_change_members_but_not_administrators_nor_grant_ids_they_do_no
 #[actix_web::test]
 async fn the_last_administrator_can_neither_be_demoted_nor_leave() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     let (status, p) = problem(
         founder
             .member_update()
@@ -303,7 +278,7 @@ async fn the_last_administrator_can_neither_be_demoted_nor_leave() {
 #[actix_web::test]
 async fn two_administrators_demoting_each_other_at_once_leave_exactly_one() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     let second = join(
         &app,
         &founder,
@@ -336,7 +311,7 @@ async fn two_administrators_demoting_each_other_at_once_leave_exactly_one() {
 #[actix_web::test]
 async fn a_member_may_leave_and_then_loses_access_and_teams() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     let team = founder
         .team_create()
         .organization_id(org.id)
@@ -411,7 +386,7 @@ async fn a_member_may_leave_and_then_loses_access_and_teams() {
 #[actix_web::test]
 async fn an_update_that_changes_nothing_is_a_422() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     join(&app, &founder, org.id, 2, types::Role::Member, vec![]).await;
     let (status, p) = problem(
         founder
@@ -429,7 +404,7 @@ async fn an_update_that_changes_nothing_is_a_422() {
 #[actix_web::test]
 async fn members_of_another_organization_are_not_found() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     join(&app, &founder, org.id, 2, types::Role::Member, vec![]).await;
     let other = app.client(&Who::verified(5, "other@example.com"));
     other

@@ -5,18 +5,6 @@ use rollcall_client::{Client, types};
 
 use crate::helpers::{TestApp, Who, problem};
 
-async fn founded(app: &TestApp) -> (Client, types::Organization) {
-    let founder = app.client(&Who::verified(1, "founder@acme.example"));
-    let org = founder
-        .organization_create()
-        .body(types::CreateOrganizationRequest::builder().name("Acme"))
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    (founder, org)
-}
-
 async fn team(client: &Client, org: uuid::Uuid, name: &str) -> types::Team {
     client
         .team_create()
@@ -30,27 +18,15 @@ async fn team(client: &Client, org: uuid::Uuid, name: &str) -> types::Team {
 
 /// `user` joins `org` as a member through an invitation; returns its client.
 async fn member(app: &TestApp, founder: &Client, org: uuid::Uuid, user: i64) -> Client {
-    let email = format!("user{user}@example.com");
-    let sent = founder
-        .invitation_create()
-        .organization_id(org)
-        .body(
-            types::InviteRequest::builder()
-                .email(email.as_str())
-                .role(types::Role::Member),
-        )
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    let client = app.client(&Who::verified(user, &email));
-    client
-        .invitation_accept()
-        .body(types::InvitationTokenRequest::builder().token(sent.token.as_str()))
-        .send()
-        .await
-        .unwrap();
-    client
+    app.join(
+        founder,
+        org,
+        user,
+        &format!("user{user}@example.com"),
+        types::Role::Member,
+        vec![],
+    )
+    .await
 }
 
 fn role(r: types::TeamRole) -> types::PutTeamMemberRequest {
@@ -60,7 +36,7 @@ fn role(r: types::TeamRole) -> types::PutTeamMemberRequest {
 #[actix_web::test]
 async fn teams_are_listed_renamed_and_deleted_with_their_memberships() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     let a = team(&founder, org.id, "A").await;
     app.advance(chrono::Duration::milliseconds(1)); // "oldest first" needs distinct createdAt
     let b = team(&founder, org.id, "B").await;
@@ -141,7 +117,7 @@ async fn teams_are_listed_renamed_and_deleted_with_their_memberships() {
 #[actix_web::test]
 async fn team_members_are_added_changed_listed_and_removed() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     let ops = team(&founder, org.id, "Ops").await;
     member(&app, &founder, org.id, 2).await;
     member(&app, &founder, org.id, 3).await;
@@ -231,7 +207,7 @@ async fn team_members_are_added_changed_listed_and_removed() {
 #[actix_web::test]
 async fn only_live_members_of_the_organization_join_its_teams() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     let ops = team(&founder, org.id, "Ops").await;
     app.client(&Who::verified(5, "outsider@example.com"))
         .organization_create()
@@ -276,7 +252,7 @@ async fn only_live_members_of_the_organization_join_its_teams() {
 #[actix_web::test]
 async fn members_read_teams_but_only_administrators_and_managers_change_them() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     let ops = team(&founder, org.id, "Ops").await;
     let jane = member(&app, &founder, org.id, 2).await;
     assert_eq!(
@@ -365,7 +341,7 @@ async fn members_read_teams_but_only_administrators_and_managers_change_them() {
 #[actix_web::test]
 async fn teams_of_another_organization_are_not_found() {
     let app = TestApp::spawn().await;
-    let (founder, org) = founded(&app).await;
+    let (founder, org) = app.founded().await;
     let ops = team(&founder, org.id, "Ops").await;
     let other = app.client(&Who::verified(9, "other@example.com"));
     let theirs = other
