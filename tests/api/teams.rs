@@ -407,6 +407,51 @@ async fn teams_of_another_organization_are_not_found() {
         .0,
         404
     );
+    // Adding or removing a team member through the other organization's path: 404 as well.
+    let put = types::PutTeamMemberRequest {
+        role: types::TeamRole::Viewer,
+    };
+    assert_eq!(
+        problem(
+            other
+                .team_member_put()
+                .organization_id(theirs.id)
+                .team_id(ops.id)
+                .user_id(9)
+                .body(put.clone())
+                .send()
+                .await
+        )
+        .0,
+        404
+    );
+    assert_eq!(
+        problem(
+            other
+                .team_member_put()
+                .organization_id(org.id)
+                .team_id(ops.id)
+                .user_id(9)
+                .body(put)
+                .send()
+                .await
+        )
+        .0,
+        404
+    );
+    assert_eq!(
+        problem(
+            other
+                .team_member_delete()
+                .organization_id(theirs.id)
+                .team_id(ops.id)
+                .user_id(1)
+                .send()
+                .await
+        )
+        .0,
+        404
+    );
     assert_eq!(
         founder
             .team_list()
@@ -419,4 +464,8 @@ async fn teams_of_another_organization_are_not_found() {
             .name,
         "Ops"
     );
+    let rows = app
+        .query::<i64>("SELECT COUNT(*) AS v FROM team_memberships")
+        .await;
+    assert_eq!(rows[0], 0, "no team membership was written");
 }
