@@ -257,3 +257,53 @@ async fn the_back_office_answers_403_to_a_caller_without_the_backoffice_role() {
     assert_eq!([s1, s2, s3, s4], [403; 4]);
     assert_eq!(app.counts().await, before);
 }
+
+#[actix_web::test]
+async fn a_bearer_gets_a_session_for_an_organization_it_belongs_to_and_uses_it() {
+    let app = TestApp::spawn().await;
+    let (org, admin) = org_with_admin(&app).await;
+    let client = app.client(&Who::user(admin));
+    let body = types::CreateSessionRequest {
+        organization_id: org,
+    };
+    let session = client.session_create().body(body).send().await.unwrap();
+    assert_eq!(session.status(), 201);
+    let session = session.into_inner().data;
+    assert_eq!(session.organization_id, org);
+    let invited = client
+        .ad_user_invite()
+        .x_session_token(session.token)
+        .body(seed_000_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invited.status(), 201, "the issued session works on /ad/");
+}
+
+#[actix_web::test]
+async fn no_session_is_issued_for_an_organization_the_caller_is_not_in() {
+    let app = TestApp::spawn().await;
+    let (_, admin) = org_with_admin(&app).await;
+    let (other, _) = app.organization("Other").await;
+    let client = app.client(&Who::user(admin));
+    let (status, _) = problem(
+        client
+            .session_create()
+            .body(types::CreateSessionRequest {
+                organization_id: other,
+            })
+            .send()
+            .await,
+    );
+    assert_eq!(status, 403);
+    let (status, _) = problem(
+        app.anonymous()
+            .session_create()
+            .body(types::CreateSessionRequest {
+                organization_id: other,
+            })
+            .send()
+            .await,
+    );
+    assert_eq!(status, 401);
+}

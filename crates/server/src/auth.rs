@@ -198,6 +198,9 @@ impl Minter<'_> {
     }
 }
 
+/// How long a session issued by `POST /users-organizations/v1/sessions` lives.
+pub const SESSION_LIFETIME: chrono::Duration = chrono::Duration::hours(12);
+
 /// A caller with a verified bearer token.
 #[derive(Debug, Clone)]
 pub struct Caller {

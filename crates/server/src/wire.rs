@@ -874,6 +874,30 @@ pub struct InvitationLookup {
     pub inviter: Option<Inviter>,
 }
 
+/// Ask for a session acting on an organization you are a live member of.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateSessionRequest {
+    #[schema(minimum = -9007199254740991_i64, maximum = 9007199254740991_i64, example = 1)]
+    pub organization_id: i64,
+}
+
+/// A session token (send it as `x-session-token`) and what it is good for.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Session {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    #[schema(minimum = -9007199254740991_i64, maximum = 9007199254740991_i64)]
+    pub organization_id: i64,
+}
+
+/// `{"data": Session}`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SessionEnvelope {
+    pub data: Session,
+}
+
 /// The answer of `/healthz`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Health {

@@ -79,6 +79,7 @@ impl Modify for BearerScheme {
         users_organizations::bo_organization_create,
         users_organizations::bo_organization_view,
         users_organizations::bo_user_organization_register,
+        users_organizations::session_create,
         organizations::organization_create,
         organizations::organization_view,
         organizations::invitation_create,
@@ -134,8 +135,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     use organizations as org;
     use users_organizations as uo;
     cfg.service(
-        resource("/me/organizations", "GET").route(web::get().to(me::me_organization_list)),
+        resource("/users-organizations/v1/sessions", "POST")
+            .route(web::post().to(uo::session_create)),
     )
+    .service(resource("/me/organizations", "GET").route(web::get().to(me::me_organization_list)))
     .service(resource("/me/invitations", "GET").route(web::get().to(me::me_invitation_list)))
     .service(resource("/healthz", "GET").route(web::get().to(health::health_view)))
     .service(

@@ -8,13 +8,13 @@ use domain::{Error, OrganizationId, UserId, rules};
 use crate::{
     AppState,
     api::SessionHeader,
-    auth::{BackOffice, OrgSession},
+    auth::{BackOffice, Caller, Minter, OrgSession, SESSION_LIFETIME, SessionClaims},
     extract::Json,
     problem::ApiError,
     wire::{
-        BackOfficeOrganizationEnvelope, CreateOrganizationRequest, CreateUserRequest,
-        InviteUserOrganizationRequest, MembershipEnvelope, RegisterUserOrganizationRequest,
-        UserEnvelope,
+        BackOfficeOrganizationEnvelope, CreateOrganizationRequest, CreateSessionRequest,
+        CreateUserRequest, InviteUserOrganizationRequest, MembershipEnvelope,
+        RegisterUserOrganizationRequest, Session, SessionEnvelope, UserEnvelope,
     },
 };
 
@@ -270,4 +270,51 @@ pub async fn bo_user_organization_register(
     Ok(HttpResponse::Created().json(MembershipEnvelope {
         data: (&membership).into(),
     }))
+}
+
+/// Get a session acting on an organization you are a live member of (how a client switches
+/// organization). Needs only a bearer: it is where sessions come from.
+#[utoipa::path(
+    post,
+    path = "/users-organizations/v1/sessions",
+    operation_id = "session_create",
+    tag = "memberships",
+    request_body = CreateSessionRequest,
+    responses(
+        (status = 201, description = "A session for that organization", body = SessionEnvelope),
+        (status = 400, response = crate::problem::BadRequest),
+        (status = 401, response = crate::problem::Unauthorized),
+        (status = 403, response = crate::problem::Forbidden),
+        (status = 413, response = crate::problem::PayloadTooLarge),
+        (status = 415, response = crate::problem::UnsupportedMediaType),
+        (status = 422, response = crate::problem::UnprocessableContent),
+        (status = 503, response = crate::problem::ServiceUnavailable),
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn session_create(
+    caller: Caller,
+    body: Json<CreateSessionRequest>,
+    st: web::Data<AppState>,
+) -> Answer {
+    let org = OrganizationId::parse(body.0.organization_id).map_err(|e| e.at("organizationId"))?;
+    if st.store.live_membership(caller.id(), org).await?.is_none() {
+        return Err(Error::Forbidden(format!("you are not a member of organization {org}")).into());
+    }
+    let now = st.clock.now();
+    let expires_at = now + SESSION_LIFETIME;
+    let claims = SessionClaims {
+        user_id: caller.id(),
+        session_id: serde_json::Value::String(uuid::Uuid::new_v4().to_string()),
+        iat: now.timestamp(),
+        exp: expires_at.timestamp(),
+        organization_id: Some(org),
+    };
+    let token = Minter(&st.keys).session(&claims)?;
+    let data = Session {
+        token,
+        expires_at,
+        organization_id: org.get(),
+    };
+    Ok(HttpResponse::Created().json(SessionEnvelope { data }))
 }
