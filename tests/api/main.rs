@@ -11,5 +11,6 @@ mod idempotency;
 mod invitations;
 mod me;
 mod members;
+mod memberships;
 mod seeds;
 mod teams;

@@ -20,5 +20,5 @@ pub use error::{Error, FieldError, Result};
 pub use ids::{OrganizationId, UserId, WireInt};
 pub use names::{OrganizationName, PersonName};
 pub use permissions::{ModuleIds, Permissions};
-pub use role::{InvitationStatus, Role, Scope, TeamRole};
+pub use role::{InvitationStatus, Role, RoleChange, Scope, TeamRole};
 pub use token::InvitationToken;

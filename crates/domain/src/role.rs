@@ -54,6 +54,26 @@ impl Role {
     }
 }
 
+/// A change of role as a request states it: a role outright (the `/organization` family) or a
+/// scope (the `users-organizations/v1` family), whose effect depends on the current role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleChange {
+    To(Role),
+    Scope(Scope),
+}
+
+impl RoleChange {
+    /// The role after the change; `current` is `None` for a membership that does not exist yet
+    /// (a new membership starts as `member` before a scope is applied).
+    pub const fn apply(self, current: Option<Role>) -> Role {
+        match (self, current) {
+            (RoleChange::To(role), _) => role,
+            (RoleChange::Scope(scope), Some(role)) => role.with_scope(scope),
+            (RoleChange::Scope(scope), None) => Role::Member.with_scope(scope),
+        }
+    }
+}
+
 /// Seed 001's scope: 1 (administrator) or 2 (anyone else).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
@@ -156,6 +176,27 @@ mod tests {
         assert_eq!(
             Role::Member.with_scope(Scope::Administrator),
             Role::Administrator
+        );
+    }
+
+    #[test]
+    fn a_scope_change_keeps_a_manager_and_demotes_an_administrator() {
+        assert_eq!(
+            RoleChange::Scope(Scope::Standard).apply(Some(Role::Manager)),
+            Role::Manager
+        );
+        assert_eq!(
+            RoleChange::Scope(Scope::Standard).apply(Some(Role::Administrator)),
+            Role::Member
+        );
+        assert_eq!(RoleChange::Scope(Scope::Standard).apply(None), Role::Member);
+        assert_eq!(
+            RoleChange::Scope(Scope::Administrator).apply(None),
+            Role::Administrator
+        );
+        assert_eq!(
+            RoleChange::To(Role::BillingManager).apply(Some(Role::Administrator)),
+            Role::BillingManager
         );
     }
 

@@ -269,6 +269,47 @@ pub struct MembershipEnvelope {
     pub data: Membership,
 }
 
+/// A page of memberships, in the order they were created.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MembershipPage {
+    pub data: Vec<Membership>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
+}
+
+/// A change to a membership: its scope (1 makes an administrator; 2 makes an administrator a
+/// member and keeps any other role), its permissions, or both.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct UpdateMembershipRequest {
+    #[serde(default)]
+    pub scope: Option<Scope>,
+    #[serde(default)]
+    pub permissions: Option<PermissionsInput>,
+}
+
+impl UpdateMembershipRequest {
+    pub fn parse(&self) -> Result<(Option<domain::Scope>, Option<domain::Permissions>)> {
+        let mut v = Validator::default();
+        let permissions = match &self.permissions {
+            Some(p) => v.check("permissions", p.parse()),
+            None => None,
+        };
+        if self.scope.is_none() && self.permissions.is_none() {
+            v.check::<()>(
+                "body",
+                Err(domain::Error::invalid(
+                    "",
+                    "give `scope`, `permissions` or both",
+                )),
+            );
+        }
+        v.finish()?;
+        Ok((self.scope.map(Into::into), permissions))
+    }
+}
+
 /// Back office: create a profile.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

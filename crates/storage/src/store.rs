@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use domain::{
-    Email, Error, OrganizationId, OrganizationName, Permissions, Result, Role, Scope, UserId,
+    Email, Error, OrganizationId, OrganizationName, Permissions, Result, Role, RoleChange, Scope,
+    UserId,
     model::{
         AuditEvent, Context, Invitation, Membership, NewUser, Organization, TeamAssignment, User,
     },
@@ -258,9 +259,15 @@ impl Store {
         {
             return Err(Error::NotFound(format!("no organization has id {org}")));
         }
-        let membership =
-            add_or_restore_membership(&txn, user, org, RoleFor::Scope(scope), permissions, ctx.now)
-                .await?;
+        let membership = add_or_restore_membership(
+            &txn,
+            user,
+            org,
+            RoleChange::Scope(scope),
+            permissions,
+            ctx.now,
+        )
+        .await?;
         audit(
             &txn,
             ctx,
@@ -300,7 +307,7 @@ impl Store {
             &txn,
             user,
             org,
-            RoleFor::Scope(Scope::Standard),
+            RoleChange::Scope(Scope::Standard),
             permissions,
             ctx.now,
         )
@@ -474,29 +481,11 @@ async fn insert_membership(
 
 /// 409 for a live member; else restores the newest soft-deleted membership, or inserts a new
 /// one, with the role `role_for` gives.
-/// The role a new or restored membership gets.
-#[derive(Clone, Copy)]
-enum RoleFor {
-    /// What writing this scope makes of the old role (a new membership starts as `member`).
-    Scope(Scope),
-    /// Exactly this role (an accepted invitation's).
-    Exactly(Role),
-}
-
-impl RoleFor {
-    fn resolve(self, old: Option<Role>) -> Role {
-        match self {
-            RoleFor::Scope(scope) => old.unwrap_or(Role::Member).with_scope(scope),
-            RoleFor::Exactly(role) => role,
-        }
-    }
-}
-
 async fn add_or_restore_membership(
     db: &impl ConnectionTrait,
     user: UserId,
     org: OrganizationId,
-    role_for: RoleFor,
+    role_for: RoleChange,
     permissions: &Permissions,
     now: DateTime<Utc>,
 ) -> Result<Membership> {
@@ -512,9 +501,9 @@ async fn add_or_restore_membership(
         .await
         .map_err(db_err)?;
     let Some(row) = deleted else {
-        return insert_membership(db, user, org, role_for.resolve(None), permissions, now).await;
+        return insert_membership(db, user, org, role_for.apply(None), permissions, now).await;
     };
-    let role = role_for.resolve(Some(stored_role(&row.role)?));
+    let role = role_for.apply(Some(stored_role(&row.role)?));
     let mut restore: memberships::ActiveModel = row.into();
     restore.role = Set(role.as_str().to_owned());
     restore.permissions = Set(serde_json::to_value(permissions).map_err(internal)?);

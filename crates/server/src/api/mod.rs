@@ -80,6 +80,11 @@ impl Modify for BearerScheme {
         users_organizations::bo_organization_view,
         users_organizations::bo_user_organization_register,
         users_organizations::session_create,
+        users_organizations::ad_user_list,
+        users_organizations::ad_user_view,
+        users_organizations::ad_user_update,
+        users_organizations::ad_user_delete,
+        users_organizations::ad_user_restore,
         organizations::organization_create,
         organizations::organization_view,
         organizations::invitation_create,
@@ -135,6 +140,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     use organizations as org;
     use users_organizations as uo;
     cfg.service(
+        resource("/users-organizations/v1/ad/users", "GET").route(web::get().to(uo::ad_user_list)),
+    )
+    .service(
+        resource(
+            "/users-organizations/v1/ad/users/{userId}",
+            "GET, PATCH, DELETE",
+        )
+        .route(web::get().to(uo::ad_user_view))
+        .route(web::patch().to(uo::ad_user_update))
+        .route(web::delete().to(uo::ad_user_delete)),
+    )
+    .service(
+        resource("/users-organizations/v1/ad/users/{userId}/restore", "POST")
+            .route(web::post().to(uo::ad_user_restore)),
+    )
+    .service(
         resource("/users-organizations/v1/sessions", "POST")
             .route(web::post().to(uo::session_create)),
     )

@@ -495,7 +495,14 @@ pub async fn member_update(
     let ctx = st.context(Some(caller.id()));
     let member = st
         .store
-        .update_member(org.id, user, role, permissions.as_ref(), authorize, &ctx)
+        .update_member(
+            org.id,
+            user,
+            role.map(domain::RoleChange::To),
+            permissions.as_ref(),
+            authorize,
+            &ctx,
+        )
         .await?;
     Ok(HttpResponse::Ok().json(wire::Member::from(&member)))
 }

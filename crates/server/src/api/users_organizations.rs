@@ -3,7 +3,7 @@
 //! is the back office.
 
 use actix_web::{HttpResponse, web};
-use domain::{Error, OrganizationId, UserId, rules};
+use domain::{Error, OrganizationId, RoleChange, UserId, page::Limit, rules};
 
 use crate::{
     AppState,
@@ -13,8 +13,9 @@ use crate::{
     problem::ApiError,
     wire::{
         BackOfficeOrganizationEnvelope, CreateOrganizationRequest, CreateSessionRequest,
-        CreateUserRequest, InviteUserOrganizationRequest, MembershipEnvelope,
-        RegisterUserOrganizationRequest, Session, SessionEnvelope, UserEnvelope,
+        CreateUserRequest, InviteUserOrganizationRequest, Membership, MembershipEnvelope,
+        MembershipPage, RegisterUserOrganizationRequest, Scope, Session, SessionEnvelope,
+        UpdateMembershipRequest, UserEnvelope,
     },
 };
 
@@ -317,4 +318,253 @@ pub async fn session_create(
         organization_id: org.get(),
     };
     Ok(HttpResponse::Created().json(SessionEnvelope { data }))
+}
+
+/// The filters and page of a membership list.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MembershipQuery {
+    scope: Option<i64>,
+    include_deleted: Option<bool>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+/// List the memberships of the session's organization (any member).
+///
+/// `scope` keeps administrators (1) or everyone else (2); `includeDeleted` adds soft-deleted
+/// memberships. Pages hold `limit` items (1–100, default 20); pass `nextCursor` as `cursor`.
+#[utoipa::path(
+    get,
+    path = "/users-organizations/v1/ad/users",
+    operation_id = "ad_user_list",
+    tag = "memberships",
+    params(
+        SessionHeader,
+        ("scope" = Option<Scope>, Query, description = "Only this scope"),
+        ("includeDeleted" = Option<bool>, Query, description = "Include soft-deleted memberships (default false)"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size (default 20)"),
+        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "A page of memberships", body = MembershipPage),
+        (status = 400, response = crate::problem::BadRequest),
+        (status = 401, response = crate::problem::Unauthorized),
+        (status = 403, response = crate::problem::Forbidden),
+        (status = 503, response = crate::problem::ServiceUnavailable),
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn ad_user_list(
+    who: OrgSession,
+    query: web::Query<MembershipQuery>,
+    st: web::Data<AppState>,
+) -> Answer {
+    let scope = query
+        .scope
+        .map(domain::Scope::parse)
+        .transpose()
+        .map_err(|_| Error::BadRequest("`scope` must be 1 or 2".into()))?;
+    let limit = Limit::parse(query.limit)?;
+    let after = query
+        .cursor
+        .as_deref()
+        .map(|c| st.cursors.decode::<i64>(c))
+        .transpose()?;
+    let org = who.membership.organization_id;
+    let mut rows = st
+        .store
+        .memberships(
+            org,
+            scope,
+            query.include_deleted.unwrap_or(false),
+            after,
+            limit.get(),
+        )
+        .await?;
+    let next_cursor = st
+        .cursors
+        .page(&mut rows, limit.get(), |(position, _)| *position);
+    let data = rows.iter().map(|(_, m)| Membership::from(m)).collect();
+    Ok(HttpResponse::Ok().json(MembershipPage { data, next_cursor }))
+}
+
+/// View one live membership of the session's organization (any member).
+#[utoipa::path(
+    get,
+    path = "/users-organizations/v1/ad/users/{userId}",
+    operation_id = "ad_user_view",
+    tag = "memberships",
+    params(
+        ("userId" = i64, Path, description = "Unique identifier of the user.", minimum = -9007199254740991_i64, maximum = 9007199254740991_i64),
+        SessionHeader,
+    ),
+    responses(
+        (status = 200, description = "The membership", body = MembershipEnvelope),
+        (status = 400, response = crate::problem::BadRequest),
+        (status = 401, response = crate::problem::Unauthorized),
+        (status = 403, response = crate::problem::Forbidden),
+        (status = 404, response = crate::problem::NotFound),
+        (status = 503, response = crate::problem::ServiceUnavailable),
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn ad_user_view(
+    who: OrgSession,
+    path: web::Path<UserId>,
+    st: web::Data<AppState>,
+) -> Answer {
+    let user = path.into_inner();
+    let m = st
+        .store
+        .live_membership(user, who.membership.organization_id)
+        .await?
+        .ok_or_else(|| {
+            Error::NotFound(format!("user {user} is not a member of this organization"))
+        })?;
+    Ok(HttpResponse::Ok().json(MembershipEnvelope { data: (&m).into() }))
+}
+
+/// Change a membership's scope and/or permissions (administrators and managers).
+///
+/// Only administrators change administrators or grant scope 1; a manager grants only module ids
+/// in its own `manage` set. 409 when it would leave the organization without an administrator.
+#[utoipa::path(
+    patch,
+    path = "/users-organizations/v1/ad/users/{userId}",
+    operation_id = "ad_user_update",
+    tag = "memberships",
+    params(
+        ("userId" = i64, Path, description = "Unique identifier of the user.", minimum = -9007199254740991_i64, maximum = 9007199254740991_i64),
+        SessionHeader,
+    ),
+    request_body = UpdateMembershipRequest,
+    responses(
+        (status = 200, description = "The membership, changed", body = MembershipEnvelope),
+        (status = 400, response = crate::problem::BadRequest),
+        (status = 401, response = crate::problem::Unauthorized),
+        (status = 403, response = crate::problem::Forbidden),
+        (status = 404, response = crate::problem::NotFound),
+        (status = 409, response = crate::problem::Conflict),
+        (status = 413, response = crate::problem::PayloadTooLarge),
+        (status = 415, response = crate::problem::UnsupportedMediaType),
+        (status = 422, response = crate::problem::UnprocessableContent),
+        (status = 503, response = crate::problem::ServiceUnavailable),
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn ad_user_update(
+    who: OrgSession,
+    path: web::Path<UserId>,
+    body: Json<UpdateMembershipRequest>,
+    st: web::Data<AppState>,
+) -> Answer {
+    let actor = &who.membership;
+    rules::may_manage_members(actor.role)?;
+    let (scope, permissions) = body.0.parse()?;
+    let change = scope.map(RoleChange::Scope);
+    let authorize = |target: &domain::model::Membership| {
+        rules::may_change_member(
+            actor,
+            target,
+            change.map(|c| c.apply(Some(target.role))),
+            permissions.as_ref(),
+        )
+    };
+    let ctx = st.context(Some(who.caller.id()));
+    let member = st
+        .store
+        .update_member(
+            actor.organization_id,
+            path.into_inner(),
+            change,
+            permissions.as_ref(),
+            authorize,
+            &ctx,
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(MembershipEnvelope {
+        data: (&member.membership).into(),
+    }))
+}
+
+/// Soft-delete a membership: it gets a `deletedAt` and can be restored (administrators and
+/// managers; only administrators remove administrators; never the last administrator).
+#[utoipa::path(
+    delete,
+    path = "/users-organizations/v1/ad/users/{userId}",
+    operation_id = "ad_user_delete",
+    tag = "memberships",
+    params(
+        ("userId" = i64, Path, description = "Unique identifier of the user.", minimum = -9007199254740991_i64, maximum = 9007199254740991_i64),
+        SessionHeader,
+    ),
+    responses(
+        (status = 200, description = "The membership, deleted", body = MembershipEnvelope),
+        (status = 400, response = crate::problem::BadRequest),
+        (status = 401, response = crate::problem::Unauthorized),
+        (status = 403, response = crate::problem::Forbidden),
+        (status = 404, response = crate::problem::NotFound),
+        (status = 409, response = crate::problem::Conflict),
+        (status = 503, response = crate::problem::ServiceUnavailable),
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn ad_user_delete(
+    who: OrgSession,
+    path: web::Path<UserId>,
+    st: web::Data<AppState>,
+) -> Answer {
+    let actor = &who.membership;
+    rules::may_manage_members(actor.role)?;
+    let authorize = |target: &domain::model::Membership| rules::may_remove_member(actor, target);
+    let ctx = st.context(Some(who.caller.id()));
+    let removed = st
+        .store
+        .remove_member(actor.organization_id, path.into_inner(), authorize, &ctx)
+        .await?;
+    Ok(HttpResponse::Ok().json(MembershipEnvelope {
+        data: (&removed).into(),
+    }))
+}
+
+/// Restore a soft-deleted membership as it was (administrators and managers; only
+/// administrators restore administrators). 409 when the user is a live member already.
+#[utoipa::path(
+    post,
+    path = "/users-organizations/v1/ad/users/{userId}/restore",
+    operation_id = "ad_user_restore",
+    tag = "memberships",
+    params(
+        ("userId" = i64, Path, description = "Unique identifier of the user.", minimum = -9007199254740991_i64, maximum = 9007199254740991_i64),
+        SessionHeader,
+    ),
+    responses(
+        (status = 200, description = "The membership, restored", body = MembershipEnvelope),
+        (status = 400, response = crate::problem::BadRequest),
+        (status = 401, response = crate::problem::Unauthorized),
+        (status = 403, response = crate::problem::Forbidden),
+        (status = 404, response = crate::problem::NotFound),
+        (status = 409, response = crate::problem::Conflict),
+        (status = 503, response = crate::problem::ServiceUnavailable),
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn ad_user_restore(
+    who: OrgSession,
+    path: web::Path<UserId>,
+    st: web::Data<AppState>,
+) -> Answer {
+    let actor = &who.membership;
+    rules::may_manage_members(actor.role)?;
+    let authorize =
+        |target: &domain::model::Membership| rules::may_change_member(actor, target, None, None);
+    let ctx = st.context(Some(who.caller.id()));
+    let restored = st
+        .store
+        .restore_membership(actor.organization_id, path.into_inner(), authorize, &ctx)
+        .await?;
+    Ok(HttpResponse::Ok().json(MembershipEnvelope {
+        data: (&restored).into(),
+    }))
 }

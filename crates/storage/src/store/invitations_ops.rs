@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::{
-    Email, Error, InvitationStatus, OrganizationId, Result, UserId,
+    Email, Error, InvitationStatus, OrganizationId, Result, RoleChange, UserId,
     model::{Acceptance, Context, Invitation, Member, NewInvitation, Organization, TeamAssignment},
 };
 use sea_orm::{
@@ -17,7 +17,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    RoleFor, Store, add_or_restore_membership, audit, db_err, internal, invitation_from_row,
+    Store, add_or_restore_membership, audit, db_err, internal, invitation_from_row,
     live_membership_row, organization_from_row, user_from_row,
 };
 use crate::entities::{invitations, organizations, team_memberships, teams, users};
@@ -192,7 +192,7 @@ impl Store {
             &txn,
             user,
             inv.organization.id,
-            RoleFor::Exactly(inv.role),
+            RoleChange::To(inv.role),
             &permissions,
             now,
         )

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use domain::{
-    Error, OrganizationId, Permissions, Result, Role, UserId,
+    Error, OrganizationId, Permissions, Result, Role, RoleChange, Scope, UserId,
     model::{Context, Member, Membership, TeamAssignment},
 };
 use sea_orm::{
@@ -69,14 +69,15 @@ impl Store {
         Ok(members)
     }
 
-    /// Changes a live member's role and/or permissions. `authorize` sees the member as it is,
+    /// Changes a live member's role (outright, or by scope) and/or permissions. `authorize` sees
+    /// the member as it is,
     /// inside the transaction, before anything changes. 404 when not a member; 409 when it would
     /// leave the organization without a live administrator.
     pub async fn update_member(
         &self,
         org: OrganizationId,
         target: UserId,
-        role: Option<Role>,
+        change: Option<RoleChange>,
         permissions: Option<&Permissions>,
         authorize: impl FnOnce(&Membership) -> Result<()>,
         ctx: &Context,
@@ -87,6 +88,7 @@ impl Store {
             .ok_or_else(|| not_a_member(target))?;
         let current = membership_from_row(row.clone())?;
         authorize(&current)?;
+        let role = change.map(|c| c.apply(Some(current.role)));
         if current.role == Role::Administrator && role.is_some_and(|r| r != Role::Administrator) {
             ensure_another_administrator(&txn, org, target).await?;
         }
@@ -154,6 +156,90 @@ impl Store {
         .await?;
         txn.commit().await.map_err(db_err)?;
         Ok(removed)
+    }
+}
+
+impl Store {
+    /// A page of the organization's memberships (`users-organizations/v1`), by membership, after
+    /// the position `after`; up to `limit + 1`, each with its position for the next cursor.
+    /// `scope` keeps administrators (1) or everyone else (2); deleted memberships only when asked.
+    pub async fn memberships(
+        &self,
+        org: OrganizationId,
+        scope: Option<Scope>,
+        include_deleted: bool,
+        after: Option<i64>,
+        limit: u64,
+    ) -> Result<Vec<(i64, Membership)>> {
+        let mut query =
+            memberships::Entity::find().filter(memberships::Column::OrganizationId.eq(org.get()));
+        if !include_deleted {
+            query = query.filter(memberships::Column::DeletedAt.is_null());
+        }
+        match scope {
+            Some(Scope::Administrator) => {
+                query = query.filter(memberships::Column::Role.eq(Role::Administrator.as_str()))
+            }
+            Some(Scope::Standard) => {
+                query = query.filter(memberships::Column::Role.ne(Role::Administrator.as_str()))
+            }
+            None => {}
+        }
+        if let Some(after) = after {
+            query = query.filter(memberships::Column::Id.gt(after));
+        }
+        let rows = query
+            .order_by_asc(memberships::Column::Id)
+            .limit(limit + 1)
+            .all(&self.read)
+            .await
+            .map_err(db_err)?;
+        rows.into_iter()
+            .map(|r| Ok((r.id, membership_from_row(r)?)))
+            .collect()
+    }
+
+    /// Restores the user's most recently deleted membership of `org`, as it was. `authorize` sees
+    /// it first. 409 when the user is a live member; 404 when there is nothing to restore.
+    pub async fn restore_membership(
+        &self,
+        org: OrganizationId,
+        user: UserId,
+        authorize: impl FnOnce(&Membership) -> Result<()>,
+        ctx: &Context,
+    ) -> Result<Membership> {
+        let txn = self.write.begin().await.map_err(db_err)?;
+        if live_membership_row(&txn, user, org).await?.is_some() {
+            return Err(Error::Conflict(format!(
+                "user {user} is already a member of this organization"
+            )));
+        }
+        let row = memberships::Entity::find()
+            .filter(memberships::Column::UserId.eq(user.get()))
+            .filter(memberships::Column::OrganizationId.eq(org.get()))
+            .filter(memberships::Column::DeletedAt.is_not_null())
+            .order_by_desc(memberships::Column::DeletedAt)
+            .one(&txn)
+            .await
+            .map_err(db_err)?
+            .ok_or_else(|| {
+                Error::NotFound(format!("user {user} has no deleted membership to restore"))
+            })?;
+        authorize(&membership_from_row(row.clone())?)?;
+        let mut m: memberships::ActiveModel = row.into();
+        m.deleted_at = Set(None);
+        m.updated_at = Set(ctx.now);
+        let restored = membership_from_row(m.update(&txn).await.map_err(db_err)?)?;
+        audit(
+            &txn,
+            ctx,
+            Some(org),
+            "membership.restored",
+            format!("user:{user}"),
+        )
+        .await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(restored)
     }
 }
 

@@ -1,0 +1,399 @@
+//! `/users-organizations/v1/ad/users`: the memberships of the session's organization — list,
+//! view, change by scope and permissions, soft delete and restore — under the same invariants
+//! as the `/organization` family.
+
+use rollcall_client::{Client, types};
+
+use crate::helpers::{TestApp, Who, problem};
+
+/// An organization (numeric id) with an administrator (user 1) and members 2..=n, each
+/// registered through the back office; returns the administrator's client and session.
+async fn org_with(app: &TestApp, members: i64) -> (i64, Client, String) {
+    let (org, _) = app.organization("Acme").await;
+    let admin = app.user("admin@example.com").await;
+    app.register(admin, org, 1, &[]).await;
+    for i in 2..=members {
+        let user = app.user(&format!("user{i}@example.com")).await;
+        app.register(user, org, 2, &[]).await;
+    }
+    (
+        org,
+        app.client(&Who::user(admin)),
+        app.session(admin, Some(org)),
+    )
+}
+
+fn scope(s: i64) -> types::UpdateMembershipRequest {
+    types::UpdateMembershipRequest {
+        scope: Some(types::Scope::try_from(s).unwrap()),
+        permissions: None,
+    }
+}
+
+#[actix_web::test]
+async fn soft_delete_and_restore_round_trip() {
+    let app = TestApp::spawn().await;
+    let (_, admin, session) = org_with(&app, 2).await;
+    let deleted = admin
+        .ad_user_delete()
+        .user_id(2)
+        .x_session_token(session.clone())
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .data;
+    assert!(deleted.deleted_at.is_some());
+    assert_eq!(
+        problem(
+            admin
+                .ad_user_view()
+                .user_id(2)
+                .x_session_token(session.clone())
+                .send()
+                .await
+        )
+        .0,
+        404
+    );
+    let live = admin
+        .ad_user_list()
+        .x_session_token(session.clone())
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        live.data.iter().map(|m| m.user_id).collect::<Vec<_>>(),
+        vec![1]
+    );
+    let all = admin
+        .ad_user_list()
+        .x_session_token(session.clone())
+        .include_deleted(true)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(all.data.len(), 2);
+
+    let restored = admin
+        .ad_user_restore()
+        .user_id(2)
+        .x_session_token(session.clone())
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .data;
+    assert_eq!(
+        (restored.user_id, restored.deleted_at, restored.created_at),
+        (2, None, deleted.created_at)
+    );
+    assert_eq!(
+        problem(
+            admin
+                .ad_user_restore()
+                .user_id(2)
+                .x_session_token(session.clone())
+                .send()
+                .await
+        )
+        .0,
+        409,
+        "already live"
+    );
+    assert_eq!(
+        problem(
+            admin
+                .ad_user_restore()
+                .user_id(99)
+                .x_session_token(session)
+                .send()
+                .await
+        )
+        .0,
+        404,
+        "nothing to restore"
+    );
+}
+
+#[actix_web::test]
+async fn writing_scope_2_demotes_an_administrator_and_keeps_a_manager() {
+    let app = TestApp::spawn().await;
+    let (_, admin, session) = org_with(&app, 3).await;
+    let promoted = admin
+        .ad_user_update()
+        .user_id(2)
+        .x_session_token(session.clone())
+        .body(scope(1))
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .data;
+    assert_eq!(
+        (*promoted.scope, promoted.role),
+        (1, types::Role::Administrator)
+    );
+    let demoted = admin
+        .ad_user_update()
+        .user_id(2)
+        .x_session_token(session.clone())
+        .body(scope(2))
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .data;
+    assert_eq!((*demoted.scope, demoted.role), (2, types::Role::Member));
+    // A manager (made through the other family's role) stays a manager under scope 2.
+    let org_uuid = app
+        .query::<uuid::Uuid>("SELECT uuid AS v FROM organizations")
+        .await[0];
+    admin
+        .member_update()
+        .organization_id(org_uuid)
+        .user_id(3)
+        .body(types::UpdateMemberRequest {
+            role: Some(types::Role::Manager),
+            permissions: None,
+        })
+        .send()
+        .await
+        .unwrap();
+    let kept = admin
+        .ad_user_update()
+        .user_id(3)
+        .x_session_token(session)
+        .body(scope(2))
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .data;
+    assert_eq!((*kept.scope, kept.role), (2, types::Role::Manager));
+}
+
+#[actix_web::test]
+async fn the_last_administrator_can_neither_be_demoted_nor_deleted_here_either() {
+    let app = TestApp::spawn().await;
+    let (_, admin, session) = org_with(&app, 1).await;
+    assert_eq!(
+        problem(
+            admin
+                .ad_user_update()
+                .user_id(1)
+                .x_session_token(session.clone())
+                .body(scope(2))
+                .send()
+                .await
+        )
+        .0,
+        409
+    );
+    assert_eq!(
+        problem(
+            admin
+                .ad_user_delete()
+                .user_id(1)
+                .x_session_token(session)
+                .send()
+                .await
+        )
+        .0,
+        409
+    );
+}
+
+#[actix_web::test]
+async fn two_administrators_demoting_each_other_at_once_leave_exactly_one() {
+    let app = TestApp::spawn().await;
+    let (org, first, first_session) = org_with(&app, 2).await;
+    first
+        .ad_user_update()
+        .user_id(2)
+        .x_session_token(first_session.clone())
+        .body(scope(1))
+        .send()
+        .await
+        .unwrap();
+    let second = app.client(&Who::user(2));
+    let second_session = app.session(2, Some(org));
+    let (a, b) = futures_util::join!(
+        first
+            .ad_user_update()
+            .user_id(2)
+            .x_session_token(first_session)
+            .body(scope(2))
+            .send(),
+        second
+            .ad_user_update()
+            .user_id(1)
+            .x_session_token(second_session)
+            .body(scope(2))
+            .send(),
+    );
+    assert_eq!([a.is_ok(), b.is_ok()].iter().filter(|ok| **ok).count(), 1);
+    let admins = app.query::<i64>("SELECT COUNT(*) AS v FROM memberships WHERE role = 'administrator' AND deleted_at IS NULL").await;
+    assert_eq!(admins[0], 1);
+}
+
+#[actix_web::test]
+async fn lists_filter_by_scope_and_walk_every_member_once_while_members_are_added() {
+    let app = TestApp::spawn().await;
+    let (org, admin, session) = org_with(&app, 6).await;
+    let admins = admin
+        .ad_user_list()
+        .x_session_token(session.clone())
+        .scope(types::Scope::try_from(1).unwrap())
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        admins.data.iter().map(|m| m.user_id).collect::<Vec<_>>(),
+        vec![1]
+    );
+    let (mut seen, mut cursor, mut added) = (Vec::new(), None::<String>, 0);
+    loop {
+        let mut req = admin
+            .ad_user_list()
+            .x_session_token(session.clone())
+            .limit(std::num::NonZeroU64::new(2).unwrap());
+        if let Some(c) = cursor.take() {
+            req = req.cursor(c);
+        }
+        let page = req.send().await.unwrap().into_inner();
+        seen.extend(page.data.iter().map(|m| m.user_id));
+        if added < 2 {
+            let user = app.user(&format!("late{added}@example.com")).await;
+            app.register(user, org, 2, &[]).await;
+            added += 1;
+        }
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), seen.len(), "no member twice");
+    assert_eq!(
+        seen.len(),
+        8,
+        "six members and the two who joined while paging"
+    );
+}
+
+#[actix_web::test]
+async fn members_read_but_cannot_change_memberships() {
+    let app = TestApp::spawn().await;
+    let (org, _, _) = org_with(&app, 3).await;
+    let member = app.client(&Who::user(2));
+    let session = app.session(2, Some(org));
+    assert_eq!(
+        member
+            .ad_user_view()
+            .user_id(3)
+            .x_session_token(session.clone())
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        problem(
+            member
+                .ad_user_update()
+                .user_id(3)
+                .x_session_token(session.clone())
+                .body(scope(1))
+                .send()
+                .await
+        )
+        .0,
+        403
+    );
+    assert_eq!(
+        problem(
+            member
+                .ad_user_delete()
+                .user_id(3)
+                .x_session_token(session.clone())
+                .send()
+                .await
+        )
+        .0,
+        403
+    );
+    assert_eq!(
+        problem(
+            member
+                .ad_user_restore()
+                .user_id(3)
+                .x_session_token(session)
+                .send()
+                .await
+        )
+        .0,
+        403
+    );
+}
+
+#[actix_web::test]
+async fn memberships_of_another_organization_are_not_seen_or_touched() {
+    let app = TestApp::spawn().await;
+    let (_, admin, session) = org_with(&app, 1).await;
+    let (other, _) = app.organization("Other").await;
+    let outsider = app.user("outsider@example.com").await;
+    app.register(outsider, other, 2, &[]).await;
+    assert_eq!(
+        problem(
+            admin
+                .ad_user_view()
+                .user_id(outsider)
+                .x_session_token(session.clone())
+                .send()
+                .await
+        )
+        .0,
+        404
+    );
+    assert_eq!(
+        problem(
+            admin
+                .ad_user_update()
+                .user_id(outsider)
+                .x_session_token(session.clone())
+                .body(scope(1))
+                .send()
+                .await
+        )
+        .0,
+        404
+    );
+    assert_eq!(
+        problem(
+            admin
+                .ad_user_delete()
+                .user_id(outsider)
+                .x_session_token(session.clone())
+                .send()
+                .await
+        )
+        .0,
+        404
+    );
+    let list = admin
+        .ad_user_list()
+        .x_session_token(session)
+        .include_deleted(true)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(list.data.iter().all(|m| m.user_id != outsider));
+}
