@@ -4,6 +4,7 @@
 mod helpers;
 
 mod audit;
+mod back_office;
 mod contract;
 mod credentials;
 mod errors;

@@ -367,6 +367,16 @@ impl From<&model::User> for User {
     }
 }
 
+/// A page of profiles, by id.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserPage {
+    pub data: Vec<User>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
+}
+
 /// `{"data": User}`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct UserEnvelope {

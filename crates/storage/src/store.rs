@@ -26,7 +26,7 @@ use sea_orm_migration::MigratorTrait;
 use uuid::Uuid;
 
 use crate::{
-    entities::{audit_events, invitations, memberships, organizations, users},
+    entities::{audit_events, invitations, memberships, organizations, outbox_messages, users},
     migration::Migrator,
 };
 
@@ -111,6 +111,54 @@ impl Store {
         audit(&txn, ctx, None, "user.created", format!("user:{}", user.id)).await?;
         txn.commit().await.map_err(db_err)?;
         Ok(user)
+    }
+
+    /// A page of profiles by id, after `after`, only the one with `email` when given; up to
+    /// `limit + 1`.
+    pub async fn users(
+        &self,
+        email: Option<&str>,
+        after: Option<UserId>,
+        limit: u64,
+    ) -> Result<Vec<User>> {
+        let mut query = users::Entity::find();
+        if let Some(email) = email {
+            query = query.filter(users::Column::Email.eq(email.trim().to_lowercase()));
+        }
+        if let Some(after) = after {
+            query = query.filter(users::Column::Id.gt(after.get()));
+        }
+        let rows = query
+            .order_by_asc(users::Column::Id)
+            .limit(limit + 1)
+            .all(&self.read)
+            .await
+            .map_err(db_err)?;
+        rows.into_iter().map(user_from_row).collect()
+    }
+
+    /// A page of one user's memberships, deleted ones included, by membership, after the
+    /// position `after`; up to `limit + 1`, each with its position.
+    pub async fn memberships_of_user(
+        &self,
+        user: UserId,
+        after: Option<i64>,
+        limit: u64,
+    ) -> Result<Vec<(i64, Membership)>> {
+        let mut query =
+            memberships::Entity::find().filter(memberships::Column::UserId.eq(user.get()));
+        if let Some(after) = after {
+            query = query.filter(memberships::Column::Id.gt(after));
+        }
+        let rows = query
+            .order_by_asc(memberships::Column::Id)
+            .limit(limit + 1)
+            .all(&self.read)
+            .await
+            .map_err(db_err)?;
+        rows.into_iter()
+            .map(|r| Ok((r.id, membership_from_row(r)?)))
+            .collect()
     }
 
     /// A profile by id, deleted or not.
@@ -281,7 +329,8 @@ impl Store {
     }
 
     /// Seed 000: finds the profile by email (or creates it), then makes it a member of `org`
-    /// (scope 2), restoring a soft-deleted membership; 409 for a live member. One transaction.
+    /// (scope 2), restoring a soft-deleted membership, and queues the invitation email in the
+    /// outbox; 409 for a live member. One transaction.
     pub async fn invite_by_email(
         &self,
         org: OrganizationId,
@@ -320,6 +369,24 @@ impl Store {
             format!("user:{user}"),
         )
         .await?;
+        // The invitation email is promised in the same transaction as the membership.
+        outbox_messages::ActiveModel {
+            kind: Set("invitation".to_owned()),
+            recipient: Set(profile.email.as_str().to_owned()),
+            payload: Set(serde_json::json!({
+                "organizationId": org.get(),
+                "userId": user.get(),
+                "firstName": profile.first_name,
+                "lastName": profile.last_name,
+            })),
+            attempts: Set(0),
+            created_at: Set(ctx.now),
+            sent_at: Set(None),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(db_err)?;
         txn.commit().await.map_err(db_err)?;
         Ok(membership)
     }

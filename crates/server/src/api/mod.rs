@@ -80,6 +80,9 @@ impl Modify for BearerScheme {
         users_organizations::bo_organization_view,
         users_organizations::bo_user_organization_register,
         users_organizations::session_create,
+        users_organizations::bo_user_list,
+        users_organizations::bo_user_organization_list,
+        users_organizations::bo_user_organization_delete,
         users_organizations::ad_user_list,
         users_organizations::ad_user_view,
         users_organizations::ad_user_update,
@@ -167,8 +170,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(uo::ad_user_invite)),
     )
     .service(
-        resource("/users-organizations/v1/bo/users", "POST")
+        resource("/users-organizations/v1/bo/users", "GET, POST")
+            .route(web::get().to(uo::bo_user_list))
             .route(web::post().to(uo::bo_user_create)),
+    )
+    .service(
+        resource(
+            "/users-organizations/v1/bo/users/{userId}/organizations",
+            "GET",
+        )
+        .route(web::get().to(uo::bo_user_organization_list)),
+    )
+    .service(
+        resource(
+            "/users-organizations/v1/bo/users/{userId}/organizations/{organizationId}",
+            "DELETE",
+        )
+        .route(web::delete().to(uo::bo_user_organization_delete)),
     )
     .service(
         resource("/users-organizations/v1/bo/users/{userId}", "GET")

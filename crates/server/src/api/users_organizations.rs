@@ -15,7 +15,7 @@ use crate::{
         BackOfficeOrganizationEnvelope, CreateOrganizationRequest, CreateSessionRequest,
         CreateUserRequest, InviteUserOrganizationRequest, Membership, MembershipEnvelope,
         MembershipPage, RegisterUserOrganizationRequest, Scope, Session, SessionEnvelope,
-        UpdateMembershipRequest, UserEnvelope,
+        UpdateMembershipRequest, User, UserEnvelope, UserPage,
     },
 };
 
@@ -566,5 +566,150 @@ pub async fn ad_user_restore(
         .await?;
     Ok(HttpResponse::Ok().json(MembershipEnvelope {
         data: (&restored).into(),
+    }))
+}
+
+/// The email filter and page of a user search.
+#[derive(serde::Deserialize)]
+pub struct UserQuery {
+    email: Option<String>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+/// Find profiles (back office): by `email` (case-insensitive, exact), or all of them, by id.
+///
+/// How an identity provider finds the Rollcall user id of an email.
+#[utoipa::path(
+    get,
+    path = "/users-organizations/v1/bo/users",
+    operation_id = "bo_user_list",
+    tag = "back office",
+    params(
+        SessionHeader,
+        ("email" = Option<String>, Query, max_length = 250, description = "Only the profile with this email"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size (default 20)"),
+        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "A page of profiles", body = UserPage),
+        (status = 400, response = crate::problem::BadRequest),
+        (status = 401, response = crate::problem::Unauthorized),
+        (status = 403, response = crate::problem::Forbidden),
+        (status = 503, response = crate::problem::ServiceUnavailable),
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn bo_user_list(
+    _: BackOffice,
+    query: web::Query<UserQuery>,
+    st: web::Data<AppState>,
+) -> Answer {
+    if query
+        .email
+        .as_ref()
+        .is_some_and(|e| e.chars().count() > 250)
+    {
+        return Err(Error::BadRequest("`email` must be at most 250 characters".into()).into());
+    }
+    let limit = Limit::parse(query.limit)?;
+    let after = query
+        .cursor
+        .as_deref()
+        .map(|c| st.cursors.decode::<UserId>(c))
+        .transpose()?;
+    let mut rows = st
+        .store
+        .users(query.email.as_deref(), after, limit.get())
+        .await?;
+    let next_cursor = st.cursors.page(&mut rows, limit.get(), |u| u.id);
+    Ok(HttpResponse::Ok().json(UserPage {
+        data: rows.iter().map(User::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// A user's memberships, soft-deleted ones included (back office).
+#[utoipa::path(
+    get,
+    path = "/users-organizations/v1/bo/users/{userId}/organizations",
+    operation_id = "bo_user_organization_list",
+    tag = "back office",
+    params(
+        ("userId" = i64, Path, description = "Unique identifier of the user.", minimum = -9007199254740991_i64, maximum = 9007199254740991_i64),
+        SessionHeader,
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size (default 20)"),
+        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "A page of the user's memberships", body = MembershipPage),
+        (status = 400, response = crate::problem::BadRequest),
+        (status = 401, response = crate::problem::Unauthorized),
+        (status = 403, response = crate::problem::Forbidden),
+        (status = 404, response = crate::problem::NotFound),
+        (status = 503, response = crate::problem::ServiceUnavailable),
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn bo_user_organization_list(
+    _: BackOffice,
+    path: web::Path<UserId>,
+    query: web::Query<crate::api::PageQuery>,
+    st: web::Data<AppState>,
+) -> Answer {
+    let user = path.into_inner();
+    if st.store.user(user).await?.is_none() {
+        return Err(Error::NotFound(format!("no user has id {user}")).into());
+    }
+    let limit = Limit::parse(query.limit)?;
+    let after = query
+        .cursor
+        .as_deref()
+        .map(|c| st.cursors.decode::<i64>(c))
+        .transpose()?;
+    let mut rows = st
+        .store
+        .memberships_of_user(user, after, limit.get())
+        .await?;
+    let next_cursor = st
+        .cursors
+        .page(&mut rows, limit.get(), |(position, _)| *position);
+    let data = rows.iter().map(|(_, m)| Membership::from(m)).collect();
+    Ok(HttpResponse::Ok().json(MembershipPage { data, next_cursor }))
+}
+
+/// Remove a user's membership (a soft delete; back office). 409 for the organization's last
+/// administrator.
+#[utoipa::path(
+    delete,
+    path = "/users-organizations/v1/bo/users/{userId}/organizations/{organizationId}",
+    operation_id = "bo_user_organization_delete",
+    tag = "back office",
+    params(
+        ("userId" = i64, Path, description = "Unique identifier of the user.", minimum = -9007199254740991_i64, maximum = 9007199254740991_i64),
+        ("organizationId" = i64, Path, description = "Unique identifier of the organization.", minimum = -9007199254740991_i64, maximum = 9007199254740991_i64),
+        SessionHeader,
+    ),
+    responses(
+        (status = 200, description = "The membership, deleted", body = MembershipEnvelope),
+        (status = 400, response = crate::problem::BadRequest),
+        (status = 401, response = crate::problem::Unauthorized),
+        (status = 403, response = crate::problem::Forbidden),
+        (status = 404, response = crate::problem::NotFound),
+        (status = 409, response = crate::problem::Conflict),
+        (status = 503, response = crate::problem::ServiceUnavailable),
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn bo_user_organization_delete(
+    bo: BackOffice,
+    path: web::Path<(UserId, OrganizationId)>,
+    st: web::Data<AppState>,
+) -> Answer {
+    let (user, org) = path.into_inner();
+    let ctx = st.context(Some(bo.caller.id()));
+    let removed = st.store.remove_member(org, user, |_| Ok(()), &ctx).await?;
+    Ok(HttpResponse::Ok().json(MembershipEnvelope {
+        data: (&removed).into(),
     }))
 }
