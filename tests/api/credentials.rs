@@ -166,6 +166,15 @@ async fn a_missing_expired_or_foreign_session_answers_401() {
         ("another user's", app.session(admin + 1, Some(org))),
         ("expired", expired),
         ("garbage", "x.y.z".into()),
+        ("forged with another key", {
+            let claims: SessionClaims = serde_json::from_value(json!({
+                "userId": admin, "sessionId": "s", "iat": app.now_ts(), "exp": app.now_ts() + 60, "organizationId": org
+            }))
+            .unwrap();
+            rollcall::auth::Minter(&rollcall::auth::Keys::hs256("not-the-server-secret"))
+                .session(&claims)
+                .unwrap()
+        }),
     ] {
         let (status, _) = problem(
             client

@@ -397,3 +397,164 @@ async fn memberships_of_another_organization_are_not_seen_or_touched() {
         .into_inner();
     assert!(list.data.iter().all(|m| m.user_id != outsider));
 }
+
+#[actix_web::test]
+async fn a_manager_changes_members_but_not_administrators_and_grants_only_ids_it_manages() {
+    let app = TestApp::spawn().await;
+    let (org, admin, _) = org_with(&app, 4).await;
+    let org_uuid = app
+        .query::<uuid::Uuid>("SELECT uuid AS v FROM organizations")
+        .await[0];
+    let make = |role: types::Role, manage: Vec<i64>| types::UpdateMemberRequest {
+        role: Some(role),
+        permissions: Some(types::PermissionsInput {
+            group: 0,
+            read: None,
+            manage: Some(manage.into_iter().map(types::ModuleId).collect()),
+        }),
+    };
+    admin
+        .member_update()
+        .organization_id(org_uuid)
+        .user_id(2)
+        .body(make(types::Role::Manager, vec![1, 2]))
+        .send()
+        .await
+        .unwrap();
+    admin
+        .member_update()
+        .organization_id(org_uuid)
+        .user_id(3)
+        .body(make(types::Role::BillingManager, vec![]))
+        .send()
+        .await
+        .unwrap();
+    let manager = app.client(&Who::user(2));
+    let session = app.session(2, Some(org));
+    let grant = |ids: Vec<i64>| types::UpdateMembershipRequest {
+        scope: None,
+        permissions: Some(types::PermissionsInput {
+            group: 0,
+            read: Some(ids.into_iter().map(types::ModuleId).collect()),
+            manage: None,
+        }),
+    };
+    let ok = manager
+        .ad_user_update()
+        .user_id(4)
+        .x_session_token(session.clone())
+        .body(grant(vec![2, 1, 2]))
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .data;
+    assert_eq!(
+        ok.permissions.read.iter().map(|i| i.0).collect::<Vec<_>>(),
+        [1, 2],
+        "a set: deduplicated and sorted"
+    );
+    assert_eq!(
+        problem(
+            manager
+                .ad_user_update()
+                .user_id(4)
+                .x_session_token(session.clone())
+                .body(grant(vec![3]))
+                .send()
+                .await
+        )
+        .0,
+        403
+    );
+    assert_eq!(
+        problem(
+            manager
+                .ad_user_update()
+                .user_id(1)
+                .x_session_token(session.clone())
+                .body(scope(2))
+                .send()
+                .await
+        )
+        .0,
+        403,
+        "not an administrator"
+    );
+    assert_eq!(
+        problem(
+            manager
+                .ad_user_update()
+                .user_id(4)
+                .x_session_token(session.clone())
+                .body(scope(1))
+                .send()
+                .await
+        )
+        .0,
+        403,
+        "no promotion"
+    );
+    assert_eq!(
+        problem(
+            manager
+                .ad_user_delete()
+                .user_id(1)
+                .x_session_token(session.clone())
+                .send()
+                .await
+        )
+        .0,
+        403
+    );
+    assert_eq!(
+        manager
+            .ad_user_delete()
+            .user_id(4)
+            .x_session_token(session)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    let billing = app.client(&Who::user(3));
+    let session = app.session(3, Some(org));
+    assert_eq!(
+        billing
+            .ad_user_list()
+            .x_session_token(session.clone())
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200,
+        "reads"
+    );
+    assert_eq!(
+        problem(
+            billing
+                .ad_user_update()
+                .user_id(2)
+                .x_session_token(session.clone())
+                .body(scope(2))
+                .send()
+                .await
+        )
+        .0,
+        403
+    );
+    assert_eq!(
+        problem(
+            billing
+                .ad_user_restore()
+                .user_id(4)
+                .x_session_token(session)
+                .send()
+                .await
+        )
+        .0,
+        403
+    );
+}
