@@ -291,22 +291,11 @@ pub struct UpdateMembershipRequest {
 
 impl UpdateMembershipRequest {
     pub fn parse(&self) -> Result<(Option<domain::Scope>, Option<domain::Permissions>)> {
-        let mut v = Validator::default();
-        let permissions = match &self.permissions {
-            Some(p) => v.check("permissions", p.parse()),
-            None => None,
-        };
-        if self.scope.is_none() && self.permissions.is_none() {
-            v.check::<()>(
-                "body",
-                Err(domain::Error::invalid(
-                    "",
-                    "give `scope`, `permissions` or both",
-                )),
-            );
-        }
-        v.finish()?;
-        Ok((self.scope.map(Into::into), permissions))
+        parse_change(
+            "scope",
+            self.scope.map(Into::into),
+            self.permissions.as_ref(),
+        )
     }
 }
 
@@ -816,23 +805,29 @@ pub struct UpdateMemberRequest {
 
 impl UpdateMemberRequest {
     pub fn parse(&self) -> Result<(Option<domain::Role>, Option<domain::Permissions>)> {
-        let mut v = Validator::default();
-        let permissions = match &self.permissions {
-            Some(p) => v.check("permissions", p.parse()),
-            None => None,
-        };
-        if self.role.is_none() && self.permissions.is_none() {
-            v.check::<()>(
-                "body",
-                Err(domain::Error::invalid(
-                    "",
-                    "give `role`, `permissions` or both",
-                )),
-            );
-        }
-        v.finish()?;
-        Ok((self.role.map(Into::into), permissions))
+        parse_change("role", self.role.map(Into::into), self.permissions.as_ref())
     }
+}
+
+/// A change of `what` and/or permissions: the permissions parsed, and 422 when neither is given.
+fn parse_change<T>(
+    what: &str,
+    change: Option<T>,
+    permissions: Option<&PermissionsInput>,
+) -> Result<(Option<T>, Option<domain::Permissions>)> {
+    let mut v = Validator::default();
+    let parsed = permissions.and_then(|p| v.check("permissions", p.parse()));
+    if change.is_none() && permissions.is_none() {
+        v.check::<()>(
+            "body",
+            Err(domain::Error::invalid(
+                "",
+                format!("give `{what}`, `permissions` or both"),
+            )),
+        );
+    }
+    v.finish()?;
+    Ok((change, parsed))
 }
 
 /// One of the caller's organizations, with the caller's role and permissions there.
