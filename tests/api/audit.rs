@@ -178,25 +178,16 @@ async fn the_audit_log_never_holds_a_token() {
 async fn only_administrators_of_the_organization_read_its_audit_log() {
     let app = TestApp::spawn().await;
     let (founder, org) = app.founded().await;
-    let sent = founder
-        .invitation_create()
-        .organization_id(org.id)
-        .body(
-            types::InviteRequest::builder()
-                .email("manager@example.com")
-                .role(types::Role::Manager),
+    let manager = app
+        .join(
+            &founder,
+            org.id,
+            2,
+            "manager@example.com",
+            types::Role::Manager,
+            vec![],
         )
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    let manager = app.client(&Who::verified(2, "manager@example.com"));
-    manager
-        .invitation_accept()
-        .body(token(&sent.token))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(
         problem(
             manager

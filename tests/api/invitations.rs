@@ -434,25 +434,16 @@ async fn an_unknown_token_is_a_404_and_a_malformed_one_a_422() {
 async fn teams_cannot_be_created_by_members_or_in_another_organization() {
     let app = TestApp::spawn().await;
     let (founder, org) = app.founded().await;
-    let sent = founder
-        .invitation_create()
-        .organization_id(org.id)
-        .body(
-            types::InviteRequest::builder()
-                .email("member@example.com")
-                .role(types::Role::Member),
+    let member = app
+        .join(
+            &founder,
+            org.id,
+            2,
+            "member@example.com",
+            types::Role::Member,
+            vec![],
         )
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    let member = app.client(&Who::verified(2, "member@example.com"));
-    member
-        .invitation_accept()
-        .body(token(&sent.token))
-        .send()
-        .await
-        .unwrap();
+        .await;
     let (status, _) = problem(
         member
             .team_create()
@@ -816,25 +807,16 @@ async fn invitations_of_another_organization_are_not_found_and_members_may_not_m
         404
     );
     // A plain member of this organization: 403.
-    let member_inv = founder
-        .invitation_create()
-        .organization_id(org.id)
-        .body(
-            types::InviteRequest::builder()
-                .email("member@example.com")
-                .role(types::Role::Member),
+    let member = app
+        .join(
+            &founder,
+            org.id,
+            3,
+            "member@example.com",
+            types::Role::Member,
+            vec![],
         )
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    let member = app.client(&Who::verified(3, "member@example.com"));
-    member
-        .invitation_accept()
-        .body(token(&member_inv.token))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(
         problem(
             member

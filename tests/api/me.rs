@@ -21,24 +21,16 @@ async fn my_organizations_are_those_i_am_a_live_member_of_with_my_role() {
                 .into_inner(),
         );
     }
-    let sent = founder
-        .invitation_create()
-        .organization_id(orgs[1].id)
-        .body(
-            types::InviteRequest::builder()
-                .email("jane@example.com")
-                .role(types::Role::BillingManager),
+    let jane = app
+        .join(
+            &founder,
+            orgs[1].id,
+            2,
+            "jane@example.com",
+            types::Role::BillingManager,
+            vec![],
         )
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    let jane = app.client(&Who::verified(2, "jane@example.com"));
-    jane.invitation_accept()
-        .body(types::InvitationTokenRequest::builder().token(sent.token.as_str()))
-        .send()
-        .await
-        .unwrap();
+        .await;
 
     let mine = jane
         .me_organization_list()

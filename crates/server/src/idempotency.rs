@@ -42,17 +42,21 @@ pub async fn middleware(
     mut req: ServiceRequest,
     next: Next<BoxBody>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let key = req
+    // Only a request that carries a key pays for matching its route.
+    let Some(key) = req
         .headers()
         .get(HEADER)
-        .map(|v| v.to_str().map(str::to_owned));
+        .map(|v| v.to_str().map(str::to_owned))
+    else {
+        return next.call(req).await;
+    };
     let creating = req.method() == Method::POST
         && req
             .match_pattern()
             .is_some_and(|p| CREATING.contains(&p.as_str()));
-    let (Some(key), true) = (key, creating) else {
+    if !creating {
         return next.call(req).await;
-    };
+    }
     let key = match key {
         Ok(k) if !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()) => k,
         _ => {

@@ -563,28 +563,38 @@ pub struct InvitationWithToken {
 }
 
 impl InvitationWithToken {
+    /// The invitation as a view shows it, plus the token answered this once.
     pub fn new(
         inv: &model::Invitation,
         token: &domain::InvitationToken,
         now: DateTime<Utc>,
     ) -> Self {
+        let Invitation {
+            id,
+            email,
+            status,
+            organization_id,
+            organization_name,
+            organization_role,
+            expires_at,
+            team_assignments,
+            permissions,
+            invited_by,
+            created_at,
+        } = Invitation::new(inv, now);
         Self {
-            id: inv.id,
+            id,
             token: token.expose().to_owned(),
-            email: inv.email.as_str().to_owned(),
-            status: inv.status_at(now).into(),
-            organization_id: inv.organization.uuid,
-            organization_name: inv.organization.name.clone(),
-            organization_role: inv.role.into(),
-            expires_at: inv.expires_at,
-            team_assignments: inv
-                .team_assignments
-                .iter()
-                .map(TeamAssignment::from)
-                .collect(),
-            permissions: inv.permissions.as_ref().map(Permissions::from),
-            invited_by: inv.invited_by.get(),
-            created_at: inv.created_at,
+            email,
+            status,
+            organization_id,
+            organization_name,
+            organization_role,
+            expires_at,
+            team_assignments,
+            permissions,
+            invited_by,
+            created_at,
         }
     }
 }

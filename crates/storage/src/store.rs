@@ -97,11 +97,6 @@ impl Store {
         Ok(store)
     }
 
-    /// Succeeds when the database answers a trivial query.
-    pub async fn ping(&self) -> Result<()> {
-        self.read.ping().await.map_err(db_err)
-    }
-
     // ---- users -------------------------------------------------------------------------
 
     /// Creates a profile; 409 when the email is taken.
@@ -170,15 +165,21 @@ impl Store {
         row.map(user_from_row).transpose()
     }
 
-    /// The caller's profile, created from a verified email when it has none yet (an upsert by
-    /// id). 409 when that email already belongs to another user id.
-    pub async fn ensure_profile(&self, id: UserId, new: &NewUser, ctx: &Context) -> Result<User> {
+    /// The caller's profile, created from `new` (its verified email) when it has none yet: an
+    /// upsert by id. `new` is asked for only then. 409 when that email belongs to another user.
+    pub async fn ensure_profile(
+        &self,
+        id: UserId,
+        new: impl FnOnce() -> Result<NewUser>,
+        ctx: &Context,
+    ) -> Result<User> {
         if let Some(user) = self.user(id).await? {
             return Ok(user);
         }
+        let new = new()?;
         let created = async {
             let txn = self.write.begin().await.map_err(db_err)?;
-            let user = insert_user(&txn, Some(id), new, ctx.now).await?;
+            let user = insert_user(&txn, Some(id), &new, ctx.now).await?;
             audit(&txn, ctx, None, "user.created", format!("user:{id}")).await?;
             txn.commit().await.map_err(db_err)?;
             Ok(user)

@@ -105,11 +105,9 @@ pub async fn invitation_accept(
         );
     }
     let ctx = st.context(Some(caller.id()));
-    if st.store.user(caller.id()).await?.is_none() {
-        st.store
-            .ensure_profile(caller.id(), &caller.new_profile()?, &ctx)
-            .await?;
-    }
+    st.store
+        .ensure_profile(caller.id(), || caller.new_profile(), &ctx)
+        .await?;
     match st
         .store
         .accept_invitation(&hash, &email, caller.id(), &ctx)

@@ -78,11 +78,9 @@ pub async fn organization_create(
 ) -> Answer {
     let name = body.0.parse()?;
     let ctx = st.context(Some(caller.id()));
-    if st.store.user(caller.id()).await?.is_none() {
-        st.store
-            .ensure_profile(caller.id(), &caller.new_profile()?, &ctx)
-            .await?;
-    }
+    st.store
+        .ensure_profile(caller.id(), || caller.new_profile(), &ctx)
+        .await?;
     let (org, _) = st
         .store
         .create_organization_with_admin(caller.id(), &name, &ctx)

@@ -437,11 +437,6 @@ impl Store {
             ..current
         })
     }
-
-    /// A live member of `org` with its profile and teams.
-    pub async fn member(&self, user: UserId, org: OrganizationId) -> Result<Option<Member>> {
-        member_in(&self.read, user, org).await
-    }
 }
 
 /// Which invitations a list shows.
