@@ -41,6 +41,12 @@ pub enum Error {
     /// The resource existed but can no longer be used (an expired invitation): 410.
     #[error("gone: {0}")]
     Gone(String),
+    /// A quota is used up until its window ends, `retry_after_secs` from now: 429.
+    #[error("rate limited: {detail}")]
+    RateLimited {
+        detail: String,
+        retry_after_secs: u64,
+    },
     /// The database cannot be reached: 503; the caller may retry.
     #[error("unavailable: {0}")]
     Unavailable(String),

@@ -2,9 +2,22 @@
 //! `ROLLCALL_BIND` (127.0.0.1:8080), `DATABASE_URL` (`sqlite://rollcall.db?mode=rwc`),
 //! `ROLLCALL_JWT_SECRET` (when unset with SQLite: a random secret generated at first start and
 //! kept in `rollcall.secret` beside the database file), `ROLLCALL_JWT_ISSUER` and
-//! `ROLLCALL_JWT_AUDIENCE` (checked in bearers when set).
+//! `ROLLCALL_JWT_AUDIENCE` (checked in bearers when set), and the database's limits:
+//!
+//! | variable | default | what it bounds |
+//! |---|---|---|
+//! | `ROLLCALL_DB_MAX_CONNECTIONS` | 8 | connections per process (SQLite: readers; writes use one more) |
+//! | `ROLLCALL_DB_ACQUIRE_TIMEOUT_MS` | 5000 | wait for a connection before answering 503 |
+//! | `ROLLCALL_DB_STATEMENT_TIMEOUT_MS` | 10000 | PostgreSQL `statement_timeout` (503 when hit) |
+//! | `ROLLCALL_SQLITE_BUSY_TIMEOUT_MS` | 5000 | SQLite `busy_timeout`: wait on another process's lock |
+//! | `ROLLCALL_INVITATIONS_PER_HOUR` | 1000 | invitations one organization may create per hour (429 past it) |
 
-use std::path::{Path, PathBuf};
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use storage::StoreOptions;
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
@@ -23,6 +36,8 @@ pub struct Settings {
     pub jwt_audience: Option<String>,
     /// Where the secret came from, for the start-up message.
     pub secret_source: String,
+    /// Pool sizes, timeouts and the invitation quota.
+    pub store: StoreOptions,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -46,7 +61,60 @@ impl Settings {
             jwt_issuer: env("ROLLCALL_JWT_ISSUER"),
             jwt_audience: env("ROLLCALL_JWT_AUDIENCE"),
             secret_source,
+            store: store_options()?,
         })
+    }
+
+    /// The database URL with any password replaced by `***`, for messages.
+    pub fn redacted_database_url(&self) -> String {
+        redact(&self.database_url)
+    }
+}
+
+fn store_options() -> Result<StoreOptions, String> {
+    let defaults = StoreOptions::default();
+    let millis = |name: &str, default: Duration| -> Result<Duration, String> {
+        Ok(number(name)?.map_or(default, Duration::from_millis))
+    };
+    Ok(StoreOptions {
+        max_connections: number("ROLLCALL_DB_MAX_CONNECTIONS")?
+            .map_or(Ok(defaults.max_connections), u32::try_from)
+            .map_err(|_| "ROLLCALL_DB_MAX_CONNECTIONS is too large".to_owned())?,
+        acquire_timeout: millis("ROLLCALL_DB_ACQUIRE_TIMEOUT_MS", defaults.acquire_timeout)?,
+        statement_timeout: millis(
+            "ROLLCALL_DB_STATEMENT_TIMEOUT_MS",
+            defaults.statement_timeout,
+        )?,
+        busy_timeout: millis("ROLLCALL_SQLITE_BUSY_TIMEOUT_MS", defaults.busy_timeout)?,
+        invitations_per_hour: number("ROLLCALL_INVITATIONS_PER_HOUR")?
+            .map_or(Ok(defaults.invitations_per_hour), u32::try_from)
+            .map_err(|_| "ROLLCALL_INVITATIONS_PER_HOUR is too large".to_owned())?,
+    })
+}
+
+/// The positive whole number in variable `name`, when it is set.
+fn number(name: &str) -> Result<Option<u64>, String> {
+    let Some(text) = env(name) else {
+        return Ok(None);
+    };
+    match text.trim().parse::<u64>() {
+        Ok(n) if n > 0 => Ok(Some(n)),
+        _ => Err(format!(
+            "{name}={text:?} is not a positive whole number; unset it for the default"
+        )),
+    }
+}
+
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
     }
 }
 
@@ -119,6 +187,19 @@ mod tests {
             PathBuf::from("./rollcall.secret")
         );
         assert!(local_secret_path("postgres://localhost/x").is_err());
+    }
+
+    #[test]
+    fn a_database_password_never_reaches_a_message() {
+        assert_eq!(
+            redact("postgres://app:s3cret@db:5432/rollcall"),
+            "postgres://app:***@db:5432/rollcall"
+        );
+        assert_eq!(redact("postgres://app@db/x"), "postgres://app@db/x");
+        assert_eq!(
+            redact("sqlite://rollcall.db?mode=rwc"),
+            "sqlite://rollcall.db?mode=rwc"
+        );
     }
 
     #[test]

@@ -58,7 +58,8 @@ pub struct ApiError {
     status: StatusCode,
     detail: String,
     errors: Vec<FieldProblem>,
-    allow: Option<String>,
+    /// Headers the status calls for: `Allow` (405), `Retry-After` (429, 503).
+    headers: Vec<(header::HeaderName, String)>,
 }
 
 impl ApiError {
@@ -67,7 +68,7 @@ impl ApiError {
             status,
             detail: detail.into(),
             errors: Vec::new(),
-            allow: None,
+            headers: Vec::new(),
         }
     }
     pub fn bad_request(detail: impl Into<String>) -> Self {
@@ -94,6 +95,7 @@ impl From<Error> for ApiError {
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::Gone(_) => StatusCode::GONE,
+            Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
@@ -108,7 +110,7 @@ impl From<Error> for ApiError {
                         message: f.message,
                     })
                     .collect(),
-                allow: None,
+                headers: Vec::new(),
             },
             Error::Internal(msg) => {
                 tracing::error!(request_id = %request_id(), error = %msg, "internal error");
@@ -119,8 +121,18 @@ impl From<Error> for ApiError {
             }
             Error::Unavailable(msg) => {
                 tracing::warn!(request_id = %request_id(), error = %msg, "database unavailable");
-                Self::new(status, "the database is unavailable; retry later")
+                Self {
+                    headers: vec![(header::RETRY_AFTER, "1".into())],
+                    ..Self::new(status, "the database is unavailable; retry later")
+                }
             }
+            Error::RateLimited {
+                detail,
+                retry_after_secs,
+            } => Self {
+                headers: vec![(header::RETRY_AFTER, retry_after_secs.to_string())],
+                ..Self::new(status, detail)
+            },
             Error::BadRequest(m)
             | Error::Unauthenticated(m)
             | Error::Forbidden(m)
@@ -147,8 +159,8 @@ impl ResponseError for ApiError {
         };
         let mut res = HttpResponse::build(self.status);
         res.content_type("application/problem+json");
-        if let Some(allow) = &self.allow {
-            res.insert_header((header::ALLOW, allow.clone()));
+        for (name, value) in &self.headers {
+            res.insert_header((name.clone(), value.clone()));
         }
         if self.status == StatusCode::UNAUTHORIZED {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
@@ -160,7 +172,7 @@ impl ResponseError for ApiError {
 /// The answer for a path that exists with other methods: 405 naming them in `Allow`.
 pub fn method_not_allowed(allow: &'static str) -> ApiError {
     ApiError {
-        allow: Some(allow.to_owned()),
+        headers: vec![(header::ALLOW, allow.to_owned())],
         ..ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
             format!("this path answers only {allow}"),
@@ -190,7 +202,7 @@ pub fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) ->
 /// The reusable error responses of the document (`#/components/responses/*`), each an
 /// `application/problem+json` body with the `Problem` schema.
 macro_rules! problem_responses {
-    ($($name:ident => $description:literal),* $(,)?) => {
+    ($($name:ident => $description:literal $(, $retry_after:ident)?);* $(;)?) => {
         $(
             #[doc = $description]
             pub struct $name;
@@ -201,24 +213,41 @@ macro_rules! problem_responses {
                     let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build();
                     let response = ResponseBuilder::new()
                         .description($description)
-                        .content("application/problem+json", content)
-                        .build();
-                    (stringify!($name), response.into())
+                        .content("application/problem+json", content);
+                    $(let response = $retry_after(response);)?
+                    (stringify!($name), response.build().into())
                 }
             }
         )*
     };
 }
 
+/// Declares the `Retry-After` header (whole seconds) of a response.
+fn retry_after(response: utoipa::openapi::ResponseBuilder) -> utoipa::openapi::ResponseBuilder {
+    use utoipa::openapi::{HeaderBuilder, ObjectBuilder, Type};
+    response.header(
+        "Retry-After",
+        HeaderBuilder::new()
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(1)),
+            ))
+            .description(Some("Seconds to wait before retrying."))
+            .build(),
+    )
+}
+
 problem_responses! {
-    BadRequest => "The request is malformed: JSON that does not parse, or a malformed or out-of-range path or query parameter.",
-    Unauthorized => "A credential is missing, malformed, expired or forged.",
-    Forbidden => "The caller's role or token does not allow this.",
-    NotFound => "No such resource, or not one the caller may see.",
-    Conflict => "The request conflicts with the current state.",
-    Gone => "The invitation can no longer be used: expired, revoked, declined or accepted by someone else.",
-    PayloadTooLarge => "The body is larger than 64 KiB.",
-    UnsupportedMediaType => "The body is not `application/json`.",
-    UnprocessableContent => "The body is well-formed JSON with invalid fields, each named in `errors`.",
-    ServiceUnavailable => "The database is unavailable; retry later.",
+    BadRequest => "The request is malformed: JSON that does not parse, or a malformed or out-of-range path or query parameter.";
+    Unauthorized => "A credential is missing, malformed, expired or forged.";
+    Forbidden => "The caller's role or token does not allow this.";
+    NotFound => "No such resource, or not one the caller may see.";
+    Conflict => "The request conflicts with the current state.";
+    Gone => "The invitation can no longer be used: expired, revoked, declined or accepted by someone else.";
+    PayloadTooLarge => "The body is larger than 64 KiB.";
+    UnsupportedMediaType => "The body is not `application/json`.";
+    UnprocessableContent => "The body is well-formed JSON with invalid fields, each named in `errors`.";
+    TooManyRequests => "The organization has created as many invitations as it may this hour; retry after `Retry-After` seconds.", retry_after;
+    ServiceUnavailable => "The database is unavailable; retry later.", retry_after;
 }

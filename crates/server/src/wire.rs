@@ -954,10 +954,10 @@ pub struct SessionEnvelope {
     pub data: Session,
 }
 
-/// The answer of `/healthz`.
+/// The answer of `/healthz` and `/readyz`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Health {
-    /// Always `ok` when the process answers.
+    /// Always `ok`: the status code says the rest.
     pub status: String,
 }
 

@@ -181,3 +181,20 @@ pub mod outbox_messages {
     }
     no_relations!();
 }
+
+pub mod rate_limits {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "rate_limits")]
+    pub struct Model {
+        /// What is counted, for whom (`invitations:org:42`).
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub bucket: String,
+        /// The start of the fixed window, in seconds since the epoch.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub window_start: i64,
+        pub count: i64,
+    }
+    no_relations!();
+}

@@ -26,7 +26,9 @@ use sea_orm_migration::MigratorTrait;
 use uuid::Uuid;
 
 use crate::{
-    entities::{audit_events, invitations, memberships, organizations, outbox_messages, users},
+    entities::{
+        audit_events, invitations, memberships, organizations, outbox_messages, rate_limits, users,
+    },
     migration::Migrator,
 };
 
@@ -38,15 +40,25 @@ pub use idempotency_ops::{Claim, KeyScope};
 pub use invitations_ops::InvitationFilter;
 mod teams_ops;
 
-/// How to connect. The defaults suit one process on a small machine.
+/// The PostgreSQL advisory lock that serializes migrations among replicas starting together.
+const MIGRATION_LOCK: i64 = 0x726f_6c6c_6361_6c6c; // "rollcall"
+
+/// How to connect. The defaults suit one process on a small machine; `rollcall serve` reads
+/// each from the environment (see `rollcall::config`).
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
-    /// Connections for reads (and, on PostgreSQL, for writes too).
+    /// Connections for reads (and, on PostgreSQL, for writes too). SQLite writes always go
+    /// through one connection of their own.
     pub max_connections: u32,
-    /// How long a request waits for a free connection before answering 503.
+    /// How long a request waits for a free connection (or for a new one to open) before it
+    /// answers 503.
     pub acquire_timeout: Duration,
-    /// How long SQLite waits on a lock held by another process before giving up.
+    /// How long SQLite waits on a lock held by another process before giving up (503).
     pub busy_timeout: Duration,
+    /// PostgreSQL's `statement_timeout`: a statement running longer is cancelled (503).
+    pub statement_timeout: Duration,
+    /// Invitations one organization may create per fixed hour, counted in the database.
+    pub invitations_per_hour: u32,
 }
 
 impl Default for StoreOptions {
@@ -55,6 +67,8 @@ impl Default for StoreOptions {
             max_connections: 8,
             acquire_timeout: Duration::from_secs(5),
             busy_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(10),
+            invitations_per_hour: 1000,
         }
     }
 }
@@ -64,14 +78,16 @@ impl Default for StoreOptions {
 pub struct Store {
     write: DatabaseConnection,
     read: DatabaseConnection,
+    invitations_per_hour: u32,
 }
 
 impl Store {
     /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`) and applies every pending
     /// migration. SQLite runs in WAL mode with `synchronous=NORMAL`: a committed write survives
     /// a crash of the process; a power loss may lose the last commits, never corrupt the file.
+    /// On PostgreSQL, replicas starting together take turns to migrate (an advisory lock).
     pub async fn connect(url: &str, options: &StoreOptions) -> Result<Self> {
-        let store = if url.starts_with("sqlite:") {
+        let (write, read) = if url.starts_with("sqlite:") {
             let write = Database::connect(sqlite_options(url, options, 1))
                 .await
                 .map_err(db_err)?;
@@ -80,21 +96,39 @@ impl Store {
             let read = Database::connect(sqlite_options(url, options, options.max_connections))
                 .await
                 .map_err(db_err)?;
-            Self { write, read }
+            (write, read)
         } else {
             let mut opts = ConnectOptions::new(url);
             opts.max_connections(options.max_connections)
+                .min_connections(0)
                 .acquire_timeout(options.acquire_timeout)
-                .statement_timeout(Duration::from_secs(10))
+                .connect_timeout(options.acquire_timeout)
+                .statement_timeout(options.statement_timeout)
+                .test_before_acquire(true)
                 .sqlx_logging(false);
             let db = Database::connect(opts).await.map_err(db_err)?;
-            Migrator::up(&db, None).await.map_err(db_err)?;
-            Self {
-                write: db.clone(),
-                read: db,
-            }
+            let txn = db.begin().await.map_err(db_err)?;
+            txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+                .await
+                .map_err(db_err)?;
+            Migrator::up(&txn, None).await.map_err(db_err)?;
+            txn.commit().await.map_err(db_err)?;
+            (db.clone(), db)
         };
-        Ok(store)
+        Ok(Self {
+            write,
+            read,
+            invitations_per_hour: options.invitations_per_hour,
+        })
+    }
+
+    /// Readiness: the database answers a trivial query within the acquire timeout.
+    pub async fn ping(&self) -> Result<()> {
+        self.read
+            .execute_unprepared("SELECT 1")
+            .await
+            .map(|_| ())
+            .map_err(db_err)
     }
 
     // ---- users -------------------------------------------------------------------------
@@ -370,6 +404,7 @@ impl Store {
             format!("user:{user}"),
         )
         .await?;
+        take_invitation_quota(&txn, org, self.invitations_per_hour, ctx.now).await?;
         // The invitation email is promised in the same transaction as the membership.
         outbox_messages::ActiveModel {
             kind: Set("invitation".to_owned()),
@@ -445,6 +480,88 @@ fn sqlite_options(url: &str, options: &StoreOptions, connections: u32) -> Connec
 }
 
 // ---- statements shared by several use cases (inside the caller's transaction) -------------
+
+/// Counts one invitation of `org` in the current fixed hour; 429 once `per_hour` have been
+/// created in it. The count is part of the caller's transaction, so a refused or failed
+/// invitation counts for nothing, and on PostgreSQL the counter's row serializes concurrent
+/// invitations of one organization across replicas.
+async fn take_invitation_quota(
+    db: &impl ConnectionTrait,
+    org: OrganizationId,
+    per_hour: u32,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+    const WINDOW: i64 = 3600;
+    let bucket = format!("invitations:organization:{org}");
+    let window_start = now.timestamp().div_euclid(WINDOW) * WINDOW;
+    let upsert = Query::insert()
+        .into_table(rate_limits::Entity)
+        .columns([
+            rate_limits::Column::Bucket,
+            rate_limits::Column::WindowStart,
+            rate_limits::Column::Count,
+        ])
+        .values_panic([bucket.clone().into(), window_start.into(), 1i64.into()])
+        .on_conflict(
+            OnConflict::columns([
+                rate_limits::Column::Bucket,
+                rate_limits::Column::WindowStart,
+            ])
+            .value(
+                rate_limits::Column::Count,
+                ExprTrait::add(
+                    Expr::col((rate_limits::Entity, rate_limits::Column::Count)),
+                    1,
+                ),
+            )
+            .to_owned(),
+        )
+        .returning_col(rate_limits::Column::Count)
+        .to_owned();
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one_raw(backend.build(&upsert))
+        .await
+        .map_err(db_err)?
+        .ok_or_else(|| Error::Internal("the rate-limit upsert returned no row".into()))?;
+    let count: i64 = row.try_get("", "count").map_err(db_err)?;
+    if count > i64::from(per_hour) {
+        return Err(Error::RateLimited {
+            detail: format!(
+                "this organization has created {per_hour} invitations this hour, its limit; retry after the Retry-After seconds"
+            ),
+            retry_after_secs: u64::try_from(window_start + WINDOW - now.timestamp())
+                .unwrap_or(0)
+                .clamp(1, 3600),
+        });
+    }
+    if count == 1 {
+        // A new window: forget the ones before it.
+        rate_limits::Entity::delete_many()
+            .filter(rate_limits::Column::Bucket.eq(bucket))
+            .filter(rate_limits::Column::WindowStart.lt(window_start))
+            .exec(db)
+            .await
+            .map_err(db_err)?;
+    }
+    Ok(())
+}
+
+/// Makes the rest of the caller's transaction the only one changing `org`'s memberships until
+/// it ends, so that checks such as "another administrator remains" hold when it commits. On
+/// PostgreSQL this locks the organization's row; SQLite needs nothing, since its writes are
+/// serialized through one connection.
+async fn lock_organization(db: &impl ConnectionTrait, org: OrganizationId) -> Result<()> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        organizations::Entity::find_by_id(org.get())
+            .lock_exclusive()
+            .one(db)
+            .await
+            .map_err(db_err)?;
+    }
+    Ok(())
+}
 
 async fn insert_user(
     db: &impl ConnectionTrait,
@@ -678,10 +795,43 @@ fn internal(e: impl std::fmt::Display) -> Error {
 /// A database failure as the caller should see it: 503 when the database cannot be reached,
 /// 500 (logged, not shown) for anything else.
 fn db_err(e: DbErr) -> Error {
-    match e {
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
-            Error::Unavailable(format!("database unavailable: {e}"))
-        }
-        other => Error::Internal(format!("database error: {other}")),
+    if unavailable(&e) {
+        Error::Unavailable(format!("database unavailable: {e}"))
+    } else {
+        Error::Internal(format!("database error: {e}"))
+    }
+}
+
+/// Whether `e` says the database could not be reached or could not serve the statement now
+/// (a retry may succeed), rather than that the statement itself is wrong.
+fn unavailable(e: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, sqlx::Error as Sqlx};
+    let runtime = match e {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Exec(r) | DbErr::Query(r) => r,
+        _ => return false,
+    };
+    let RuntimeErr::SqlxError(e) = runtime else {
+        return false;
+    };
+    match e.as_ref() {
+        Sqlx::Io(_)
+        | Sqlx::Tls(_)
+        | Sqlx::Protocol(_)
+        | Sqlx::PoolTimedOut
+        | Sqlx::PoolClosed
+        | Sqlx::WorkerCrashed
+        | Sqlx::BeginFailed => true,
+        Sqlx::Database(d) => d.code().is_some_and(|code| {
+            // PostgreSQL: 08 connection exception, 53 insufficient resources, 57 operator
+            // intervention (shutdown, statement timeout), 28 authorization refused, 40001/40P01
+            // serialization failure and deadlock. SQLite: 5 BUSY, 6 LOCKED and their extended
+            // codes (the low byte).
+            ["08", "53", "57", "28", "40001", "40P01"]
+                .iter()
+                .any(|p| code.starts_with(p))
+                || code.parse::<i32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6))
+        }),
+        _ => false,
     }
 }

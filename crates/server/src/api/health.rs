@@ -1,8 +1,9 @@
-//! `GET /healthz`: the process is up (it does not touch the database).
+//! `GET /healthz` (the process is up; it does not touch the database) and `GET /readyz` (the
+//! database answers too): what a load balancer or an orchestrator polls.
 
-use actix_web::HttpResponse;
+use actix_web::{HttpResponse, web};
 
-use crate::wire::Health;
+use crate::{AppState, problem::ApiError, wire::Health};
 
 /// Liveness: answers while the process serves requests.
 #[utoipa::path(
@@ -16,4 +17,22 @@ pub async fn health_view() -> HttpResponse {
     HttpResponse::Ok().json(Health {
         status: "ok".into(),
     })
+}
+
+/// Readiness: the database answers a query within the acquire timeout; 503 while it does not.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    operation_id = "ready_view",
+    tag = "health",
+    responses(
+        (status = 200, description = "The process and its database are up", body = Health),
+        (status = 503, response = crate::problem::ServiceUnavailable),
+    )
+)]
+pub async fn ready_view(st: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    st.store.ping().await?;
+    Ok(HttpResponse::Ok().json(Health {
+        status: "ok".into(),
+    }))
 }

@@ -73,6 +73,7 @@ impl Modify for BearerScheme {
     info(title = "Rollcall", version = "0.1.0"),
     paths(
         health::health_view,
+        health::ready_view,
         users_organizations::ad_user_invite,
         users_organizations::bo_user_create,
         users_organizations::bo_user_view,
@@ -124,6 +125,7 @@ impl Modify for BearerScheme {
             problem::PayloadTooLarge,
             problem::UnsupportedMediaType,
             problem::UnprocessableContent,
+            problem::TooManyRequests,
             problem::ServiceUnavailable,
         )
     ),
@@ -165,6 +167,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(resource("/me/organizations", "GET").route(web::get().to(me::me_organization_list)))
     .service(resource("/me/invitations", "GET").route(web::get().to(me::me_invitation_list)))
     .service(resource("/healthz", "GET").route(web::get().to(health::health_view)))
+    .service(resource("/readyz", "GET").route(web::get().to(health::ready_view)))
     .service(
         resource("/users-organizations/v1/ad/invite", "POST")
             .route(web::post().to(uo::ad_user_invite)),

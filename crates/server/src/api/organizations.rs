@@ -137,6 +137,7 @@ pub async fn organization_view(
         (status = 413, response = crate::problem::PayloadTooLarge),
         (status = 415, response = crate::problem::UnsupportedMediaType),
         (status = 422, response = crate::problem::UnprocessableContent),
+        (status = 429, response = crate::problem::TooManyRequests),
         (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))

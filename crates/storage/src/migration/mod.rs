@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m20261123_000001_initial;
 mod m20261123_000002_pending_invitation_unique;
 mod m20261123_000003_idempotency_keys;
+mod m20261123_000004_rate_limits;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_initial::Migration),
             Box::new(m20261123_000002_pending_invitation_unique::Migration),
             Box::new(m20261123_000003_idempotency_keys::Migration),
+            Box::new(m20261123_000004_rate_limits::Migration),
         ]
     }
 }

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::{
     Store, add_or_restore_membership, audit, db_err, internal, invitation_from_row,
-    live_membership_row, organization_from_row, user_from_row,
+    live_membership_row, organization_from_row, take_invitation_quota, user_from_row,
 };
 use crate::entities::{invitations, organizations, team_memberships, teams, users};
 
@@ -97,6 +97,7 @@ impl Store {
             }
             Err(e) => return Err(db_err(e)),
         };
+        take_invitation_quota(&txn, org.id, self.invitations_per_hour, now).await?;
         audit(
             &txn,
             ctx,

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::{
     Store, audit, db_err, internal, invitations_ops::member_in, live_membership_row,
-    membership_from_row, user_from_row,
+    lock_organization, membership_from_row, user_from_row,
 };
 use crate::entities::{memberships, team_memberships, teams, users};
 
@@ -83,6 +83,7 @@ impl Store {
         ctx: &Context,
     ) -> Result<Member> {
         let txn = self.write.begin().await.map_err(db_err)?;
+        lock_organization(&txn, org).await?;
         let row = live_membership_row(&txn, target, org)
             .await?
             .ok_or_else(|| not_a_member(target))?;
@@ -127,6 +128,7 @@ impl Store {
         ctx: &Context,
     ) -> Result<Membership> {
         let txn = self.write.begin().await.map_err(db_err)?;
+        lock_organization(&txn, org).await?;
         let row = live_membership_row(&txn, target, org)
             .await?
             .ok_or_else(|| not_a_member(target))?;

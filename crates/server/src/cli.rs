@@ -1,0 +1,184 @@
+//! The `rollcall` command line: `rollcall serve` runs the service; `rollcall token` mints a
+//! bearer and a session token from the configured secret, for trying the API locally. It lives
+//! in the library so that the process tests run exactly this code as their server.
+
+use std::{net::TcpListener, sync::Arc};
+
+use crate::{
+    AppState,
+    auth::{BACKOFFICE_ROLE, BearerClaims, Keys, Minter, SessionClaims},
+    config::Settings,
+};
+use clap::{Parser, Subcommand};
+use domain::{Clock, OrganizationId, SystemClock, UserId};
+
+#[derive(Parser)]
+#[command(
+    name = "rollcall",
+    version,
+    about = "Organization membership and invitation service"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (SQLite `rollcall.db` in the working directory unless DATABASE_URL says otherwise).
+    Serve {
+        /// Worker threads (default: one per core).
+        #[arg(long, env = "ROLLCALL_WORKERS")]
+        workers: Option<usize>,
+    },
+    /// Print `export` lines for a bearer (ROLLCALL_BEARER) and a session (ROLLCALL_SESSION).
+    Token {
+        /// The user id (`sub` of the bearer, `userId` of the session).
+        #[arg(long)]
+        user: i64,
+        /// The organization the session acts on (`/ad/` paths).
+        #[arg(long)]
+        organization: Option<i64>,
+        /// A verified email for the bearer (needed to create a profile).
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        first_name: Option<String>,
+        #[arg(long)]
+        last_name: Option<String>,
+        /// Give the bearer the `backoffice` role.
+        #[arg(long)]
+        backoffice: bool,
+        /// Lifetime of both tokens, in seconds.
+        #[arg(long, default_value_t = 3600)]
+        ttl: i64,
+    },
+}
+
+/// Runs the command line (`std::env::args`) and answers the process's exit code.
+pub fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ROLLCALL_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let cli = Cli::parse();
+    let result = Settings::from_env().and_then(|settings| match cli.command {
+        Command::Serve { workers } => serve(settings, workers),
+        Command::Token {
+            user,
+            organization,
+            email,
+            first_name,
+            last_name,
+            backoffice,
+            ttl,
+        } => token(
+            &settings,
+            user,
+            organization,
+            email,
+            first_name,
+            last_name,
+            backoffice,
+            ttl,
+        ),
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rollcall: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(settings: Settings, workers: Option<usize>) -> Result<(), String> {
+    let workers =
+        workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
+    actix_web::rt::System::new().block_on(run(settings, workers))
+}
+
+async fn run(settings: Settings, workers: usize) -> Result<(), String> {
+    let store = storage::Store::connect(&settings.database_url, &settings.store)
+        .await
+        .map_err(|e| {
+            format!(
+                "cannot open the database {}: {e}",
+                settings.redacted_database_url()
+            )
+        })?;
+    let listener = TcpListener::bind(&settings.bind)
+        .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let keys = Keys::hs256(&settings.jwt_secret)
+        .expecting(settings.jwt_issuer.clone(), settings.jwt_audience.clone());
+    let state = AppState {
+        store,
+        clock: Arc::new(SystemClock),
+        keys,
+        cursors: crate::cursor::Cursors::new(&settings.jwt_secret),
+    };
+    eprintln!("Rollcall listening on http://{addr}");
+    eprintln!("  Swagger UI:  http://{addr}/docs/");
+    eprintln!("  database:    {}", settings.redacted_database_url());
+    eprintln!("  JWT secret:  {}", settings.secret_source);
+    eprintln!(
+        "  mint tokens: eval \"$(rollcall token --user 1 --email you@example.com --backoffice)\""
+    );
+    let server = crate::serve(listener, state, workers).map_err(|e| e.to_string())?;
+    server.await.map_err(|e| e.to_string())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn token(
+    settings: &Settings,
+    user: i64,
+    organization: Option<i64>,
+    email: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    backoffice: bool,
+    ttl: i64,
+) -> Result<(), String> {
+    let keys = Keys::hs256(&settings.jwt_secret);
+    let minter = Minter(&keys);
+    let now = SystemClock.now().timestamp();
+    let sub = UserId::parse(user).map_err(|e| format!("--user: {e}"))?;
+    let organization_id = organization
+        .map(OrganizationId::parse)
+        .transpose()
+        .map_err(|e| format!("--organization: {e}"))?;
+    let bearer = BearerClaims {
+        sub,
+        exp: now + ttl,
+        email_verified: email.as_ref().map(|_| true),
+        email,
+        given_name: first_name,
+        family_name: last_name,
+        roles: if backoffice {
+            vec![BACKOFFICE_ROLE.to_owned()]
+        } else {
+            Vec::new()
+        },
+    };
+    let session = SessionClaims {
+        user_id: sub,
+        session_id: serde_json::Value::String(uuid::Uuid::new_v4().to_string()),
+        iat: now,
+        exp: now + ttl,
+        organization_id,
+    };
+    println!(
+        "export ROLLCALL_BEARER={}",
+        minter.bearer(&bearer).map_err(|e| e.to_string())?
+    );
+    println!(
+        "export ROLLCALL_SESSION={}",
+        minter.session(&session).map_err(|e| e.to_string())?
+    );
+    Ok(())
+}
