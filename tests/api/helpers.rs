@@ -1,16 +1,18 @@
-//! `TestApp`: the real server, in-process on a random port, over a fresh SQLite file, with a
-//! clock the test moves. Tests talk to it through the generated client; `raw` sends bodies no
+//! `TestApp`: the real server, in-process on a random port, over a fresh database (SQLite, or
+//! PostgreSQL when `ROLLCALL_TEST_POSTGRES_URL` is set), with a clock the test moves. Tests talk to it through the generated client; `raw` sends bodies no
 //! typed client can produce (malformed JSON, wrong media types) over the same client's HTTP
 //! connection, and decodes the answer as the generated `Problem`.
 
-use std::{net::TcpListener, path::PathBuf, sync::Arc};
+use std::{net::TcpListener, sync::Arc};
 
 use chrono::{Duration, Utc};
 use domain::{ManualClock, OrganizationId, UserId};
 use rollcall::auth::{BACKOFFICE_ROLE, BearerClaims, Keys, Minter, SessionClaims};
 use rollcall_client::{Client, ClientInfo, types};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
-use storage::Store;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use storage::{Store, StoreOptions};
+
+use crate::database::TestDatabase;
 
 pub const SECRET: &str = "test-secret-for-rollcall-integration-tests";
 
@@ -21,13 +23,8 @@ pub struct TestApp {
     /// A connection of the test's own to the server's database, for checking what is stored.
     db: DatabaseConnection,
     keys: Keys,
-    dir: PathBuf,
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+    /// Dropped last: the database outlives the connections to it.
+    pub database: TestDatabase,
 }
 
 /// Who a token speaks for.
@@ -65,13 +62,16 @@ impl Who {
 
 impl TestApp {
     pub async fn spawn() -> Self {
-        let dir = std::env::temp_dir().join(format!("rollcall-test-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let url = format!("sqlite://{}?mode=rwc", dir.join("rollcall.db").display());
-        let store = Store::connect(&url, &storage::StoreOptions::default())
+        Self::spawn_with(StoreOptions::default()).await
+    }
+
+    /// The server over a fresh database, with `options` (a small invitation quota, say).
+    pub async fn spawn_with(options: StoreOptions) -> Self {
+        let database = TestDatabase::create().await;
+        let store = Store::connect(&database.url, &options)
             .await
             .expect("database opens and migrates");
-        let db = Database::connect(&url)
+        let db = Database::connect(&database.url)
             .await
             .expect("the test's own connection");
         let clock = Arc::new(ManualClock::new(Utc::now()));
@@ -92,7 +92,7 @@ impl TestApp {
             clock,
             db,
             keys,
-            dir,
+            database,
         }
     }
 
@@ -325,7 +325,7 @@ impl TestApp {
     pub async fn query<T: sea_orm::TryGetable>(&self, sql: &str) -> Vec<T> {
         let rows = self
             .db
-            .query_all_raw(Statement::from_string(DbBackend::Sqlite, sql))
+            .query_all_raw(Statement::from_string(self.db.get_database_backend(), sql))
             .await
             .expect(sql);
         rows.iter()
@@ -333,11 +333,26 @@ impl TestApp {
             .collect()
     }
 
-    /// Every byte the database keeps on disk: the main file and its write-ahead log.
-    pub fn database_bytes(&self) -> Vec<u8> {
+    /// What the database keeps: on SQLite every byte of the main file and its write-ahead log;
+    /// on PostgreSQL every row of every table, as text.
+    pub async fn database_bytes(&self) -> Vec<u8> {
+        if !self.database.is_postgres() {
+            let file = self.database.sqlite_file();
+            let mut bytes = std::fs::read(&file).unwrap_or_default();
+            bytes.extend(std::fs::read(file.with_extension("db-wal")).unwrap_or_default());
+            return bytes;
+        }
+        let tables = self
+            .query::<String>("SELECT tablename AS v FROM pg_tables WHERE schemaname = 'public'")
+            .await;
         let mut bytes = Vec::new();
-        for name in ["rollcall.db", "rollcall.db-wal"] {
-            bytes.extend(std::fs::read(self.dir.join(name)).unwrap_or_default());
+        for table in tables {
+            for row in self
+                .query::<String>(&format!("SELECT t::text AS v FROM \"{table}\" t"))
+                .await
+            {
+                bytes.extend(row.into_bytes());
+            }
         }
         bytes
     }

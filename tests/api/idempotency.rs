@@ -158,7 +158,7 @@ async fn a_replayed_invitation_carries_a_new_token_and_no_token_is_ever_stored()
         "the first token died"
     );
     assert_eq!(lookup(&replayed.token).await.unwrap().status(), 200);
-    let stored = app.database_bytes();
+    let stored = app.database_bytes().await;
     for t in [&first.token, &replayed.token] {
         assert!(
             !stored.windows(t.len()).any(|w| w == t.as_bytes()),

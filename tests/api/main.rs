@@ -1,17 +1,22 @@
 //! Rollcall's integration tests: one binary, the real server on a random port, driven through
 //! the generated client (so every test is also a contract test).
 
+mod database;
 mod helpers;
+mod processes;
 
 mod audit;
 mod back_office;
 mod contract;
 mod credentials;
+mod durability;
 mod errors;
 mod idempotency;
 mod invitations;
 mod me;
 mod members;
 mod memberships;
+mod outage;
+mod replicas;
 mod seeds;
 mod teams;

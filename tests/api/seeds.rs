@@ -312,7 +312,7 @@ async fn seed_002_creates_a_pending_invitation_whose_token_is_stored_only_as_its
         .map(|b| format!("{b:02x}"))
         .collect();
     assert_eq!(hashes, vec![expected]);
-    let stored = app.database_bytes();
+    let stored = app.database_bytes().await;
     let contains = |needle: &str| stored.windows(needle.len()).any(|w| w == needle.as_bytes());
     assert!(
         contains(&hashes[0]),

@@ -3,7 +3,8 @@
 //!   agree, 1 when they drift (each difference printed with its JSON pointer), 2 when a
 //!   document cannot be read.
 //! * `dump`: print the handlers' declared document (utoipa's OpenAPI 3.1 JSON).
-//! * `ci`: everything CI checks: fmt, clippy with warnings denied, drift, the whole test suite.
+//! * `ci`: everything CI checks: fmt, clippy with warnings denied, drift, the whole test suite on
+//!   SQLite and then on PostgreSQL (`--sqlite-only` skips the second pass).
 
 use std::process::{Command, ExitCode};
 
@@ -50,9 +51,16 @@ fn drift() -> ExitCode {
     }
 }
 
-/// Runs each step in order and stops at the first that fails. Tests run under cargo-nextest
-/// when it is installed (one summary line for the whole run), else under `cargo test`.
+/// The PostgreSQL server the second test pass runs on when `ROLLCALL_TEST_POSTGRES_URL` is
+/// not set: the local one of a development machine or CI runner.
+const DEFAULT_TEST_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// Runs each step in order and stops at the first that fails. The test suite runs twice: on
+/// SQLite, then on PostgreSQL (`ROLLCALL_TEST_POSTGRES_URL`, default the local server; each
+/// test creates and drops a database of its own there). `--sqlite-only` skips the second pass.
+/// Tests run under cargo-nextest when it is installed, else under `cargo test`.
 fn ci() -> ExitCode {
+    let sqlite_only = std::env::args().any(|a| a == "--sqlite-only");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let nextest = Command::new(&cargo)
         .args(["nextest", "--version"])
@@ -63,8 +71,20 @@ fn ci() -> ExitCode {
     } else {
         vec!["test", "--workspace", "--no-fail-fast"]
     };
-    let steps: [(&str, Vec<&str>); 4] = [
-        ("format", vec!["fmt", "--all", "--check"]),
+    // Tests that need PostgreSQL (two replicas, a database taken away) are left out of the
+    // SQLite pass rather than reported as passed there.
+    let mut sqlite_tests = tests.clone();
+    if nextest {
+        sqlite_tests.extend(["-E", "not (test(/^replicas::/) | test(/^outage::/))"]);
+    } else {
+        sqlite_tests.extend(["--", "--skip", "replicas::", "--skip", "outage::"]);
+    }
+    let postgres = std::env::var("ROLLCALL_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_TEST_POSTGRES_URL.to_owned());
+    let mut steps: Vec<(&str, Vec<&str>, Option<&str>)> = vec![
+        ("format", vec!["fmt", "--all", "--check"], None),
         (
             "lint",
             vec![
@@ -75,13 +95,46 @@ fn ci() -> ExitCode {
                 "-D",
                 "warnings",
             ],
+            None,
         ),
-        ("drift", vec!["run", "-q", "-p", "xtask", "--", "drift"]),
-        ("tests", tests),
+        (
+            "drift",
+            vec!["run", "-q", "-p", "xtask", "--", "drift"],
+            None,
+        ),
+        ("tests on SQLite", sqlite_tests, None),
     ];
-    for (name, args) in steps {
+    if !sqlite_only {
+        if let Err(e) = reachable(&postgres) {
+            return fail(
+                2,
+                &format!(
+                    "PostgreSQL at {postgres} is not reachable ({e}). Set ROLLCALL_TEST_POSTGRES_URL to a server where the user may CREATE DATABASE, or run `cargo xtask ci --sqlite-only`"
+                ),
+            );
+        }
+        // Each test waits mostly on PostgreSQL (CREATE DATABASE, commits): more at once.
+        let mut postgres_tests = tests;
+        if nextest {
+            postgres_tests.extend(["--test-threads", "4"]);
+        } else {
+            postgres_tests.extend(["--", "--test-threads", "4"]);
+        }
+        steps.push((
+            "tests on PostgreSQL",
+            postgres_tests,
+            Some(postgres.as_str()),
+        ));
+    }
+    for (name, args, postgres) in steps {
         eprintln!("==> {name}: cargo {}", args.join(" "));
-        match Command::new(&cargo).args(&args).status() {
+        let mut command = Command::new(&cargo);
+        command.args(&args);
+        match postgres {
+            Some(url) => command.env("ROLLCALL_TEST_POSTGRES_URL", url),
+            None => command.env_remove("ROLLCALL_TEST_POSTGRES_URL"),
+        };
+        match command.status() {
             Ok(s) if s.success() => {}
             Ok(s) => {
                 let hint = match name {
@@ -96,4 +149,27 @@ fn ci() -> ExitCode {
     }
     eprintln!("==> ci: every step passed");
     ExitCode::SUCCESS
+}
+
+/// Whether something listens at the host and port of `url` (`postgres://user@host:port/db`).
+fn reachable(url: &str) -> Result<(), String> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if host_port.is_empty() {
+        return Ok(()); // a Unix socket: the tests will say if it does not answer
+    }
+    let address = if host_port.contains(':') {
+        host_port.to_owned()
+    } else {
+        format!("{host_port}:5432")
+    };
+    let addrs = std::net::ToSocketAddrs::to_socket_addrs(&address)
+        .map_err(|e| format!("cannot resolve {address}: {e}"))?;
+    for addr in addrs {
+        if std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(3)).is_ok() {
+            return Ok(());
+        }
+    }
+    Err(format!("nothing answers at {address}"))
 }

@@ -1,0 +1,199 @@
+//! Durability under SIGKILL: invitations are created at full speed, the server is killed
+//! mid-load with no chance to flush anything, and restarted on the same database; every
+//! invitation that was answered 201 must be there, with its audit event and its count against
+//! the quota (one transaction), and SQLite's file must pass `PRAGMA integrity_check`. Runs on
+//! the suite's database: SQLite, and PostgreSQL in the PostgreSQL pass.
+
+use std::{
+    collections::HashSet,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+
+use rollcall_client::types;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use uuid::Uuid;
+
+use crate::{
+    database::TestDatabase,
+    processes::{Process, client},
+};
+
+/// Kills per test, and how many invitations must be acknowledged before each kill.
+const ROUNDS: usize = 3;
+const ACKNOWLEDGED_BEFORE_KILL: usize = 300;
+/// Requests in flight at once.
+const WORKERS: usize = 16;
+
+/// The quota is raised: this test is about durability, not about the hourly limit.
+const ENV: &[(&str, &str)] = &[("ROLLCALL_INVITATIONS_PER_HOUR", "100000000")];
+
+#[actix_web::test]
+async fn every_acknowledged_invitation_survives_sigkill_mid_load() {
+    let database = TestDatabase::create().await;
+    let mut process = Process::start(&database.url, ENV).await;
+    let org = client(&process.base, 1, "founder@acme.example")
+        .organization_create()
+        .body(types::CreateOrganizationRequest::builder().name("Acme"))
+        .send()
+        .await
+        .expect("organization created")
+        .into_inner();
+    let mut acknowledged = Vec::new();
+    let mut attempted = 0;
+    for round in 0..ROUNDS {
+        let (acks, attempts) = load_then_kill(process, org.id, round).await;
+        attempted += attempts;
+        acknowledged.extend(acks);
+        if !database.is_postgres() {
+            let db = Database::connect(&database.url)
+                .await
+                .expect("the file opens");
+            let check = db
+                .query_one_raw(Statement::from_string(
+                    db.get_database_backend(),
+                    "PRAGMA integrity_check",
+                ))
+                .await
+                .expect("integrity_check runs")
+                .expect("one row");
+            assert_eq!(
+                check.try_get::<String>("", "integrity_check").unwrap(),
+                "ok"
+            );
+            db.close().await.ok();
+        }
+        process = Process::start(&database.url, ENV).await;
+        let db = Database::connect(&database.url)
+            .await
+            .expect("a connection");
+        let stored: HashSet<Uuid> = ids(&db).await;
+        let missing: Vec<&Uuid> = acknowledged
+            .iter()
+            .filter(|id| !stored.contains(id))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "after kill {}: {} of {} acknowledged invitations are missing: {missing:?}",
+            round + 1,
+            missing.len(),
+            acknowledged.len()
+        );
+        let audited = number(
+            &db,
+            "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'invitation.created'",
+        )
+        .await;
+        let counted = number(
+            &db,
+            "SELECT CAST(COALESCE(SUM(count), 0) AS BIGINT) AS n FROM rate_limits",
+        )
+        .await;
+        let rows = i64::try_from(stored.len()).unwrap();
+        assert_eq!(
+            (audited, counted),
+            (rows, rows),
+            "each stored invitation has its audit event and its quota count, and nothing else does"
+        );
+        eprintln!(
+            "kill {}: {} requests sent so far, {} acknowledged, {} rows stored, all acknowledged present",
+            round + 1,
+            attempted,
+            acknowledged.len(),
+            stored.len()
+        );
+        db.close().await.ok();
+    }
+    // The restarted server serves what survived.
+    let listed = client(&process.base, 1, "founder@acme.example")
+        .invitation_list()
+        .organization_id(org.id)
+        .limit(std::num::NonZeroU64::new(100).unwrap())
+        .send()
+        .await
+        .expect("the restarted server lists invitations")
+        .into_inner();
+    assert_eq!(listed.data.len(), 100);
+}
+
+/// Creates invitations with `WORKERS` requests in flight until `ACKNOWLEDGED_BEFORE_KILL` are
+/// answered 201, then SIGKILLs the server while the rest are in flight. Returns the ids
+/// answered 201 and the number of requests sent.
+async fn load_then_kill(process: Process, org: Uuid, round: usize) -> (Vec<Uuid>, usize) {
+    let founder = client(&process.base, 1, "founder@acme.example");
+    let acks = Arc::new(Mutex::new(Vec::new()));
+    let sent = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let killed = Arc::new(AtomicBool::new(false));
+    let workers = (0..WORKERS).map(|w| {
+        let (founder, acks, sent, killed) =
+            (founder.clone(), acks.clone(), sent.clone(), killed.clone());
+        async move {
+            for n in 0.. {
+                if killed.load(Ordering::SeqCst) {
+                    break;
+                }
+                sent.fetch_add(1, Ordering::SeqCst);
+                let result = founder
+                    .invitation_create()
+                    .organization_id(org)
+                    .body(
+                        types::InviteRequest::builder()
+                            .email(format!("load-{round}-{w}-{n}@durable.example"))
+                            .role(types::Role::Member),
+                    )
+                    .send()
+                    .await;
+                match result {
+                    Ok(created) => {
+                        assert_eq!(created.status(), 201);
+                        acks.lock().unwrap().push(created.into_inner().id);
+                    }
+                    // The server is gone: whatever this request did is not acknowledged.
+                    Err(rollcall_client::Error::CommunicationError(_))
+                        if killed.load(Ordering::SeqCst) =>
+                    {
+                        break;
+                    }
+                    Err(e) => panic!("an invitation failed before the kill: {e:?}"),
+                }
+            }
+        }
+    });
+    let killer = {
+        let (acks, killed) = (acks.clone(), killed.clone());
+        async move {
+            while acks.lock().unwrap().len() < ACKNOWLEDGED_BEFORE_KILL {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            killed.store(true, Ordering::SeqCst);
+            process.kill();
+        }
+    };
+    futures_util::join!(futures_util::future::join_all(workers), killer);
+    let acks = acks.lock().unwrap().clone();
+    (acks, sent.load(Ordering::SeqCst))
+}
+
+async fn ids(db: &DatabaseConnection) -> HashSet<Uuid> {
+    db.query_all_raw(Statement::from_string(
+        db.get_database_backend(),
+        "SELECT id FROM invitations",
+    ))
+    .await
+    .expect("invitations read")
+    .iter()
+    .map(|r| r.try_get::<Uuid>("", "id").expect("an id"))
+    .collect()
+}
+
+async fn number(db: &DatabaseConnection, sql: &str) -> i64 {
+    db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .expect(sql)
+        .expect("one row")
+        .try_get::<i64>("", "n")
+        .expect("a column n")
+}

@@ -1,0 +1,223 @@
+//! Two replicas, one PostgreSQL database: two `rollcall serve` processes raced against each
+//! other. Nothing that matters may live in one process's memory, so every race resolves in the
+//! database exactly as it does within one process. These tests need PostgreSQL (SQLite is one
+//! process's database) and run in the suite's PostgreSQL pass.
+
+use futures_util::future::join_all;
+use rollcall_client::{Client, types};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+
+use crate::{
+    database::{TestDatabase, postgres_url},
+    processes::{Process, client},
+};
+
+/// Two replicas on a fresh PostgreSQL database, an organization founded through the first,
+/// and a connection for counting rows; `None` (with a note) when the suite runs on SQLite.
+async fn two_replicas() -> Option<(
+    TestDatabase,
+    Process,
+    Process,
+    types::Organization,
+    DatabaseConnection,
+)> {
+    if postgres_url().is_none() {
+        eprintln!(
+            "two replicas need PostgreSQL: this test runs in the PostgreSQL pass (ROLLCALL_TEST_POSTGRES_URL)"
+        );
+        return None;
+    }
+    let database = TestDatabase::create().await;
+    let (a, b) = futures_util::join!(
+        Process::start(&database.url, &[]),
+        Process::start(&database.url, &[])
+    );
+    let org = client(&a.base, 1, "founder@acme.example")
+        .organization_create()
+        .body(types::CreateOrganizationRequest::builder().name("Acme"))
+        .send()
+        .await
+        .expect("organization created through replica A")
+        .into_inner();
+    let db = Database::connect(&database.url)
+        .await
+        .expect("a connection");
+    Some((database, a, b, org, db))
+}
+
+async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .expect(sql)
+        .expect("one row");
+    row.try_get::<i64>("", "n").expect("a column n")
+}
+
+fn statuses<T, E>(
+    results: &[Result<rollcall_client::ResponseValue<T>, rollcall_client::Error<E>>],
+) -> Vec<u16> {
+    results
+        .iter()
+        .map(|r| match r {
+            Ok(v) => v.status().as_u16(),
+            Err(rollcall_client::Error::ErrorResponse(e)) => e.status().as_u16(),
+            Err(_) => 0,
+        })
+        .collect()
+}
+
+fn tally(statuses: &[u16], status: u16) -> usize {
+    statuses.iter().filter(|s| **s == status).count()
+}
+
+#[actix_web::test]
+async fn accepts_split_across_two_replicas_make_exactly_one_membership() {
+    let Some((_database, a, b, org, db)) = two_replicas().await else {
+        return;
+    };
+    let founder = client(&a.base, 1, "founder@acme.example");
+    let sent = founder
+        .invitation_create()
+        .organization_id(org.id)
+        .body(
+            types::InviteRequest::builder()
+                .email("jane@example.com")
+                .role(types::Role::Member),
+        )
+        .send()
+        .await
+        .expect("invited")
+        .into_inner();
+    let replicas: [Client; 2] = [
+        client(&a.base, 2, "jane@example.com"),
+        client(&b.base, 2, "jane@example.com"),
+    ];
+    let attempts = (0..30).map(|i| {
+        replicas[i % 2]
+            .invitation_accept()
+            .body(types::InvitationTokenRequest::builder().token(sent.token.as_str()))
+            .send()
+    });
+    let got = statuses(&join_all(attempts).await);
+    assert_eq!((tally(&got, 201), tally(&got, 200)), (1, 29), "{got:?}");
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) AS n FROM memberships WHERE user_id = 2"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) AS n FROM invitations WHERE status = 'accepted'"
+        )
+        .await,
+        1
+    );
+}
+
+#[actix_web::test]
+async fn invites_of_one_email_across_two_replicas_make_exactly_one_invitation() {
+    let Some((_database, a, b, org, db)) = two_replicas().await else {
+        return;
+    };
+    let replicas = [
+        client(&a.base, 1, "founder@acme.example"),
+        client(&b.base, 1, "founder@acme.example"),
+    ];
+    let attempts = (0..30).map(|i| {
+        replicas[i % 2]
+            .invitation_create()
+            .organization_id(org.id)
+            .body(
+                types::InviteRequest::builder()
+                    .email(if i % 3 == 0 {
+                        "JANE@example.com"
+                    } else {
+                        "jane@example.com"
+                    })
+                    .role(types::Role::Member),
+            )
+            .send()
+    });
+    let got = statuses(&join_all(attempts).await);
+    assert_eq!((tally(&got, 201), tally(&got, 409)), (1, 29), "{got:?}");
+    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM invitations").await, 1);
+}
+
+#[actix_web::test]
+async fn an_idempotency_key_replayed_on_the_other_replica_returns_the_first_answer() {
+    let Some((_database, a, b, _org, db)) = two_replicas().await else {
+        return;
+    };
+    let create = |base: String| async move {
+        client(&base, 7, "ops@globex.example")
+            .organization_create()
+            .idempotency_key("globex-2026-11-23")
+            .body(types::CreateOrganizationRequest::builder().name("Globex"))
+            .send()
+            .await
+    };
+    let first = create(a.base.clone()).await.expect("created on A");
+    let again = create(b.base.clone()).await.expect("replayed on B");
+    assert_eq!(first.status(), 201);
+    assert_eq!(again.status(), 201);
+    let (first, again) = (first.into_inner(), again.into_inner());
+    assert_eq!((first.id, first.numeric_id), (again.id, again.numeric_id));
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) AS n FROM organizations WHERE name = 'Globex'"
+        )
+        .await,
+        1
+    );
+}
+
+#[actix_web::test]
+async fn administrators_demoting_each_other_on_two_replicas_leave_exactly_one() {
+    let Some((_database, a, b, org, db)) = two_replicas().await else {
+        return;
+    };
+    let founder = client(&a.base, 1, "founder@acme.example");
+    let sent = founder
+        .invitation_create()
+        .organization_id(org.id)
+        .body(
+            types::InviteRequest::builder()
+                .email("second@acme.example")
+                .role(types::Role::Administrator),
+        )
+        .send()
+        .await
+        .expect("invited")
+        .into_inner();
+    let second = client(&b.base, 2, "second@acme.example");
+    second
+        .invitation_accept()
+        .body(types::InvitationTokenRequest::builder().token(sent.token.as_str()))
+        .send()
+        .await
+        .expect("accepted");
+    let demote = |c: Client, user: i64| async move {
+        c.member_update()
+            .organization_id(org.id)
+            .user_id(user)
+            .body(types::UpdateMemberRequest::builder().role(Some(types::Role::Member)))
+            .send()
+            .await
+    };
+    let (x, y) = futures_util::join!(demote(founder, 2), demote(second, 1));
+    assert_eq!(
+        [x.is_ok(), y.is_ok()].iter().filter(|ok| **ok).count(),
+        1,
+        "exactly one demotion succeeds: {x:?} {y:?}"
+    );
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) AS n FROM memberships WHERE role = 'administrator' AND deleted_at IS NULL").await,
+        1
+    );
+}
