@@ -17,6 +17,7 @@ mod me;
 mod members;
 mod memberships;
 mod outage;
+mod rate_limits;
 mod replicas;
 mod seeds;
 mod teams;
