@@ -384,21 +384,41 @@ async fn a_member_may_leave_and_then_loses_access_and_teams() {
 }
 
 #[actix_web::test]
-async fn an_update_that_changes_nothing_is_a_422() {
+async fn an_empty_update_answers_the_member_unchanged_and_records_nothing() {
     let app = TestApp::spawn().await;
     let (founder, org) = app.founded().await;
-    join(&app, &founder, org.id, 2, types::Role::Member, vec![]).await;
-    let (status, p) = problem(
-        founder
+    let second = join(&app, &founder, org.id, 2, types::Role::Member, vec![]).await;
+    let events = app
+        .query::<i64>("SELECT COUNT(*) AS v FROM audit_events")
+        .await;
+    let member = founder
+        .member_update()
+        .organization_id(org.id)
+        .user_id(2)
+        .body(change(None))
+        .send()
+        .await
+        .expect("an empty change, like an empty merge patch, is a no-op")
+        .into_inner();
+    assert_eq!(member.role, types::Role::Member);
+    assert_eq!(
+        app.query::<i64>("SELECT COUNT(*) AS v FROM audit_events")
+            .await,
+        events,
+        "nothing changed, so nothing is audited"
+    );
+    // The rules still apply to an empty change: a member may not change another member.
+    join(&app, &founder, org.id, 3, types::Role::Member, vec![]).await;
+    let (status, _) = problem(
+        second
             .member_update()
             .organization_id(org.id)
-            .user_id(2)
+            .user_id(3)
             .body(change(None))
             .send()
             .await,
     );
-    assert_eq!(status, 422);
-    assert_eq!(p.errors[0].field, "body");
+    assert_eq!(status, 403);
 }
 
 #[actix_web::test]

@@ -265,6 +265,18 @@ pub(crate) fn bearer(req: &HttpRequest, st: &AppState) -> Result<Caller> {
     Ok(Caller { claims })
 }
 
+/// The caller of a request whose credentials all verify: the bearer and, on the
+/// `users-organizations/v1` paths that need one, the session. Middleware that must not act for
+/// an unauthenticated request (idempotency keys) asks this first.
+pub(crate) fn authenticated(req: &HttpRequest, st: &AppState) -> Result<Caller> {
+    let caller = bearer(req, st)?;
+    let path = req.path();
+    if path.starts_with("/users-organizations/v1/") && path != "/users-organizations/v1/sessions" {
+        session(req, st, &caller)?;
+    }
+    Ok(caller)
+}
+
 fn session(req: &HttpRequest, st: &AppState, caller: &Caller) -> Result<SessionClaims> {
     let token = req
         .headers()

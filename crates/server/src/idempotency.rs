@@ -69,8 +69,9 @@ pub async fn middleware(
     let Some(st) = req.app_data::<web::Data<AppState>>().cloned() else {
         return next.call(req).await;
     };
-    // Without a valid bearer there is no scope: let the operation answer 401 itself.
-    let Ok(caller) = auth::bearer(req.request(), &st) else {
+    // Without valid credentials there is no scope, and nothing to replay: the operation
+    // answers 401 itself.
+    let Ok(caller) = auth::authenticated(req.request(), &st) else {
         return next.call(req).await;
     };
 

@@ -291,11 +291,7 @@ pub struct UpdateMembershipRequest {
 
 impl UpdateMembershipRequest {
     pub fn parse(&self) -> Result<(Option<domain::Scope>, Option<domain::Permissions>)> {
-        parse_change(
-            "scope",
-            self.scope.map(Into::into),
-            self.permissions.as_ref(),
-        )
+        parse_change(self.scope.map(Into::into), self.permissions.as_ref())
     }
 }
 
@@ -501,14 +497,6 @@ impl InviteRequest {
                 "teamAssignments",
                 Err(domain::Error::invalid("", "must hold at most 100 teams")),
             );
-        }
-        for (i, a) in assignments.iter().enumerate() {
-            if assignments[..i].iter().any(|b| b.team_id == a.team_id) {
-                v.check::<()>(
-                    &format!("teamAssignments.{i}.teamId"),
-                    Err(domain::Error::invalid("", "lists a team twice")),
-                );
-            }
         }
         let seconds = self.expires_in_seconds.unwrap_or(DEFAULT_LIFETIME_SECONDS);
         if !(MIN_LIFETIME_SECONDS..=MAX_LIFETIME_SECONDS).contains(&seconds) {
@@ -728,8 +716,13 @@ impl From<&model::TeamAssignment> for TeamAssignment {
 /// The secret token of an invitation, as the invitee received it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct InvitationTokenRequest {
-    /// The invitation token (43 characters of URL-safe base64).
-    #[schema(min_length = 43, max_length = 43, pattern = "^[A-Za-z0-9_-]{43}$")]
+    /// The invitation token: 32 bytes in unpadded URL-safe base64 (43 characters, the last of
+    /// which carries only two bits).
+    #[schema(
+        min_length = 43,
+        max_length = 43,
+        pattern = "^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$"
+    )]
     pub token: String,
 }
 
@@ -815,27 +808,18 @@ pub struct UpdateMemberRequest {
 
 impl UpdateMemberRequest {
     pub fn parse(&self) -> Result<(Option<domain::Role>, Option<domain::Permissions>)> {
-        parse_change("role", self.role.map(Into::into), self.permissions.as_ref())
+        parse_change(self.role.map(Into::into), self.permissions.as_ref())
     }
 }
 
-/// A change of `what` and/or permissions: the permissions parsed, and 422 when neither is given.
+/// A change of the role (or scope) and/or permissions, the permissions parsed. Neither is a
+/// valid, empty change (as an empty JSON merge patch is): the member is answered as it is.
 fn parse_change<T>(
-    what: &str,
     change: Option<T>,
     permissions: Option<&PermissionsInput>,
 ) -> Result<(Option<T>, Option<domain::Permissions>)> {
     let mut v = Validator::default();
     let parsed = permissions.and_then(|p| v.check("permissions", p.parse()));
-    if change.is_none() && permissions.is_none() {
-        v.check::<()>(
-            "body",
-            Err(domain::Error::invalid(
-                "",
-                format!("give `{what}`, `permissions` or both"),
-            )),
-        );
-    }
     v.finish()?;
     Ok((change, parsed))
 }

@@ -45,6 +45,7 @@ pub(crate) struct IdempotencyHeader {
         rename = "Idempotency-Key",
         min_length = 1,
         max_length = 255,
+        pattern = "^[!-~]+$",
         nullable = false
     )]
     idempotency_key: Option<String>,

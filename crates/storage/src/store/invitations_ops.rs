@@ -551,11 +551,17 @@ pub(super) async fn check_teams(
         .into_iter()
         .map(|t| t.id)
         .collect();
-    match ids.iter().find(|id| !found.contains(id)) {
-        Some(missing) => Err(Error::NotFound(format!(
+    if let Some(missing) = ids.iter().find(|id| !found.contains(id)) {
+        return Err(Error::NotFound(format!(
             "organization {} has no team {missing}",
             org.uuid
-        ))),
+        )));
+    }
+    match (1..ids.len()).find(|&i| ids[..i].contains(&ids[i])) {
+        Some(i) => Err(Error::invalid(
+            format!("teamAssignments.{i}.teamId"),
+            "lists a team twice",
+        )),
         None => Ok(()),
     }
 }

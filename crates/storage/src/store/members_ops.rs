@@ -89,6 +89,12 @@ impl Store {
             .ok_or_else(|| not_a_member(target))?;
         let current = membership_from_row(row.clone())?;
         authorize(&current)?;
+        if change.is_none() && permissions.is_none() {
+            // An empty change: nothing to write or audit.
+            return member_in(&txn, target, org)
+                .await?
+                .ok_or_else(|| not_a_member(target));
+        }
         let role = change.map(|c| c.apply(Some(current.role)));
         if current.role == Role::Administrator && role.is_some_and(|r| r != Role::Administrator) {
             ensure_another_administrator(&txn, org, target).await?;
