@@ -89,6 +89,8 @@ def main():
             ROLLCALL_TEAM=team["id"],
             ROLLCALL_INVITATION=invitation["id"],
             ROLLCALL_INVITATION_TOKEN=invitation["token"],
+            PYTHONPATH=HERE,
+            SCHEMATHESIS_HOOKS="hooks",
         )
         examples = os.environ.get("ROLLCALL_SCHEMATHESIS_EXAMPLES", "40")
         seed = os.environ.get("ROLLCALL_SCHEMATHESIS_SEED", "20261123")

@@ -1,5 +1,7 @@
-//! `Email`: an address that matches the seeds' pattern, at most 250 characters, stored
-//! normalized (trimmed and lowercased) so that uniqueness and matching are case-insensitive.
+//! `Email`: an address that matches the seeds' pattern, at most 250 characters, and is an
+//! email address in the sense of JSON Schema's `format: email` (which the seeds also declare):
+//! a local part of at most 64 characters, domain labels of at most 63 that do not end with a
+//! hyphen. Stored normalized (lowercased) so that uniqueness and matching are case-insensitive.
 
 use std::sync::LazyLock;
 
@@ -28,7 +30,7 @@ impl Email {
                 format!("must be at most {MAX_LEN} characters"),
             ));
         }
-        if PATTERN.find(raw).is_none() {
+        if PATTERN.find(raw).is_none() || !rfc_5321_limits(raw) {
             return Err(Error::invalid(
                 "",
                 "must be an email address such as jane.doe@example.com",
@@ -45,6 +47,18 @@ impl Email {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// RFC 5321's limits that the seeds' pattern leaves out: a local part of at most 64 octets;
+/// domain labels of 1 to 63 characters that do not end with a hyphen.
+fn rfc_5321_limits(address: &str) -> bool {
+    let Some((local, domain)) = address.rsplit_once('@') else {
+        return false;
+    };
+    local.len() <= 64
+        && domain
+            .split('.')
+            .all(|label| !label.is_empty() && label.len() <= 63 && !label.ends_with('-'))
 }
 
 impl std::fmt::Display for Email {
@@ -74,6 +88,9 @@ mod tests {
             "jane.@example.com",
             "@example.com",
             "jane@-x.com",
+            "jane@x-.example.com",
+            &format!("{}@example.com", "j".repeat(65)),
+            &format!("jane@{}.com", "x".repeat(64)),
             " jane@example.com",
             "",
         ] {
@@ -90,8 +107,11 @@ mod tests {
 
     #[test]
     fn emails_longer_than_250_characters_are_refused() {
-        let local = "a".repeat(240);
-        assert!(Email::parse(&format!("{local}@example.com")).is_err());
-        assert!(Email::parse(&format!("{}@example.com", "a".repeat(238))).is_ok());
+        // 60 + 1 + 3 × 61 + 6 = 250 characters, every part within RFC 5321's limits.
+        let labels = format!("{}.", "x".repeat(60)).repeat(3);
+        let at_limit = format!("{}@{labels}ab.com", "a".repeat(60));
+        assert_eq!(at_limit.len(), 250);
+        assert!(Email::parse(&at_limit).is_ok());
+        assert!(Email::parse(&format!("a{at_limit}")).is_err());
     }
 }

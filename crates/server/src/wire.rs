@@ -461,7 +461,8 @@ pub struct InviteRequest {
     pub email: String,
     /// Role to assign.
     pub role: Role,
-    /// Teams to join, with their roles, when the invitation is accepted.
+    /// Teams to join, with their roles, when the invitation is accepted. A team listed twice
+    /// keeps the role of its last entry.
     #[schema(max_items = 100)]
     #[serde(default)]
     pub team_assignments: Option<Vec<TeamAssignment>>,
@@ -512,17 +513,27 @@ impl InviteRequest {
         Ok(Invite {
             email: email.unwrap(),
             role: self.role.into(),
-            team_assignments: assignments
-                .iter()
-                .map(|a| model::TeamAssignment {
-                    team_id: a.team_id,
-                    role: a.role.into(),
-                })
-                .collect(),
+            team_assignments: last_per_team(&assignments),
             permissions,
             lifetime: chrono::Duration::seconds(seconds),
         })
     }
+}
+
+/// The assignments in their order, a team listed more than once keeping the role of its last
+/// entry (as a JSON object keeps the last of duplicate keys).
+fn last_per_team(assignments: &[TeamAssignment]) -> Vec<model::TeamAssignment> {
+    let mut out: Vec<model::TeamAssignment> = Vec::with_capacity(assignments.len());
+    for a in assignments {
+        match out.iter_mut().find(|t| t.team_id == a.team_id) {
+            Some(t) => t.role = a.role.into(),
+            None => out.push(model::TeamAssignment {
+                team_id: a.team_id,
+                role: a.role.into(),
+            }),
+        }
+    }
+    out
 }
 
 /// An invitation with its secret token: answered only when the token is created.

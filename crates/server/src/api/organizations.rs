@@ -59,7 +59,7 @@ pub(super) async fn membership_of(
     params(crate::api::IdempotencyHeader),
     request_body = CreateOrganizationRequest,
     responses(
-        (status = 201, description = "The organization has been created", body = wire::Organization),
+        (status = 201, description = "The organization has been created", body = wire::Organization, links(("OrganizationView" = (operation_id = "organization_view", parameters(("organizationId" = "$response.body#/id")))), ("TeamCreate" = (operation_id = "team_create", parameters(("organizationId" = "$response.body#/id")))), ("TeamList" = (operation_id = "team_list", parameters(("organizationId" = "$response.body#/id")))), ("InvitationCreate" = (operation_id = "invitation_create", parameters(("organizationId" = "$response.body#/id")))), ("InvitationList" = (operation_id = "invitation_list", parameters(("organizationId" = "$response.body#/id")))), ("MemberList" = (operation_id = "member_list", parameters(("organizationId" = "$response.body#/id")))), ("AuditEventList" = (operation_id = "audit_event_list", parameters(("organizationId" = "$response.body#/id")))))),
         (status = 400, response = crate::problem::BadRequest),
         (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
@@ -128,7 +128,7 @@ pub async fn organization_view(
     ),
     request_body = InviteRequest,
     responses(
-        (status = 201, description = "User invited to organization", body = InvitationWithToken),
+        (status = 201, description = "User invited to organization", body = InvitationWithToken, links(("TeamUpdate" = (operation_id = "team_update", parameters(("organizationId" = "$request.path.organizationId"), ("teamId" = "$response.body#/id")))), ("TeamMemberList" = (operation_id = "team_member_list", parameters(("organizationId" = "$request.path.organizationId"), ("teamId" = "$response.body#/id")))), ("TeamMemberPut" = (operation_id = "team_member_put", parameters(("organizationId" = "$request.path.organizationId"), ("teamId" = "$response.body#/id")))), ("TeamDelete" = (operation_id = "team_delete", parameters(("organizationId" = "$request.path.organizationId"), ("teamId" = "$response.body#/id"))))), links(("InvitationView" = (operation_id = "invitation_view", parameters(("organizationId" = "$request.path.organizationId"), ("invitationId" = "$response.body#/id")))), ("InvitationResend" = (operation_id = "invitation_resend", parameters(("organizationId" = "$request.path.organizationId"), ("invitationId" = "$response.body#/id")))), ("InvitationRevoke" = (operation_id = "invitation_revoke", parameters(("organizationId" = "$request.path.organizationId"), ("invitationId" = "$response.body#/id")))), ("InvitationLookup" = (operation_id = "invitation_lookup", request_body = json!({"token": "$response.body#/token"}))), ("InvitationAccept" = (operation_id = "invitation_accept", request_body = json!({"token": "$response.body#/token"}))), ("InvitationDecline" = (operation_id = "invitation_decline", request_body = json!({"token": "$response.body#/token"}))))),
         (status = 400, response = crate::problem::BadRequest),
         (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),

@@ -36,7 +36,7 @@ type Answer = Result<HttpResponse, ApiError>;
     ),
     request_body(content = InviteUserOrganizationRequest, description = "Details required to create invite user organization"),
     responses(
-        (status = 201, description = "The invite user organization has been created", body = MembershipEnvelope),
+        (status = 201, description = "The invite user organization has been created", body = MembershipEnvelope, links(("AdUserView" = (operation_id = "ad_user_view", parameters(("userId" = "$response.body#/data/userId")))), ("AdUserUpdate" = (operation_id = "ad_user_update", parameters(("userId" = "$response.body#/data/userId")))), ("AdUserDelete" = (operation_id = "ad_user_delete", parameters(("userId" = "$response.body#/data/userId")))), ("AdUserRestore" = (operation_id = "ad_user_restore", parameters(("userId" = "$response.body#/data/userId")))))),
         (status = 400, response = crate::problem::BadRequest),
         (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
@@ -83,7 +83,7 @@ pub async fn ad_user_invite(
     ),
     request_body = CreateUserRequest,
     responses(
-        (status = 201, description = "The user has been created", body = UserEnvelope),
+        (status = 201, description = "The user has been created", body = UserEnvelope, links(("BoUserView" = (operation_id = "bo_user_view", parameters(("userId" = "$response.body#/data/id")))), ("BoUserOrganizationList" = (operation_id = "bo_user_organization_list", parameters(("userId" = "$response.body#/data/id")))), ("BoUserOrganizationRegister" = (operation_id = "bo_user_organization_register", parameters(("userId" = "$response.body#/data/id")))))),
         (status = 400, response = crate::problem::BadRequest),
         (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
@@ -157,7 +157,7 @@ pub async fn bo_user_view(
     ),
     request_body = CreateOrganizationRequest,
     responses(
-        (status = 201, description = "The organization has been created", body = BackOfficeOrganizationEnvelope),
+        (status = 201, description = "The organization has been created", body = BackOfficeOrganizationEnvelope, links(("BoOrganizationView" = (operation_id = "bo_organization_view", parameters(("organizationId" = "$response.body#/data/id")))))),
         (status = 400, response = crate::problem::BadRequest),
         (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
@@ -238,7 +238,7 @@ pub async fn bo_organization_view(
     ),
     request_body(content = RegisterUserOrganizationRequest, description = "Details required to create register user organization"),
     responses(
-        (status = 201, description = "The register user organization has been created", body = MembershipEnvelope),
+        (status = 201, description = "The register user organization has been created", body = MembershipEnvelope, links(("BoUserOrganizationDelete" = (operation_id = "bo_user_organization_delete", parameters(("userId" = "$response.body#/data/userId"), ("organizationId" = "$response.body#/data/organizationId")))))),
         (status = 400, response = crate::problem::BadRequest),
         (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),

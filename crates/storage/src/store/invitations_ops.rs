@@ -557,13 +557,7 @@ pub(super) async fn check_teams(
             org.uuid
         )));
     }
-    match (1..ids.len()).find(|&i| ids[..i].contains(&ids[i])) {
-        Some(i) => Err(Error::invalid(
-            format!("teamAssignments.{i}.teamId"),
-            "lists a team twice",
-        )),
-        None => Ok(()),
-    }
+    Ok(())
 }
 
 /// Adds the user to each of the invitation's teams that still exists (a team deleted since the

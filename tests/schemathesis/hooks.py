@@ -1,0 +1,33 @@
+"""Schemathesis hooks for Rollcall's contract test (loaded by run.py).
+
+`x-session-token` is a credential that schemathesis cannot mint: wherever a case sends one, it
+is replaced by the valid session run.py minted (for organization 1, whose administrator the
+bearer is). A case without it (the missing_required_header check) still goes without it and
+must answer 401. Forged, expired and foreign sessions are tested in Rust
+(tests/api/credentials.rs).
+
+A real client sends a fresh `Idempotency-Key` (a UUID, say) with every new request and reuses
+it only to retry that same request. Generated cases reuse small keys such as "0" across
+different bodies, which the server rightly answers 422 ("used before with another body"),
+hiding what the case was meant to test. So a well-formed key is replaced by a fresh UUID; a
+malformed one is sent as generated, so that its 400 is still tested. Key reuse itself is
+tested in Rust (tests/api/idempotency.rs).
+"""
+
+import os
+import re
+import uuid
+
+import schemathesis
+
+WELL_FORMED = re.compile(r"^[!-~]{1,255}$")
+
+
+@schemathesis.hook
+def before_call(ctx, case, kwargs):
+    headers = case.headers or {}
+    for name in list(headers):
+        if name.lower() == "x-session-token":
+            headers[name] = os.environ["ROLLCALL_SESSION"]
+        if name.lower() == "idempotency-key" and isinstance(headers[name], str) and WELL_FORMED.match(headers[name]):
+            headers[name] = str(uuid.uuid4())
