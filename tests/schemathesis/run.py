@@ -8,7 +8,7 @@ schemathesis over every operation of openapi/rollcall.yaml with every check on, 
 schemathesis.toml beside this file. Exits with schemathesis' status; reports go to
 target/schemathesis/.
 
-Environment: ROLLCALL_SCHEMATHESIS_EXAMPLES (examples per operation, default 40),
+Environment: ROLLCALL_SCHEMATHESIS_EXAMPLES (examples per operation, default 100),
 ROLLCALL_SCHEMATHESIS_SEED (default fixed, so CI runs are reproducible).
 """
 
@@ -92,7 +92,7 @@ def main():
             PYTHONPATH=HERE,
             SCHEMATHESIS_HOOKS="hooks",
         )
-        examples = os.environ.get("ROLLCALL_SCHEMATHESIS_EXAMPLES", "40")
+        examples = os.environ.get("ROLLCALL_SCHEMATHESIS_EXAMPLES", "100")
         seed = os.environ.get("ROLLCALL_SCHEMATHESIS_SEED", "20261123")
         command = [
             os.path.join(os.path.dirname(sys.executable), "st"),

@@ -4,7 +4,8 @@
 //!   document cannot be read.
 //! * `dump`: print the handlers' declared document (utoipa's OpenAPI 3.1 JSON).
 //! * `ci`: everything CI checks: fmt, clippy with warnings denied, drift, the whole test suite on
-//!   SQLite and then on PostgreSQL (`--sqlite-only` skips the second pass).
+//!   SQLite and then on PostgreSQL (`--sqlite-only` skips the second pass), and the
+//!   schemathesis contract test against a live server.
 
 use std::process::{Command, ExitCode};
 
@@ -147,6 +148,9 @@ fn ci() -> ExitCode {
             Err(e) => return fail(2, &format!("cannot run cargo: {e}")),
         }
     }
+    if let Err(e) = schemathesis(&cargo) {
+        return fail(1, &e);
+    }
     eprintln!("==> ci: every step passed");
     ExitCode::SUCCESS
 }
@@ -172,4 +176,63 @@ fn reachable(url: &str) -> Result<(), String> {
         }
     }
     Err(format!("nothing answers at {address}"))
+}
+
+/// The contract test: schemathesis (pinned in tests/schemathesis/requirements.txt, installed
+/// into target/schemathesis/venv on first use or when the pin changes) against the debug
+/// `rollcall`, driven by tests/schemathesis/run.py.
+fn schemathesis(cargo: &str) -> Result<(), String> {
+    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
+    let venv = std::path::Path::new(&target)
+        .join("schemathesis")
+        .join("venv");
+    let python = venv.join("bin").join("python");
+    let requirements = std::fs::read_to_string("tests/schemathesis/requirements.txt")
+        .map_err(|e| format!("cannot read tests/schemathesis/requirements.txt: {e}"))?;
+    let stamp = venv.join("requirements.txt");
+    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(requirements.as_str()) {
+        eprintln!(
+            "==> schemathesis: installing {} into {}",
+            requirements.lines().last().unwrap_or_default(),
+            venv.display()
+        );
+        run(
+            Command::new("python3")
+                .args(["-m", "venv", "--clear"])
+                .arg(&venv),
+            "create the virtual environment (is python3 with venv installed?)",
+        )?;
+        run(
+            Command::new(&python).args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "-r",
+                "tests/schemathesis/requirements.txt",
+            ]),
+            "install schemathesis from PyPI",
+        )?;
+        std::fs::write(&stamp, &requirements).map_err(|e| e.to_string())?;
+    }
+    eprintln!("==> schemathesis: cargo build -p rollcall, then tests/schemathesis/run.py");
+    run(
+        Command::new(cargo).args(["build", "-q", "-p", "rollcall"]),
+        "build rollcall",
+    )?;
+    let binary = std::path::Path::new(&target).join("debug").join("rollcall");
+    run(
+        Command::new(&python)
+            .arg("tests/schemathesis/run.py")
+            .arg(&binary),
+        "pass the schemathesis contract test (see its report above and target/schemathesis/)",
+    )
+}
+
+fn run(command: &mut Command, what: &str) -> Result<(), String> {
+    match command.status() {
+        Ok(s) if s.success() => Ok(()),
+        Ok(s) => Err(format!("could not {what}: {s}")),
+        Err(e) => Err(format!("could not {what}: {e}")),
+    }
 }
