@@ -31,3 +31,19 @@ def before_call(ctx, case, kwargs):
             headers[name] = os.environ["ROLLCALL_SESSION"]
         if name.lower() == "idempotency-key" and isinstance(headers[name], str) and WELL_FORMED.match(headers[name]):
             headers[name] = str(uuid.uuid4())
+
+
+@schemathesis.hook
+def filter_failure(ctx, failure, case, response):
+    """Keeps every failure but one documented false alarm of `ensure_resource_availability`.
+
+    That check reads any 404 after a successful create as "the created resource is gone". But
+    DESIGN.md documents 404 for an invitation naming an unknown team ("404 unknown team"), and a
+    generated invitation names random team ids, so inviting into a just-created organization
+    can rightly answer 404 while the organization is there. Only that answer is let through:
+    any other 404 for a just-created resource still fails the run.
+    """
+    if type(failure).__name__ != "EnsureResourceAvailability":
+        return True
+    detail = response.json().get("detail", "") if response is not None else ""
+    return not (response.status_code == 404 and " has no team " in detail)
