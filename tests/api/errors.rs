@@ -136,6 +136,23 @@ async fn a_well_formed_body_of_the_wrong_shape_is_a_422() {
         .await;
     assert_eq!(r.status, 422, "an unknown enum value");
     assert_eq!(r.problem().errors[0].field, "role");
+    // A body whose fields are all optional is still an object: an array or a number is not an
+    // empty change.
+    let before = app.counts().await;
+    for body in ["[]", "[null]", "0", "\"x\""] {
+        let r = app
+            .raw(
+                &client,
+                Method::PATCH,
+                "/users-organizations/v1/ad/users/1",
+                &[JSON, ("x-session-token", &session)],
+                Some(body.as_bytes().to_vec()),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{body}");
+        assert_eq!(r.problem().errors[0].field, "body", "{body}");
+    }
+    assert_eq!(app.counts().await, before);
     let r = app
         .raw(
             &client,

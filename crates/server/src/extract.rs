@@ -78,12 +78,17 @@ fn is_json(req: &HttpRequest) -> bool {
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-/// Parses a body: syntax errors are 400, shape errors 422 with the offending field. The syntax
+/// Parses a body: syntax errors are 400, shape errors (an array or a number where the body's
+/// object belongs, a wrong field) 422 with the offending field. The syntax
 /// of the whole body is checked first, so a shape error early in a body that is malformed later
 /// is still a 400.
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice::<serde::de::IgnoredAny>(body)
         .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
+    // Every body of this API is an object; serde would also read a struct from an array.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(domain::Error::invalid("body", "must be a JSON object").into());
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(shape_error)?;
     de.end()
