@@ -8,8 +8,8 @@ use std::{
     time::{Duration, Instant},
 };
 
-use domain::{OrganizationId, UserId};
-use rollcall::auth::{BearerClaims, Keys, Minter, SessionClaims};
+use domain::UserId;
+use rollcall::auth::{BearerClaims, Keys, Minter};
 use rollcall_client::Client;
 
 use crate::helpers::SECRET;
@@ -110,21 +110,6 @@ pub fn bearer(user: i64, email: &str) -> String {
             given_name: Some("Test".into()),
             family_name: Some("User".into()),
             roles: Vec::new(),
-        })
-        .unwrap()
-}
-
-/// A session for `user` acting on `org`, valid for an hour of the wall clock.
-#[allow(dead_code)]
-pub fn session(user: i64, org: i64) -> String {
-    let now = chrono::Utc::now().timestamp();
-    Minter(&Keys::hs256(SECRET))
-        .session(&SessionClaims {
-            user_id: UserId::parse(user).unwrap(),
-            session_id: serde_json::json!("process-test"),
-            iat: now,
-            exp: now + 3600,
-            organization_id: Some(OrganizationId::parse(org).unwrap()),
         })
         .unwrap()
 }

@@ -67,6 +67,23 @@ fn statuses<T, E>(
         .collect()
 }
 
+/// `inviter` invites `email` into `org` as `role`; the invitation with its token.
+async fn invite(
+    inviter: &Client,
+    org: uuid::Uuid,
+    email: &str,
+    role: types::Role,
+) -> types::InvitationWithToken {
+    inviter
+        .invitation_create()
+        .organization_id(org)
+        .body(types::InviteRequest::builder().email(email).role(role))
+        .send()
+        .await
+        .expect("invited")
+        .into_inner()
+}
+
 fn tally(statuses: &[u16], status: u16) -> usize {
     statuses.iter().filter(|s| **s == status).count()
 }
@@ -77,18 +94,7 @@ async fn accepts_split_across_two_replicas_make_exactly_one_membership() {
         return;
     };
     let founder = client(&a.base, 1, "founder@acme.example");
-    let sent = founder
-        .invitation_create()
-        .organization_id(org.id)
-        .body(
-            types::InviteRequest::builder()
-                .email("jane@example.com")
-                .role(types::Role::Member),
-        )
-        .send()
-        .await
-        .expect("invited")
-        .into_inner();
+    let sent = invite(&founder, org.id, "jane@example.com", types::Role::Member).await;
     let replicas: [Client; 2] = [
         client(&a.base, 2, "jane@example.com"),
         client(&b.base, 2, "jane@example.com"),
@@ -183,18 +189,13 @@ async fn administrators_demoting_each_other_on_two_replicas_leave_exactly_one() 
         return;
     };
     let founder = client(&a.base, 1, "founder@acme.example");
-    let sent = founder
-        .invitation_create()
-        .organization_id(org.id)
-        .body(
-            types::InviteRequest::builder()
-                .email("second@acme.example")
-                .role(types::Role::Administrator),
-        )
-        .send()
-        .await
-        .expect("invited")
-        .into_inner();
+    let sent = invite(
+        &founder,
+        org.id,
+        "second@acme.example",
+        types::Role::Administrator,
+    )
+    .await;
     let second = client(&b.base, 2, "second@acme.example");
     second
         .invitation_accept()
