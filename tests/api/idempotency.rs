@@ -1,6 +1,6 @@
-//! `Idempotency-Key` on creating POSTs: replays of the first answer, 422 for another body,
-//! scope per caller, 24 hours, exactly one creation under concurrent retries, and invitation
-//! tokens that are rotated rather than stored.
+//! `Idempotency-Key` on creating POSTs: replays of the first answer, 422 for another body, a
+//! refused request that leaves the key free, scope per caller, 24 hours, exactly one creation
+//! under concurrent retries, and invitation tokens that are rotated rather than stored.
 
 use chrono::Duration;
 use rollcall_client::types;
@@ -57,6 +57,39 @@ async fn the_same_key_with_another_body_is_a_422_and_changes_nothing() {
     );
     assert_eq!(status, 422);
     assert_eq!(p.errors[0].field, "Idempotency-Key");
+    assert_eq!(app.counts().await[0], 1);
+}
+
+#[actix_web::test]
+async fn a_refused_request_leaves_its_key_free_for_the_corrected_one() {
+    let app = TestApp::spawn().await;
+    let (bo, session) = app.backoffice();
+    // The generated client checks the email pattern itself: the refused body goes raw.
+    let refused = app
+        .raw(
+            &bo,
+            reqwest::Method::POST,
+            "/users-organizations/v1/bo/users",
+            &[
+                ("content-type", "application/json"),
+                ("x-session-token", &session),
+                ("idempotency-key", "key-1"),
+            ],
+            Some(br#"{"email": "not-an-email", "firstName": "J", "lastName": "D"}"#.to_vec()),
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert_eq!(refused.problem().errors[0].field, "email");
+    let corrected = bo
+        .bo_user_create()
+        .x_session_token(session)
+        .idempotency_key("key-1")
+        .body(new_user("jane@example.com"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(corrected.status(), 201, "not a 422 for another body");
+    assert!(corrected.headers().get("idempotency-replayed").is_none());
     assert_eq!(app.counts().await[0], 1);
 }
 

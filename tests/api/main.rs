@@ -3,6 +3,7 @@
 
 mod database;
 mod helpers;
+mod operations;
 mod processes;
 
 mod audit;
@@ -11,6 +12,8 @@ mod contract;
 mod credentials;
 mod durability;
 mod errors;
+mod forged;
+mod hostile;
 mod idempotency;
 mod invitations;
 mod me;
@@ -20,4 +23,5 @@ mod outage;
 mod rate_limits;
 mod replicas;
 mod seeds;
+mod swagger_ui;
 mod teams;

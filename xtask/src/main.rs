@@ -127,6 +127,9 @@ fn ci() -> ExitCode {
             Some(postgres.as_str()),
         ));
     }
+    if let Err(e) = ensure_browser() {
+        return fail(2, &e);
+    }
     for (name, args, postgres) in steps {
         eprintln!("==> {name}: cargo {}", args.join(" "));
         let mut command = Command::new(&cargo);
@@ -153,6 +156,37 @@ fn ci() -> ExitCode {
     }
     eprintln!("==> ci: every step passed");
     ExitCode::SUCCESS
+}
+
+/// The Swagger UI test drives Debian's headless Chromium through chromedriver: installs both
+/// (packages `chromium` and `chromium-driver`) when they are missing and apt-get can.
+fn ensure_browser() -> Result<(), String> {
+    let wanted = [
+        ("ROLLCALL_CHROMIUM", "/usr/bin/chromium"),
+        ("ROLLCALL_CHROMEDRIVER", "/usr/bin/chromedriver"),
+    ];
+    let present = || {
+        wanted.iter().all(|(var, default)| {
+            std::path::Path::new(&std::env::var(var).unwrap_or_else(|_| (*default).into())).exists()
+        })
+    };
+    if present() {
+        return Ok(());
+    }
+    eprintln!("==> browser: apt-get install -y chromium chromium-driver");
+    let install = "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver";
+    run(
+        Command::new("sh").args([
+            "-c",
+            &format!("if [ \"$(id -u)\" = 0 ]; then {install}; else sudo sh -c '{install}'; fi"),
+        ]),
+        "install the headless browser for the Swagger UI test (Debian: `apt-get install chromium chromium-driver`; elsewhere set ROLLCALL_CHROMIUM and ROLLCALL_CHROMEDRIVER)",
+    )?;
+    if present() {
+        Ok(())
+    } else {
+        Err("chromium or chromedriver is still missing after apt-get: set ROLLCALL_CHROMIUM and ROLLCALL_CHROMEDRIVER to their paths".into())
+    }
 }
 
 /// Whether something listens at the host and port of `url` (`postgres://user@host:port/db`).

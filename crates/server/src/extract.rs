@@ -1,12 +1,14 @@
 //! `Json<T>`: the request-body extractor. It answers each way a body can be wrong with its own
 //! status: 415 for a media type that is not JSON, 413 past 64 KiB, 400 for text that is not
-//! JSON, 422 for JSON that does not fit the shape, naming the field.
+//! JSON (anywhere in it, unknown fields included), 422 for JSON that does not fit the shape,
+//! naming the field.
 
 use std::{future::Future, pin::Pin};
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::StatusCode, http::header};
 use futures_util::StreamExt;
-use serde::de::DeserializeOwned;
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::Value;
 
 use crate::problem::ApiError;
 
@@ -16,7 +18,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// A JSON request body of type `T`.
 pub struct Json<T>(pub T);
 
-impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+impl<T: DeserializeOwned + Serialize + 'static> FromRequest for Json<T> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
@@ -78,22 +80,61 @@ fn is_json(req: &HttpRequest) -> bool {
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-/// Parses a body: syntax errors are 400, shape errors (an array or a number where the body's
-/// object belongs, a wrong field) 422 with the offending field. The syntax
-/// of the whole body is checked first, so a shape error early in a body that is malformed later
-/// is still a 400.
-pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice::<serde::de::IgnoredAny>(body)
+/// Parses a body: syntax errors are 400, shape errors (an array or a number where an object
+/// belongs, a wrong field) 422 with the offending field. The whole body is parsed first, so a
+/// shape error early in a body that is malformed later is still a 400, and so is a body whose
+/// unknown fields (which serde would skip) are not UTF-8 or nest past the parser's depth limit.
+pub fn parse<T: DeserializeOwned + Serialize>(body: &[u8]) -> Result<T, ApiError> {
+    let value: Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
-    // Every body of this API is an object; serde would also read a struct from an array.
-    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+    if !value.is_object() {
         return Err(domain::Error::invalid("body", "must be a JSON object").into());
     }
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let value: T = serde_path_to_error::deserialize(&mut de).map_err(shape_error)?;
-    de.end()
-        .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
-    Ok(value)
+    let parsed: T = serde_path_to_error::deserialize(&value).map_err(shape_error)?;
+    // serde reads a struct from an array too (its fields in order): every object of this API is
+    // a JSON object, at the top level as anywhere inside. What was read, written back, shows
+    // where an object was read from an array.
+    if contains_array(&value)
+        && let Ok(read) = serde_json::to_value(&parsed)
+        && let Some(field) = array_read_as_object(&value, &read)
+    {
+        return Err(domain::Error::invalid(field, "must be a JSON object, not an array").into());
+    }
+    Ok(parsed)
+}
+
+fn contains_array(v: &Value) -> bool {
+    match v {
+        Value::Array(_) => true,
+        Value::Object(m) => m.values().any(contains_array),
+        _ => false,
+    }
+}
+
+/// The dotted path of the first array in `sent` where `read` (the body as deserialized, written
+/// back) holds an object.
+fn array_read_as_object(sent: &Value, read: &Value) -> Option<String> {
+    let at = |key: String, rest: String| {
+        if rest.is_empty() {
+            key
+        } else {
+            format!("{key}.{rest}")
+        }
+    };
+    match (sent, read) {
+        (Value::Array(_), Value::Object(_)) => Some(String::new()),
+        (Value::Array(a), Value::Array(b)) => a
+            .iter()
+            .zip(b)
+            .enumerate()
+            .find_map(|(i, (x, y))| array_read_as_object(x, y).map(|p| at(i.to_string(), p))),
+        (Value::Object(a), Value::Object(b)) => a.iter().find_map(|(k, x)| {
+            b.get(k)
+                .and_then(|y| array_read_as_object(x, y))
+                .map(|p| at(k.clone(), p))
+        }),
+        _ => None,
+    }
 }
 
 fn shape_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
@@ -145,18 +186,33 @@ fn strip_position(msg: &str) -> String {
 mod tests {
     use super::*;
 
-    #[derive(serde::Deserialize, Debug)]
-    #[allow(dead_code)]
+    #[derive(serde::Deserialize, serde::Serialize, Debug)]
     struct Body {
         name: String,
         items: Vec<i64>,
+        #[serde(default)]
+        inner: Option<Inner>,
+        #[serde(default)]
+        list: Vec<Inner>,
+    }
+
+    #[derive(serde::Deserialize, serde::Serialize, Debug)]
+    struct Inner {
+        group: i64,
+    }
+
+    fn refused(body: &[u8]) -> ApiError {
+        parse::<Body>(body).unwrap_err()
     }
 
     fn status_of(body: &str) -> u16 {
-        parse::<Body>(body.as_bytes())
-            .unwrap_err()
-            .status()
-            .as_u16()
+        refused(body.as_bytes()).status().as_u16()
+    }
+
+    fn field_of(body: &str) -> String {
+        let e = refused(body.as_bytes());
+        assert_eq!(e.status().as_u16(), 422, "{body}");
+        e.errors()[0].field.clone()
     }
 
     #[test]
@@ -172,26 +228,47 @@ mod tests {
     }
 
     #[test]
-    fn deeply_nested_json_is_refused_without_overflowing_the_stack() {
-        // Well-formed but of the wrong shape (422), or past the parser's depth limit (400):
-        // either way a client error, and the process survives.
-        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-        assert_eq!(status_of(&deep), 422);
-        let deep_field = format!(
-            "{{\"name\": \"a\", \"items\": {}{}}}",
-            "[".repeat(100_000),
-            "]".repeat(100_000)
+    fn invalid_utf_8_is_a_400_even_in_a_field_serde_would_skip() {
+        assert_eq!(refused(b"{\"name\": \"\xff\"}").status().as_u16(), 400);
+        let unknown = b"{\"name\": \"a\", \"items\": [], \"unknown\": \"\xff\xfe\"}";
+        assert_eq!(refused(unknown).status().as_u16(), 400);
+    }
+
+    #[test]
+    fn deeply_nested_json_is_a_400_without_overflowing_the_stack() {
+        // Past the parser's depth limit wherever it is, in a field serde would skip too.
+        let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert_eq!(status_of(&deep(100_000)), 400);
+        let in_field = format!("{{\"name\": \"a\", \"items\": {}}}", deep(100_000));
+        assert_eq!(status_of(&in_field), 400);
+        let in_unknown = format!(
+            "{{\"name\": \"a\", \"items\": [], \"unknown\": {}}}",
+            deep(5_000)
         );
-        assert!(matches!(status_of(&deep_field), 400 | 422));
-        let unclosed = "[".repeat(100_000);
-        assert_eq!(status_of(&unclosed), 400);
+        assert_eq!(status_of(&in_unknown), 400);
+        assert_eq!(status_of(&"[".repeat(100_000)), 400);
     }
 
     #[test]
     fn a_well_formed_body_of_the_wrong_shape_is_a_422() {
-        assert_eq!(status_of("[]"), 422);
-        assert_eq!(status_of("{\"name\": 1, \"items\": []}"), 422);
-        assert_eq!(status_of("{\"items\": []}"), 422);
-        assert_eq!(status_of("{\"name\": \"a\", \"items\": [1, \"x\"]}"), 422);
+        assert_eq!(field_of("[]"), "body");
+        assert_eq!(field_of("null"), "body");
+        assert_eq!(field_of("{\"name\": 1, \"items\": []}"), "name");
+        assert_eq!(field_of("{\"items\": []}"), "name");
+        assert_eq!(
+            field_of("{\"name\": \"a\", \"items\": [1, \"x\"]}"),
+            "items.1"
+        );
+    }
+
+    #[test]
+    fn a_nested_array_where_an_object_belongs_is_a_422_naming_the_field() {
+        // serde alone reads `Inner { group: 0 }` from `[0]`.
+        let nested = r#"{"name": "a", "items": [], "inner": [0]}"#;
+        assert_eq!(field_of(nested), "inner");
+        let in_list = r#"{"name": "a", "items": [], "list": [{"group": 1}, [2]]}"#;
+        assert_eq!(field_of(in_list), "list.1");
+        let fine = r#"{"name": "a", "items": [1], "inner": {"group": 0}, "list": [{"group": 1}]}"#;
+        assert!(parse::<Body>(fine.as_bytes()).is_ok());
     }
 }

@@ -1,7 +1,10 @@
 //! `Idempotency-Key` on creating POSTs. The first answer to a key is kept in the database for
 //! 24 hours, scoped to (caller, method, path); a retry with the same key and body gets that
 //! answer again (`Idempotency-Replayed: true`), another body with the same key a 422, and a retry
-//! while the first request still runs a 409. A 5xx gives the key back so the client may retry.
+//! while the first request still runs a 409. Only an answer the operation reached by running is
+//! kept: a success, or a conflict with the data (409, 410). A refused request (bad input,
+//! credentials, rights, an unknown resource, a rate limit) and a 5xx changed nothing, and give
+//! the key back, so that the corrected or later request may use it.
 //!
 //! A raw invitation token is never stored, not even for replay: the kept answer has its token
 //! blanked, and a replay rotates the invitation's token, as resend does, and answers the new one.
@@ -127,12 +130,12 @@ pub async fn middleware(
             let bytes = to_bytes(body)
                 .await
                 .map_err(|_| actix_web::error::ErrorInternalServerError("response body"))?;
-            let kept = if status.is_server_error() {
-                st.store.idempotency_release(&scope).await
-            } else {
+            let kept = if keeps(status) {
                 st.store
                     .idempotency_finish(&scope, status.as_u16(), without_token(&bytes))
                     .await
+            } else {
+                st.store.idempotency_release(&scope).await
             };
             if let Err(e) = kept {
                 tracing::error!(error = %e, "an idempotency key could not be kept");
@@ -143,6 +146,12 @@ pub async fn middleware(
             ))
         }
     }
+}
+
+/// Whether an answer is kept for replay: a success, or a conflict with the data. Anything else
+/// left the data as it was.
+fn keeps(status: StatusCode) -> bool {
+    status.is_success() || status == StatusCode::CONFLICT || status == StatusCode::GONE
 }
 
 async fn read_body(req: &mut ServiceRequest) -> Result<web::Bytes, actix_web::Error> {
@@ -239,6 +248,19 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_successes_and_conflicts_with_the_data_are_kept() {
+        for kept in [200, 201, 409, 410] {
+            assert!(keeps(StatusCode::from_u16(kept).unwrap()), "{kept}");
+        }
+        for given_back in [400, 401, 403, 404, 413, 415, 422, 429, 500, 503] {
+            assert!(
+                !keeps(StatusCode::from_u16(given_back).unwrap()),
+                "{given_back}"
+            );
+        }
+    }
 
     #[test]
     fn a_kept_answer_never_holds_the_token() {

@@ -77,6 +77,10 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         self.status
     }
+    /// The invalid fields of a 422.
+    pub fn errors(&self) -> &[FieldProblem] {
+        &self.errors
+    }
 }
 
 impl std::fmt::Display for ApiError {

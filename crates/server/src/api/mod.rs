@@ -40,7 +40,9 @@ pub struct PageQuery {
 #[allow(dead_code)]
 pub(crate) struct IdempotencyHeader {
     /// A key of your choosing (1–255 visible ASCII characters) that makes retrying this request
-    /// safe: for 24 hours, the same key with the same body answers the first answer again.
+    /// safe: for 24 hours, the same key with the same body answers the first answer again. Only
+    /// a success or a conflict (409, 410) is kept: a request refused without effect leaves the
+    /// key free for the corrected one.
     #[param(
         rename = "Idempotency-Key",
         min_length = 1,

@@ -33,7 +33,9 @@ pub(super) async fn membership_of(
     caller: &Caller,
     uuid: Uuid,
 ) -> Result<(Organization, Membership)> {
-    let not_found = || Error::NotFound(format!("no organization {uuid} among yours"));
+    // Not even the uuid the caller sent: the answer is the same for every organization that is
+    // not its own, existing or not.
+    let not_found = || Error::NotFound("no such organization among yours".into());
     let org = st
         .store
         .organization_by_uuid(uuid)
@@ -128,7 +130,7 @@ pub async fn organization_view(
     ),
     request_body = InviteRequest,
     responses(
-        (status = 201, description = "User invited to organization", body = InvitationWithToken, links(("TeamUpdate" = (operation_id = "team_update", parameters(("organizationId" = "$request.path.organizationId"), ("teamId" = "$response.body#/id")))), ("TeamMemberList" = (operation_id = "team_member_list", parameters(("organizationId" = "$request.path.organizationId"), ("teamId" = "$response.body#/id")))), ("TeamMemberPut" = (operation_id = "team_member_put", parameters(("organizationId" = "$request.path.organizationId"), ("teamId" = "$response.body#/id")))), ("TeamDelete" = (operation_id = "team_delete", parameters(("organizationId" = "$request.path.organizationId"), ("teamId" = "$response.body#/id"))))), links(("InvitationView" = (operation_id = "invitation_view", parameters(("organizationId" = "$request.path.organizationId"), ("invitationId" = "$response.body#/id")))), ("InvitationResend" = (operation_id = "invitation_resend", parameters(("organizationId" = "$request.path.organizationId"), ("invitationId" = "$response.body#/id")))), ("InvitationRevoke" = (operation_id = "invitation_revoke", parameters(("organizationId" = "$request.path.organizationId"), ("invitationId" = "$response.body#/id")))), ("InvitationLookup" = (operation_id = "invitation_lookup", request_body = json!({"token": "$response.body#/token"}))), ("InvitationAccept" = (operation_id = "invitation_accept", request_body = json!({"token": "$response.body#/token"}))), ("InvitationDecline" = (operation_id = "invitation_decline", request_body = json!({"token": "$response.body#/token"}))))),
+        (status = 201, description = "User invited to organization", body = InvitationWithToken, links(("InvitationView" = (operation_id = "invitation_view", parameters(("organizationId" = "$request.path.organizationId"), ("invitationId" = "$response.body#/id")))), ("InvitationResend" = (operation_id = "invitation_resend", parameters(("organizationId" = "$request.path.organizationId"), ("invitationId" = "$response.body#/id")))), ("InvitationRevoke" = (operation_id = "invitation_revoke", parameters(("organizationId" = "$request.path.organizationId"), ("invitationId" = "$response.body#/id")))), ("InvitationLookup" = (operation_id = "invitation_lookup", request_body = json!({"token": "$response.body#/token"}))), ("InvitationAccept" = (operation_id = "invitation_accept", request_body = json!({"token": "$response.body#/token"}))), ("InvitationDecline" = (operation_id = "invitation_decline", request_body = json!({"token": "$response.body#/token"}))))),
         (status = 400, response = crate::problem::BadRequest),
         (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
@@ -424,7 +426,7 @@ type MemberPath = web::Path<(Uuid, UserId)>;
         ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
     ),
     responses(
-        (status = 200, description = "A page of members", body = MemberPage),
+        (status = 200, description = "A page of members", body = MemberPage, links(("MemberUpdate" = (operation_id = "member_update", parameters(("organizationId" = "$request.path.organizationId"), ("userId" = "$response.body#/data/0/userId")))), ("MemberDelete" = (operation_id = "member_delete", parameters(("organizationId" = "$request.path.organizationId"), ("userId" = "$response.body#/data/0/userId")))))),
         (status = 400, response = crate::problem::BadRequest),
         (status = 401, response = crate::problem::Unauthorized),
         (status = 404, response = crate::problem::NotFound),
