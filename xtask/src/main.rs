@@ -4,8 +4,13 @@
 //!   document cannot be read.
 //! * `dump`: print the handlers' declared document (utoipa's OpenAPI 3.1 JSON).
 //! * `ci`: everything CI checks: fmt, clippy with warnings denied, drift, the whole test suite on
-//!   SQLite and then on PostgreSQL (`--sqlite-only` skips the second pass), and the
+//!   SQLite and then on PostgreSQL (`--sqlite-only` skips the second pass; the Swagger UI test
+//!   needs Debian's chromium and chromium-driver, installed here when missing), and the
 //!   schemathesis contract test against a live server.
+//! * `bench`: benchmarks against a bare actix-web baseline (and `--peer`, `--postgres`,
+//!   `--scale`, `--quick`); see `bench.rs`. Not part of `ci`.
+
+mod bench;
 
 use std::process::{Command, ExitCode};
 
@@ -22,7 +27,11 @@ fn main() -> ExitCode {
             Err(e) => fail(2, &format!("cannot serialize the handlers' document: {e}")),
         },
         Some("ci") => ci(),
-        _ => fail(2, "usage: cargo xtask drift | dump | ci"),
+        Some("bench") => bench::run(&std::env::args().skip(2).collect::<Vec<_>>()),
+        _ => fail(
+            2,
+            "usage: cargo xtask drift | dump | ci | bench [--quick] [--peer] [--postgres] [--scale]",
+        ),
     }
 }
 

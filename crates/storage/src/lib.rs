@@ -6,4 +6,4 @@ mod entities;
 pub mod migration;
 mod store;
 
-pub use store::{Claim, InvitationFilter, KeyScope, Store, StoreOptions};
+pub use store::{Claim, InvitationFilter, KeyScope, SeedInvitation, Store, StoreOptions};

@@ -6,7 +6,11 @@
 //! queue in-process; reads use their own pool and, in WAL mode, never wait for the writer.
 //! On PostgreSQL both pools are one pool.
 
-use std::time::Duration;
+use std::{
+    collections::HashMap,
+    sync::{Arc, RwLock},
+    time::Duration,
+};
 
 use chrono::{DateTime, Utc};
 use domain::{
@@ -20,6 +24,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
     DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
     TransactionTrait,
+    sea_query::{Expr, ExprTrait as _},
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 use sea_orm_migration::MigratorTrait;
@@ -36,8 +41,11 @@ mod idempotency_ops;
 mod invitations_ops;
 mod me_ops;
 mod members_ops;
+mod seed_ops;
+mod writer;
 pub use idempotency_ops::{Claim, KeyScope};
 pub use invitations_ops::InvitationFilter;
+pub use seed_ops::SeedInvitation;
 mod teams_ops;
 
 /// The PostgreSQL advisory lock that serializes migrations among replicas starting together.
@@ -79,6 +87,64 @@ pub struct Store {
     write: DatabaseConnection,
     read: DatabaseConnection,
     invitations_per_hour: u32,
+    organizations: OrganizationCache,
+    writer: writer::Writer,
+}
+
+/// Organizations by uuid, as read from the database. An organization row never changes and is
+/// never deleted once committed, so a copy can't go stale, on any replica; this saves the
+/// lookup most requests start with. Bounded: emptied when it reaches `ORGANIZATIONS_CACHED`.
+#[derive(Clone, Default)]
+pub(crate) struct OrganizationCache(Arc<RwLock<CachedOrganizations>>);
+
+#[derive(Default)]
+struct CachedOrganizations {
+    by_uuid: HashMap<Uuid, Organization>,
+    uuid_of: HashMap<i64, Uuid>,
+}
+
+const ORGANIZATIONS_CACHED: usize = 10_000;
+
+impl OrganizationCache {
+    fn get(&self, uuid: &Uuid) -> Option<Organization> {
+        self.0.read().ok()?.by_uuid.get(uuid).cloned()
+    }
+
+    fn get_by_id(&self, id: OrganizationId) -> Option<Organization> {
+        let cached = self.0.read().ok()?;
+        cached.by_uuid.get(cached.uuid_of.get(&id.get())?).cloned()
+    }
+
+    fn keep(&self, org: &Organization) {
+        if let Ok(mut cached) = self.0.write() {
+            if cached.by_uuid.len() >= ORGANIZATIONS_CACHED {
+                cached.by_uuid.clear();
+                cached.uuid_of.clear();
+            }
+            cached.uuid_of.insert(org.id.get(), org.uuid);
+            cached.by_uuid.insert(org.uuid, org.clone());
+        }
+    }
+
+    /// The organization `id`, from the cache or else read through `db`.
+    pub(crate) async fn by_id(
+        &self,
+        db: &impl ConnectionTrait,
+        id: OrganizationId,
+    ) -> Result<Option<Organization>> {
+        if let Some(org) = self.get_by_id(id) {
+            return Ok(Some(org));
+        }
+        let row = organizations::Entity::find_by_id(id.get())
+            .one(db)
+            .await
+            .map_err(db_err)?;
+        let org = row.map(organization_from_row).transpose()?;
+        if let Some(org) = &org {
+            self.keep(org);
+        }
+        Ok(org)
+    }
 }
 
 impl Store {
@@ -87,16 +153,19 @@ impl Store {
     /// a crash of the process; a power loss may lose the last commits, never corrupt the file.
     /// On PostgreSQL, replicas starting together take turns to migrate (an advisory lock).
     pub async fn connect(url: &str, options: &StoreOptions) -> Result<Self> {
-        let (write, read) = if url.starts_with("sqlite:") {
-            let write = Database::connect(sqlite_options(url, options, 1))
-                .await
-                .map_err(db_err)?;
+        let (write, read, writer) = if url.starts_with("sqlite:") {
+            // The write connection (and so its thread) is opened on the writer thread.
+            let writer = writer::Writer::thread()?;
+            let write_options = sqlite_options(url, options, 1);
+            let write = writer
+                .run(async move { Database::connect(write_options).await.map_err(db_err) })
+                .await?;
             // Migrate (and so create the WAL file) before the readers open the database.
             Migrator::up(&write, None).await.map_err(db_err)?;
             let read = Database::connect(sqlite_options(url, options, options.max_connections))
                 .await
                 .map_err(db_err)?;
-            (write, read)
+            (write, read, writer)
         } else {
             let mut opts = ConnectOptions::new(url);
             opts.max_connections(options.max_connections)
@@ -113,12 +182,14 @@ impl Store {
                 .map_err(db_err)?;
             Migrator::up(&txn, None).await.map_err(db_err)?;
             txn.commit().await.map_err(db_err)?;
-            (db.clone(), db)
+            (db.clone(), db, writer::Writer::in_place())
         };
         Ok(Self {
             write,
             read,
             invitations_per_hour: options.invitations_per_hour,
+            organizations: OrganizationCache::default(),
+            writer,
         })
     }
 
@@ -211,13 +282,14 @@ impl Store {
             return Ok(user);
         }
         let new = new()?;
-        let created = async {
-            let txn = self.write.begin().await.map_err(db_err)?;
+        let (write, ctx) = (self.write.clone(), ctx.clone());
+        let created = self.writer.run(async move {
+            let txn = write.begin().await.map_err(db_err)?;
             let user = insert_user(&txn, Some(id), &new, ctx.now).await?;
-            audit(&txn, ctx, None, "user.created", format!("user:{id}")).await?;
+            audit(&txn, &ctx, None, "user.created", format!("user:{id}")).await?;
             txn.commit().await.map_err(db_err)?;
             Ok(user)
-        };
+        });
         match created.await {
             // A concurrent request created the same profile: that one is ours too.
             Err(Error::Conflict(_)) if let Some(user) = self.user(id).await? => Ok(user),
@@ -286,20 +358,23 @@ impl Store {
     }
 
     pub async fn organization(&self, id: OrganizationId) -> Result<Option<Organization>> {
-        let row = organizations::Entity::find_by_id(id.get())
-            .one(&self.read)
-            .await
-            .map_err(db_err)?;
-        row.map(organization_from_row).transpose()
+        self.organizations.by_id(&self.read, id).await
     }
 
     pub async fn organization_by_uuid(&self, uuid: Uuid) -> Result<Option<Organization>> {
+        if let Some(org) = self.organizations.get(&uuid) {
+            return Ok(Some(org));
+        }
         let row = organizations::Entity::find()
             .filter(organizations::Column::Uuid.eq(uuid))
             .one(&self.read)
             .await
             .map_err(db_err)?;
-        row.map(organization_from_row).transpose()
+        let org = row.map(organization_from_row).transpose()?;
+        if let Some(org) = &org {
+            self.organizations.keep(org);
+        }
+        Ok(org)
     }
 
     // ---- memberships ---------------------------------------------------------------------
@@ -465,9 +540,12 @@ impl Store {
 fn sqlite_options(url: &str, options: &StoreOptions, connections: u32) -> ConnectOptions {
     let busy = options.busy_timeout;
     let mut opts = ConnectOptions::new(url);
+    // A SQLite connection is a file handle in this process: it cannot go stale as a network
+    // connection can, so it is not pinged before each use (a round trip to its thread).
     opts.max_connections(connections)
         .min_connections(1)
         .acquire_timeout(options.acquire_timeout)
+        .test_before_acquire(false)
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(move |o| {
             o.create_if_missing(true)
@@ -674,18 +752,19 @@ async fn add_or_restore_membership(
     permissions: &Permissions,
     now: DateTime<Utc>,
 ) -> Result<Membership> {
-    if live_membership_row(db, user, org).await?.is_some() {
-        return Err(already_member(user, org));
-    }
-    let deleted = memberships::Entity::find()
+    // One statement: the live membership if there is one, else the newest deleted one.
+    let newest = memberships::Entity::find()
         .filter(memberships::Column::UserId.eq(user.get()))
         .filter(memberships::Column::OrganizationId.eq(org.get()))
-        .filter(memberships::Column::DeletedAt.is_not_null())
+        .order_by_desc(Expr::col(memberships::Column::DeletedAt).is_null())
         .order_by_desc(memberships::Column::DeletedAt)
         .one(db)
         .await
         .map_err(db_err)?;
-    let Some(row) = deleted else {
+    if newest.as_ref().is_some_and(|r| r.deleted_at.is_none()) {
+        return Err(already_member(user, org));
+    }
+    let Some(row) = newest else {
         return insert_membership(db, user, org, role_for.apply(None), permissions, now).await;
     };
     let role = role_for.apply(Some(stored_role(&row.role)?));
