@@ -429,37 +429,7 @@ fn peer_rows(b: &Bench) -> Result<Vec<Row>, String> {
     let dir = b.root.join("target/bench/peer");
     peer::install(&source, &dir)?;
     load::wait_quiet();
-    let rows = peer::run(&dir, &b.out.join("peer"), &b.settings)?;
-    Ok(rows
-        .into_iter()
-        .map(|p| Row {
-            system: if p.operation == "ceiling" {
-                "peer ceiling"
-            } else {
-                "better-auth peer"
-            }
-            .into(),
-            database: if p.operation == "ceiling" {
-                "-"
-            } else {
-                "sqlite"
-            }
-            .into(),
-            operation: p.operation,
-            rps: p.rps,
-            p50_ms: p.p50_ms,
-            p90_ms: p.p90_ms,
-            p99_ms: p.p99_ms,
-            max_ms: p.max_ms,
-            requests: p.requests,
-            errors: p.errors,
-            peak_rss_mib: p.peak_rss_mib,
-            server_cpu_pct: p.server_cpu_pct,
-            foreign_cpu_pct: None,
-            vs_baseline: None,
-            vs_peer: None,
-        })
-        .collect())
+    peer::run(&dir, &b.out.join("peer"), &b.settings)
 }
 
 /// Fills in each row's ratio to the baseline and, for Rollcall's create and list, to the peer's

@@ -9,21 +9,7 @@ use std::{
 
 use serde::Deserialize;
 
-use super::load::Settings;
-
-/// One measured operation of the peer (its script's `RESULT` line and server metrics).
-pub struct PeerRow {
-    pub operation: String,
-    pub rps: f64,
-    pub p50_ms: f64,
-    pub p90_ms: f64,
-    pub p99_ms: f64,
-    pub max_ms: f64,
-    pub requests: u64,
-    pub errors: u64,
-    pub peak_rss_mib: Option<f64>,
-    pub server_cpu_pct: Option<f64>,
-}
+use super::{load::Settings, report::Row};
 
 #[derive(Deserialize)]
 struct PeerResult {
@@ -100,7 +86,7 @@ pub fn install(source: &Path, dir: &Path) -> Result<(), String> {
 
 /// Runs the peer's own benchmark script with our threads, connections and durations; its raw
 /// output lands in `results`.
-pub fn run(dir: &Path, results: &Path, s: &Settings) -> Result<Vec<PeerRow>, String> {
+pub fn run(dir: &Path, results: &Path, s: &Settings) -> Result<Vec<Row>, String> {
     let ok = Command::new("bash")
         .arg(dir.join("run-peer-bench.sh"))
         .current_dir(dir)
@@ -121,7 +107,7 @@ pub fn run(dir: &Path, results: &Path, s: &Settings) -> Result<Vec<PeerRow>, Str
 }
 
 /// The rows of a finished peer run.
-fn read(results: &Path) -> Result<Vec<PeerRow>, String> {
+fn read(results: &Path) -> Result<Vec<Row>, String> {
     let metrics = std::fs::read_to_string(results.join("server-metrics.tsv")).unwrap_or_default();
     let mut rows = Vec::new();
     let mut files: Vec<PathBuf> = std::fs::read_dir(results)
@@ -154,7 +140,15 @@ fn read(results: &Path) -> Result<Vec<PeerRow>, String> {
             .map(|l| l.split('\t').collect::<Vec<_>>())
             .find(|f| f.first() == Some(&r.label.as_str()));
         let num = |i: usize| m.as_ref().and_then(|f| f.get(i)?.parse::<f64>().ok());
-        rows.push(PeerRow {
+        let ceiling = r.label == "ceiling";
+        rows.push(Row {
+            system: if ceiling {
+                "peer ceiling"
+            } else {
+                "better-auth peer"
+            }
+            .into(),
+            database: if ceiling { "-" } else { "sqlite" }.into(),
             operation: r.label.clone(),
             rps: r.rps,
             p50_ms: r.p50_ms,
@@ -165,6 +159,9 @@ fn read(results: &Path) -> Result<Vec<PeerRow>, String> {
             errors: bad_status + sockets,
             peak_rss_mib: num(4).map(|kib| kib / 1024.0),
             server_cpu_pct: num(1).zip(num(2)).map(|(cpu, wall)| 100.0 * cpu / wall),
+            foreign_cpu_pct: None,
+            vs_baseline: None,
+            vs_peer: None,
         });
     }
     if rows.is_empty() {
