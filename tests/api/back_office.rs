@@ -153,7 +153,7 @@ async fn the_back_office_lists_and_removes_a_users_memberships() {
 }
 
 #[actix_web::test]
-async fn seed_000_queues_the_invitation_email_in_the_outbox() {
+async fn seed_000_queues_the_you_were_added_email_in_the_outbox() {
     let app = TestApp::spawn().await;
     let (org, _) = app.organization("Acme").await;
     let admin = app.user("admin@example.com").await;
@@ -175,7 +175,7 @@ async fn seed_000_queues_the_invitation_email_in_the_outbox() {
             "SELECT kind || ' ' || recipient AS v FROM outbox_messages WHERE sent_at IS NULL",
         )
         .await;
-    assert_eq!(queued, vec!["invitation test@mail.com".to_owned()]);
+    assert_eq!(queued, vec!["added test@mail.com".to_owned()]);
     // A refused invite (a live member already) promises nothing.
     assert_eq!(
         problem(

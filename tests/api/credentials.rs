@@ -3,7 +3,7 @@
 //! cannot act on `/ad/` paths, and a session issued by `POST /users-organizations/v1/sessions`
 //! works there.
 
-use rollcall::auth::{BearerClaims, SessionClaims};
+use app::{BearerClaims, SessionClaims};
 use rollcall_client::types;
 use serde_json::json;
 
@@ -65,12 +65,12 @@ async fn a_bearer_gets_a_session_for_an_organization_it_belongs_to_and_uses_it()
     let (org, admin) = org_with_admin(&app).await;
     let client = app.client(&Who::user(admin));
     let body = types::CreateSessionRequest {
-        organization_id: org,
+        organization_id: Some(org),
     };
     let session = client.session_create().body(body).send().await.unwrap();
     assert_eq!(session.status(), 201);
     let session = session.into_inner().data;
-    assert_eq!(session.organization_id, org);
+    assert_eq!(session.organization_id, Some(org));
     let invited = client
         .ad_user_invite()
         .x_session_token(session.token)

@@ -5,9 +5,9 @@
 
 use std::{net::TcpListener, sync::Arc};
 
+use app::{BACKOFFICE_ROLE, BearerClaims, Credentials, Policy, SessionClaims};
 use chrono::{Duration, Utc};
 use domain::{ManualClock, OrganizationId, UserId};
-use rollcall::auth::{BACKOFFICE_ROLE, BearerClaims, Keys, Minter, SessionClaims};
 use rollcall_client::{Client, ClientInfo, types};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use storage::{Store, StoreOptions};
@@ -22,7 +22,7 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     /// A connection of the test's own to the server's database, for checking what is stored.
     db: DatabaseConnection,
-    keys: Keys,
+    keys: Credentials,
     /// Dropped last: the database outlives the connections to it.
     pub database: TestDatabase,
 }
@@ -62,28 +62,23 @@ impl Who {
 
 impl TestApp {
     pub async fn spawn() -> Self {
-        Self::spawn_with(StoreOptions::default()).await
+        Self::spawn_with(Policy::default()).await
     }
 
-    /// The server over a fresh database, with `options` (a small invitation quota, say).
-    pub async fn spawn_with(options: StoreOptions) -> Self {
+    /// The server over a fresh database, with `policy` (a small invitation quota, say).
+    pub async fn spawn_with(policy: Policy) -> Self {
         let database = TestDatabase::create().await;
-        let store = Store::connect(&database.url, &options)
+        let store = Store::connect(&database.url, &StoreOptions::default())
             .await
             .expect("database opens and migrates");
         let db = Database::connect(&database.url)
             .await
             .expect("the test's own connection");
         let clock = Arc::new(ManualClock::new(Utc::now()));
-        let keys = Keys::hs256(SECRET);
+        let keys = Credentials::hs256(SECRET);
         let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
         let base = format!("http://{}", listener.local_addr().expect("bound"));
-        let state = rollcall::AppState {
-            store: store.clone(),
-            clock: clock.clone(),
-            keys: keys.clone(),
-            cursors: rollcall::cursor::Cursors::new(SECRET),
-        };
+        let state = app::App::new(store.clone(), clock.clone(), keys.clone(), SECRET, policy);
         let server = rollcall::serve(listener, state, 1).expect("server starts");
         actix_web::rt::spawn(server);
         Self {
@@ -93,16 +88,6 @@ impl TestApp {
             db,
             keys,
             database,
-        }
-    }
-
-    /// The context of a change the test makes directly through the store.
-    pub fn context(&self) -> domain::model::Context {
-        use domain::Clock;
-        domain::model::Context {
-            actor: None,
-            request_id: "test".into(),
-            now: self.clock.now(),
         }
     }
 
@@ -129,7 +114,7 @@ impl TestApp {
     }
 
     pub fn bearer_claims(&self, claims: BearerClaims) -> String {
-        Minter(&self.keys).bearer(&claims).unwrap()
+        self.keys.bearer_token(&claims).unwrap()
     }
 
     /// A session for `user` acting on `org`.
@@ -144,7 +129,7 @@ impl TestApp {
     }
 
     pub fn session_claims(&self, claims: SessionClaims) -> String {
-        Minter(&self.keys).session(&claims).unwrap()
+        self.keys.session_token(&claims).unwrap()
     }
 
     /// A generated client that sends `who`'s bearer.
@@ -178,6 +163,18 @@ impl TestApp {
             .into_inner()
             .data;
         (org.id, org.uuid)
+    }
+
+    /// Removes `user` from organization `org` through the back office (no role rules).
+    pub async fn remove_member(&self, org: i64, user: i64) {
+        let (bo, session) = self.backoffice();
+        bo.bo_user_organization_delete()
+            .user_id(user)
+            .organization_id(org)
+            .x_session_token(session)
+            .send()
+            .await
+            .expect("membership removed");
     }
 
     /// Creates a profile through the back office; returns its id.

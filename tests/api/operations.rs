@@ -14,9 +14,9 @@
 
 use std::collections::BTreeSet;
 
+use app::BACKOFFICE_ROLE;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD as B64};
 use reqwest::Method;
-use rollcall::auth::BACKOFFICE_ROLE;
 use rollcall_client::{Client, types};
 use serde_json::{Value, json};
 use uuid::Uuid;

@@ -8,8 +8,8 @@ use std::{
     time::{Duration, Instant},
 };
 
+use app::{BearerClaims, Credentials};
 use domain::UserId;
-use rollcall::auth::{BearerClaims, Keys, Minter};
 use rollcall_client::Client;
 
 use crate::helpers::SECRET;
@@ -100,17 +100,15 @@ pub async fn ready_within(base: &str, limit: Duration) -> bool {
 
 /// A bearer for `user` with a verified `email`, valid for an hour of the wall clock.
 pub fn bearer(user: i64, email: &str) -> String {
-    let now = chrono::Utc::now().timestamp();
-    Minter(&Keys::hs256(SECRET))
-        .bearer(&BearerClaims {
-            sub: UserId::parse(user).unwrap(),
-            exp: now + 3600,
-            email: Some(email.to_owned()),
-            email_verified: Some(true),
-            given_name: Some("Test".into()),
-            family_name: Some("User".into()),
-            roles: Vec::new(),
-        })
+    Credentials::hs256(SECRET)
+        .bearer_token(&BearerClaims::local(
+            UserId::parse(user).unwrap(),
+            Some(email.to_owned()),
+            (Some("Test".into()), Some("User".into())),
+            false,
+            chrono::Utc::now(),
+            chrono::Duration::hours(1),
+        ))
         .unwrap()
 }
 

@@ -1,9 +1,9 @@
 //! The invitation quota: per organization, per fixed hour, counted in the database (so every
 //! replica shares it). Past it, 429 problem+json with `Retry-After`, and nothing is created.
 
+use app::Policy;
 use chrono::Duration;
 use rollcall_client::{Client, types};
-use storage::StoreOptions;
 
 use crate::helpers::{TestApp, Who, problem};
 
@@ -27,10 +27,9 @@ async fn invite(
         .await
 }
 
-fn quota(per_hour: u32) -> StoreOptions {
-    StoreOptions {
+fn quota(per_hour: u32) -> Policy {
+    Policy {
         invitations_per_hour: per_hour,
-        ..StoreOptions::default()
     }
 }
 

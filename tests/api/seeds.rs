@@ -51,6 +51,7 @@ async fn seed_000_creates_the_profile_and_a_scope_2_membership() {
     assert!(m.deleted_at.is_none());
     let user = app
         .store
+        .read()
         .user(domain::UserId::parse(m.user_id).unwrap())
         .await
         .unwrap()
@@ -101,15 +102,7 @@ async fn seed_000_answers_409_for_a_live_member_and_restores_a_deleted_one() {
     assert!(p.detail.contains("already a member"), "{}", p.detail);
 
     app.advance(Duration::minutes(5));
-    app.store
-        .remove_member(
-            domain::OrganizationId::parse(org).unwrap(),
-            domain::UserId::parse(first.user_id).unwrap(),
-            |_| Ok(()),
-            &app.context(),
-        )
-        .await
-        .unwrap();
+    app.remove_member(org, first.user_id).await;
     let restored = invite().await.unwrap();
     assert_eq!(restored.status(), 201);
     let restored = restored.into_inner().data;
@@ -238,15 +231,7 @@ async fn seed_001_answers_409_for_a_live_membership_and_restores_a_deleted_one_w
     );
     assert_eq!(status, 409);
 
-    app.store
-        .remove_member(
-            domain::OrganizationId::parse(org).unwrap(),
-            domain::UserId::parse(user).unwrap(),
-            |_| Ok(()),
-            &app.context(),
-        )
-        .await
-        .unwrap();
+    app.remove_member(org, user).await;
     let m = bo
         .bo_user_organization_register()
         .user_id(user)
@@ -442,6 +427,7 @@ async fn creating_an_organization_makes_the_caller_its_administrator_with_a_prof
     assert_eq!(org.name, "Founders");
     let user = app
         .store
+        .read()
         .user(domain::UserId::parse(77).unwrap())
         .await
         .unwrap()
@@ -449,6 +435,7 @@ async fn creating_an_organization_makes_the_caller_its_administrator_with_a_prof
     assert_eq!(user.email.as_str(), "founder@example.com");
     let m = app
         .store
+        .read()
         .live_membership(
             user.id,
             domain::OrganizationId::parse(org.numeric_id).unwrap(),

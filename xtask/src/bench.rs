@@ -496,7 +496,7 @@ fn scale(b: &Bench) -> Result<Vec<ScaleRow>, String> {
                 .map(|(id, ..)| format!("/organization/{}/invitations/{id}", org.uuid)),
         )?;
         let (id, at, _) = &made[made.len() / 2];
-        let cursor = rollcall::cursor::Cursors::new(SECRET).encode(&(at, id));
+        let cursor = app::Cursors::new(SECRET).encode(&(at, id));
         let list = format!("/organization/{}/invitations", org.uuid);
         let loads = [
             (

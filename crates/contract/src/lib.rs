@@ -47,7 +47,7 @@ pub fn report(differences: &[Difference]) -> String {
     }
     out.push_str(
         "\nThe document is the contract. If the handler is wrong, fix its #[utoipa::path] or wire type\n\
-         (crates/server/src/api/, crates/server/src/wire.rs); if the contract changed on purpose, edit\n\
+         (crates/server/src/api/, crates/wire/src/); if the contract changed on purpose, edit\n\
          openapi/rollcall.yaml to match (a changed operation is a change to the generated client).\n\
          Then run `cargo xtask drift`; `cargo xtask dump` prints what the handlers declare.\n",
     );

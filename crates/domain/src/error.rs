@@ -38,6 +38,13 @@ pub enum Error {
     /// The request conflicts with the current state (a live membership, a taken email): 409.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The request conflicts with an invitation, named so that the client can act on it (resend
+    /// or revoke a pending one; see where a replayed one stands): 409 with `invitationId`.
+    #[error("conflict: {detail}")]
+    InvitationConflict {
+        invitation_id: uuid::Uuid,
+        detail: String,
+    },
     /// The resource existed but can no longer be used (an expired invitation): 410.
     #[error("gone: {0}")]
     Gone(String),

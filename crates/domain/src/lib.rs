@@ -5,6 +5,7 @@
 pub mod clock;
 pub mod email;
 pub mod error;
+pub mod event;
 pub mod ids;
 pub mod model;
 pub mod names;
@@ -17,6 +18,7 @@ pub mod token;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use email::Email;
 pub use error::{Error, FieldError, Result};
+pub use event::{EventType, NewEvent};
 pub use ids::{OrganizationId, UserId, WireInt};
 pub use names::{OrganizationName, PersonName};
 pub use permissions::{ModuleIds, Permissions};

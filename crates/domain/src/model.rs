@@ -78,6 +78,25 @@ impl Invitation {
     }
 }
 
+/// A seed-002 invitation as a request states it, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invite {
+    pub email: Email,
+    pub role: Role,
+    /// Teams to join on acceptance; each team once.
+    pub team_assignments: Vec<TeamAssignment>,
+    pub permissions: Option<Permissions>,
+    pub lifetime: chrono::Duration,
+}
+
+/// Which invitations a list shows: any of `statuses` (all when empty; `expired` matches pending
+/// rows past their expiry), only those to `email` when given (normalized).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InvitationFilter {
+    pub statuses: Vec<InvitationStatus>,
+    pub email: Option<String>,
+}
+
 /// What creating an invitation needs; the token's hash is computed by the caller.
 #[derive(Debug, Clone)]
 pub struct NewInvitation {
@@ -117,27 +136,13 @@ pub enum Acceptance {
     AlreadyAccepted(Member),
 }
 
-/// Who makes a change, in which request, and when: what every write records in the audit log.
+/// Who makes a change, in which request, and when: what every change records in its event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Context {
     /// The acting user; `None` for the back office, which acts without a profile.
     pub actor: Option<UserId>,
     pub request_id: String,
     pub now: DateTime<Utc>,
-}
-
-/// One entry of the append-only audit log. It never holds a token.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditEvent {
-    pub id: i64,
-    pub organization_id: Option<OrganizationId>,
-    pub actor: Option<UserId>,
-    /// What happened, as `<resource>.<past tense>` (`invitation.accepted`).
-    pub action: String,
-    /// What it happened to, as `<resource>:<id>` (`invitation:3c90c3cc-…`).
-    pub target: String,
-    pub request_id: String,
-    pub created_at: DateTime<Utc>,
 }
 
 /// A member of a team, with its profile.

@@ -106,6 +106,27 @@ pub enum TeamRole {
     Viewer,
 }
 
+impl TeamRole {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TeamRole::TeamManager => "team_manager",
+            TeamRole::Developer => "developer",
+            TeamRole::Viewer => "viewer",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "team_manager" => Ok(TeamRole::TeamManager),
+            "developer" => Ok(TeamRole::Developer),
+            "viewer" => Ok(TeamRole::Viewer),
+            _ => Err(Error::invalid(
+                "",
+                "must be one of team_manager, developer, viewer",
+            )),
+        }
+    }
+}
+
 /// Where an invitation stands. `Expired` is derived from `expiresAt` for a pending row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -157,6 +178,23 @@ impl InvitationStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_role_and_team_role_reads_back_what_it_writes() {
+        for r in [
+            Role::Administrator,
+            Role::Manager,
+            Role::BillingManager,
+            Role::Member,
+        ] {
+            assert_eq!(Role::parse(r.as_str()), Ok(r));
+        }
+        for r in [TeamRole::TeamManager, TeamRole::Developer, TeamRole::Viewer] {
+            assert_eq!(TeamRole::parse(r.as_str()), Ok(r));
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+        }
+        assert!(TeamRole::parse("owner").is_err());
+    }
 
     #[test]
     fn scope_is_derived_from_role() {

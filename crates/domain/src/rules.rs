@@ -56,6 +56,23 @@ pub fn may_grant_permissions(
     }
 }
 
+/// Inviting someone with `role` and `permissions` (and so resending or revoking such an
+/// invitation): administrators and managers; only administrators for the administrator role; a
+/// manager grants only module ids it manages.
+pub fn may_invite(actor: &Membership, role: Role, permissions: Option<&Permissions>) -> Result<()> {
+    may_grant_role(actor.role, role)?;
+    if let Some(p) = permissions {
+        may_grant_permissions(actor.role, &actor.permissions, p)?;
+    }
+    Ok(())
+}
+
+/// Restoring a deleted membership grants its role and permissions again: it obeys the rules of
+/// granting them.
+pub fn may_restore_member(actor: &Membership, deleted: &Membership) -> Result<()> {
+    may_invite(actor, deleted.role, Some(&deleted.permissions))
+}
+
 /// Changing another member's role or permissions: administrators and managers; only
 /// administrators change an administrator or grant the role; a manager grants only ids it manages.
 pub fn may_change_member(
@@ -179,6 +196,21 @@ mod tests {
         assert!(may_remove_member(&manager, &other).is_ok());
         assert!(may_remove_member(&manager, &admin).is_err());
         assert!(may_remove_member(&admin, &manager).is_ok());
+    }
+
+    #[test]
+    fn a_manager_invites_resends_and_restores_only_what_it_could_grant() {
+        let (admin, manager) = (member(1, Role::Administrator), member(2, Role::Manager));
+        assert!(may_invite(&manager, Role::Member, Some(&perms(&[1]))).is_ok());
+        assert!(may_invite(&manager, Role::Administrator, None).is_err());
+        assert!(may_invite(&manager, Role::Member, Some(&perms(&[1, 9]))).is_err());
+        assert!(may_invite(&admin, Role::Administrator, Some(&perms(&[9]))).is_ok());
+        let mut deleted = member(3, Role::Member);
+        assert!(may_restore_member(&manager, &deleted).is_ok());
+        deleted.permissions = perms(&[9]);
+        assert!(may_restore_member(&manager, &deleted).is_err());
+        assert!(may_restore_member(&manager, &member(4, Role::Administrator)).is_err());
+        assert!(may_restore_member(&admin, &deleted).is_ok());
     }
 
     #[test]

@@ -4,11 +4,8 @@
 
 use std::{net::TcpListener, sync::Arc};
 
-use crate::{
-    AppState,
-    auth::{BACKOFFICE_ROLE, BearerClaims, Keys, Minter, SessionClaims},
-    config::Settings,
-};
+use crate::config::Settings;
+use app::{App, BearerClaims, Credentials, SessionClaims};
 use clap::{Parser, Subcommand};
 use domain::{Clock, OrganizationId, SystemClock, UserId};
 
@@ -114,14 +111,15 @@ async fn run(settings: Settings, workers: usize) -> Result<(), String> {
     let listener = TcpListener::bind(&settings.bind)
         .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let keys = Keys::hs256(&settings.jwt_secret)
+    let credentials = Credentials::hs256(&settings.jwt_secret)
         .expecting(settings.jwt_issuer.clone(), settings.jwt_audience.clone());
-    let state = AppState {
+    let app = App::new(
         store,
-        clock: Arc::new(SystemClock),
-        keys,
-        cursors: crate::cursor::Cursors::new(&settings.jwt_secret),
-    };
+        Arc::new(SystemClock),
+        credentials,
+        &settings.jwt_secret,
+        settings.policy.clone(),
+    );
     eprintln!("Rollcall listening on http://{addr}");
     eprintln!("  Swagger UI:  http://{addr}/docs/");
     eprintln!("  database:    {}", settings.redacted_database_url());
@@ -129,7 +127,7 @@ async fn run(settings: Settings, workers: usize) -> Result<(), String> {
     eprintln!(
         "  mint tokens: eval \"$(rollcall token --user 1 --email you@example.com --backoffice)\""
     );
-    let server = crate::serve(listener, state, workers).map_err(|e| e.to_string())?;
+    let server = crate::serve(listener, app, workers).map_err(|e| e.to_string())?;
     server.await.map_err(|e| e.to_string())
 }
 
@@ -144,41 +142,27 @@ fn token(
     backoffice: bool,
     ttl: i64,
 ) -> Result<(), String> {
-    let keys = Keys::hs256(&settings.jwt_secret);
-    let minter = Minter(&keys);
-    let now = SystemClock.now().timestamp();
+    let credentials = Credentials::hs256(&settings.jwt_secret);
+    let now = SystemClock.now();
+    let ttl = chrono::Duration::seconds(ttl);
     let sub = UserId::parse(user).map_err(|e| format!("--user: {e}"))?;
-    let organization_id = organization
+    let organization = organization
         .map(OrganizationId::parse)
         .transpose()
         .map_err(|e| format!("--organization: {e}"))?;
-    let bearer = BearerClaims {
-        sub,
-        exp: now + ttl,
-        email_verified: email.as_ref().map(|_| true),
-        email,
-        given_name: first_name,
-        family_name: last_name,
-        roles: if backoffice {
-            vec![BACKOFFICE_ROLE.to_owned()]
-        } else {
-            Vec::new()
-        },
-    };
-    let session = SessionClaims {
-        user_id: sub,
-        session_id: serde_json::Value::String(uuid::Uuid::new_v4().to_string()),
-        iat: now,
-        exp: now + ttl,
-        organization_id,
-    };
+    let bearer = BearerClaims::local(sub, email, (first_name, last_name), backoffice, now, ttl);
+    let session = SessionClaims::new(sub, organization, now, ttl);
     println!(
         "export ROLLCALL_BEARER={}",
-        minter.bearer(&bearer).map_err(|e| e.to_string())?
+        credentials
+            .bearer_token(&bearer)
+            .map_err(|e| e.to_string())?
     );
     println!(
         "export ROLLCALL_SESSION={}",
-        minter.session(&session).map_err(|e| e.to_string())?
+        credentials
+            .session_token(&session)
+            .map_err(|e| e.to_string())?
     );
     Ok(())
 }

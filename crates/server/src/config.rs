@@ -36,8 +36,10 @@ pub struct Settings {
     pub jwt_audience: Option<String>,
     /// Where the secret came from, for the start-up message.
     pub secret_source: String,
-    /// Pool sizes, timeouts and the invitation quota.
+    /// Pool sizes and timeouts.
     pub store: StoreOptions,
+    /// Quotas.
+    pub policy: app::Policy,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -62,6 +64,7 @@ impl Settings {
             jwt_audience: env("ROLLCALL_JWT_AUDIENCE"),
             secret_source,
             store: store_options()?,
+            policy: policy()?,
         })
     }
 
@@ -86,6 +89,12 @@ fn store_options() -> Result<StoreOptions, String> {
             defaults.statement_timeout,
         )?,
         busy_timeout: millis("ROLLCALL_SQLITE_BUSY_TIMEOUT_MS", defaults.busy_timeout)?,
+    })
+}
+
+fn policy() -> Result<app::Policy, String> {
+    let defaults = app::Policy::default();
+    Ok(app::Policy {
         invitations_per_hour: number("ROLLCALL_INVITATIONS_PER_HOUR")?
             .map_or(Ok(defaults.invitations_per_hour), u32::try_from)
             .map_err(|_| "ROLLCALL_INVITATIONS_PER_HOUR is too large".to_owned())?,

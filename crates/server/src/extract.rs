@@ -1,7 +1,8 @@
-//! `Json<T>`: the request-body extractor. It answers each way a body can be wrong with its own
-//! status: 415 for a media type that is not JSON, 413 past 64 KiB, 400 for text that is not
-//! JSON (anywhere in it, unknown fields included), 422 for JSON that does not fit the shape,
-//! naming the field.
+//! Request extractors beyond credentials. `Json<T>`, the request body: it answers each way a
+//! body can be wrong with its own status: 415 for a media type that is not JSON, 413 past 64 KiB,
+//! 400 for text that is not JSON (anywhere in it, unknown fields included), 422 for JSON that
+//! does not fit the shape, naming the field. `Keyed`, the `Idempotency-Key` header of a creating
+//! POST.
 
 use std::{future::Future, pin::Pin};
 
@@ -52,6 +53,45 @@ impl<T: DeserializeOwned + Serialize + 'static> FromRequest for Json<T> {
             }
             parse(&body).map(Json)
         })
+    }
+}
+
+/// The `Idempotency-Key` header of a creating POST, when one was sent (1–255 visible ASCII
+/// characters; 400 otherwise), with the method and path it came with: what a use case needs to
+/// claim it. Only operations that take this extractor honour the header.
+pub struct Keyed(Option<app::Key>);
+
+/// The request header that carries the key.
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+impl Keyed {
+    /// The key for a request with this (parsed) body.
+    pub fn with_body<B: Serialize>(self, body: &B) -> Option<app::KeyedRequest> {
+        self.0.map(|k| k.with_body(body))
+    }
+}
+
+impl FromRequest for Keyed {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let key = match req.headers().get(IDEMPOTENCY_KEY).map(|v| v.to_str()) {
+            None => Ok(None),
+            Some(Ok(k))
+                if !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()) =>
+            {
+                Ok(Some(app::Key {
+                    key: k.to_owned(),
+                    method: req.method().as_str().to_owned(),
+                    path: req.path().to_owned(),
+                }))
+            }
+            Some(_) => Err(ApiError::bad_request(
+                "`Idempotency-Key` must be 1–255 visible ASCII characters",
+            )),
+        };
+        std::future::ready(key.map(Keyed))
     }
 }
 

@@ -1,50 +1,26 @@
-//! Rollcall's HTTP server: actix-web handlers annotated with utoipa, over the `domain` rules
-//! and the `storage` store. `serve` assembles the application; `api` holds the routes and the
-//! declared document; `problem` is the one place errors become HTTP.
+//! Rollcall's HTTP server: actix-web handlers annotated with utoipa over the application layer
+//! (`app`). `serve` assembles the server; `api` holds the routes and the declared document;
+//! `auth` and `extract` read requests; `problem` is the one place errors become HTTP.
 
 pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;
-pub mod cursor;
 pub mod extract;
-pub mod idempotency;
 pub mod problem;
-pub mod wire;
 
-use std::{net::TcpListener, sync::Arc, time::Instant};
+use std::{net::TcpListener, time::Instant};
 
 use actix_web::{
-    App, HttpServer,
+    HttpServer,
     dev::{Server, Service},
     http::header::{HeaderName, HeaderValue},
     web,
 };
-use domain::Clock;
-use storage::Store;
+use app::App;
 use utoipa_swagger_ui::SwaggerUi;
 
 pub use api::ApiDoc;
-
-/// What every request handler shares.
-pub struct AppState {
-    pub store: Store,
-    pub clock: Arc<dyn Clock>,
-    pub keys: auth::Keys,
-    pub cursors: cursor::Cursors,
-}
-
-impl AppState {
-    /// The context of a change made now, in the current request, by `actor` (`None`: the back
-    /// office, which acts without a profile).
-    pub fn context(&self, actor: Option<domain::UserId>) -> domain::model::Context {
-        domain::model::Context {
-            actor,
-            request_id: problem::request_id(),
-            now: self.clock.now(),
-        }
-    }
-}
 
 const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -59,15 +35,14 @@ fn request_id_for(req: &actix_web::dev::ServiceRequest) -> String {
 
 /// Starts serving on `listener` with `workers` threads; the returned server stops gracefully
 /// (finishing requests in flight) on SIGINT or SIGTERM.
-pub fn serve(listener: TcpListener, state: AppState, workers: usize) -> std::io::Result<Server> {
-    let state = web::Data::new(state);
+pub fn serve(listener: TcpListener, app: App, workers: usize) -> std::io::Result<Server> {
+    let state = web::Data::new(app);
     let document = contract::document();
     let server = HttpServer::new(move || {
-        App::new()
+        actix_web::App::new()
             .app_data(state.clone())
             .app_data(web::PathConfig::default().error_handler(problem::path_error))
             .app_data(web::QueryConfig::default().error_handler(problem::query_error))
-            .wrap(actix_web::middleware::from_fn(idempotency::middleware))
             .wrap_fn(|req, srv| {
                 let id = request_id_for(&req);
                 let (method, path, started) = (req.method().clone(), req.path().to_owned(), Instant::now());

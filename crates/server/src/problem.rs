@@ -41,6 +41,11 @@ pub struct Problem {
     /// The invalid fields of a 422 answer.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldProblem>,
+    /// The invitation a 409 is about (a pending one for the same email, or the one a replayed
+    /// request made), so that a client can resend, revoke or look at it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub invitation_id: Option<uuid::Uuid>,
 }
 
 /// One invalid field of a request body.
@@ -58,6 +63,7 @@ pub struct ApiError {
     status: StatusCode,
     detail: String,
     errors: Vec<FieldProblem>,
+    invitation_id: Option<uuid::Uuid>,
     /// Headers the status calls for: `Allow` (405), `Retry-After` (429, 503).
     headers: Vec<(header::HeaderName, String)>,
 }
@@ -68,6 +74,7 @@ impl ApiError {
             status,
             detail: detail.into(),
             errors: Vec::new(),
+            invitation_id: None,
             headers: Vec::new(),
         }
     }
@@ -97,7 +104,7 @@ impl From<Error> for ApiError {
             Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
-            Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::Conflict(_) | Error::InvitationConflict { .. } => StatusCode::CONFLICT,
             Error::Gone(_) => StatusCode::GONE,
             Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -114,7 +121,15 @@ impl From<Error> for ApiError {
                         message: f.message,
                     })
                     .collect(),
+                invitation_id: None,
                 headers: Vec::new(),
+            },
+            Error::InvitationConflict {
+                invitation_id,
+                detail,
+            } => Self {
+                invitation_id: Some(invitation_id),
+                ..Self::new(status, detail)
             },
             Error::Internal(msg) => {
                 tracing::error!(request_id = %request_id(), error = %msg, "internal error");
@@ -160,6 +175,7 @@ impl ResponseError for ApiError {
             detail: self.detail.clone(),
             request_id: request_id(),
             errors: self.errors.clone(),
+            invitation_id: self.invitation_id,
         };
         let mut res = HttpResponse::build(self.status);
         res.content_type("application/problem+json");

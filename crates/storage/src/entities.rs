@@ -136,8 +136,11 @@ pub mod audit_events {
         pub id: i64,
         pub organization_id: Option<i64>,
         pub actor_id: Option<i64>,
+        /// The event type (`invitation.accepted`).
         pub action: String,
         pub target: String,
+        /// The public object's snapshot; null for rows written before snapshots were kept.
+        pub data: Option<Json>,
         pub request_id: String,
         pub created_at: DateTimeUtc,
     }

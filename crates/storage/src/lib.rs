@@ -1,9 +1,16 @@
 //! Rollcall's persistence. `Store` is the one door to the database: it runs the migrations,
-//! keeps the connection pools, and turns rows into `domain` records and database failures into
-//! `domain::Error`. Nothing above this crate writes SQL or sees a sea-orm model.
+//! keeps the connection pools, runs units of work (one transaction each), and offers per-table
+//! operations (`tables`) that turn rows into `domain` records and database failures into
+//! `domain::Error`. It decides no rule: what a use case does is `crates/app`'s. Nothing above
+//! this crate writes SQL or sees a sea-orm model.
 
 mod entities;
 pub mod migration;
+mod seed;
 mod store;
+mod tables;
+mod writer;
 
-pub use store::{Claim, InvitationFilter, KeyScope, SeedInvitation, Store, StoreOptions};
+pub use seed::SeedInvitation;
+pub use store::{Reader, Store, StoreOptions, Tx, WorkFuture};
+pub use tables::{Db, KeyClaim, KeyScope, Profile, Rotation};

@@ -4,54 +4,53 @@
 
 use std::{io::Write, path::Path};
 
+use app::{BearerClaims, Credentials, SessionClaims};
 use chrono::{DateTime, Duration, Utc};
 use domain::{Email, InvitationToken, OrganizationId, UserId, model::Context};
-use rollcall::auth::{BearerClaims, Keys, Minter, SessionClaims};
 use serde_json::{Value, json};
 use storage::{SeedInvitation, Store, StoreOptions};
 use uuid::Uuid;
 
 /// Signs bearers and sessions the server accepts.
 pub struct Tokens {
-    keys: Keys,
-    now: i64,
+    credentials: Credentials,
+    now: DateTime<Utc>,
 }
 
 impl Tokens {
     pub fn new(secret: &str) -> Self {
         Self {
-            keys: Keys::hs256(secret),
-            now: Utc::now().timestamp(),
+            credentials: Credentials::hs256(secret),
+            now: Utc::now(),
         }
     }
 
     /// A bearer for `user` with the verified `email`, valid for a day.
     pub fn bearer(&self, user: i64, email: &str) -> Result<String, String> {
-        let claims = BearerClaims {
-            sub: UserId::parse(user).map_err(|e| e.to_string())?,
-            exp: self.now + 86_400,
-            email: Some(email.to_owned()),
-            email_verified: Some(true),
-            given_name: None,
-            family_name: None,
-            roles: Vec::new(),
-        };
-        Minter(&self.keys)
-            .bearer(&claims)
+        let user = UserId::parse(user).map_err(|e| e.to_string())?;
+        let claims = BearerClaims::local(
+            user,
+            Some(email.to_owned()),
+            (None, None),
+            false,
+            self.now,
+            Duration::days(1),
+        );
+        self.credentials
+            .bearer_token(&claims)
             .map_err(|e| e.to_string())
     }
 
     /// A session of `user` acting on organization `org`.
     pub fn session(&self, user: i64, org: i64) -> Result<String, String> {
-        let claims = SessionClaims {
-            user_id: UserId::parse(user).map_err(|e| e.to_string())?,
-            session_id: Value::String(Uuid::new_v4().to_string()),
-            iat: self.now,
-            exp: self.now + 86_400,
-            organization_id: Some(OrganizationId::parse(org).map_err(|e| e.to_string())?),
-        };
-        Minter(&self.keys)
-            .session(&claims)
+        let claims = SessionClaims::new(
+            UserId::parse(user).map_err(|e| e.to_string())?,
+            Some(OrganizationId::parse(org).map_err(|e| e.to_string())?),
+            self.now,
+            Duration::days(1),
+        );
+        self.credentials
+            .session_token(&claims)
             .map_err(|e| e.to_string())
     }
 }
@@ -171,6 +170,7 @@ pub async fn invitations(
     keep_tokens: bool,
 ) -> Result<Vec<(Uuid, DateTime<Utc>, String)>, String> {
     let domain_org = store
+        .read()
         .organization_by_uuid(org.uuid)
         .await
         .map_err(|e| e.to_string())?

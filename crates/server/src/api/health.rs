@@ -2,8 +2,10 @@
 //! database answers too): what a load balancer or an orchestrator polls.
 
 use actix_web::{HttpResponse, web};
+use app::App;
+use wire::Health;
 
-use crate::{AppState, problem::ApiError, wire::Health};
+use crate::problem::ApiError;
 
 /// Liveness: answers while the process serves requests.
 #[utoipa::path(
@@ -30,8 +32,8 @@ pub async fn health_view() -> HttpResponse {
         (status = 503, response = crate::problem::ServiceUnavailable),
     )
 )]
-pub async fn ready_view(st: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    st.store.ping().await?;
+pub async fn ready_view(app: web::Data<App>) -> Result<HttpResponse, ApiError> {
+    app.ready().await?;
     Ok(HttpResponse::Ok().json(Health {
         status: "ok".into(),
     }))

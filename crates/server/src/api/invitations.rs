@@ -1,18 +1,15 @@
 //! `/invitations/lookup|accept|decline`: what the holder of an invitation token does with it.
 //! The token travels in the body, never in a URL (so it stays out of access logs).
 
-use actix_web::{HttpResponse, web};
-use domain::{Error, model::Acceptance};
+use actix_web::web;
+use app::App;
+use wire::{Invitation, InvitationLookup, InvitationTokenRequest, Member};
 
 use crate::{
-    AppState,
+    api::{Reply, ok, reply},
     auth::Caller,
-    extract::Json,
-    problem::ApiError,
-    wire::{Invitation, InvitationLookup, InvitationTokenRequest, Inviter, Member},
+    extract::{Json, Keyed},
 };
-
-type Answer = Result<HttpResponse, ApiError>;
 
 /// Look up an invitation by its token (no login needed).
 ///
@@ -33,30 +30,8 @@ type Answer = Result<HttpResponse, ApiError>;
         (status = 503, response = crate::problem::ServiceUnavailable),
     )
 )]
-pub async fn invitation_lookup(
-    body: Json<InvitationTokenRequest>,
-    st: web::Data<AppState>,
-) -> Answer {
-    let token = body.0.parse()?;
-    let inv = st
-        .store
-        .invitation_by_token(&token.hash())
-        .await?
-        .ok_or_else(|| Error::NotFound("no invitation has this token".into()))?;
-    let inviter = st.store.user(inv.invited_by).await?.map(|u| Inviter {
-        user_id: u.id.get(),
-        first_name: u.first_name,
-        last_name: u.last_name,
-    });
-    Ok(HttpResponse::Ok().json(InvitationLookup {
-        organization_id: inv.organization.uuid,
-        organization_name: inv.organization.name.clone(),
-        organization_role: inv.role.into(),
-        email: inv.email.as_str().to_owned(),
-        status: inv.status_at(st.clock.now()).into(),
-        expires_at: inv.expires_at,
-        inviter,
-    }))
+pub async fn invitation_lookup(body: Json<InvitationTokenRequest>, app: web::Data<App>) -> Reply {
+    ok(app.invitation_lookup(body.0.parse()?).await?)
 }
 
 /// Accept an invitation: become a member, with its role, permissions and teams.
@@ -89,33 +64,15 @@ pub async fn invitation_lookup(
 )]
 pub async fn invitation_accept(
     caller: Caller,
+    key: Keyed,
     body: Json<InvitationTokenRequest>,
-    st: web::Data<AppState>,
-) -> Answer {
-    let email = caller.verified_email()?;
-    let hash = body.0.parse()?.hash();
-    let inv = st
-        .store
-        .invitation_by_token(&hash)
-        .await?
-        .ok_or_else(|| Error::NotFound("no invitation has this token".into()))?;
-    if inv.email != email {
-        return Err(
-            Error::Forbidden("this invitation was sent to another email address".into()).into(),
-        );
-    }
-    let ctx = st.context(Some(caller.id()));
-    st.store
-        .ensure_profile(caller.id(), || caller.new_profile(), &ctx)
-        .await?;
-    match st
-        .store
-        .accept_invitation(&hash, &email, caller.id(), &ctx)
-        .await?
-    {
-        Acceptance::Accepted(m) => Ok(HttpResponse::Created().json(Member::from(&m))),
-        Acceptance::AlreadyAccepted(m) => Ok(HttpResponse::Ok().json(Member::from(&m))),
-    }
+    app: web::Data<App>,
+) -> Reply {
+    let token = body.0.parse()?;
+    reply(
+        app.invitation_accept(&caller, token, key.with_body(&body.0))
+            .await?,
+    )
 }
 
 /// Decline an invitation.
@@ -142,14 +99,7 @@ pub async fn invitation_accept(
 pub async fn invitation_decline(
     caller: Caller,
     body: Json<InvitationTokenRequest>,
-    st: web::Data<AppState>,
-) -> Answer {
-    let email = caller.verified_email()?;
-    let token = body.0.parse()?;
-    let ctx = st.context(Some(caller.id()));
-    let inv = st
-        .store
-        .decline_invitation(&token.hash(), &email, &ctx)
-        .await?;
-    Ok(HttpResponse::Ok().json(Invitation::new(&inv, ctx.now)))
+    app: web::Data<App>,
+) -> Reply {
+    ok(app.invitation_decline(&caller, body.0.parse()?).await?)
 }

@@ -1,6 +1,6 @@
 //! The HTTP API: the utoipa document the handlers declare (`ApiDoc`, compared with
 //! `openapi/rollcall.yaml` by `cargo xtask drift`) and the route table. Handlers are thin:
-//! extract, call the domain and the store, map the result.
+//! extract, call one use case of `app`, map its answer to HTTP (`reply`, `ok`, `no_content`).
 
 mod health;
 mod invitations;
@@ -10,6 +10,7 @@ mod teams;
 mod users_organizations;
 
 use actix_web::{HttpResponse, Resource, web};
+use serde::Serialize;
 use utoipa::{
     Modify, OpenApi,
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
@@ -32,6 +33,49 @@ struct SessionHeader {
 pub struct PageQuery {
     pub limit: Option<i64>,
     pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    pub(crate) fn page(&self) -> domain::Result<app::PageRequest> {
+        Self::page_of(self.limit, self.cursor.clone())
+    }
+
+    pub(crate) fn page_of(
+        limit: Option<i64>,
+        cursor: Option<String>,
+    ) -> domain::Result<app::PageRequest> {
+        Ok(app::PageRequest {
+            limit: domain::page::Limit::parse(limit)?,
+            cursor,
+        })
+    }
+}
+
+/// What a handler answers.
+pub(crate) type Reply = Result<HttpResponse, problem::ApiError>;
+
+/// 201 for what a use case created now, 200 for what it answers as it was; marked
+/// `Idempotency-Replayed: true` when it is the kept answer of an earlier request.
+pub(crate) fn reply<T: Serialize>(answer: app::Answer<T>) -> Reply {
+    let mut res = if answer.created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
+    if answer.replayed {
+        res.insert_header(("idempotency-replayed", "true"));
+    }
+    Ok(res.json(answer.body))
+}
+
+/// 200 with `body`.
+pub(crate) fn ok<T: Serialize>(body: T) -> Reply {
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// 204.
+pub(crate) fn no_content(_: ()) -> Reply {
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// The optional header of every creating POST.

@@ -1,53 +1,20 @@
 //! `/organization` (seed 002): uuid ids, plain objects, a bearer only. An organization the
 //! caller is not a live member of answers 404, so nothing leaks its existence.
 
-use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, Utc};
-use domain::{
-    Error, InvitationStatus, InvitationToken, Result, UserId,
-    model::{Membership, NewInvitation, Organization},
-    page::Limit,
-    rules,
-};
-use storage::InvitationFilter;
+use actix_web::{HttpRequest, web};
+use app::App;
+use domain::{Error, InvitationStatus, Result, UserId, model::InvitationFilter, page::Limit};
 use uuid::Uuid;
+use wire::{
+    AuditEventPage, CreateOrganizationRequest, InvitationPage, InvitationWithToken, InviteRequest,
+    MemberPage, UpdateMemberRequest,
+};
 
 use crate::{
-    AppState,
-    api::PageQuery,
+    api::{PageQuery, Reply, no_content, ok, reply},
     auth::Caller,
-    cursor::Cursors,
-    extract::Json,
-    problem::ApiError,
-    wire::{
-        self, AuditEventPage, CreateOrganizationRequest, InvitationPage, InvitationWithToken,
-        InviteRequest, MemberPage, UpdateMemberRequest,
-    },
+    extract::{Json, Keyed},
 };
-
-type Answer = std::result::Result<HttpResponse, ApiError>;
-
-/// The organization `uuid` and the caller's live membership of it; 404 when either is missing.
-pub(super) async fn membership_of(
-    st: &AppState,
-    caller: &Caller,
-    uuid: Uuid,
-) -> Result<(Organization, Membership)> {
-    // Not even the uuid the caller sent: the answer is the same for every organization that is
-    // not its own, existing or not.
-    let not_found = || Error::NotFound("no such organization among yours".into());
-    let org = st
-        .store
-        .organization_by_uuid(uuid)
-        .await?
-        .ok_or_else(not_found)?;
-    let membership = st
-        .store
-        .live_membership(caller.id(), org.id)
-        .await?
-        .ok_or_else(not_found)?;
-    Ok((org, membership))
-}
 
 /// Create an organization; the caller becomes its administrator.
 ///
@@ -75,19 +42,15 @@ pub(super) async fn membership_of(
 )]
 pub async fn organization_create(
     caller: Caller,
+    key: Keyed,
     body: Json<CreateOrganizationRequest>,
-    st: web::Data<AppState>,
-) -> Answer {
+    app: web::Data<App>,
+) -> Reply {
     let name = body.0.parse()?;
-    let ctx = st.context(Some(caller.id()));
-    st.store
-        .ensure_profile(caller.id(), || caller.new_profile(), &ctx)
-        .await?;
-    let (org, _) = st
-        .store
-        .create_organization_with_admin(caller.id(), &name, &ctx)
-        .await?;
-    Ok(HttpResponse::Created().json(wire::Organization::from(&org)))
+    reply(
+        app.organization_create(&caller, name, key.with_body(&body.0))
+            .await?,
+    )
 }
 
 /// View an organization you are a member of.
@@ -109,10 +72,9 @@ pub async fn organization_create(
 pub async fn organization_view(
     caller: Caller,
     path: web::Path<Uuid>,
-    st: web::Data<AppState>,
-) -> Answer {
-    let (org, _) = membership_of(&st, &caller, path.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(wire::Organization::from(&org)))
+    app: web::Data<App>,
+) -> Reply {
+    ok(app.organization_view(&caller, path.into_inner()).await?)
 }
 
 /// Invite a person by email (seed 002).
@@ -147,64 +109,54 @@ pub async fn organization_view(
 pub async fn invitation_create(
     caller: Caller,
     path: web::Path<Uuid>,
+    key: Keyed,
     body: Json<InviteRequest>,
-    st: web::Data<AppState>,
-) -> Answer {
-    let (org, actor) = membership_of(&st, &caller, path.into_inner()).await?;
-    rules::may_manage_members(actor.role)?;
+    app: web::Data<App>,
+) -> Reply {
     let invite = body.0.parse()?;
-    rules::may_grant_role(actor.role, invite.role)?;
-    if let Some(p) = &invite.permissions {
-        rules::may_grant_permissions(actor.role, &actor.permissions, p)?;
-    }
-    let token = InvitationToken::generate()?;
-    let ctx = st.context(Some(caller.id()));
-    let now = ctx.now;
-    let new = NewInvitation {
-        organization_id: org.id,
-        email: invite.email,
-        role: invite.role,
-        team_assignments: invite.team_assignments,
-        permissions: invite.permissions,
-        invited_by: caller.id(),
-        token_hash: token.hash(),
-        expires_at: now + invite.lifetime,
-    };
-    let invitation = st.store.create_invitation(&org, &new, &ctx).await?;
-    Ok(HttpResponse::Created().json(InvitationWithToken::new(&invitation, &token, now)))
+    let key = key.with_body(&body.0);
+    reply(
+        app.invitation_create(&caller, path.into_inner(), invite, key)
+            .await?,
+    )
 }
 
-/// The statuses, email, page size and cursor of an invitation list, from a query string where
-/// `status` may repeat. Anything malformed is a 400.
-struct InvitationQuery {
-    filter: InvitationFilter,
-    limit: Limit,
-    after: Option<(DateTime<Utc>, Uuid)>,
-}
-
-impl InvitationQuery {
-    fn parse(query: &str, cursors: &Cursors) -> Result<Self> {
-        let bad = |m: String| Error::BadRequest(m);
-        let (mut filter, mut limit, mut cursor) = (InvitationFilter::default(), None, None);
-        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-            match key.as_ref() {
-                "status" => filter.statuses.push(
-                    InvitationStatus::parse(&value)
-                        .map_err(|_| bad(format!("`status` {value:?} is not one of pending, accepted, declined, revoked, expired")))?,
-                ),
-                "email" if value.chars().count() > 250 => return Err(bad("`email` must be at most 250 characters".into())),
-                "email" => filter.email = Some(value.trim().to_lowercase()),
-                "limit" => limit = Some(value.parse::<i64>().map_err(|_| bad(format!("`limit` {value:?} is not an integer")))?),
-                "cursor" => cursor = Some(cursors.decode::<(DateTime<Utc>, Uuid)>(&value)?),
-                _ => {}
+/// The filters and page of an invitation list, from a query string where `status` may repeat.
+/// Anything malformed is a 400.
+fn invitation_query(query: &str) -> Result<(InvitationFilter, app::PageRequest)> {
+    let bad = |m: String| Error::BadRequest(m);
+    let (mut filter, mut limit, mut cursor) = (InvitationFilter::default(), None, None);
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        match key.as_ref() {
+            "status" => filter
+                .statuses
+                .push(InvitationStatus::parse(&value).map_err(|_| {
+                bad(format!(
+                    "`status` {value:?} is not one of pending, accepted, declined, revoked, expired"
+                ))
+            })?),
+            "email" if value.chars().count() > 250 => {
+                return Err(bad("`email` must be at most 250 characters".into()));
             }
+            "email" => filter.email = Some(value.trim().to_lowercase()),
+            "limit" => {
+                limit = Some(
+                    value
+                        .parse::<i64>()
+                        .map_err(|_| bad(format!("`limit` {value:?} is not an integer")))?,
+                )
+            }
+            "cursor" => cursor = Some(value.into_owned()),
+            _ => {}
         }
-        Ok(Self {
-            filter,
-            limit: Limit::parse(limit)?,
-            after: cursor,
-        })
     }
+    Ok((
+        filter,
+        app::PageRequest {
+            limit: Limit::parse(limit)?,
+            cursor,
+        },
+    ))
 }
 
 /// List the organization's invitations, newest first (administrators and managers).
@@ -238,24 +190,12 @@ pub async fn invitation_list(
     caller: Caller,
     path: web::Path<Uuid>,
     req: HttpRequest,
-    st: web::Data<AppState>,
-) -> Answer {
-    let (org, actor) = membership_of(&st, &caller, path.into_inner()).await?;
-    rules::may_manage_members(actor.role)?;
-    let q = InvitationQuery::parse(req.query_string(), &st.cursors)?;
-    let now = st.clock.now();
-    let mut rows = st
-        .store
-        .list_invitations(&org, &q.filter, q.after, q.limit.get(), now)
-        .await?;
-    let next_cursor = st
-        .cursors
-        .page(&mut rows, q.limit.get(), |last| (last.created_at, last.id));
-    let data = rows
-        .iter()
-        .map(|inv| wire::Invitation::new(inv, now))
-        .collect();
-    Ok(HttpResponse::Ok().json(InvitationPage { data, next_cursor }))
+    app: web::Data<App>,
+) -> Reply {
+    let (filter, page) = invitation_query(req.query_string())?;
+    ok(app
+        .invitation_list(&caller, path.into_inner(), filter, page)
+        .await?)
 }
 
 /// View one invitation, without its token (administrators and managers).
@@ -281,16 +221,10 @@ pub async fn invitation_list(
 pub async fn invitation_view(
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
-    st: web::Data<AppState>,
-) -> Answer {
-    let (org_id, id) = path.into_inner();
-    let (org, actor) = membership_of(&st, &caller, org_id).await?;
-    rules::may_manage_members(actor.role)?;
-    let inv =
-        st.store.invitation(&org, id).await?.ok_or_else(|| {
-            Error::NotFound(format!("organization {org_id} has no invitation {id}"))
-        })?;
-    Ok(HttpResponse::Ok().json(wire::Invitation::new(&inv, st.clock.now())))
+    app: web::Data<App>,
+) -> Reply {
+    let (org, id) = path.into_inner();
+    ok(app.invitation_view(&caller, org, id).await?)
 }
 
 /// Revoke a pending invitation; its token stops working (administrators and managers).
@@ -317,14 +251,10 @@ pub async fn invitation_view(
 pub async fn invitation_revoke(
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
-    st: web::Data<AppState>,
-) -> Answer {
-    let (org_id, id) = path.into_inner();
-    let (org, actor) = membership_of(&st, &caller, org_id).await?;
-    rules::may_manage_members(actor.role)?;
-    let ctx = st.context(Some(caller.id()));
-    let inv = st.store.revoke_invitation(&org, id, &ctx).await?;
-    Ok(HttpResponse::Ok().json(wire::Invitation::new(&inv, ctx.now)))
+    app: web::Data<App>,
+) -> Reply {
+    let (org, id) = path.into_inner();
+    ok(app.invitation_revoke(&caller, org, id).await?)
 }
 
 /// Resend an invitation: a new token and a new 7-day expiry, same id (administrators and
@@ -352,19 +282,10 @@ pub async fn invitation_revoke(
 pub async fn invitation_resend(
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
-    st: web::Data<AppState>,
-) -> Answer {
-    let (org_id, id) = path.into_inner();
-    let (org, actor) = membership_of(&st, &caller, org_id).await?;
-    rules::may_manage_members(actor.role)?;
-    let token = InvitationToken::generate()?;
-    let ctx = st.context(Some(caller.id()));
-    let expires_at = ctx.now + chrono::Duration::seconds(wire::DEFAULT_LIFETIME_SECONDS);
-    let inv = st
-        .store
-        .resend_invitation(&org, id, &token.hash(), expires_at, &ctx)
-        .await?;
-    Ok(HttpResponse::Ok().json(InvitationWithToken::new(&inv, &token, ctx.now)))
+    app: web::Data<App>,
+) -> Reply {
+    let (org, id) = path.into_inner();
+    ok(app.invitation_resend(&caller, org, id).await?)
 }
 
 /// The organization's audit log, newest first (administrators only).
@@ -395,20 +316,11 @@ pub async fn audit_event_list(
     caller: Caller,
     path: web::Path<Uuid>,
     query: web::Query<PageQuery>,
-    st: web::Data<AppState>,
-) -> Answer {
-    let (org, actor) = membership_of(&st, &caller, path.into_inner()).await?;
-    rules::may_read_audit_log(actor.role)?;
-    let limit = Limit::parse(query.limit)?;
-    let after = query
-        .cursor
-        .as_deref()
-        .map(|c| st.cursors.decode::<i64>(c))
-        .transpose()?;
-    let mut rows = st.store.audit_events(org.id, after, limit.get()).await?;
-    let next_cursor = st.cursors.page(&mut rows, limit.get(), |last| last.id);
-    let data = rows.iter().map(wire::AuditEvent::from).collect();
-    Ok(HttpResponse::Ok().json(AuditEventPage { data, next_cursor }))
+    app: web::Data<App>,
+) -> Reply {
+    ok(app
+        .audit_event_list(&caller, path.into_inner(), query.page()?)
+        .await?)
 }
 
 /// `(organizationId, userId)` in a member path.
@@ -438,19 +350,11 @@ pub async fn member_list(
     caller: Caller,
     path: web::Path<Uuid>,
     query: web::Query<PageQuery>,
-    st: web::Data<AppState>,
-) -> Answer {
-    let (org, _) = membership_of(&st, &caller, path.into_inner()).await?;
-    let limit = Limit::parse(query.limit)?;
-    let after = query
-        .cursor
-        .as_deref()
-        .map(|c| st.cursors.decode::<UserId>(c))
-        .transpose()?;
-    let mut rows = st.store.members(org.id, after, limit.get()).await?;
-    let next_cursor = st.cursors.page(&mut rows, limit.get(), |last| last.user.id);
-    let data = rows.iter().map(wire::Member::from).collect();
-    Ok(HttpResponse::Ok().json(MemberPage { data, next_cursor }))
+    app: web::Data<App>,
+) -> Reply {
+    ok(app
+        .member_list(&caller, path.into_inner(), query.page()?)
+        .await?)
 }
 
 /// Change a member's role and/or permissions (administrators and managers).
@@ -485,27 +389,13 @@ pub async fn member_update(
     caller: Caller,
     path: MemberPath,
     body: Json<UpdateMemberRequest>,
-    st: web::Data<AppState>,
-) -> Answer {
-    let (org_id, user) = path.into_inner();
-    let (org, actor) = membership_of(&st, &caller, org_id).await?;
-    rules::may_manage_members(actor.role)?;
+    app: web::Data<App>,
+) -> Reply {
+    let (org, user) = path.into_inner();
     let (role, permissions) = body.0.parse()?;
-    let authorize =
-        |target: &Membership| rules::may_change_member(&actor, target, role, permissions.as_ref());
-    let ctx = st.context(Some(caller.id()));
-    let member = st
-        .store
-        .update_member(
-            org.id,
-            user,
-            role.map(domain::RoleChange::To),
-            permissions.as_ref(),
-            authorize,
-            &ctx,
-        )
-        .await?;
-    Ok(HttpResponse::Ok().json(wire::Member::from(&member)))
+    ok(app
+        .member_update(&caller, org, user, role, permissions)
+        .await?)
 }
 
 /// Remove a member, or leave (administrators and managers; anyone for themselves).
@@ -531,12 +421,7 @@ pub async fn member_update(
     ),
     security(("bearerAuth" = []))
 )]
-pub async fn member_delete(caller: Caller, path: MemberPath, st: web::Data<AppState>) -> Answer {
-    let (org_id, user) = path.into_inner();
-    let (org, actor) = membership_of(&st, &caller, org_id).await?;
-    let authorize = |target: &Membership| rules::may_remove_member(&actor, target);
-    st.store
-        .remove_member(org.id, user, authorize, &st.context(Some(caller.id())))
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+pub async fn member_delete(caller: Caller, path: MemberPath, app: web::Data<App>) -> Reply {
+    let (org, user) = path.into_inner();
+    no_content(app.member_delete(&caller, org, user).await?)
 }

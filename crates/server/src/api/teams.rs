@@ -1,21 +1,17 @@
 //! `/organization/{organizationId}/teams…`: teams and their members. Members read;
 //! administrators and managers change. A team of another organization is not found.
 
-use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Utc};
-use domain::{UserId, page::Limit, rules};
+use actix_web::web;
+use app::App;
+use domain::UserId;
 use uuid::Uuid;
+use wire::{CreateTeamRequest, PutTeamMemberRequest, Team, TeamMember, TeamMemberPage, TeamPage};
 
 use crate::{
-    AppState,
-    api::{PageQuery, organizations::membership_of},
+    api::{PageQuery, Reply, no_content, ok, reply},
     auth::Caller,
-    extract::Json,
-    problem::ApiError,
-    wire::{CreateTeamRequest, PutTeamMemberRequest, Team, TeamMember, TeamMemberPage, TeamPage},
+    extract::{Json, Keyed},
 };
-
-type Answer = Result<HttpResponse, ApiError>;
 
 /// Create a team in the organization (administrators and managers).
 #[utoipa::path(
@@ -44,17 +40,15 @@ type Answer = Result<HttpResponse, ApiError>;
 pub async fn team_create(
     caller: Caller,
     path: web::Path<Uuid>,
+    key: Keyed,
     body: Json<CreateTeamRequest>,
-    st: web::Data<AppState>,
-) -> Answer {
-    let (org, actor) = membership_of(&st, &caller, path.into_inner()).await?;
-    rules::may_manage_members(actor.role)?;
+    app: web::Data<App>,
+) -> Reply {
     let name = body.0.parse()?;
-    let team = st
-        .store
-        .create_team(org.id, &name, &st.context(Some(caller.id())))
-        .await?;
-    Ok(HttpResponse::Created().json(Team::from(&team)))
+    reply(
+        app.team_create(&caller, path.into_inner(), name, key.with_body(&body.0))
+            .await?,
+    )
 }
 
 /// List the organization's teams, oldest first (any member).
@@ -81,23 +75,11 @@ pub async fn team_list(
     caller: Caller,
     path: web::Path<Uuid>,
     query: web::Query<PageQuery>,
-    st: web::Data<AppState>,
-) -> Answer {
-    let (org, _) = membership_of(&st, &caller, path.into_inner()).await?;
-    let limit = Limit::parse(query.limit)?;
-    let after = query
-        .cursor
-        .as_deref()
-        .map(|c| st.cursors.decode::<(DateTime<Utc>, Uuid)>(c))
-        .transpose()?;
-    let mut rows = st.store.teams(org.id, after, limit.get()).await?;
-    let next_cursor = st
-        .cursors
-        .page(&mut rows, limit.get(), |t| (t.created_at, t.id));
-    Ok(HttpResponse::Ok().json(TeamPage {
-        data: rows.iter().map(Team::from).collect(),
-        next_cursor,
-    }))
+    app: web::Data<App>,
+) -> Reply {
+    ok(app
+        .team_list(&caller, path.into_inner(), query.page()?)
+        .await?)
 }
 
 /// Rename a team (administrators and managers).
@@ -128,17 +110,10 @@ pub async fn team_update(
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
     body: Json<CreateTeamRequest>,
-    st: web::Data<AppState>,
-) -> Answer {
-    let (org_id, team) = path.into_inner();
-    let (org, actor) = membership_of(&st, &caller, org_id).await?;
-    rules::may_manage_members(actor.role)?;
-    let name = body.0.parse()?;
-    let renamed = st
-        .store
-        .rename_team(org.id, team, &name, &st.context(Some(caller.id())))
-        .await?;
-    Ok(HttpResponse::Ok().json(Team::from(&renamed)))
+    app: web::Data<App>,
+) -> Reply {
+    let (org, team) = path.into_inner();
+    ok(app.team_update(&caller, org, team, body.0.parse()?).await?)
 }
 
 /// Delete a team and its memberships (administrators and managers).
@@ -164,15 +139,10 @@ pub async fn team_update(
 pub async fn team_delete(
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
-    st: web::Data<AppState>,
-) -> Answer {
-    let (org_id, team) = path.into_inner();
-    let (org, actor) = membership_of(&st, &caller, org_id).await?;
-    rules::may_manage_members(actor.role)?;
-    st.store
-        .delete_team(org.id, team, &st.context(Some(caller.id())))
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    app: web::Data<App>,
+) -> Reply {
+    let (org, team) = path.into_inner();
+    no_content(app.team_delete(&caller, org, team).await?)
 }
 
 /// List a team's members (any member of the organization).
@@ -200,25 +170,12 @@ pub async fn team_member_list(
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
     query: web::Query<PageQuery>,
-    st: web::Data<AppState>,
-) -> Answer {
-    let (org_id, team) = path.into_inner();
-    let (org, _) = membership_of(&st, &caller, org_id).await?;
-    let limit = Limit::parse(query.limit)?;
-    let after = query
-        .cursor
-        .as_deref()
-        .map(|c| st.cursors.decode::<UserId>(c))
-        .transpose()?;
-    let mut rows = st
-        .store
-        .team_members(org.id, team, after, limit.get())
-        .await?;
-    let next_cursor = st.cursors.page(&mut rows, limit.get(), |m| m.user.id);
-    Ok(HttpResponse::Ok().json(TeamMemberPage {
-        data: rows.iter().map(TeamMember::from).collect(),
-        next_cursor,
-    }))
+    app: web::Data<App>,
+) -> Reply {
+    let (org, team) = path.into_inner();
+    ok(app
+        .team_member_list(&caller, org, team, query.page()?)
+        .await?)
 }
 
 /// Add a member of the organization to the team, or change its role there (administrators and
@@ -251,17 +208,12 @@ pub async fn team_member_put(
     caller: Caller,
     path: web::Path<(Uuid, Uuid, UserId)>,
     body: Json<PutTeamMemberRequest>,
-    st: web::Data<AppState>,
-) -> Answer {
-    let (org_id, team, user) = path.into_inner();
-    let (org, actor) = membership_of(&st, &caller, org_id).await?;
-    rules::may_manage_members(actor.role)?;
-    let ctx = st.context(Some(caller.id()));
-    let member = st
-        .store
-        .put_team_member(org.id, team, user, body.0.role.into(), &ctx)
-        .await?;
-    Ok(HttpResponse::Ok().json(TeamMember::from(&member)))
+    app: web::Data<App>,
+) -> Reply {
+    let (org, team, user) = path.into_inner();
+    ok(app
+        .team_member_put(&caller, org, team, user, body.0.role.into())
+        .await?)
 }
 
 /// Remove a user from the team (administrators and managers).
@@ -288,13 +240,8 @@ pub async fn team_member_put(
 pub async fn team_member_delete(
     caller: Caller,
     path: web::Path<(Uuid, Uuid, UserId)>,
-    st: web::Data<AppState>,
-) -> Answer {
-    let (org_id, team, user) = path.into_inner();
-    let (org, actor) = membership_of(&st, &caller, org_id).await?;
-    rules::may_manage_members(actor.role)?;
-    st.store
-        .remove_team_member(org.id, team, user, &st.context(Some(caller.id())))
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    app: web::Data<App>,
+) -> Reply {
+    let (org, team, user) = path.into_inner();
+    no_content(app.team_member_delete(&caller, org, team, user).await?)
 }

@@ -2,24 +2,21 @@
 //! a bearer and a session on every operation. `/ad/` acts on the session's organization; `/bo/`
 //! is the back office.
 
-use actix_web::{HttpResponse, web};
-use domain::{Error, OrganizationId, RoleChange, UserId, page::Limit, rules};
-
-use crate::{
-    AppState,
-    api::SessionHeader,
-    auth::{BackOffice, Caller, Minter, OrgSession, SESSION_LIFETIME, SessionClaims},
-    extract::Json,
-    problem::ApiError,
-    wire::{
-        BackOfficeOrganizationEnvelope, CreateOrganizationRequest, CreateSessionRequest,
-        CreateUserRequest, InviteUserOrganizationRequest, Membership, MembershipEnvelope,
-        MembershipPage, RegisterUserOrganizationRequest, Scope, Session, SessionEnvelope,
-        UpdateMembershipRequest, User, UserEnvelope, UserPage,
-    },
+use actix_web::web;
+use app::App;
+use domain::{Error, OrganizationId, UserId};
+use wire::{
+    BackOfficeOrganizationEnvelope, CreateOrganizationRequest, CreateSessionRequest,
+    CreateUserRequest, InviteUserOrganizationRequest, MembershipEnvelope, MembershipPage,
+    RegisterUserOrganizationRequest, Scope, SessionEnvelope, UpdateMembershipRequest, UserEnvelope,
+    UserPage,
 };
 
-type Answer = Result<HttpResponse, ApiError>;
+use crate::{
+    api::{PageQuery, Reply, SessionHeader, ok, reply},
+    auth::{Caller, Session as SessionOf},
+    extract::{Json, Keyed},
+};
 
 /// Invite a person into the session's organization (seed 000).
 ///
@@ -50,26 +47,14 @@ type Answer = Result<HttpResponse, ApiError>;
     security(("bearerAuth" = []))
 )]
 pub async fn ad_user_invite(
-    who: OrgSession,
+    who: SessionOf,
+    key: Keyed,
     body: Json<InviteUserOrganizationRequest>,
-    st: web::Data<AppState>,
-) -> Answer {
-    let actor = &who.membership;
-    rules::may_manage_members(actor.role)?;
+    app: web::Data<App>,
+) -> Reply {
     let (profile, permissions) = body.0.parse()?;
-    rules::may_grant_permissions(actor.role, &actor.permissions, &permissions)?;
-    let membership = st
-        .store
-        .invite_by_email(
-            actor.organization_id,
-            &profile,
-            &permissions,
-            &st.context(Some(who.caller.id())),
-        )
-        .await?;
-    Ok(HttpResponse::Created().json(MembershipEnvelope {
-        data: (&membership).into(),
-    }))
+    let key = key.with_body(&body.0);
+    reply(app.ad_user_invite(&who, profile, permissions, key).await?)
 }
 
 /// Create a profile (back office).
@@ -96,18 +81,16 @@ pub async fn ad_user_invite(
     security(("bearerAuth" = []))
 )]
 pub async fn bo_user_create(
-    bo: BackOffice,
+    who: SessionOf,
+    key: Keyed,
     body: Json<CreateUserRequest>,
-    st: web::Data<AppState>,
-) -> Answer {
+    app: web::Data<App>,
+) -> Reply {
     let new = body.0.parse()?;
-    let user = st
-        .store
-        .create_user(&new, &st.context(Some(bo.caller.id())))
-        .await?;
-    Ok(HttpResponse::Created().json(UserEnvelope {
-        data: (&user).into(),
-    }))
+    reply(
+        app.bo_user_create(&who, new, key.with_body(&body.0))
+            .await?,
+    )
 }
 
 /// View a profile (back office).
@@ -130,20 +113,8 @@ pub async fn bo_user_create(
     ),
     security(("bearerAuth" = []))
 )]
-pub async fn bo_user_view(
-    _: BackOffice,
-    path: web::Path<UserId>,
-    st: web::Data<AppState>,
-) -> Answer {
-    let id = path.into_inner();
-    let user = st
-        .store
-        .user(id)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("no user has id {id}")))?;
-    Ok(HttpResponse::Ok().json(UserEnvelope {
-        data: (&user).into(),
-    }))
+pub async fn bo_user_view(who: SessionOf, path: web::Path<UserId>, app: web::Data<App>) -> Reply {
+    ok(app.bo_user_view(&who, path.into_inner()).await?)
 }
 
 /// Create an organization with no members (back office).
@@ -170,19 +141,15 @@ pub async fn bo_user_view(
     security(("bearerAuth" = []))
 )]
 pub async fn bo_organization_create(
-    bo: BackOffice,
+    who: SessionOf,
+    key: Keyed,
     body: Json<CreateOrganizationRequest>,
-    st: web::Data<AppState>,
-) -> Answer {
+    app: web::Data<App>,
+) -> Reply {
     let name = body.0.parse()?;
-    let org = st
-        .store
-        .create_organization(&name, &st.context(Some(bo.caller.id())))
-        .await?;
-    Ok(
-        HttpResponse::Created().json(BackOfficeOrganizationEnvelope {
-            data: (&org).into(),
-        }),
+    reply(
+        app.bo_organization_create(&who, name, key.with_body(&body.0))
+            .await?,
     )
 }
 
@@ -207,19 +174,11 @@ pub async fn bo_organization_create(
     security(("bearerAuth" = []))
 )]
 pub async fn bo_organization_view(
-    _: BackOffice,
+    who: SessionOf,
     path: web::Path<OrganizationId>,
-    st: web::Data<AppState>,
-) -> Answer {
-    let id = path.into_inner();
-    let org = st
-        .store
-        .organization(id)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("no organization has id {id}")))?;
-    Ok(HttpResponse::Ok().json(BackOfficeOrganizationEnvelope {
-        data: (&org).into(),
-    }))
+    app: web::Data<App>,
+) -> Reply {
+    ok(app.bo_organization_view(&who, path.into_inner()).await?)
 }
 
 /// Register a user in an organization (seed 001, back office).
@@ -252,26 +211,19 @@ pub async fn bo_organization_view(
     security(("bearerAuth" = []))
 )]
 pub async fn bo_user_organization_register(
-    bo: BackOffice,
+    who: SessionOf,
     path: web::Path<(UserId, OrganizationId)>,
+    key: Keyed,
     body: Json<RegisterUserOrganizationRequest>,
-    st: web::Data<AppState>,
-) -> Answer {
+    app: web::Data<App>,
+) -> Reply {
     let (user, org) = path.into_inner();
     let (scope, permissions) = body.0.parse()?;
-    let membership = st
-        .store
-        .register_membership(
-            user,
-            org,
-            scope,
-            &permissions,
-            &st.context(Some(bo.caller.id())),
-        )
-        .await?;
-    Ok(HttpResponse::Created().json(MembershipEnvelope {
-        data: (&membership).into(),
-    }))
+    let key = key.with_body(&body.0);
+    reply(
+        app.bo_user_organization_register(&who, user, org, scope, permissions, key)
+            .await?,
+    )
 }
 
 /// Get a session acting on an organization you are a live member of (how a client switches
@@ -297,28 +249,14 @@ pub async fn bo_user_organization_register(
 pub async fn session_create(
     caller: Caller,
     body: Json<CreateSessionRequest>,
-    st: web::Data<AppState>,
-) -> Answer {
-    let org = OrganizationId::parse(body.0.organization_id).map_err(|e| e.at("organizationId"))?;
-    if st.store.live_membership(caller.id(), org).await?.is_none() {
-        return Err(Error::Forbidden(format!("you are not a member of organization {org}")).into());
-    }
-    let now = st.clock.now();
-    let expires_at = now + SESSION_LIFETIME;
-    let claims = SessionClaims {
-        user_id: caller.id(),
-        session_id: serde_json::Value::String(uuid::Uuid::new_v4().to_string()),
-        iat: now.timestamp(),
-        exp: expires_at.timestamp(),
-        organization_id: Some(org),
-    };
-    let token = Minter(&st.keys).session(&claims)?;
-    let data = Session {
-        token,
-        expires_at,
-        organization_id: org.get(),
-    };
-    Ok(HttpResponse::Created().json(SessionEnvelope { data }))
+    app: web::Data<App>,
+) -> Reply {
+    let org = body.0.parse()?;
+    reply(app::Answer {
+        body: app.session_create(&caller, org).await?,
+        created: true,
+        replayed: false,
+    })
 }
 
 /// The filters and page of a membership list.
@@ -357,37 +295,18 @@ pub struct MembershipQuery {
     security(("bearerAuth" = []))
 )]
 pub async fn ad_user_list(
-    who: OrgSession,
+    who: SessionOf,
     query: web::Query<MembershipQuery>,
-    st: web::Data<AppState>,
-) -> Answer {
+    app: web::Data<App>,
+) -> Reply {
     let scope = query
         .scope
         .map(domain::Scope::parse)
         .transpose()
         .map_err(|_| Error::BadRequest("`scope` must be 1 or 2".into()))?;
-    let limit = Limit::parse(query.limit)?;
-    let after = query
-        .cursor
-        .as_deref()
-        .map(|c| st.cursors.decode::<i64>(c))
-        .transpose()?;
-    let org = who.membership.organization_id;
-    let mut rows = st
-        .store
-        .memberships(
-            org,
-            scope,
-            query.include_deleted.unwrap_or(false),
-            after,
-            limit.get(),
-        )
-        .await?;
-    let next_cursor = st
-        .cursors
-        .page(&mut rows, limit.get(), |(position, _)| *position);
-    let data = rows.iter().map(|(_, m)| Membership::from(m)).collect();
-    Ok(HttpResponse::Ok().json(MembershipPage { data, next_cursor }))
+    let page = PageQuery::page_of(query.limit, query.cursor.clone())?;
+    let include_deleted = query.include_deleted.unwrap_or(false);
+    ok(app.ad_user_list(&who, scope, include_deleted, page).await?)
 }
 
 /// View one live membership of the session's organization (any member).
@@ -410,20 +329,8 @@ pub async fn ad_user_list(
     ),
     security(("bearerAuth" = []))
 )]
-pub async fn ad_user_view(
-    who: OrgSession,
-    path: web::Path<UserId>,
-    st: web::Data<AppState>,
-) -> Answer {
-    let user = path.into_inner();
-    let m = st
-        .store
-        .live_membership(user, who.membership.organization_id)
-        .await?
-        .ok_or_else(|| {
-            Error::NotFound(format!("user {user} is not a member of this organization"))
-        })?;
-    Ok(HttpResponse::Ok().json(MembershipEnvelope { data: (&m).into() }))
+pub async fn ad_user_view(who: SessionOf, path: web::Path<UserId>, app: web::Data<App>) -> Reply {
+    ok(app.ad_user_view(&who, path.into_inner()).await?)
 }
 
 /// Change a membership's scope and/or permissions (administrators and managers).
@@ -455,38 +362,15 @@ pub async fn ad_user_view(
     security(("bearerAuth" = []))
 )]
 pub async fn ad_user_update(
-    who: OrgSession,
+    who: SessionOf,
     path: web::Path<UserId>,
     body: Json<UpdateMembershipRequest>,
-    st: web::Data<AppState>,
-) -> Answer {
-    let actor = &who.membership;
-    rules::may_manage_members(actor.role)?;
+    app: web::Data<App>,
+) -> Reply {
     let (scope, permissions) = body.0.parse()?;
-    let change = scope.map(RoleChange::Scope);
-    let authorize = |target: &domain::model::Membership| {
-        rules::may_change_member(
-            actor,
-            target,
-            change.map(|c| c.apply(Some(target.role))),
-            permissions.as_ref(),
-        )
-    };
-    let ctx = st.context(Some(who.caller.id()));
-    let member = st
-        .store
-        .update_member(
-            actor.organization_id,
-            path.into_inner(),
-            change,
-            permissions.as_ref(),
-            authorize,
-            &ctx,
-        )
-        .await?;
-    Ok(HttpResponse::Ok().json(MembershipEnvelope {
-        data: (&member.membership).into(),
-    }))
+    ok(app
+        .ad_user_update(&who, path.into_inner(), scope, permissions)
+        .await?)
 }
 
 /// Soft-delete a membership: it gets a `deletedAt` and can be restored (administrators and
@@ -511,22 +395,8 @@ pub async fn ad_user_update(
     ),
     security(("bearerAuth" = []))
 )]
-pub async fn ad_user_delete(
-    who: OrgSession,
-    path: web::Path<UserId>,
-    st: web::Data<AppState>,
-) -> Answer {
-    let actor = &who.membership;
-    rules::may_manage_members(actor.role)?;
-    let authorize = |target: &domain::model::Membership| rules::may_remove_member(actor, target);
-    let ctx = st.context(Some(who.caller.id()));
-    let removed = st
-        .store
-        .remove_member(actor.organization_id, path.into_inner(), authorize, &ctx)
-        .await?;
-    Ok(HttpResponse::Ok().json(MembershipEnvelope {
-        data: (&removed).into(),
-    }))
+pub async fn ad_user_delete(who: SessionOf, path: web::Path<UserId>, app: web::Data<App>) -> Reply {
+    ok(app.ad_user_delete(&who, path.into_inner()).await?)
 }
 
 /// Restore a soft-deleted membership as it was (administrators and managers; only
@@ -552,22 +422,11 @@ pub async fn ad_user_delete(
     security(("bearerAuth" = []))
 )]
 pub async fn ad_user_restore(
-    who: OrgSession,
+    who: SessionOf,
     path: web::Path<UserId>,
-    st: web::Data<AppState>,
-) -> Answer {
-    let actor = &who.membership;
-    rules::may_manage_members(actor.role)?;
-    let authorize =
-        |target: &domain::model::Membership| rules::may_change_member(actor, target, None, None);
-    let ctx = st.context(Some(who.caller.id()));
-    let restored = st
-        .store
-        .restore_membership(actor.organization_id, path.into_inner(), authorize, &ctx)
-        .await?;
-    Ok(HttpResponse::Ok().json(MembershipEnvelope {
-        data: (&restored).into(),
-    }))
+    app: web::Data<App>,
+) -> Reply {
+    ok(app.ad_user_restore(&who, path.into_inner()).await?)
 }
 
 /// The email filter and page of a user search.
@@ -602,10 +461,10 @@ pub struct UserQuery {
     security(("bearerAuth" = []))
 )]
 pub async fn bo_user_list(
-    _: BackOffice,
+    who: SessionOf,
     query: web::Query<UserQuery>,
-    st: web::Data<AppState>,
-) -> Answer {
+    app: web::Data<App>,
+) -> Reply {
     if query
         .email
         .as_ref()
@@ -613,21 +472,8 @@ pub async fn bo_user_list(
     {
         return Err(Error::BadRequest("`email` must be at most 250 characters".into()).into());
     }
-    let limit = Limit::parse(query.limit)?;
-    let after = query
-        .cursor
-        .as_deref()
-        .map(|c| st.cursors.decode::<UserId>(c))
-        .transpose()?;
-    let mut rows = st
-        .store
-        .users(query.email.as_deref(), after, limit.get())
-        .await?;
-    let next_cursor = st.cursors.page(&mut rows, limit.get(), |u| u.id);
-    Ok(HttpResponse::Ok().json(UserPage {
-        data: rows.iter().map(User::from).collect(),
-        next_cursor,
-    }))
+    let page = PageQuery::page_of(query.limit, query.cursor.clone())?;
+    ok(app.bo_user_list(&who, query.email.clone(), page).await?)
 }
 
 /// A user's memberships, soft-deleted ones included (back office).
@@ -653,30 +499,14 @@ pub async fn bo_user_list(
     security(("bearerAuth" = []))
 )]
 pub async fn bo_user_organization_list(
-    _: BackOffice,
+    who: SessionOf,
     path: web::Path<UserId>,
-    query: web::Query<crate::api::PageQuery>,
-    st: web::Data<AppState>,
-) -> Answer {
-    let user = path.into_inner();
-    if st.store.user(user).await?.is_none() {
-        return Err(Error::NotFound(format!("no user has id {user}")).into());
-    }
-    let limit = Limit::parse(query.limit)?;
-    let after = query
-        .cursor
-        .as_deref()
-        .map(|c| st.cursors.decode::<i64>(c))
-        .transpose()?;
-    let mut rows = st
-        .store
-        .memberships_of_user(user, after, limit.get())
-        .await?;
-    let next_cursor = st
-        .cursors
-        .page(&mut rows, limit.get(), |(position, _)| *position);
-    let data = rows.iter().map(|(_, m)| Membership::from(m)).collect();
-    Ok(HttpResponse::Ok().json(MembershipPage { data, next_cursor }))
+    query: web::Query<PageQuery>,
+    app: web::Data<App>,
+) -> Reply {
+    ok(app
+        .bo_user_organization_list(&who, path.into_inner(), query.page()?)
+        .await?)
 }
 
 /// Remove a user's membership (a soft delete; back office). 409 for the organization's last
@@ -703,14 +533,10 @@ pub async fn bo_user_organization_list(
     security(("bearerAuth" = []))
 )]
 pub async fn bo_user_organization_delete(
-    bo: BackOffice,
+    who: SessionOf,
     path: web::Path<(UserId, OrganizationId)>,
-    st: web::Data<AppState>,
-) -> Answer {
+    app: web::Data<App>,
+) -> Reply {
     let (user, org) = path.into_inner();
-    let ctx = st.context(Some(bo.caller.id()));
-    let removed = st.store.remove_member(org, user, |_| Ok(()), &ctx).await?;
-    Ok(HttpResponse::Ok().json(MembershipEnvelope {
-        data: (&removed).into(),
-    }))
+    ok(app.bo_user_organization_delete(&who, user, org).await?)
 }

@@ -7,6 +7,7 @@ mod m20261123_000001_initial;
 mod m20261123_000002_pending_invitation_unique;
 mod m20261123_000003_idempotency_keys;
 mod m20261123_000004_rate_limits;
+mod m20261130_000001_event_data;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_pending_invitation_unique::Migration),
             Box::new(m20261123_000003_idempotency_keys::Migration),
             Box::new(m20261123_000004_rate_limits::Migration),
+            Box::new(m20261130_000001_event_data::Migration),
         ]
     }
 }

@@ -1,17 +1,20 @@
 //! Bulk loading for benchmarks and load tests: many pending invitations in a few statements,
-//! not through the API (no quota, no per-row checks), each with its audit event in the same
-//! transaction as the rows it records.
+//! not through the API (no quota, no per-row checks, no event snapshots), each with its event
+//! in the same transaction as the rows it records.
 
 use chrono::{DateTime, Utc};
 use domain::{
     Email, InvitationStatus, Result, Role, UserId,
     model::{Context, Organization},
 };
-use sea_orm::{EntityTrait, Set, TransactionTrait};
+use sea_orm::{EntityTrait, Set};
 use uuid::Uuid;
 
-use super::{Store, db_err};
-use crate::entities::{audit_events, invitations};
+use crate::{
+    Store,
+    entities::{audit_events, invitations},
+    store::db_err,
+};
 
 /// Rows per multi-row `INSERT`: well under SQLite's 32,766 bound variables at 17 columns.
 const ROWS_PER_INSERT: usize = 500;
@@ -38,7 +41,7 @@ impl Store {
         ctx: &Context,
     ) -> Result<()> {
         for chunk in rows.chunks(ROWS_PER_INSERT) {
-            let txn = self.write.begin().await.map_err(db_err)?;
+            let txn = self.begin_raw().await?;
             let invitations = chunk.iter().map(|r| invitations::ActiveModel {
                 id: Set(r.id),
                 organization_id: Set(org.id.get()),
@@ -67,6 +70,7 @@ impl Store {
                 actor_id: Set(ctx.actor.map(UserId::get)),
                 action: Set("invitation.created".to_owned()),
                 target: Set(format!("invitation:{}", r.id)),
+                data: Set(None),
                 request_id: Set(ctx.request_id.clone()),
                 created_at: Set(r.created_at),
                 ..Default::default()

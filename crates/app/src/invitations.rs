@@ -1,0 +1,600 @@
+//! Invitations (seed 002): invite, list, view, revoke, resend; and what the holder of a token
+//! does with it: look it up, accept it (exactly once), decline it. The token is minted here and
+//! shown once (by invite, resend and a replayed invite); only its hash is stored.
+
+use chrono::Duration;
+use domain::{
+    Email, Error, EventType, InvitationStatus, InvitationToken, Result, RoleChange,
+    model::{Context, Invitation, InvitationFilter, Invite, Member, NewInvitation, Organization},
+    rules,
+};
+use storage::{Rotation, Tx};
+use uuid::Uuid;
+use wire::{DEFAULT_LIFETIME_SECONDS, InvitationWithToken, Page};
+
+use crate::{
+    Answer, App, Caller, KeyedRequest, PageRequest,
+    events::event,
+    keyed::{self, Claimed},
+    members::add_or_restore,
+    organizations::ensure_profile,
+};
+
+impl App {
+    /// `POST /organization/{id}/invite`: a pending invitation and its token, shown once.
+    /// Administrators and managers; only administrators invite administrators; a manager grants
+    /// only module ids it manages. 404 for a team that is not the organization's; 409 when the
+    /// email is a live member's or has a pending invitation (named); 429 past the quota.
+    pub async fn invitation_create(
+        &self,
+        caller: &Caller,
+        org: Uuid,
+        invite: Invite,
+        key: Option<KeyedRequest>,
+    ) -> Result<Answer<InvitationWithToken>> {
+        let (org, actor) = self.membership_of(caller, org).await?;
+        rules::may_invite(&actor, invite.role, invite.permissions.as_ref())?;
+        let token = InvitationToken::generate()?;
+        let (caller, ctx, per_hour) = (
+            caller.clone(),
+            self.context(caller),
+            self.0.policy.invitations_per_hour,
+        );
+        self.store()
+            .write(move |tx| {
+                Box::pin(async move {
+                    let slot = match keyed::claim(tx, &caller, key.as_ref(), ctx.now).await? {
+                        Claimed::Replay { status, body } => {
+                            let kept: Answer<InvitationWithToken> = keyed::replayed(status, &body)?;
+                            return replay(tx, &org, kept, &ctx).await;
+                        }
+                        Claimed::Fresh(slot) => slot,
+                    };
+                    if let Some(missing) = tx
+                        .first_missing_team(
+                            org.id,
+                            &invite
+                                .team_assignments
+                                .iter()
+                                .map(|t| t.team_id)
+                                .collect::<Vec<_>>(),
+                        )
+                        .await?
+                    {
+                        return Err(Error::NotFound(format!(
+                            "organization {} has no team {missing}",
+                            org.uuid
+                        )));
+                    }
+                    count_invitation(tx, &org, per_hour, &ctx).await?;
+                    let new = NewInvitation {
+                        organization_id: org.id,
+                        email: invite.email.clone(),
+                        role: invite.role,
+                        team_assignments: invite.team_assignments.clone(),
+                        permissions: invite.permissions.clone(),
+                        invited_by: caller.id(),
+                        token_hash: token.hash(),
+                        expires_at: ctx.now + invite.lifetime,
+                    };
+                    let invitation = insert(tx, &org, &new, &ctx).await?;
+                    let view = wire::Invitation::new(&invitation, ctx.now);
+                    tx.append_event(&event(
+                        &ctx,
+                        EventType::InvitationCreated,
+                        Some(&org),
+                        format!("invitation:{}", invitation.id),
+                        &view,
+                    )?)
+                    .await?;
+                    // The kept answer never holds the token: a replay mints a new one.
+                    keyed::keep(tx, slot, &Answer::created(with_token(view.clone(), ""))).await?;
+                    Ok(Answer::created(with_token(view, token.expose())))
+                })
+            })
+            .await
+    }
+
+    /// `GET /organization/{id}/invitations`: newest first, filtered by status and email
+    /// (administrators and managers). No tokens.
+    pub async fn invitation_list(
+        &self,
+        caller: &Caller,
+        org: Uuid,
+        filter: InvitationFilter,
+        page: PageRequest,
+    ) -> Result<Page<wire::Invitation>> {
+        let (org, actor) = self.membership_of(caller, org).await?;
+        rules::may_manage_members(actor.role)?;
+        let after = self.cursors().after(&page)?;
+        let now = self.now();
+        let rows = self
+            .store()
+            .read()
+            .invitations(&org, &filter, after, page.limit.get(), now)
+            .await?;
+        Ok(self
+            .cursors()
+            .page(rows, page.limit, |i| (i.created_at, i.id))
+            .map(|i| wire::Invitation::new(&i, now)))
+    }
+
+    /// `GET /organization/{id}/invitations/{invitationId}` (administrators and managers).
+    pub async fn invitation_view(
+        &self,
+        caller: &Caller,
+        org: Uuid,
+        id: Uuid,
+    ) -> Result<wire::Invitation> {
+        let (org, actor) = self.membership_of(caller, org).await?;
+        rules::may_manage_members(actor.role)?;
+        let inv = self
+            .store()
+            .read()
+            .invitation(&org, id)
+            .await?
+            .ok_or_else(|| no_invitation(&org, id))?;
+        Ok(wire::Invitation::new(&inv, self.now()))
+    }
+
+    /// `DELETE /organization/{id}/invitations/{invitationId}`: a pending invitation revoked; its
+    /// token stops working. Only those the caller could have sent; 409 unless pending.
+    pub async fn invitation_revoke(
+        &self,
+        caller: &Caller,
+        org: Uuid,
+        id: Uuid,
+    ) -> Result<wire::Invitation> {
+        let (org, actor) = self.membership_of(caller, org).await?;
+        rules::may_manage_members(actor.role)?;
+        let ctx = self.context(caller);
+        self.store()
+            .write(move |tx| {
+                Box::pin(async move {
+                    let inv = tx
+                        .invitation(&org, id)
+                        .await?
+                        .ok_or_else(|| no_invitation(&org, id))?;
+                    rules::may_invite(&actor, inv.role, inv.permissions.as_ref())?;
+                    let (revoked, now_is) = tx
+                        .finish_pending(id, InvitationStatus::Revoked, ctx.actor, ctx.now)
+                        .await?;
+                    let now_is = now_is.ok_or_else(|| no_invitation(&org, id))?;
+                    if !revoked {
+                        return Err(Error::InvitationConflict {
+                            invitation_id: id,
+                            detail: format!(
+                                "only a pending invitation can be revoked; this one is {}",
+                                now_is.status_at(ctx.now).as_str()
+                            ),
+                        });
+                    }
+                    let view = wire::Invitation::new(&now_is, ctx.now);
+                    tx.append_event(&event(
+                        &ctx,
+                        EventType::InvitationRevoked,
+                        Some(&org),
+                        format!("invitation:{id}"),
+                        &view,
+                    )?)
+                    .await?;
+                    Ok(view)
+                })
+            })
+            .await
+    }
+
+    /// `POST /organization/{id}/invitations/{invitationId}/resend`: a new token and a 7-day
+    /// expiry, same id; pending or expired invitations only, and only those the caller could
+    /// have sent. The old token stops working at once.
+    pub async fn invitation_resend(
+        &self,
+        caller: &Caller,
+        org: Uuid,
+        id: Uuid,
+    ) -> Result<InvitationWithToken> {
+        let (org, actor) = self.membership_of(caller, org).await?;
+        rules::may_manage_members(actor.role)?;
+        let token = InvitationToken::generate()?;
+        let ctx = self.context(caller);
+        self.store()
+            .write(move |tx| {
+                Box::pin(async move {
+                    let inv = tx
+                        .invitation(&org, id)
+                        .await?
+                        .ok_or_else(|| no_invitation(&org, id))?;
+                    rules::may_invite(&actor, inv.role, inv.permissions.as_ref())?;
+                    if inv.status == InvitationStatus::Expired
+                        && let Some(other) = tx.pending_invitation(&org, &inv.email).await?
+                    {
+                        return Err(pending_conflict(&other));
+                    }
+                    let expires_at = ctx.now + Duration::seconds(DEFAULT_LIFETIME_SECONDS);
+                    let rotated = tx
+                        .rotate_token(&org, id, &token.hash(), Some(expires_at), true, ctx.now)
+                        .await?
+                        .ok_or_else(|| no_invitation(&org, id))?;
+                    let inv = match rotated {
+                        Rotation::Rotated(inv) => inv,
+                        Rotation::Refused(inv) => {
+                            return Err(Error::InvitationConflict {
+                                invitation_id: id,
+                                detail: format!(
+                                    "only a pending or expired invitation can be resent; this one is {}",
+                                    inv.status_at(ctx.now).as_str()
+                                ),
+                            });
+                        }
+                        Rotation::PendingElsewhere => {
+                            return Err(Error::Conflict(format!(
+                                "another invitation for {} became pending at the same time",
+                                inv.email
+                            )));
+                        }
+                    };
+                    let view = wire::Invitation::new(&inv, ctx.now);
+                    tx.append_event(&event(
+                        &ctx,
+                        EventType::InvitationResent,
+                        Some(&org),
+                        format!("invitation:{id}"),
+                        &view,
+                    )?)
+                    .await?;
+                    Ok(with_token(view, token.expose()))
+                })
+            })
+            .await
+    }
+
+    /// `POST /invitations/lookup`: what the holder of a token may see before logging in.
+    pub async fn invitation_lookup(
+        &self,
+        token: InvitationToken,
+    ) -> Result<wire::InvitationLookup> {
+        let db = self.store().read();
+        let inv = db
+            .invitation_by_token(&token.hash())
+            .await?
+            .ok_or_else(unknown_token)?;
+        let inviter = db.user(inv.invited_by).await?.map(|u| wire::Inviter {
+            user_id: u.id.get(),
+            first_name: u.first_name,
+            last_name: u.last_name,
+        });
+        Ok(wire::InvitationLookup {
+            organization_id: inv.organization.uuid,
+            organization_name: inv.organization.name.clone(),
+            organization_role: inv.role.into(),
+            email: inv.email.as_str().to_owned(),
+            status: inv.status_at(self.now()).into(),
+            expires_at: inv.expires_at,
+            inviter,
+        })
+    }
+
+    /// `POST /invitations/accept`: the caller becomes a member, with the invitation's role,
+    /// permissions and teams, in one transaction, exactly once; accepting again answers the
+    /// same member (200). The bearer's verified email must be the invitation's (403); a caller
+    /// new to Rollcall gets a profile from its token, in the same transaction (a refused accept
+    /// leaves none behind). 404 unknown token; 410 expired, revoked, declined, or accepted by
+    /// someone else.
+    pub async fn invitation_accept(
+        &self,
+        caller: &Caller,
+        token: InvitationToken,
+        key: Option<KeyedRequest>,
+    ) -> Result<Answer<wire::Member>> {
+        let email = caller.verified_email()?;
+        let (caller, ctx) = (caller.clone(), self.context(caller));
+        self.store()
+            .write(move |tx| {
+                Box::pin(async move {
+                    let inv = held_by(tx, &token, &email).await?;
+                    let slot = match keyed::claim(tx, &caller, key.as_ref(), ctx.now).await? {
+                        Claimed::Replay { status, body } => return keyed::replayed(status, &body),
+                        Claimed::Fresh(slot) => slot,
+                    };
+                    let answer = accept(tx, &caller, &inv, &ctx).await?;
+                    keyed::keep(tx, slot, &answer).await?;
+                    Ok(answer)
+                })
+            })
+            .await
+    }
+
+    /// `POST /invitations/decline`: 403 unless the caller's verified email is the invitation's;
+    /// 410 when it is no longer pending.
+    pub async fn invitation_decline(
+        &self,
+        caller: &Caller,
+        token: InvitationToken,
+    ) -> Result<wire::Invitation> {
+        let email = caller.verified_email()?;
+        let ctx = self.context(caller);
+        self.store()
+            .write(move |tx| {
+                Box::pin(async move {
+                    let inv = held_by(tx, &token, &email).await?;
+                    let (declined, now_is) = tx
+                        .finish_pending(inv.id, InvitationStatus::Declined, None, ctx.now)
+                        .await?;
+                    let now_is = now_is.ok_or_else(unknown_token)?;
+                    if !declined {
+                        return Err(finished(now_is.status_at(ctx.now)));
+                    }
+                    let view = wire::Invitation::new(&now_is, ctx.now);
+                    tx.append_event(&event(
+                        &ctx,
+                        EventType::InvitationDeclined,
+                        Some(&now_is.organization),
+                        format!("invitation:{}", inv.id),
+                        &view,
+                    )?)
+                    .await?;
+                    Ok(view)
+                })
+            })
+            .await
+    }
+}
+
+/// The invitation with this token, when it was sent to `email`: 404 unknown, 403 another's.
+async fn held_by(tx: Tx<'_>, token: &InvitationToken, email: &Email) -> Result<Invitation> {
+    let inv = tx
+        .invitation_by_token(&token.hash())
+        .await?
+        .ok_or_else(unknown_token)?;
+    if &inv.email != email {
+        return Err(Error::Forbidden(
+            "this invitation was sent to another email address".into(),
+        ));
+    }
+    Ok(inv)
+}
+
+/// Accepts `inv` for `caller`: flips it (only the transaction that changed the row goes on),
+/// makes the profile if needed, the membership (restoring a deleted one) and the team
+/// memberships, and records both events.
+async fn accept(
+    tx: Tx<'_>,
+    caller: &Caller,
+    inv: &Invitation,
+    ctx: &Context,
+) -> Result<Answer<wire::Member>> {
+    let org = &inv.organization;
+    let (accepted, now_is) = tx
+        .finish_pending(
+            inv.id,
+            InvitationStatus::Accepted,
+            Some(caller.id()),
+            ctx.now,
+        )
+        .await?;
+    let now_is = now_is.ok_or_else(unknown_token)?;
+    if !accepted {
+        let status = now_is.status_at(ctx.now);
+        if status == InvitationStatus::Accepted
+            && tx.accepted_by(inv.id).await? == Some(caller.id())
+        {
+            let member = tx.member(caller.id(), org.id).await?.ok_or_else(|| {
+                Error::Gone(
+                    "this invitation was accepted, but that membership has since been removed"
+                        .into(),
+                )
+            })?;
+            return Ok(Answer::existing(wire::Member::from(&member)));
+        }
+        return Err(finished(status));
+    }
+    let profile = ensure_profile(tx, caller, ctx).await?;
+    let membership = add_or_restore(
+        tx,
+        caller.id(),
+        org.id,
+        RoleChange::To(inv.role),
+        &inv.permissions.clone().unwrap_or_default(),
+        ctx.now,
+    )
+    .await?;
+    for assignment in &inv.team_assignments {
+        // A team deleted since the invitation was sent is skipped.
+        if tx.team(org.id, assignment.team_id).await?.is_some() {
+            tx.set_team_member(assignment.team_id, caller.id(), assignment.role, ctx.now)
+                .await?;
+        }
+    }
+    let teams = tx
+        .member(caller.id(), org.id)
+        .await?
+        .map(|m| m.teams)
+        .unwrap_or_default();
+    let member = wire::Member::from(&Member {
+        user: profile,
+        membership,
+        teams,
+    });
+    tx.append_event(&event(
+        ctx,
+        EventType::InvitationAccepted,
+        Some(org),
+        format!("invitation:{}", inv.id),
+        &wire::Invitation::new(&now_is, ctx.now),
+    )?)
+    .await?;
+    tx.append_event(&event(
+        ctx,
+        EventType::MembershipCreated,
+        Some(org),
+        format!("user:{}", caller.id()),
+        &member,
+    )?)
+    .await?;
+    Ok(Answer::created(member))
+}
+
+/// Stores the invitation: one guarded statement in the common case. When it inserts nothing,
+/// the reasons are looked at one by one: a live member (409), a pending invitation past its
+/// expiry (rewritten to `expired`, with its event, and no longer in the way), a live pending
+/// one (409 naming it).
+async fn insert(
+    tx: Tx<'_>,
+    org: &Organization,
+    new: &NewInvitation,
+    ctx: &Context,
+) -> Result<Invitation> {
+    if let Some(inv) = tx.insert_invitation(org, new, true, ctx.now).await? {
+        return Ok(inv);
+    }
+    if let Some(user) = tx.user_by_email(&new.email).await?
+        && tx.live_membership(user.id, org.id).await?.is_some()
+    {
+        return Err(Error::Conflict(format!(
+            "{} is already a member of this organization",
+            new.email
+        )));
+    }
+    for expired in tx.expire_pending(org, &new.email, ctx.now).await? {
+        tx.append_event(&event(
+            ctx,
+            EventType::InvitationExpired,
+            Some(org),
+            format!("invitation:{}", expired.id),
+            &wire::Invitation::new(&expired, ctx.now),
+        )?)
+        .await?;
+    }
+    if let Some(inv) = tx.insert_invitation(org, new, false, ctx.now).await? {
+        return Ok(inv);
+    }
+    match tx.pending_invitation(org, &new.email).await? {
+        Some(pending) => Err(pending_conflict(&pending)),
+        None => Err(Error::Conflict(format!(
+            "an invitation for {} was created at the same time",
+            new.email
+        ))),
+    }
+}
+
+/// A replayed invite: the invitation answered first, with a new token, when it is still
+/// pending (the old token stops working); 409 naming it and its status when it is not, and
+/// nothing changes (a replay never revives a finished or expired invitation).
+async fn replay(
+    tx: Tx<'_>,
+    org: &Organization,
+    kept: Answer<InvitationWithToken>,
+    ctx: &Context,
+) -> Result<Answer<InvitationWithToken>> {
+    let id = kept.body.id;
+    let token = InvitationToken::generate()?;
+    let rotated = tx
+        .rotate_token(org, id, &token.hash(), None, false, ctx.now)
+        .await?;
+    match rotated {
+        Some(Rotation::Rotated(inv)) => Ok(Answer {
+            body: with_token(wire::Invitation::new(&inv, ctx.now), token.expose()),
+            ..kept
+        }),
+        Some(Rotation::Refused(inv)) => Err(Error::InvitationConflict {
+            invitation_id: id,
+            detail: format!(
+                "this Idempotency-Key created invitation {id}, which is {} now: it is not sent again; invite anew with another key",
+                inv.status_at(ctx.now).as_str()
+            ),
+        }),
+        Some(Rotation::PendingElsewhere) | None => Err(Error::InvitationConflict {
+            invitation_id: id,
+            detail: format!(
+                "this Idempotency-Key created invitation {id}, which no longer exists; invite anew with another key"
+            ),
+        }),
+    }
+}
+
+/// Counts one invitation of `org` in the current clock hour (seed 000's and seed 002's alike);
+/// 429 once `per_hour` were made in it. Part of the inviting transaction: a refused invitation
+/// counts for nothing.
+pub(crate) async fn count_invitation(
+    tx: Tx<'_>,
+    org: &Organization,
+    per_hour: u32,
+    ctx: &Context,
+) -> Result<()> {
+    const WINDOW: i64 = 3600;
+    let window_start = ctx.now.timestamp().div_euclid(WINDOW) * WINDOW;
+    let count = tx
+        .count_in_window(
+            &format!("invitations:organization:{}", org.id),
+            window_start,
+        )
+        .await?;
+    if count > i64::from(per_hour) {
+        return Err(Error::RateLimited {
+            detail: format!(
+                "this organization has created {per_hour} invitations this hour, its limit; retry after the Retry-After seconds"
+            ),
+            retry_after_secs: u64::try_from(window_start + WINDOW - ctx.now.timestamp())
+                .unwrap_or(0)
+                .clamp(1, 3600),
+        });
+    }
+    Ok(())
+}
+
+fn with_token(view: wire::Invitation, token: &str) -> InvitationWithToken {
+    let wire::Invitation {
+        id,
+        email,
+        status,
+        organization_id,
+        organization_name,
+        organization_role,
+        expires_at,
+        team_assignments,
+        permissions,
+        invited_by,
+        created_at,
+    } = view;
+    InvitationWithToken {
+        id,
+        token: token.to_owned(),
+        email,
+        status,
+        organization_id,
+        organization_name,
+        organization_role,
+        expires_at,
+        team_assignments,
+        permissions,
+        invited_by,
+        created_at,
+    }
+}
+
+fn pending_conflict(pending: &Invitation) -> Error {
+    Error::InvitationConflict {
+        invitation_id: pending.id,
+        detail: format!(
+            "invitation {} for {} is already pending; resend or revoke it instead",
+            pending.id, pending.email
+        ),
+    }
+}
+
+fn no_invitation(org: &Organization, id: Uuid) -> Error {
+    Error::NotFound(format!("organization {} has no invitation {id}", org.uuid))
+}
+
+fn unknown_token() -> Error {
+    Error::NotFound("no invitation has this token".into())
+}
+
+fn finished(status: InvitationStatus) -> Error {
+    match status {
+        InvitationStatus::Accepted => {
+            Error::Gone("this invitation has already been accepted".into())
+        }
+        other => Error::Gone(format!("this invitation is {}", other.as_str())),
+    }
+}

@@ -1,0 +1,140 @@
+//! Rollcall's application layer: every use case whole. A use case takes the caller and parsed
+//! domain input, runs the rules, and does its work in **one** unit of work (`Store::write`): the
+//! change, its event with the public object's snapshot, any outbox message, and the kept answer
+//! of an `Idempotency-Key`. It answers the wire shape the API shows. Handlers (`crates/server`)
+//! only extract, call one method here, and map the answer to HTTP.
+//!
+//! One module per family of the API; each public method of [`App`] in it is one use case, named
+//! after its operation. Only this crate decides rules (with `domain::rules`); `storage` stores.
+
+mod credentials;
+mod cursors;
+mod events;
+mod keyed;
+
+pub mod back_office;
+pub mod invitations;
+pub mod me;
+pub mod members;
+pub mod organizations;
+pub mod sessions;
+pub mod teams;
+
+use std::sync::Arc;
+
+use domain::{Clock, Error, Result, model::Context};
+use storage::Store;
+
+pub use credentials::{
+    BACKOFFICE_ROLE, BearerClaims, Caller, Credentials, SESSION_LIFETIME, SessionCaller,
+    SessionClaims,
+};
+pub use cursors::{Cursors, PageRequest};
+pub use keyed::{Key, KeyedRequest};
+
+/// What the rules allow per window of time, configured per deployment.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Invitations one organization may create per clock hour (429 past it).
+    pub invitations_per_hour: u32,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            invitations_per_hour: 1000,
+        }
+    }
+}
+
+/// The application: the store, the clock, the keys, and the policy every use case runs with.
+/// Cheap to clone (one `Arc`).
+#[derive(Clone)]
+pub struct App(Arc<Inner>);
+
+struct Inner {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    credentials: Credentials,
+    cursors: Cursors,
+    policy: Policy,
+}
+
+impl App {
+    /// The application over `store`, with tokens and cursors keyed from `secret`.
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        credentials: Credentials,
+        secret: &str,
+        policy: Policy,
+    ) -> Self {
+        Self(Arc::new(Inner {
+            store,
+            clock,
+            credentials,
+            cursors: Cursors::new(secret),
+            policy,
+        }))
+    }
+
+    fn store(&self) -> &Store {
+        &self.0.store
+    }
+
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.clock.now()
+    }
+
+    fn cursors(&self) -> &Cursors {
+        &self.0.cursors
+    }
+
+    /// The context of a change `caller` makes now.
+    fn context(&self, caller: &Caller) -> Context {
+        Context {
+            actor: Some(caller.id()),
+            request_id: caller.request_id.clone(),
+            now: self.now(),
+        }
+    }
+
+    /// Readiness: the database answers.
+    pub async fn ready(&self) -> Result<()> {
+        self.store().ping().await
+    }
+}
+
+/// How a use case answered: the body, whether it created something now (201) or answers what
+/// exists (200), and whether it is the kept answer of an earlier request with the same
+/// `Idempotency-Key`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer<T> {
+    pub body: T,
+    pub created: bool,
+    pub replayed: bool,
+}
+
+impl<T> Answer<T> {
+    fn created(body: T) -> Self {
+        Self {
+            body,
+            created: true,
+            replayed: false,
+        }
+    }
+
+    fn existing(body: T) -> Self {
+        Self {
+            body,
+            created: false,
+            replayed: false,
+        }
+    }
+}
+
+/// 404 for an organization the caller is not a live member of, existing or not: not even its
+/// uuid is echoed, so nothing leaks.
+fn not_yours() -> Error {
+    Error::NotFound("no such organization among yours".into())
+}

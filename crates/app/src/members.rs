@@ -1,0 +1,490 @@
+//! Members, in both families: `/organization/{id}/members` (role outright, uuid organizations)
+//! and `/users-organizations/v1/ad/…` (seed 000's invite, scope, the session's organization).
+//! Changing and removing a member is one rule set for both: the rules that depend on the target
+//! run inside the write transaction, on the row as it is then, and an organization always keeps
+//! a live administrator (409 otherwise).
+
+use chrono::{DateTime, Utc};
+use domain::{
+    Error, EventType, OrganizationId, Permissions, Result, Role, RoleChange, Scope, UserId,
+    model::{Context, Member, Membership, NewUser, Organization},
+    rules,
+};
+use storage::Tx;
+use uuid::Uuid;
+use wire::{Envelope, Page};
+
+use crate::{
+    Answer, App, Caller, KeyedRequest, PageRequest, SessionCaller,
+    events::event,
+    invitations::count_invitation,
+    keyed::{self, Claimed},
+};
+
+/// Who may change a member, as the operation says: a member of the organization with its
+/// rules, or the back office, which the rules do not bind (the last administrator still does).
+#[derive(Clone)]
+enum Changer {
+    Member(Membership),
+    BackOffice,
+}
+
+impl App {
+    /// `GET /organization/{id}/members`: by user id (any member).
+    pub async fn member_list(
+        &self,
+        caller: &Caller,
+        org: Uuid,
+        page: PageRequest,
+    ) -> Result<Page<wire::Member>> {
+        let (org, _) = self.membership_of(caller, org).await?;
+        let after = self.cursors().after::<UserId>(&page)?;
+        let rows = self
+            .store()
+            .read()
+            .members(org.id, after, page.limit.get())
+            .await?;
+        Ok(self
+            .cursors()
+            .page(rows, page.limit, |m| m.user.id)
+            .map(|m| wire::Member::from(&m)))
+    }
+
+    /// `PATCH /organization/{id}/members/{userId}`: role and/or permissions (administrators and
+    /// managers; only administrators change administrators or grant the role).
+    pub async fn member_update(
+        &self,
+        caller: &Caller,
+        org: Uuid,
+        user: UserId,
+        role: Option<Role>,
+        permissions: Option<Permissions>,
+    ) -> Result<wire::Member> {
+        let (org, actor) = self.membership_of(caller, org).await?;
+        rules::may_manage_members(actor.role)?;
+        let ctx = self.context(caller);
+        self.store()
+            .write(move |tx| {
+                Box::pin(async move {
+                    let member = change(
+                        tx,
+                        &org,
+                        user,
+                        role.map(RoleChange::To),
+                        permissions.as_ref(),
+                        &Changer::Member(actor),
+                        &ctx,
+                    )
+                    .await?;
+                    Ok(wire::Member::from(&member))
+                })
+            })
+            .await
+    }
+
+    /// `DELETE /organization/{id}/members/{userId}`: remove a member (administrators and
+    /// managers; only administrators remove administrators), or leave (anyone, oneself).
+    pub async fn member_delete(&self, caller: &Caller, org: Uuid, user: UserId) -> Result<()> {
+        let (org, actor) = self.membership_of(caller, org).await?;
+        let ctx = self.context(caller);
+        self.store()
+            .write(move |tx| {
+                Box::pin(async move {
+                    remove(tx, &org, user, &Changer::Member(actor), &ctx).await?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    /// The organization a `users-organizations/v1` session acts on, and the caller's live
+    /// membership of it: 403 when the session names none or one the caller is not in.
+    pub(crate) async fn acting_member(
+        &self,
+        session: &SessionCaller,
+    ) -> Result<(Organization, Membership)> {
+        let id = session.organization.ok_or_else(|| {
+            Error::Forbidden(
+                "the session names no organization; get one for an organization you belong to"
+                    .into(),
+            )
+        })?;
+        let not_member = || {
+            Error::Forbidden(format!(
+                "the session's organization {id} is not one you are a member of"
+            ))
+        };
+        let db = self.store().read();
+        let membership = db
+            .live_membership(session.caller.id(), id)
+            .await?
+            .ok_or_else(not_member)?;
+        let org = db.organization(id).await?.ok_or_else(not_member)?;
+        Ok((org, membership))
+    }
+
+    /// `POST /users-organizations/v1/ad/invite` (seed 000): the profile found by email (or made),
+    /// made a member (scope 2) of the session's organization, or its deleted membership
+    /// restored; a "you were added" email queued. 409 for a live member. Counts against the
+    /// organization's invitation quota.
+    pub async fn ad_user_invite(
+        &self,
+        session: &SessionCaller,
+        profile: NewUser,
+        permissions: Permissions,
+        key: Option<KeyedRequest>,
+    ) -> Result<Answer<Envelope<wire::Membership>>> {
+        let (org, actor) = self.acting_member(session).await?;
+        rules::may_manage_members(actor.role)?;
+        rules::may_grant_permissions(actor.role, &actor.permissions, &permissions)?;
+        let (caller, ctx, per_hour) = (
+            session.caller.clone(),
+            self.context(&session.caller),
+            self.0.policy.invitations_per_hour,
+        );
+        self.store()
+            .write(move |tx| {
+                Box::pin(async move {
+                    let slot = match keyed::claim(tx, &caller, key.as_ref(), ctx.now).await? {
+                        Claimed::Replay { status, body } => return keyed::replayed(status, &body),
+                        Claimed::Fresh(slot) => slot,
+                    };
+                    let user = match tx.user_by_email(&profile.email).await? {
+                        Some(user) => user,
+                        None => {
+                            let user = tx.insert_user(&profile, ctx.now).await?;
+                            tx.append_event(&event(
+                                &ctx,
+                                EventType::UserCreated,
+                                None,
+                                format!("user:{}", user.id),
+                                &wire::User::from(&user),
+                            )?)
+                            .await?;
+                            user
+                        }
+                    };
+                    let membership = add_or_restore(
+                        tx,
+                        user.id,
+                        org.id,
+                        RoleChange::Scope(Scope::Standard),
+                        &permissions,
+                        ctx.now,
+                    )
+                    .await?;
+                    count_invitation(tx, &org, per_hour, &ctx).await?;
+                    record_membership(tx, EventType::MembershipInvited, &org, user.id, &ctx)
+                        .await?;
+                    // The "you were added" email is promised in the same transaction.
+                    tx.queue_message(
+                        "added",
+                        profile.email.as_str(),
+                        serde_json::json!({
+                            "organizationId": org.id.get(),
+                            "userId": user.id.get(),
+                            "firstName": profile.first_name,
+                            "lastName": profile.last_name,
+                            "addedBy": caller.id().get(),
+                        }),
+                        ctx.now,
+                    )
+                    .await?;
+                    let answer =
+                        Answer::created(Envelope::from(wire::Membership::from(&membership)));
+                    keyed::keep(tx, slot, &answer).await?;
+                    Ok(answer)
+                })
+            })
+            .await
+    }
+
+    /// `GET /users-organizations/v1/ad/users`: the session organization's memberships, by
+    /// position; `scope` and `includeDeleted` filter (any member).
+    pub async fn ad_user_list(
+        &self,
+        session: &SessionCaller,
+        scope: Option<Scope>,
+        include_deleted: bool,
+        page: PageRequest,
+    ) -> Result<Page<wire::Membership>> {
+        let (org, _) = self.acting_member(session).await?;
+        let after = self.cursors().after::<i64>(&page)?;
+        let rows = self
+            .store()
+            .read()
+            .memberships(org.id, scope, include_deleted, after, page.limit.get())
+            .await?;
+        Ok(self
+            .cursors()
+            .page(rows, page.limit, |(position, _)| *position)
+            .map(|(_, m)| wire::Membership::from(&m)))
+    }
+
+    /// `GET /users-organizations/v1/ad/users/{userId}`: one live membership (any member).
+    pub async fn ad_user_view(
+        &self,
+        session: &SessionCaller,
+        user: UserId,
+    ) -> Result<Envelope<wire::Membership>> {
+        let (org, _) = self.acting_member(session).await?;
+        let m = self
+            .store()
+            .read()
+            .live_membership(user, org.id)
+            .await?
+            .ok_or_else(|| not_a_member(user))?;
+        Ok(Envelope::from(wire::Membership::from(&m)))
+    }
+
+    /// `PATCH /users-organizations/v1/ad/users/{userId}`: scope and/or permissions.
+    pub async fn ad_user_update(
+        &self,
+        session: &SessionCaller,
+        user: UserId,
+        scope: Option<Scope>,
+        permissions: Option<Permissions>,
+    ) -> Result<Envelope<wire::Membership>> {
+        let (org, actor) = self.acting_member(session).await?;
+        rules::may_manage_members(actor.role)?;
+        let ctx = self.context(&session.caller);
+        self.store()
+            .write(move |tx| {
+                Box::pin(async move {
+                    let member = change(
+                        tx,
+                        &org,
+                        user,
+                        scope.map(RoleChange::Scope),
+                        permissions.as_ref(),
+                        &Changer::Member(actor),
+                        &ctx,
+                    )
+                    .await?;
+                    Ok(Envelope::from(wire::Membership::from(&member.membership)))
+                })
+            })
+            .await
+    }
+
+    /// `DELETE /users-organizations/v1/ad/users/{userId}`: a soft delete (administrators and
+    /// managers; only administrators remove administrators; never the last one).
+    pub async fn ad_user_delete(
+        &self,
+        session: &SessionCaller,
+        user: UserId,
+    ) -> Result<Envelope<wire::Membership>> {
+        let (org, actor) = self.acting_member(session).await?;
+        rules::may_manage_members(actor.role)?;
+        let ctx = self.context(&session.caller);
+        self.store()
+            .write(move |tx| {
+                Box::pin(async move {
+                    let removed = remove(tx, &org, user, &Changer::Member(actor), &ctx).await?;
+                    Ok(Envelope::from(wire::Membership::from(&removed)))
+                })
+            })
+            .await
+    }
+
+    /// `POST /users-organizations/v1/ad/users/{userId}/restore`: the most recently deleted
+    /// membership, live again as it was. Restoring grants: it obeys the rules of granting its
+    /// role and permissions. 409 for a live member; 404 when there is nothing to restore.
+    pub async fn ad_user_restore(
+        &self,
+        session: &SessionCaller,
+        user: UserId,
+    ) -> Result<Envelope<wire::Membership>> {
+        let (org, actor) = self.acting_member(session).await?;
+        rules::may_manage_members(actor.role)?;
+        let ctx = self.context(&session.caller);
+        self.store()
+            .write(move |tx| {
+                Box::pin(async move {
+                    if tx.live_membership(user, org.id).await?.is_some() {
+                        return Err(Error::Conflict(format!(
+                            "user {user} is already a member of this organization"
+                        )));
+                    }
+                    let (position, deleted) = tx
+                        .newest_deleted_membership(user, org.id)
+                        .await?
+                        .ok_or_else(|| {
+                            Error::NotFound(format!(
+                                "user {user} has no deleted membership to restore"
+                            ))
+                        })?;
+                    rules::may_restore_member(&actor, &deleted)?;
+                    let restored = tx
+                        .reinstate_membership(position, None, None, ctx.now)
+                        .await?;
+                    record_membership(tx, EventType::MembershipRestored, &org, user, &ctx).await?;
+                    Ok(Envelope::from(wire::Membership::from(&restored)))
+                })
+            })
+            .await
+    }
+
+    /// `DELETE /users-organizations/v1/bo/users/{userId}/organizations/{organizationId}`: the
+    /// back office removes a membership (a soft delete; never the last administrator).
+    pub async fn bo_user_organization_delete(
+        &self,
+        session: &SessionCaller,
+        user: UserId,
+        org: OrganizationId,
+    ) -> Result<Envelope<wire::Membership>> {
+        self.back_office(session)?;
+        let org = self
+            .store()
+            .read()
+            .organization(org)
+            .await?
+            .ok_or_else(|| not_a_member(user))?;
+        let ctx = self.context(&session.caller);
+        self.store()
+            .write(move |tx| {
+                Box::pin(async move {
+                    let removed = remove(tx, &org, user, &Changer::BackOffice, &ctx).await?;
+                    Ok(Envelope::from(wire::Membership::from(&removed)))
+                })
+            })
+            .await
+    }
+}
+
+/// Changes a live member's role (outright or by scope) and/or permissions, as `changer` may.
+/// An empty change writes nothing and answers the member as it is.
+async fn change(
+    tx: Tx<'_>,
+    org: &Organization,
+    user: UserId,
+    role: Option<RoleChange>,
+    permissions: Option<&Permissions>,
+    changer: &Changer,
+    ctx: &Context,
+) -> Result<Member> {
+    tx.lock_organization(org.id).await?;
+    let current = tx
+        .live_membership(user, org.id)
+        .await?
+        .ok_or_else(|| not_a_member(user))?;
+    let role = role.map(|c| c.apply(Some(current.role)));
+    if let Changer::Member(actor) = changer {
+        rules::may_change_member(actor, &current, role, permissions)?;
+    }
+    if role.is_some() || permissions.is_some() {
+        if current.role == Role::Administrator && role.is_some_and(|r| r != Role::Administrator) {
+            keeps_an_administrator(tx, org.id, user).await?;
+        }
+        tx.update_membership(user, org.id, role, permissions, ctx.now)
+            .await?
+            .ok_or_else(|| not_a_member(user))?;
+        return record_membership(tx, EventType::MembershipUpdated, org, user, ctx).await;
+    }
+    tx.member(user, org.id)
+        .await?
+        .ok_or_else(|| not_a_member(user))
+}
+
+/// Removes a live member (a soft delete; the membership can be restored) and its team
+/// memberships in the organization, as `changer` may; never the last administrator.
+async fn remove(
+    tx: Tx<'_>,
+    org: &Organization,
+    user: UserId,
+    changer: &Changer,
+    ctx: &Context,
+) -> Result<Membership> {
+    tx.lock_organization(org.id).await?;
+    let member = tx
+        .member(user, org.id)
+        .await?
+        .ok_or_else(|| not_a_member(user))?;
+    if let Changer::Member(actor) = changer {
+        rules::may_remove_member(actor, &member.membership)?;
+    }
+    if member.membership.role == Role::Administrator {
+        keeps_an_administrator(tx, org.id, user).await?;
+    }
+    let removed = tx
+        .delete_membership(user, org.id, ctx.now)
+        .await?
+        .ok_or_else(|| not_a_member(user))?;
+    tx.leave_teams(org.id, user).await?;
+    tx.append_event(&event(
+        ctx,
+        EventType::MembershipDeleted,
+        Some(org),
+        format!("user:{user}"),
+        &wire::Member::from(&member),
+    )?)
+    .await?;
+    Ok(removed)
+}
+
+/// 409 unless a live administrator other than `leaving` remains.
+async fn keeps_an_administrator(tx: Tx<'_>, org: OrganizationId, leaving: UserId) -> Result<()> {
+    if tx.count_other_administrators(org, leaving).await? == 0 {
+        return Err(Error::Conflict(
+            "an organization keeps at least one administrator: make another member an administrator first".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// 409 for a live member; else restores the newest deleted membership, or makes a new one, with
+/// the role `role` gives and `permissions`.
+pub(crate) async fn add_or_restore(
+    tx: Tx<'_>,
+    user: UserId,
+    org: OrganizationId,
+    role: RoleChange,
+    permissions: &Permissions,
+    now: DateTime<Utc>,
+) -> Result<Membership> {
+    match tx.newest_membership(user, org).await? {
+        Some((_, live)) if live.deleted_at.is_none() => Err(Error::Conflict(format!(
+            "user {user} is already a member of organization {org}"
+        ))),
+        Some((position, deleted)) => {
+            tx.reinstate_membership(
+                position,
+                Some(role.apply(Some(deleted.role))),
+                Some(permissions),
+                now,
+            )
+            .await
+        }
+        None => {
+            tx.insert_membership(user, org, role.apply(None), permissions, now)
+                .await
+        }
+    }
+}
+
+/// Appends the membership event `kind` for `user`, with the member as it is now; answers it.
+pub(crate) async fn record_membership(
+    tx: Tx<'_>,
+    kind: EventType,
+    org: &Organization,
+    user: UserId,
+    ctx: &Context,
+) -> Result<Member> {
+    let member = tx
+        .member(user, org.id)
+        .await?
+        .ok_or_else(|| not_a_member(user))?;
+    tx.append_event(&event(
+        ctx,
+        kind,
+        Some(org),
+        format!("user:{user}"),
+        &wire::Member::from(&member),
+    )?)
+    .await?;
+    Ok(member)
+}
+
+fn not_a_member(user: UserId) -> Error {
+    Error::NotFound(format!("user {user} is not a member of this organization"))
+}

@@ -1,0 +1,155 @@
+//! Organizations (`/organization`): creating one (the caller becomes its administrator), viewing
+//! it, and its audit log. Also where every `/organization/{id}` use case starts: the caller's
+//! live membership of the organization, or a 404 that says nothing of it.
+
+use domain::{
+    EventType, Result,
+    model::{Membership, Organization, User},
+    rules,
+};
+use storage::{Profile, Tx};
+use uuid::Uuid;
+use wire::Page;
+
+use crate::{
+    Answer, App, Caller, KeyedRequest, PageRequest,
+    events::event,
+    keyed::{self, Claimed},
+    not_yours,
+};
+
+impl App {
+    /// The organization `uuid` and the caller's live membership of it; 404 when either is
+    /// missing (the same answer for every organization that is not the caller's).
+    pub(crate) async fn membership_of(
+        &self,
+        caller: &Caller,
+        uuid: Uuid,
+    ) -> Result<(Organization, Membership)> {
+        let db = self.store().read();
+        let org = db.organization_by_uuid(uuid).await?.ok_or_else(not_yours)?;
+        let membership = db
+            .live_membership(caller.id(), org.id)
+            .await?
+            .ok_or_else(not_yours)?;
+        Ok((org, membership))
+    }
+
+    /// `POST /organization`: a new organization whose administrator is the caller. A caller
+    /// without a profile gets one from its bearer's verified email, in the same transaction.
+    pub async fn organization_create(
+        &self,
+        caller: &Caller,
+        name: domain::OrganizationName,
+        key: Option<KeyedRequest>,
+    ) -> Result<Answer<wire::Organization>> {
+        let (caller, ctx) = (caller.clone(), self.context(caller));
+        self.store()
+            .write(move |tx| {
+                Box::pin(async move {
+                    let slot = match keyed::claim(tx, &caller, key.as_ref(), ctx.now).await? {
+                        Claimed::Replay { status, body } => return keyed::replayed(status, &body),
+                        Claimed::Fresh(slot) => slot,
+                    };
+                    let profile = ensure_profile(tx, &caller, &ctx).await?;
+                    let org = tx.insert_organization(&name, ctx.now).await?;
+                    let membership = tx
+                        .insert_membership(
+                            caller.id(),
+                            org.id,
+                            domain::Role::Administrator,
+                            &domain::Permissions::default(),
+                            ctx.now,
+                        )
+                        .await?;
+                    let body = wire::Organization::from(&org);
+                    tx.append_event(&event(
+                        &ctx,
+                        EventType::OrganizationCreated,
+                        Some(&org),
+                        format!("organization:{}", org.uuid),
+                        &body,
+                    )?)
+                    .await?;
+                    let member = domain::model::Member {
+                        user: profile,
+                        membership,
+                        teams: Vec::new(),
+                    };
+                    tx.append_event(&event(
+                        &ctx,
+                        EventType::MembershipCreated,
+                        Some(&org),
+                        format!("user:{}", caller.id()),
+                        &wire::Member::from(&member),
+                    )?)
+                    .await?;
+                    let answer = Answer::created(body);
+                    keyed::keep(tx, slot, &answer).await?;
+                    Ok(answer)
+                })
+            })
+            .await
+    }
+
+    /// `GET /organization/{id}`.
+    pub async fn organization_view(
+        &self,
+        caller: &Caller,
+        uuid: Uuid,
+    ) -> Result<wire::Organization> {
+        let (org, _) = self.membership_of(caller, uuid).await?;
+        Ok(wire::Organization::from(&org))
+    }
+
+    /// `GET /organization/{id}/audit-events`: newest first (administrators only).
+    pub async fn audit_event_list(
+        &self,
+        caller: &Caller,
+        uuid: Uuid,
+        page: PageRequest,
+    ) -> Result<Page<wire::AuditEvent>> {
+        let (org, actor) = self.membership_of(caller, uuid).await?;
+        rules::may_read_audit_log(actor.role)?;
+        let after = self.cursors().after::<i64>(&page)?;
+        let rows = self
+            .store()
+            .read()
+            .events(org.id, after, page.limit.get())
+            .await?;
+        Ok(self
+            .cursors()
+            .page(rows, page.limit, |e| e.id)
+            .map(|e| wire::AuditEvent::from(&e)))
+    }
+}
+
+/// The caller's profile, made from its bearer's verified email (403 without one; 409 when that
+/// email is another user's) when it has none yet, with its `user.created` event — inside the
+/// caller's unit of work, so a refused use case leaves no profile behind.
+pub(crate) async fn ensure_profile(
+    tx: Tx<'_>,
+    caller: &Caller,
+    ctx: &domain::model::Context,
+) -> Result<User> {
+    if let Some(user) = tx.user(caller.id()).await? {
+        return Ok(user);
+    }
+    match tx
+        .ensure_profile(caller.id(), &caller.new_profile()?, ctx.now)
+        .await?
+    {
+        Profile::Existing(user) => Ok(user),
+        Profile::Created(user) => {
+            tx.append_event(&event(
+                ctx,
+                EventType::UserCreated,
+                None,
+                format!("user:{}", user.id),
+                &wire::User::from(&user),
+            )?)
+            .await?;
+            Ok(user)
+        }
+    }
+}

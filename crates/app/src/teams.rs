@@ -1,0 +1,251 @@
+//! Teams of an organization and their members. Members read; administrators and managers
+//! change. A team of another organization is not found.
+
+use chrono::{DateTime, Utc};
+use domain::{
+    Error, EventType, Result, TeamRole, UserId,
+    model::{Context, Organization, Team},
+    names::TeamName,
+    rules,
+};
+use uuid::Uuid;
+use wire::Page;
+
+use crate::{
+    Answer, App, Caller, KeyedRequest, PageRequest,
+    events::event,
+    keyed::{self, Claimed},
+};
+
+/// A team member's event snapshot: which team, who, with which role.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TeamMembership {
+    team_id: Uuid,
+    #[serde(flatten)]
+    member: wire::TeamMember,
+}
+
+impl App {
+    /// `POST /organization/{id}/teams` (administrators and managers).
+    pub async fn team_create(
+        &self,
+        caller: &Caller,
+        org: Uuid,
+        name: TeamName,
+        key: Option<KeyedRequest>,
+    ) -> Result<Answer<wire::Team>> {
+        let org = self.team_manager(caller, org).await?;
+        let (caller, ctx) = (caller.clone(), self.context(caller));
+        self.store()
+            .write(move |tx| {
+                Box::pin(async move {
+                    let slot = match keyed::claim(tx, &caller, key.as_ref(), ctx.now).await? {
+                        Claimed::Replay { status, body } => return keyed::replayed(status, &body),
+                        Claimed::Fresh(slot) => slot,
+                    };
+                    let team = tx.insert_team(org.id, &name, ctx.now).await?;
+                    let answer = Answer::created(wire::Team::from(&team));
+                    tx.append_event(&team_event(&ctx, EventType::TeamCreated, &org, &team)?)
+                        .await?;
+                    keyed::keep(tx, slot, &answer).await?;
+                    Ok(answer)
+                })
+            })
+            .await
+    }
+
+    /// `GET /organization/{id}/teams`: oldest first (any member).
+    pub async fn team_list(
+        &self,
+        caller: &Caller,
+        org: Uuid,
+        page: PageRequest,
+    ) -> Result<Page<wire::Team>> {
+        let (org, _) = self.membership_of(caller, org).await?;
+        let after = self.cursors().after::<(DateTime<Utc>, Uuid)>(&page)?;
+        let rows = self
+            .store()
+            .read()
+            .teams(org.id, after, page.limit.get())
+            .await?;
+        Ok(self
+            .cursors()
+            .page(rows, page.limit, |t| (t.created_at, t.id))
+            .map(|t| wire::Team::from(&t)))
+    }
+
+    /// `PATCH /organization/{id}/teams/{teamId}`: rename (administrators and managers).
+    pub async fn team_update(
+        &self,
+        caller: &Caller,
+        org: Uuid,
+        team: Uuid,
+        name: TeamName,
+    ) -> Result<wire::Team> {
+        let org = self.team_manager(caller, org).await?;
+        let ctx = self.context(caller);
+        self.store()
+            .write(move |tx| {
+                Box::pin(async move {
+                    let renamed = tx
+                        .rename_team(org.id, team, &name, ctx.now)
+                        .await?
+                        .ok_or_else(|| no_team(team))?;
+                    tx.append_event(&team_event(&ctx, EventType::TeamRenamed, &org, &renamed)?)
+                        .await?;
+                    Ok(wire::Team::from(&renamed))
+                })
+            })
+            .await
+    }
+
+    /// `DELETE /organization/{id}/teams/{teamId}`: the team and its memberships.
+    pub async fn team_delete(&self, caller: &Caller, org: Uuid, team: Uuid) -> Result<()> {
+        let org = self.team_manager(caller, org).await?;
+        let ctx = self.context(caller);
+        self.store()
+            .write(move |tx| {
+                Box::pin(async move {
+                    let deleted = tx
+                        .delete_team(org.id, team)
+                        .await?
+                        .ok_or_else(|| no_team(team))?;
+                    tx.append_event(&team_event(&ctx, EventType::TeamDeleted, &org, &deleted)?)
+                        .await?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    /// `GET /organization/{id}/teams/{teamId}/members`: by user id (any member).
+    pub async fn team_member_list(
+        &self,
+        caller: &Caller,
+        org: Uuid,
+        team: Uuid,
+        page: PageRequest,
+    ) -> Result<Page<wire::TeamMember>> {
+        let (org, _) = self.membership_of(caller, org).await?;
+        let after = self.cursors().after::<UserId>(&page)?;
+        let db = self.store().read();
+        db.team(org.id, team).await?.ok_or_else(|| no_team(team))?;
+        let rows = db.team_members(team, after, page.limit.get()).await?;
+        Ok(self
+            .cursors()
+            .page(rows, page.limit, |m| m.user.id)
+            .map(|m| wire::TeamMember::from(&m)))
+    }
+
+    /// `PUT /organization/{id}/teams/{teamId}/members/{userId}`: a live member of the
+    /// organization put in the team with `role`, or its role there changed.
+    pub async fn team_member_put(
+        &self,
+        caller: &Caller,
+        org: Uuid,
+        team: Uuid,
+        user: UserId,
+        role: TeamRole,
+    ) -> Result<wire::TeamMember> {
+        let org = self.team_manager(caller, org).await?;
+        let ctx = self.context(caller);
+        self.store()
+            .write(move |tx| {
+                Box::pin(async move {
+                    tx.team(org.id, team).await?.ok_or_else(|| no_team(team))?;
+                    if tx.live_membership(user, org.id).await?.is_none() {
+                        return Err(Error::NotFound(format!(
+                            "user {user} is not a member of this organization"
+                        )));
+                    }
+                    tx.set_team_member(team, user, role, ctx.now).await?;
+                    let profile = tx.user(user).await?.ok_or_else(|| {
+                        Error::Internal(format!("member {user} without a profile"))
+                    })?;
+                    let member = wire::TeamMember::from(&domain::model::TeamMember {
+                        user: profile,
+                        role,
+                    });
+                    tx.append_event(&event(
+                        &ctx,
+                        EventType::TeamMembershipSet,
+                        Some(&org),
+                        format!("team:{team}/user:{user}"),
+                        &TeamMembership {
+                            team_id: team,
+                            member: member.clone(),
+                        },
+                    )?)
+                    .await?;
+                    Ok(member)
+                })
+            })
+            .await
+    }
+
+    /// `DELETE /organization/{id}/teams/{teamId}/members/{userId}`; 404 when not in the team.
+    pub async fn team_member_delete(
+        &self,
+        caller: &Caller,
+        org: Uuid,
+        team: Uuid,
+        user: UserId,
+    ) -> Result<()> {
+        let org = self.team_manager(caller, org).await?;
+        let ctx = self.context(caller);
+        self.store()
+            .write(move |tx| {
+                Box::pin(async move {
+                    tx.team(org.id, team).await?.ok_or_else(|| no_team(team))?;
+                    let profile = tx.user(user).await?;
+                    if !tx.remove_team_member(team, user).await? {
+                        return Err(Error::NotFound(format!(
+                            "user {user} is not in team {team}"
+                        )));
+                    }
+                    tx.append_event(&event(
+                        &ctx,
+                        EventType::TeamMembershipDeleted,
+                        Some(&org),
+                        format!("team:{team}/user:{user}"),
+                        &serde_json::json!({
+                            "teamId": team,
+                            "userId": user.get(),
+                            "email": profile.map(|p| p.email.as_str().to_owned()),
+                        }),
+                    )?)
+                    .await?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    /// The organization, when the caller manages its members (404 not a member, 403 a role
+    /// that only reads).
+    async fn team_manager(&self, caller: &Caller, org: Uuid) -> Result<Organization> {
+        let (org, actor) = self.membership_of(caller, org).await?;
+        rules::may_manage_members(actor.role)?;
+        Ok(org)
+    }
+}
+
+fn team_event(
+    ctx: &Context,
+    kind: EventType,
+    org: &Organization,
+    team: &Team,
+) -> Result<domain::NewEvent> {
+    event(
+        ctx,
+        kind,
+        Some(org),
+        format!("team:{}", team.id),
+        &wire::Team::from(team),
+    )
+}
+
+fn no_team(team: Uuid) -> Error {
+    Error::NotFound(format!("no team {team} in this organization"))
+}

@@ -1,0 +1,80 @@
+//! The append-only event log (the audit log, and the source webhooks will read).
+
+use domain::{
+    EventType, OrganizationId, Result, UserId,
+    event::{Event, NewEvent},
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+
+use super::Db;
+use crate::{
+    entities::audit_events,
+    store::{db_err, internal},
+};
+
+impl<C: ConnectionTrait> Db<'_, C> {
+    /// Appends one event, in the caller's transaction: a change and its event commit together
+    /// or not at all. Answers its id.
+    pub async fn append_event(&self, event: &NewEvent) -> Result<i64> {
+        let row = audit_events::ActiveModel {
+            organization_id: Set(event.organization_id.map(OrganizationId::get)),
+            actor_id: Set(event.actor.map(UserId::get)),
+            action: Set(event.kind.as_str().to_owned()),
+            target: Set(event.target.clone()),
+            data: Set(Some(event.data.clone())),
+            request_id: Set(event.request_id.clone()),
+            created_at: Set(event.at),
+            ..Default::default()
+        }
+        .insert(self.conn)
+        .await
+        .map_err(db_err)?;
+        Ok(row.id)
+    }
+
+    /// A page of the organization's events, newest first, after the event id `after`; up to
+    /// `limit + 1` rows (one more than a page says whether another follows).
+    pub async fn events(
+        &self,
+        org: OrganizationId,
+        after: Option<i64>,
+        limit: u64,
+    ) -> Result<Vec<Event>> {
+        let mut query =
+            audit_events::Entity::find().filter(audit_events::Column::OrganizationId.eq(org.get()));
+        if let Some(id) = after {
+            query = query.filter(audit_events::Column::Id.lt(id));
+        }
+        let rows = query
+            .order_by_desc(audit_events::Column::Id)
+            .limit(limit + 1)
+            .all(self.conn)
+            .await
+            .map_err(db_err)?;
+        rows.into_iter().map(event_from_row).collect()
+    }
+}
+
+fn event_from_row(r: audit_events::Model) -> Result<Event> {
+    Ok(Event {
+        id: r.id,
+        kind: EventType::parse(&r.action).map_err(internal)?,
+        organization_id: r
+            .organization_id
+            .map(OrganizationId::parse)
+            .transpose()
+            .map_err(internal)?,
+        actor: r
+            .actor_id
+            .map(UserId::parse)
+            .transpose()
+            .map_err(internal)?,
+        target: r.target,
+        data: r.data,
+        request_id: r.request_id,
+        created_at: r.created_at,
+    })
+}

@@ -1,0 +1,162 @@
+//! Profiles.
+
+use chrono::{DateTime, Utc};
+use domain::{
+    Email, Error, Result, UserId,
+    model::{NewUser, User},
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, SqlErr, sea_query::OnConflict,
+};
+
+use super::Db;
+use crate::{
+    entities::users,
+    store::{db_err, internal},
+};
+
+/// What asking for a profile by id found or made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Profile {
+    /// It was made now, in this transaction.
+    Created(User),
+    /// It was there already (perhaps made a moment ago by a concurrent request).
+    Existing(User),
+}
+
+impl<C: ConnectionTrait> Db<'_, C> {
+    /// A profile by id, deleted or not.
+    pub async fn user(&self, id: UserId) -> Result<Option<User>> {
+        users::Entity::find_by_id(id.get())
+            .one(self.conn)
+            .await
+            .map_err(db_err)?
+            .map(user_from_row)
+            .transpose()
+    }
+
+    /// The profile with this (normalized) email.
+    pub async fn user_by_email(&self, email: &Email) -> Result<Option<User>> {
+        users::Entity::find()
+            .filter(users::Column::Email.eq(email.as_str()))
+            .one(self.conn)
+            .await
+            .map_err(db_err)?
+            .map(user_from_row)
+            .transpose()
+    }
+
+    /// A page of profiles by id, after `after`, only the one with `email` when given; up to
+    /// `limit + 1`.
+    pub async fn users(
+        &self,
+        email: Option<&str>,
+        after: Option<UserId>,
+        limit: u64,
+    ) -> Result<Vec<User>> {
+        let mut query = users::Entity::find();
+        if let Some(email) = email {
+            query = query.filter(users::Column::Email.eq(email.trim().to_lowercase()));
+        }
+        if let Some(after) = after {
+            query = query.filter(users::Column::Id.gt(after.get()));
+        }
+        let rows = query
+            .order_by_asc(users::Column::Id)
+            .limit(limit + 1)
+            .all(self.conn)
+            .await
+            .map_err(db_err)?;
+        rows.into_iter().map(user_from_row).collect()
+    }
+
+    /// Stores a new profile with a server-assigned id; 409 when the email is taken.
+    pub async fn insert_user(&self, new: &NewUser, now: DateTime<Utc>) -> Result<User> {
+        let row = new_row(new, now)
+            .insert(self.conn)
+            .await
+            .map_err(|e| email_taken(e, &new.email))?;
+        user_from_row(row)
+    }
+
+    /// The profile `id`, made from `new` when there is none: an upsert by id that waits for a
+    /// concurrent transaction making the same profile and then answers that one. 409 when the
+    /// email belongs to another user.
+    pub async fn ensure_profile(
+        &self,
+        id: UserId,
+        new: &NewUser,
+        now: DateTime<Utc>,
+    ) -> Result<Profile> {
+        let mut row = new_row(new, now);
+        row.id = Set(id.get());
+        let inserted = users::Entity::insert(row)
+            .on_conflict(
+                OnConflict::column(users::Column::Id)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_with_returning(self.conn)
+            .await;
+        match inserted {
+            Ok(row) => {
+                self.keep_sequence_ahead().await?;
+                Ok(Profile::Created(user_from_row(row)?))
+            }
+            // Nothing inserted: sea-orm says "not found" when the RETURNING row is missing.
+            Err(DbErr::RecordNotInserted | DbErr::RecordNotFound(_)) => {
+                self.user(id).await?.map(Profile::Existing).ok_or_else(|| {
+                    Error::Internal(format!("profile {id} neither inserted nor found"))
+                })
+            }
+            Err(e) => Err(email_taken(e, &new.email)),
+        }
+    }
+
+    /// An explicit id does not move PostgreSQL's sequence; keep it ahead of every id in use.
+    async fn keep_sequence_ahead(&self) -> Result<()> {
+        if self.backend() == DbBackend::Postgres {
+            self.conn
+                .execute_unprepared(
+                    "SELECT setval(pg_get_serial_sequence('users', 'id'), GREATEST((SELECT MAX(id) FROM users), 1))",
+                )
+                .await
+                .map_err(db_err)?;
+        }
+        Ok(())
+    }
+}
+
+fn new_row(new: &NewUser, now: DateTime<Utc>) -> users::ActiveModel {
+    users::ActiveModel {
+        email: Set(new.email.as_str().to_owned()),
+        first_name: Set(new.first_name.clone()),
+        last_name: Set(new.last_name.clone()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        deleted_at: Set(None),
+        ..Default::default()
+    }
+}
+
+fn email_taken(e: DbErr, email: &Email) -> Error {
+    match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => {
+            Error::Conflict(format!("a user with email {email} already exists"))
+        }
+        _ => db_err(e),
+    }
+}
+
+pub(crate) fn user_from_row(r: users::Model) -> Result<User> {
+    Ok(User {
+        id: UserId::parse(r.id).map_err(internal)?,
+        email: Email::from_stored(r.email),
+        first_name: r.first_name,
+        last_name: r.last_name,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        deleted_at: r.deleted_at,
+    })
+}

@@ -1,0 +1,246 @@
+//! Invitations (seed 002): the invite request, the invitation with and without its token, the
+//! token requests of its invitee, and what a lookup shows.
+
+use chrono::{DateTime, Utc};
+use domain::{Result, error::Validator, model};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::common::{InvitationStatus, Permissions, PermissionsInput, Role, TeamAssignment, email};
+
+/// The shortest and longest lifetimes an invitation may ask for, in seconds.
+pub const MIN_LIFETIME_SECONDS: i64 = 3_600;
+pub const MAX_LIFETIME_SECONDS: i64 = 2_592_000;
+/// The lifetime of an invitation that asks for none, and of a resent one: 7 days.
+pub const DEFAULT_LIFETIME_SECONDS: i64 = 7 * 24 * 3_600;
+
+/// Seed 002: invite a person by email into the organization.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InviteRequest {
+    /// Email of the person invited.
+    #[schema(format = Email, max_length = 250, pattern = r"^(?!\.)(?!.*\.\.)([A-Za-z0-9_'+\-\.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$", example = "jane.doe@example.com")]
+    pub email: String,
+    /// Role to assign.
+    pub role: Role,
+    /// Teams to join, with their roles, when the invitation is accepted. A team listed twice
+    /// keeps the role of its last entry.
+    #[schema(max_items = 100)]
+    #[serde(default)]
+    pub team_assignments: Option<Vec<TeamAssignment>>,
+    /// Permissions to grant on acceptance.
+    #[serde(default)]
+    pub permissions: Option<PermissionsInput>,
+    /// How long the invitation lives: 1 hour to 30 days (default 7 days).
+    #[schema(minimum = 3600, maximum = 2592000)]
+    #[serde(default)]
+    pub expires_in_seconds: Option<i64>,
+}
+
+impl InviteRequest {
+    pub fn parse(&self) -> Result<model::Invite> {
+        let mut v = Validator::default();
+        let email = email(&mut v, "email", &self.email);
+        let permissions = match &self.permissions {
+            Some(p) => v.check("permissions", p.parse()),
+            None => None,
+        };
+        let assignments = self.team_assignments.clone().unwrap_or_default();
+        if assignments.len() > 100 {
+            v.check::<()>(
+                "teamAssignments",
+                Err(domain::Error::invalid("", "must hold at most 100 teams")),
+            );
+        }
+        let seconds = self.expires_in_seconds.unwrap_or(DEFAULT_LIFETIME_SECONDS);
+        if !(MIN_LIFETIME_SECONDS..=MAX_LIFETIME_SECONDS).contains(&seconds) {
+            v.check::<()>(
+                "expiresInSeconds",
+                Err(domain::Error::invalid(
+                    "",
+                    "must be between 3600 (1 hour) and 2592000 (30 days)",
+                )),
+            );
+        }
+        v.finish()?;
+        Ok(model::Invite {
+            email: email.unwrap(),
+            role: self.role.into(),
+            team_assignments: last_per_team(&assignments),
+            permissions,
+            lifetime: chrono::Duration::seconds(seconds),
+        })
+    }
+}
+
+/// The assignments in their order, a team listed more than once keeping the role of its last
+/// entry (as a JSON object keeps the last of duplicate keys).
+fn last_per_team(assignments: &[TeamAssignment]) -> Vec<model::TeamAssignment> {
+    let mut out: Vec<model::TeamAssignment> = Vec::with_capacity(assignments.len());
+    for a in assignments {
+        match out.iter_mut().find(|t| t.team_id == a.team_id) {
+            Some(t) => t.role = a.role.into(),
+            None => out.push(model::TeamAssignment {
+                team_id: a.team_id,
+                role: a.role.into(),
+            }),
+        }
+    }
+    out
+}
+
+/// An invitation with its secret token: answered only when the token is created.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InvitationWithToken {
+    /// Invitation unique identifier.
+    pub id: Uuid,
+    /// The secret the invitee presents to look up, accept or decline. Shown once.
+    pub token: String,
+    /// Email of the invitee (normalized).
+    #[schema(format = Email)]
+    pub email: String,
+    pub status: InvitationStatus,
+    pub organization_id: Uuid,
+    pub organization_name: String,
+    pub organization_role: Role,
+    pub expires_at: DateTime<Utc>,
+    pub team_assignments: Vec<TeamAssignment>,
+    #[schema(required = true)]
+    pub permissions: Option<Permissions>,
+    /// The user id of the member who invited.
+    #[schema(minimum = -9007199254740991_i64, maximum = 9007199254740991_i64)]
+    pub invited_by: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl InvitationWithToken {
+    /// The invitation as a view shows it, plus the token answered this once.
+    pub fn new(
+        inv: &model::Invitation,
+        token: &domain::InvitationToken,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let Invitation {
+            id,
+            email,
+            status,
+            organization_id,
+            organization_name,
+            organization_role,
+            expires_at,
+            team_assignments,
+            permissions,
+            invited_by,
+            created_at,
+        } = Invitation::new(inv, now);
+        Self {
+            id,
+            token: token.expose().to_owned(),
+            email,
+            status,
+            organization_id,
+            organization_name,
+            organization_role,
+            expires_at,
+            team_assignments,
+            permissions,
+            invited_by,
+            created_at,
+        }
+    }
+}
+
+/// The secret token of an invitation, as the invitee received it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct InvitationTokenRequest {
+    /// The invitation token: 32 bytes in unpadded URL-safe base64 (43 characters, the last of
+    /// which carries only two bits).
+    #[schema(
+        min_length = 43,
+        max_length = 43,
+        pattern = "^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$"
+    )]
+    pub token: String,
+}
+
+impl InvitationTokenRequest {
+    pub fn parse(&self) -> Result<domain::InvitationToken> {
+        let mut v = Validator::default();
+        let token = v.check("token", domain::InvitationToken::parse(&self.token));
+        v.finish()?;
+        Ok(token.unwrap())
+    }
+}
+
+/// An invitation, without its secret token.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Invitation {
+    pub id: Uuid,
+    #[schema(format = Email)]
+    pub email: String,
+    pub status: InvitationStatus,
+    pub organization_id: Uuid,
+    pub organization_name: String,
+    pub organization_role: Role,
+    pub expires_at: DateTime<Utc>,
+    pub team_assignments: Vec<TeamAssignment>,
+    #[schema(required = true)]
+    pub permissions: Option<Permissions>,
+    #[schema(minimum = -9007199254740991_i64, maximum = 9007199254740991_i64)]
+    pub invited_by: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Invitation {
+    pub fn new(inv: &model::Invitation, now: DateTime<Utc>) -> Self {
+        Self {
+            id: inv.id,
+            email: inv.email.as_str().to_owned(),
+            status: inv.status_at(now).into(),
+            organization_id: inv.organization.uuid,
+            organization_name: inv.organization.name.clone(),
+            organization_role: inv.role.into(),
+            expires_at: inv.expires_at,
+            team_assignments: inv
+                .team_assignments
+                .iter()
+                .map(TeamAssignment::from)
+                .collect(),
+            permissions: inv.permissions.as_ref().map(Permissions::from),
+            invited_by: inv.invited_by.get(),
+            created_at: inv.created_at,
+        }
+    }
+}
+
+/// Who sent an invitation, as its invitee sees it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Inviter {
+    #[schema(minimum = -9007199254740991_i64, maximum = 9007199254740991_i64)]
+    pub user_id: i64,
+    pub first_name: String,
+    pub last_name: String,
+}
+
+/// What the holder of an invitation token may see before logging in.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InvitationLookup {
+    pub organization_id: Uuid,
+    pub organization_name: String,
+    pub organization_role: Role,
+    #[schema(format = Email)]
+    pub email: String,
+    pub status: InvitationStatus,
+    pub expires_at: DateTime<Utc>,
+    /// Null when the inviter's profile no longer exists.
+    #[schema(required = true)]
+    pub inviter: Option<Inviter>,
+}
+
+/// A page of invitations, newest first.
+pub type InvitationPage = crate::Page<Invitation>;
