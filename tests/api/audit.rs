@@ -3,7 +3,7 @@
 
 use rollcall_client::{Client, types};
 
-use crate::helpers::{TestApp, Who, problem};
+use crate::helpers::{TestApp, Who, create_organization, create_team, problem, send_invite, token};
 
 async fn actions(client: &Client, org: uuid::Uuid) -> Vec<(String, Option<i64>)> {
     let page = client
@@ -20,13 +20,6 @@ async fn actions(client: &Client, org: uuid::Uuid) -> Vec<(String, Option<i64>)>
         .collect()
 }
 
-fn token(t: &str) -> types::InvitationTokenRequest {
-    types::InvitationTokenRequest::builder()
-        .token(t)
-        .try_into()
-        .unwrap()
-}
-
 #[actix_web::test]
 async fn every_change_is_recorded_newest_first_with_its_actor() {
     let app = TestApp::spawn().await;
@@ -38,15 +31,7 @@ async fn every_change_is_recorded_newest_first_with_its_actor() {
         .send()
         .await
         .unwrap();
-    let sent = founder
-        .invitation_create()
-        .organization_id(org.id)
-        .body(
-            types::InviteRequest::builder()
-                .email("jane@example.com")
-                .role(types::Role::Member),
-        )
-        .send()
+    let sent = send_invite(&founder, org.id, "jane@example.com")
         .await
         .unwrap()
         .into_inner();
@@ -116,17 +101,7 @@ async fn an_event_carries_the_request_id_of_the_change() {
 async fn a_refused_change_records_nothing() {
     let app = TestApp::spawn().await;
     let (founder, org) = app.founded().await;
-    let invite = || {
-        founder
-            .invitation_create()
-            .organization_id(org.id)
-            .body(
-                types::InviteRequest::builder()
-                    .email("jane@example.com")
-                    .role(types::Role::Member),
-            )
-            .send()
-    };
+    let invite = || send_invite(&founder, org.id, "jane@example.com");
     invite().await.unwrap();
     let before = actions(&founder, org.id).await;
     assert_eq!(problem(invite().await).0, 409);
@@ -137,15 +112,7 @@ async fn a_refused_change_records_nothing() {
 async fn the_audit_log_never_holds_a_token() {
     let app = TestApp::spawn().await;
     let (founder, org) = app.founded().await;
-    let sent = founder
-        .invitation_create()
-        .organization_id(org.id)
-        .body(
-            types::InviteRequest::builder()
-                .email("jane@example.com")
-                .role(types::Role::Member),
-        )
-        .send()
+    let sent = send_invite(&founder, org.id, "jane@example.com")
         .await
         .unwrap()
         .into_inner();
@@ -200,12 +167,7 @@ async fn only_administrators_of_the_organization_read_its_audit_log() {
         403
     );
     let other = app.client(&Who::verified(3, "other@example.com"));
-    other
-        .organization_create()
-        .body(types::CreateOrganizationRequest::builder().name("Other"))
-        .send()
-        .await
-        .unwrap();
+    create_organization(&other, "Other").await;
     assert_eq!(
         problem(
             other
@@ -294,4 +256,252 @@ async fn changes_through_the_users_organizations_family_are_recorded_too() {
         .query::<String>("SELECT target AS v FROM audit_events WHERE action = 'membership.invited'")
         .await;
     assert_eq!(targets, vec![format!("user:{}", john.user_id)]);
+}
+
+/// Every event of the organization, oldest first, as `(type, data)`.
+async fn events(client: &Client, org: uuid::Uuid) -> Vec<(String, serde_json::Value)> {
+    let mut page = client
+        .audit_event_list()
+        .organization_id(org)
+        .limit(std::num::NonZeroU64::new(100).unwrap())
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(page.next_cursor.is_none(), "one page holds them all");
+    page.data.reverse();
+    page.data
+        .into_iter()
+        .map(|e| {
+            assert_eq!(e.type_.to_string(), e.action, "type and action agree");
+            (
+                e.action,
+                serde_json::Value::Object(e.data.expect("a snapshot")),
+            )
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn every_event_carries_its_type_and_the_public_object_as_data() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = app.founded().await;
+    let team = create_team(&founder, org.id, "Ops").await;
+    founder
+        .team_update()
+        .organization_id(org.id)
+        .team_id(team.id)
+        .body(types::CreateTeamRequest::builder().name("Operations"))
+        .send()
+        .await
+        .unwrap();
+    let invite = |email: &'static str, seconds: Option<i64>| {
+        founder
+            .invitation_create()
+            .organization_id(org.id)
+            .body(
+                types::InviteRequest::builder()
+                    .email(email)
+                    .role(types::Role::Member)
+                    .expires_in_seconds(seconds),
+            )
+            .send()
+    };
+    let jane = invite("jane@example.com", None).await.unwrap().into_inner();
+    let jane = founder
+        .invitation_resend()
+        .organization_id(org.id)
+        .invitation_id(jane.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    app.client(&Who::verified(2, "jane@example.com"))
+        .invitation_accept()
+        .body(token(&jane.token))
+        .send()
+        .await
+        .unwrap();
+    let joe = invite("joe@example.com", None).await.unwrap().into_inner();
+    app.client(&Who::verified(3, "joe@example.com"))
+        .invitation_decline()
+        .body(token(&joe.token))
+        .send()
+        .await
+        .unwrap();
+    let ann = invite("ann@example.com", None).await.unwrap().into_inner();
+    founder
+        .invitation_revoke()
+        .organization_id(org.id)
+        .invitation_id(ann.id)
+        .send()
+        .await
+        .unwrap();
+    founder
+        .team_member_put()
+        .organization_id(org.id)
+        .team_id(team.id)
+        .user_id(2)
+        .body(types::PutTeamMemberRequest::builder().role(types::TeamRole::Developer))
+        .send()
+        .await
+        .unwrap();
+    founder
+        .team_member_delete()
+        .organization_id(org.id)
+        .team_id(team.id)
+        .user_id(2)
+        .send()
+        .await
+        .unwrap();
+    founder
+        .team_delete()
+        .organization_id(org.id)
+        .team_id(team.id)
+        .send()
+        .await
+        .unwrap();
+    founder
+        .member_update()
+        .organization_id(org.id)
+        .user_id(2)
+        .body(types::UpdateMemberRequest::builder().role(Some(types::Role::Manager)))
+        .send()
+        .await
+        .unwrap();
+    founder
+        .member_delete()
+        .organization_id(org.id)
+        .user_id(2)
+        .send()
+        .await
+        .unwrap();
+    // The users-organizations family: seed 000, a restore, seed 001.
+    let session = app.session(1, Some(org.numeric_id));
+    let seed: types::InviteUserOrganizationRequest = serde_json::from_value(serde_json::json!({
+        "firstName": "John", "lastName": "Doe", "email": "john@example.com", "permissions": {"group": 0}
+    }))
+    .unwrap();
+    let john = founder
+        .ad_user_invite()
+        .x_session_token(session.clone())
+        .body(seed)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .data
+        .user_id;
+    for restore in [false, true] {
+        let call = if restore {
+            founder
+                .ad_user_restore()
+                .user_id(john)
+                .x_session_token(session.clone())
+                .send()
+                .await
+        } else {
+            founder
+                .ad_user_delete()
+                .user_id(john)
+                .x_session_token(session.clone())
+                .send()
+                .await
+        };
+        call.unwrap();
+    }
+    let ops = app.user("ops@example.com").await;
+    app.register(ops, org.numeric_id, 2, &[]).await;
+    // An expired invitation is rewritten, with its event, by the invite that meets it.
+    let short = invite("kim@example.com", Some(3600))
+        .await
+        .unwrap()
+        .into_inner();
+    app.advance(chrono::Duration::hours(2));
+    let founder = app.client(&Who::verified(1, "founder@acme.example"));
+    send_invite(&founder, org.id, "kim@example.com")
+        .await
+        .unwrap();
+
+    let got = events(&founder, org.id).await;
+    let types: Vec<&str> = got.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "organization.created",
+            "membership.created",
+            "team.created",
+            "team.renamed",
+            "invitation.created",
+            "invitation.resent",
+            "invitation.accepted",
+            "membership.created",
+            "invitation.created",
+            "invitation.declined",
+            "invitation.created",
+            "invitation.revoked",
+            "team_membership.set",
+            "team_membership.deleted",
+            "team.deleted",
+            "membership.updated",
+            "membership.deleted",
+            "membership.invited",
+            "membership.deleted",
+            "membership.restored",
+            "membership.registered",
+            "invitation.created",
+            "invitation.expired",
+            "invitation.created",
+        ]
+    );
+    let org_uuid = org.id.to_string();
+    for (kind, data) in &got {
+        assert_eq!(data["organizationId"], org_uuid.as_str(), "{kind}: {data}");
+        assert!(data.get("token").is_none(), "{kind} carries no token");
+        let resource = kind.split('.').next().unwrap();
+        match resource {
+            "invitation" => assert!(
+                data["email"].is_string() && data["status"].is_string(),
+                "{kind}: {data}"
+            ),
+            "membership" => assert!(
+                data["userId"].is_i64() && data["role"].is_string(),
+                "{kind}: {data}"
+            ),
+            "team" => assert!(
+                data["id"].is_string() && data["name"].is_string(),
+                "{kind}: {data}"
+            ),
+            "team_membership" => assert_eq!(data["teamId"], team.id.to_string(), "{kind}: {data}"),
+            "organization" => assert_eq!(data["name"], "Acme"),
+            other => panic!("an unexpected resource {other}"),
+        }
+    }
+    let status_of = |kind: &str, id: uuid::Uuid| {
+        got.iter()
+            .find(|(t, d)| t == kind && d["id"] == id.to_string())
+            .map(|(_, d)| d["status"].clone())
+    };
+    assert_eq!(
+        status_of("invitation.accepted", jane.id),
+        Some("accepted".into())
+    );
+    assert_eq!(
+        status_of("invitation.declined", joe.id),
+        Some("declined".into())
+    );
+    assert_eq!(
+        status_of("invitation.revoked", ann.id),
+        Some("revoked".into())
+    );
+    assert_eq!(
+        status_of("invitation.expired", short.id),
+        Some("expired".into())
+    );
+    let snapshot = |kind: &str| got.iter().find(|(t, _)| t == kind).unwrap().1.clone();
+    assert_eq!(snapshot("team.renamed")["name"], "Operations");
+    assert_eq!(snapshot("membership.updated")["role"], "manager");
+    assert_eq!(snapshot("team_membership.set")["role"], "developer");
+    assert_eq!(snapshot("membership.invited")["email"], "john@example.com");
+    assert_eq!(snapshot("membership.registered")["userId"], ops);
 }

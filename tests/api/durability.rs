@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 use crate::{
     database::TestDatabase,
+    helpers::{create_organization, send_invite},
     processes::{Process, client},
 };
 
@@ -35,13 +36,7 @@ const ENV: &[(&str, &str)] = &[("ROLLCALL_INVITATIONS_PER_HOUR", "100000000")];
 async fn every_acknowledged_invitation_survives_sigkill_mid_load() {
     let database = TestDatabase::create().await;
     let mut process = Process::start(&database.url, ENV).await;
-    let org = client(&process.base, 1, "founder@acme.example")
-        .organization_create()
-        .body(types::CreateOrganizationRequest::builder().name("Acme"))
-        .send()
-        .await
-        .expect("organization created")
-        .into_inner();
+    let org = create_organization(&client(&process.base, 1, "founder@acme.example"), "Acme").await;
     let mut acknowledged = Vec::new();
     let mut attempted = 0;
     for round in 0..ROUNDS {
@@ -136,16 +131,12 @@ async fn load_then_kill(process: Process, org: Uuid, round: usize) -> (Vec<Uuid>
                     break;
                 }
                 sent.fetch_add(1, Ordering::SeqCst);
-                let result = founder
-                    .invitation_create()
-                    .organization_id(org)
-                    .body(
-                        types::InviteRequest::builder()
-                            .email(format!("load-{round}-{w}-{n}@durable.example"))
-                            .role(types::Role::Member),
-                    )
-                    .send()
-                    .await;
+                let result = send_invite(
+                    &founder,
+                    org,
+                    &format!("load-{round}-{w}-{n}@durable.example"),
+                )
+                .await;
                 match result {
                     Ok(created) => {
                         assert_eq!(created.status(), 201);
@@ -196,4 +187,57 @@ async fn number(db: &DatabaseConnection, sql: &str) -> i64 {
         .expect("one row")
         .try_get::<i64>("", "n")
         .expect("a column n")
+}
+
+/// The process dies at the worst moment: right after the unit of work of a keyed request
+/// committed, before anyone was answered (an injected fault, `ROLLCALL_FAULT`). The client
+/// retries with the same key on a restarted process and must get the first answer, replayed,
+/// never a second run of the change.
+#[actix_web::test]
+async fn a_crash_after_commit_never_runs_a_keyed_request_twice() {
+    let database = TestDatabase::create().await;
+    let create = |base: String| async move {
+        client(&base, 1, "founder@acme.example")
+            .organization_create()
+            .idempotency_key("create-acme-once")
+            .body(types::CreateOrganizationRequest::builder().name("Acme"))
+            .send()
+            .await
+    };
+    let armed = Process::start(&database.url, &[("ROLLCALL_FAULT", "abort-after-commit")]).await;
+    let lost = create(armed.base.clone()).await;
+    assert!(
+        matches!(lost, Err(rollcall_client::Error::CommunicationError(_))),
+        "the process died before answering: {lost:?}"
+    );
+    drop(armed);
+    let restarted = Process::start(&database.url, &[]).await;
+    let retried = create(restarted.base.clone())
+        .await
+        .expect("the retry is answered");
+    assert_eq!(retried.status(), 201, "the first answer's status");
+    assert_eq!(retried.headers()["idempotency-replayed"], "true");
+    let db = Database::connect(&database.url)
+        .await
+        .expect("the database opens");
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) AS n FROM organizations").await,
+        1,
+        "one organization, however often the request was sent"
+    );
+    let org = retried.into_inner();
+    let again = create(restarted.base.clone())
+        .await
+        .expect("answered")
+        .into_inner();
+    assert_eq!(again.id, org.id, "every answer names the same organization");
+}
+
+async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
+    db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .expect(sql)
+        .expect("a row")
+        .try_get::<i64>("", "n")
+        .expect("a count")
 }

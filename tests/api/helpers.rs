@@ -229,13 +229,7 @@ impl TestApp {
     /// founder@acme.example), and the founder's client.
     pub async fn founded(&self) -> (Client, types::Organization) {
         let founder = self.client(&Who::verified(1, "founder@acme.example"));
-        let org = founder
-            .organization_create()
-            .body(types::CreateOrganizationRequest::builder().name("Acme"))
-            .send()
-            .await
-            .expect("organization created")
-            .into_inner();
+        let org = create_organization(&founder, "Acme").await;
         (founder, org)
     }
 
@@ -386,6 +380,58 @@ impl Raw {
         assert_eq!(p.status, i32::from(self.status));
         p
     }
+}
+
+/// `client` creates the organization `name` and becomes its administrator.
+pub async fn create_organization(client: &Client, name: &str) -> types::Organization {
+    client
+        .organization_create()
+        .body(types::CreateOrganizationRequest::builder().name(name))
+        .send()
+        .await
+        .expect("organization created")
+        .into_inner()
+}
+
+/// `client` invites `email` into `org` as a member.
+pub async fn send_invite(
+    client: &Client,
+    org: uuid::Uuid,
+    email: &str,
+) -> Result<
+    rollcall_client::ResponseValue<types::InvitationWithToken>,
+    rollcall_client::Error<types::Problem>,
+> {
+    client
+        .invitation_create()
+        .organization_id(org)
+        .body(
+            types::InviteRequest::builder()
+                .email(email)
+                .role(types::Role::Member),
+        )
+        .send()
+        .await
+}
+
+/// `client` creates the team `name` in `org`.
+pub async fn create_team(client: &Client, org: uuid::Uuid, name: &str) -> types::Team {
+    client
+        .team_create()
+        .organization_id(org)
+        .body(types::CreateTeamRequest::builder().name(name))
+        .send()
+        .await
+        .expect("team created")
+        .into_inner()
+}
+
+/// An invitation token as the body of lookup, accept and decline.
+pub fn token(t: &str) -> types::InvitationTokenRequest {
+    types::InvitationTokenRequest::builder()
+        .token(t)
+        .try_into()
+        .unwrap()
 }
 
 /// The status and typed problem of a failed client call.

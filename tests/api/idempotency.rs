@@ -3,9 +3,9 @@
 //! under concurrent retries, and invitation tokens that are rotated rather than stored.
 
 use chrono::Duration;
-use rollcall_client::types;
+use rollcall_client::{Client, types};
 
-use crate::helpers::{TestApp, Who, problem};
+use crate::helpers::{TestApp, Who, create_organization, problem};
 
 fn new_user(email: &str) -> types::builder::CreateUserRequest {
     types::CreateUserRequest::builder()
@@ -153,13 +153,7 @@ async fn an_answer_is_kept_for_24_hours() {
 async fn a_replayed_invitation_carries_a_new_token_and_no_token_is_ever_stored() {
     let app = TestApp::spawn().await;
     let founder = app.client(&Who::verified(1, "founder@example.com"));
-    let org = founder
-        .organization_create()
-        .body(types::CreateOrganizationRequest::builder().name("Acme"))
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let org = create_organization(&founder, "Acme").await;
     let invite = || {
         founder
             .invitation_create()
@@ -249,4 +243,171 @@ async fn a_malformed_key_is_a_400() {
         r.problem();
     }
     assert_eq!(app.counts().await[1], 0);
+}
+
+/// A manager (user 2) of the founder's organization, and its client.
+async fn manager_of(app: &TestApp, founder: &Client, org: uuid::Uuid) -> Client {
+    app.join(
+        founder,
+        org,
+        2,
+        "manager@acme.example",
+        types::Role::Manager,
+        vec![],
+    )
+    .await
+}
+
+/// `inviter` invites jane with the key `jane-once`.
+async fn invite_jane(
+    inviter: &Client,
+    org: uuid::Uuid,
+    expires_in: Option<i64>,
+) -> Result<
+    rollcall_client::ResponseValue<types::InvitationWithToken>,
+    rollcall_client::Error<types::Problem>,
+> {
+    inviter
+        .invitation_create()
+        .organization_id(org)
+        .idempotency_key("jane-once")
+        .body(
+            types::InviteRequest::builder()
+                .email("jane@example.com")
+                .role(types::Role::Member)
+                .expires_in_seconds(expires_in),
+        )
+        .send()
+        .await
+}
+
+/// The status an invitation token looks up as, or the lookup's HTTP status when it fails.
+async fn looks_up_as(app: &TestApp, token: &str) -> Result<types::InvitationStatus, u16> {
+    match app
+        .anonymous()
+        .invitation_lookup()
+        .body(types::InvitationTokenRequest::builder().token(token.to_owned()))
+        .send()
+        .await
+    {
+        Ok(found) => Ok(found.into_inner().status),
+        Err(e) => Err(problem::<()>(Err(e)).0),
+    }
+}
+
+#[actix_web::test]
+async fn a_replay_by_a_removed_manager_is_refused_and_rotates_nothing() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = app.founded().await;
+    let manager = manager_of(&app, &founder, org.id).await;
+    let sent = invite_jane(&manager, org.id, None)
+        .await
+        .unwrap()
+        .into_inner();
+    founder
+        .member_delete()
+        .organization_id(org.id)
+        .user_id(2)
+        .send()
+        .await
+        .unwrap();
+    let (status, p) = problem(invite_jane(&manager, org.id, None).await);
+    assert_eq!(status, 404, "{}", p.detail);
+    assert_eq!(
+        looks_up_as(&app, &sent.token).await,
+        Ok(types::InvitationStatus::Pending),
+        "the token jane holds still works"
+    );
+    assert_eq!(
+        app.query::<i64>("SELECT COUNT(*) AS v FROM invitations WHERE email = 'jane@example.com'")
+            .await,
+        [1],
+        "one invitation to jane"
+    );
+}
+
+#[actix_web::test]
+async fn a_replay_by_a_demoted_manager_is_refused_and_rotates_nothing() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = app.founded().await;
+    let manager = manager_of(&app, &founder, org.id).await;
+    let sent = invite_jane(&manager, org.id, None)
+        .await
+        .unwrap()
+        .into_inner();
+    founder
+        .member_update()
+        .organization_id(org.id)
+        .user_id(2)
+        .body(types::UpdateMemberRequest::builder().role(Some(types::Role::Member)))
+        .send()
+        .await
+        .unwrap();
+    let (status, p) = problem(invite_jane(&manager, org.id, None).await);
+    assert_eq!(status, 403, "{}", p.detail);
+    assert_eq!(
+        looks_up_as(&app, &sent.token).await,
+        Ok(types::InvitationStatus::Pending)
+    );
+}
+
+#[actix_web::test]
+async fn a_replay_never_revives_an_expired_invitation() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = app.founded().await;
+    let sent = invite_jane(&founder, org.id, Some(3600))
+        .await
+        .unwrap()
+        .into_inner();
+    app.advance(Duration::hours(2));
+    // The founder's bearer expired with the clock: a fresh one, the same caller.
+    let founder = app.client(&Who::verified(1, "founder@acme.example"));
+    let (status, p) = problem(invite_jane(&founder, org.id, Some(3600)).await);
+    assert_eq!(status, 409, "{}", p.detail);
+    assert_eq!(
+        p.invitation_id,
+        Some(sent.id),
+        "the problem names the invitation"
+    );
+    assert!(p.detail.contains("expired"), "{}", p.detail);
+    let view = founder
+        .invitation_view()
+        .organization_id(org.id)
+        .invitation_id(sent.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(view.status, types::InvitationStatus::Expired);
+    assert_eq!(view.expires_at, sent.expires_at, "no new expiry");
+    assert_eq!(
+        looks_up_as(&app, &sent.token).await,
+        Ok(types::InvitationStatus::Expired),
+        "the token was not rotated"
+    );
+}
+
+#[actix_web::test]
+async fn a_replay_of_a_finished_invitation_names_it_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = app.founded().await;
+    let sent = invite_jane(&founder, org.id, None)
+        .await
+        .unwrap()
+        .into_inner();
+    founder
+        .invitation_revoke()
+        .organization_id(org.id)
+        .invitation_id(sent.id)
+        .send()
+        .await
+        .unwrap();
+    let (status, p) = problem(invite_jane(&founder, org.id, None).await);
+    assert_eq!(status, 409);
+    assert_eq!(p.invitation_id, Some(sent.id));
+    assert!(p.detail.contains("revoked"), "{}", p.detail);
+    assert_eq!(
+        looks_up_as(&app, &sent.token).await,
+        Ok(types::InvitationStatus::Revoked)
+    );
 }

@@ -4,7 +4,7 @@
 use chrono::Duration;
 use rollcall_client::{Client, types};
 
-use crate::helpers::{TestApp, Who, problem};
+use crate::helpers::{TestApp, Who, create_organization, problem, send_invite, token};
 
 async fn invite(
     client: &Client,
@@ -25,13 +25,6 @@ async fn invite(
         .await
         .expect("invited")
         .into_inner()
-}
-
-fn token(t: &str) -> types::InvitationTokenRequest {
-    types::InvitationTokenRequest::builder()
-        .token(t)
-        .try_into()
-        .unwrap()
 }
 
 #[actix_web::test]
@@ -190,15 +183,7 @@ async fn invites_of_one_email_race_to_exactly_one_201() {
         } else {
             "JANE@example.com"
         };
-        founder
-            .invitation_create()
-            .organization_id(org.id)
-            .body(
-                types::InviteRequest::builder()
-                    .email(email)
-                    .role(types::Role::Member),
-            )
-            .send()
+        send_invite(&founder, org.id, email)
     });
     let results = futures_util::future::join_all(attempts).await;
     let created = results
@@ -220,18 +205,7 @@ async fn a_pending_invitation_blocks_another_for_the_same_email_and_the_answer_n
     let app = TestApp::spawn().await;
     let (founder, org) = app.founded().await;
     let first = invite(&founder, org.id, "jane@example.com", vec![]).await;
-    let (status, p) = problem(
-        founder
-            .invitation_create()
-            .organization_id(org.id)
-            .body(
-                types::InviteRequest::builder()
-                    .email(" jane@example.com".trim())
-                    .role(types::Role::Member),
-            )
-            .send()
-            .await,
-    );
+    let (status, p) = problem(send_invite(&founder, org.id, " jane@example.com".trim()).await);
     assert_eq!(status, 409);
     assert!(p.detail.contains(&first.id.to_string()), "{}", p.detail);
 }
@@ -240,18 +214,7 @@ async fn a_pending_invitation_blocks_another_for_the_same_email_and_the_answer_n
 async fn inviting_a_live_member_is_a_409() {
     let app = TestApp::spawn().await;
     let (founder, org) = app.founded().await;
-    let (status, p) = problem(
-        founder
-            .invitation_create()
-            .organization_id(org.id)
-            .body(
-                types::InviteRequest::builder()
-                    .email("founder@acme.example")
-                    .role(types::Role::Member),
-            )
-            .send()
-            .await,
-    );
+    let (status, p) = problem(send_invite(&founder, org.id, "founder@acme.example").await);
     assert_eq!(status, 409);
     assert!(p.detail.contains("already a member"), "{}", p.detail);
 }
@@ -733,13 +696,7 @@ async fn invitations_of_another_organization_are_not_found_and_members_may_not_m
     let (founder, org) = app.founded().await;
     let sent = invite(&founder, org.id, "jane@example.com", vec![]).await;
     let other = app.client(&Who::verified(9, "other@example.com"));
-    let other_org = other
-        .organization_create()
-        .body(types::CreateOrganizationRequest::builder().name("Other"))
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let other_org = create_organization(&other, "Other").await;
     // An administrator of another organization, addressing this organization: 404.
     assert_eq!(
         problem(other.invitation_list().organization_id(org.id).send().await).0,
@@ -1052,4 +1009,53 @@ async fn a_manager_invites_with_only_the_module_ids_it_manages() {
     );
     assert_eq!(status, 403, "module 3 is not the manager's to grant");
     assert_eq!(app.counts().await, before, "nothing was created");
+}
+
+#[actix_web::test]
+async fn a_refused_accept_leaves_no_profile_and_no_event() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = app.founded().await;
+    let expired = invite(&founder, org.id, "jane@example.com", vec![]).await;
+    let revoked = invite(&founder, org.id, "joe@example.com", vec![]).await;
+    founder
+        .invitation_revoke()
+        .organization_id(org.id)
+        .invitation_id(revoked.id)
+        .send()
+        .await
+        .unwrap();
+    app.advance(Duration::days(8));
+    let before = app.counts().await;
+    let events = || app.query::<String>("SELECT action AS v FROM audit_events ORDER BY id");
+    let events_before = events().await;
+    // Newcomers with no profile yet: a refused accept must not leave one behind.
+    for (user, email, sent) in [
+        (5, "jane@example.com", &expired),
+        (6, "joe@example.com", &revoked),
+    ] {
+        let newcomer = app.client(&Who::verified(user, email));
+        let (status, _) = problem(
+            newcomer
+                .invitation_accept()
+                .body(token(&sent.token))
+                .send()
+                .await,
+        );
+        assert_eq!(status, 410, "{email}");
+    }
+    let stranger = app.client(&Who::verified(7, "someone.else@example.com"));
+    let (status, _) = problem(
+        stranger
+            .invitation_accept()
+            .body(token(&expired.token))
+            .send()
+            .await,
+    );
+    assert_eq!(status, 403);
+    assert_eq!(app.counts().await, before, "no profile, no membership");
+    assert_eq!(
+        events().await,
+        events_before,
+        "no user.created, nothing else"
+    );
 }

@@ -3,7 +3,7 @@
 use chrono::Duration;
 use rollcall_client::types;
 
-use crate::helpers::{TestApp, Who, problem};
+use crate::helpers::{TestApp, Who, create_organization, problem, send_invite};
 
 #[actix_web::test]
 async fn my_organizations_are_those_i_am_a_live_member_of_with_my_role() {
@@ -11,15 +11,7 @@ async fn my_organizations_are_those_i_am_a_live_member_of_with_my_role() {
     let founder = app.client(&Who::verified(1, "founder@example.com"));
     let mut orgs = Vec::new();
     for name in ["A", "B", "C"] {
-        orgs.push(
-            founder
-                .organization_create()
-                .body(types::CreateOrganizationRequest::builder().name(name))
-                .send()
-                .await
-                .unwrap()
-                .into_inner(),
-        );
+        orgs.push(create_organization(&founder, name).await);
     }
     let jane = app
         .join(
@@ -67,13 +59,7 @@ async fn my_organizations_are_those_i_am_a_live_member_of_with_my_role() {
 async fn my_invitations_are_the_pending_ones_to_my_verified_email() {
     let app = TestApp::spawn().await;
     let founder = app.client(&Who::verified(1, "founder@example.com"));
-    let org = founder
-        .organization_create()
-        .body(types::CreateOrganizationRequest::builder().name("A"))
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let org = create_organization(&founder, "A").await;
     let invite = |email: &'static str| {
         founder
             .invitation_create()
@@ -89,27 +75,11 @@ async fn my_invitations_are_the_pending_ones_to_my_verified_email() {
     let old = invite("jane@example.com").await.unwrap().into_inner();
     app.advance(Duration::hours(2));
     let founder = app.client(&Who::verified(1, "founder@example.com"));
-    let fresh = founder
-        .invitation_create()
-        .organization_id(org.id)
-        .body(
-            types::InviteRequest::builder()
-                .email("JANE@example.com")
-                .role(types::Role::Member),
-        )
-        .send()
+    let fresh = send_invite(&founder, org.id, "JANE@example.com")
         .await
         .unwrap()
         .into_inner();
-    founder
-        .invitation_create()
-        .organization_id(org.id)
-        .body(
-            types::InviteRequest::builder()
-                .email("someone.else@example.com")
-                .role(types::Role::Member),
-        )
-        .send()
+    send_invite(&founder, org.id, "someone.else@example.com")
         .await
         .unwrap();
     let jane = app.client(&Who::verified(2, "Jane@Example.com"));

@@ -3,7 +3,7 @@
 
 use rollcall_client::{Client, types};
 
-use crate::helpers::{TestApp, Who, problem};
+use crate::helpers::{TestApp, Who, create_organization, create_team, problem};
 
 /// `user` joins through an invitation as `role`, in `teams`; returns its client.
 async fn join(
@@ -36,14 +36,7 @@ fn change(role: Option<types::Role>) -> types::UpdateMemberRequest {
 async fn members_are_listed_with_roles_permissions_and_teams() {
     let app = TestApp::spawn().await;
     let (founder, org) = app.founded().await;
-    let team = founder
-        .team_create()
-        .organization_id(org.id)
-        .body(types::CreateTeamRequest::builder().name("Ops"))
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let team = create_team(&founder, org.id, "Ops").await;
     let jane = join(
         &app,
         &founder,
@@ -312,14 +305,7 @@ async fn two_administrators_demoting_each_other_at_once_leave_exactly_one() {
 async fn a_member_may_leave_and_then_loses_access_and_teams() {
     let app = TestApp::spawn().await;
     let (founder, org) = app.founded().await;
-    let team = founder
-        .team_create()
-        .organization_id(org.id)
-        .body(types::CreateTeamRequest::builder().name("Ops"))
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let team = create_team(&founder, org.id, "Ops").await;
     let jane = join(
         &app,
         &founder,
@@ -427,12 +413,7 @@ async fn members_of_another_organization_are_not_found() {
     let (founder, org) = app.founded().await;
     join(&app, &founder, org.id, 2, types::Role::Member, vec![]).await;
     let other = app.client(&Who::verified(5, "other@example.com"));
-    other
-        .organization_create()
-        .body(types::CreateOrganizationRequest::builder().name("Other"))
-        .send()
-        .await
-        .unwrap();
+    create_organization(&other, "Other").await;
     assert_eq!(
         problem(other.member_list().organization_id(org.id).send().await).0,
         404

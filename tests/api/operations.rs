@@ -21,7 +21,7 @@ use rollcall_client::{Client, types};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{Raw, SECRET, TestApp, Who};
+use crate::helpers::{Raw, SECRET, TestApp, Who, send_invite};
 
 // ---- the document --------------------------------------------------------------------------
 
@@ -795,15 +795,7 @@ async fn join_alpha(app: &TestApp, admin: &Client, alpha: Uuid, team: Uuid) {
 
 async fn invite(admin: &Client, alpha: Uuid, name: &str) -> types::InvitationWithToken {
     let email = format!("{name}@{ALPHA_DOMAIN}");
-    admin
-        .invitation_create()
-        .organization_id(alpha)
-        .body(
-            types::InviteRequest::builder()
-                .email(email)
-                .role(types::Role::Member),
-        )
-        .send()
+    send_invite(admin, alpha, &email)
         .await
         .expect("invited")
         .into_inner()

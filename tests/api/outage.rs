@@ -5,11 +5,11 @@
 
 use std::time::Duration;
 
-use rollcall_client::types;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
 use crate::{
     database::{TestDatabase, postgres_url, with_database},
+    helpers::{create_organization, send_invite},
     processes::{Process, client, ready_within},
 };
 
@@ -80,13 +80,7 @@ async fn a_lost_database_answers_503_and_the_same_process_recovers_when_it_retur
     )
     .await;
     let founder = client(&process.base, 1, "founder@acme.example");
-    let org = founder
-        .organization_create()
-        .body(types::CreateOrganizationRequest::builder().name("Acme"))
-        .send()
-        .await
-        .expect("organization created")
-        .into_inner();
+    let org = create_organization(&founder, "Acme").await;
 
     role.revoke().await;
     let http = reqwest::Client::new();
@@ -107,18 +101,8 @@ async fn a_lost_database_answers_503_and_the_same_process_recovers_when_it_retur
     );
     assert_eq!(status, 503);
     assert!(problem.detail.contains("database"), "{}", problem.detail);
-    let (status, _) = crate::helpers::problem(
-        founder
-            .invitation_create()
-            .organization_id(org.id)
-            .body(
-                types::InviteRequest::builder()
-                    .email("jane@example.com")
-                    .role(types::Role::Member),
-            )
-            .send()
-            .await,
-    );
+    let (status, _) =
+        crate::helpers::problem(send_invite(&founder, org.id, "jane@example.com").await);
     assert_eq!(
         status, 503,
         "a write is refused, not lost: it was never acknowledged"
@@ -136,15 +120,7 @@ async fn a_lost_database_answers_503_and_the_same_process_recovers_when_it_retur
         .await
         .expect("the same process serves again");
     assert_eq!(view.into_inner().name, "Acme");
-    founder
-        .invitation_create()
-        .organization_id(org.id)
-        .body(
-            types::InviteRequest::builder()
-                .email("jane@example.com")
-                .role(types::Role::Member),
-        )
-        .send()
+    send_invite(&founder, org.id, "jane@example.com")
         .await
         .expect("writes succeed again");
 

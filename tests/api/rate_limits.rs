@@ -3,29 +3,9 @@
 
 use app::Policy;
 use chrono::Duration;
-use rollcall_client::{Client, types};
+use rollcall_client::types;
 
-use crate::helpers::{TestApp, Who, problem};
-
-async fn invite(
-    client: &Client,
-    org: uuid::Uuid,
-    email: &str,
-) -> Result<
-    rollcall_client::ResponseValue<types::InvitationWithToken>,
-    rollcall_client::Error<types::Problem>,
-> {
-    client
-        .invitation_create()
-        .organization_id(org)
-        .body(
-            types::InviteRequest::builder()
-                .email(email)
-                .role(types::Role::Member),
-        )
-        .send()
-        .await
-}
+use crate::helpers::{TestApp, Who, create_organization, problem, send_invite};
 
 fn quota(per_hour: u32) -> Policy {
     Policy {
@@ -38,7 +18,7 @@ async fn invitations_past_the_hourly_quota_are_429_with_retry_after_and_create_n
     let app = TestApp::spawn_with(quota(3)).await;
     let (founder, org) = app.founded().await;
     for i in 0..3 {
-        invite(&founder, org.id, &format!("u{i}@example.com"))
+        send_invite(&founder, org.id, &format!("u{i}@example.com"))
             .await
             .expect("within the quota");
     }
@@ -69,21 +49,15 @@ async fn invitations_past_the_hourly_quota_are_429_with_retry_after_and_create_n
 
     // The quota is the organization's: another one invites as usual.
     let other = app.client(&Who::verified(50, "ops@globex.example"));
-    let globex = other
-        .organization_create()
-        .body(types::CreateOrganizationRequest::builder().name("Globex"))
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    invite(&other, globex.id, "u3@example.com")
+    let globex = create_organization(&other, "Globex").await;
+    send_invite(&other, globex.id, "u3@example.com")
         .await
         .expect("another organization has its own quota");
 
     // After the window, Acme may invite again.
     app.advance(Duration::seconds(retry));
     let founder = app.client(&Who::verified(1, "founder@acme.example"));
-    invite(&founder, org.id, "u3@example.com")
+    send_invite(&founder, org.id, "u3@example.com")
         .await
         .expect("a new hour, a new quota");
 }
@@ -92,15 +66,17 @@ async fn invitations_past_the_hourly_quota_are_429_with_retry_after_and_create_n
 async fn a_refused_invitation_does_not_use_the_quota() {
     let app = TestApp::spawn_with(quota(2)).await;
     let (founder, org) = app.founded().await;
-    invite(&founder, org.id, "jane@example.com").await.unwrap();
+    send_invite(&founder, org.id, "jane@example.com")
+        .await
+        .unwrap();
     for _ in 0..5 {
-        let (status, _) = problem(invite(&founder, org.id, "jane@example.com").await);
+        let (status, _) = problem(send_invite(&founder, org.id, "jane@example.com").await);
         assert_eq!(status, 409, "a second pending invitation of one email");
     }
-    invite(&founder, org.id, "joe@example.com")
+    send_invite(&founder, org.id, "joe@example.com")
         .await
         .expect("the 409s counted for nothing");
-    let (status, _) = problem(invite(&founder, org.id, "jim@example.com").await);
+    let (status, _) = problem(send_invite(&founder, org.id, "jim@example.com").await);
     assert_eq!(status, 429);
 }
 

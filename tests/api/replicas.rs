@@ -9,6 +9,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 
 use crate::{
     database::{TestDatabase, postgres_url},
+    helpers::create_organization,
     processes::{Process, client},
 };
 
@@ -32,13 +33,8 @@ async fn two_replicas() -> Option<(
         Process::start(&database.url, &[]),
         Process::start(&database.url, &[])
     );
-    let org = client(&a.base, 1, "founder@acme.example")
-        .organization_create()
-        .body(types::CreateOrganizationRequest::builder().name("Acme"))
-        .send()
-        .await
-        .expect("organization created through replica A")
-        .into_inner();
+    // Through replica A.
+    let org = create_organization(&client(&a.base, 1, "founder@acme.example"), "Acme").await;
     let db = Database::connect(&database.url)
         .await
         .expect("a connection");

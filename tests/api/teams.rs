@@ -3,18 +3,7 @@
 
 use rollcall_client::{Client, types};
 
-use crate::helpers::{TestApp, Who, problem};
-
-async fn team(client: &Client, org: uuid::Uuid, name: &str) -> types::Team {
-    client
-        .team_create()
-        .organization_id(org)
-        .body(types::CreateTeamRequest::builder().name(name))
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-}
+use crate::helpers::{TestApp, Who, create_organization, create_team, problem};
 
 /// `user` joins `org` as a member through an invitation; returns its client.
 async fn member(app: &TestApp, founder: &Client, org: uuid::Uuid, user: i64) -> Client {
@@ -37,9 +26,9 @@ fn role(r: types::TeamRole) -> types::PutTeamMemberRequest {
 async fn teams_are_listed_renamed_and_deleted_with_their_memberships() {
     let app = TestApp::spawn().await;
     let (founder, org) = app.founded().await;
-    let a = team(&founder, org.id, "A").await;
+    let a = create_team(&founder, org.id, "A").await;
     app.advance(chrono::Duration::milliseconds(1)); // "oldest first" needs distinct createdAt
-    let b = team(&founder, org.id, "B").await;
+    let b = create_team(&founder, org.id, "B").await;
     member(&app, &founder, org.id, 2).await;
     founder
         .team_member_put()
@@ -118,7 +107,7 @@ async fn teams_are_listed_renamed_and_deleted_with_their_memberships() {
 async fn team_members_are_added_changed_listed_and_removed() {
     let app = TestApp::spawn().await;
     let (founder, org) = app.founded().await;
-    let ops = team(&founder, org.id, "Ops").await;
+    let ops = create_team(&founder, org.id, "Ops").await;
     member(&app, &founder, org.id, 2).await;
     member(&app, &founder, org.id, 3).await;
     let put = |user: i64, r| {
@@ -208,13 +197,12 @@ async fn team_members_are_added_changed_listed_and_removed() {
 async fn only_live_members_of_the_organization_join_its_teams() {
     let app = TestApp::spawn().await;
     let (founder, org) = app.founded().await;
-    let ops = team(&founder, org.id, "Ops").await;
-    app.client(&Who::verified(5, "outsider@example.com"))
-        .organization_create()
-        .body(types::CreateOrganizationRequest::builder().name("Elsewhere"))
-        .send()
-        .await
-        .unwrap();
+    let ops = create_team(&founder, org.id, "Ops").await;
+    create_organization(
+        &app.client(&Who::verified(5, "outsider@example.com")),
+        "Elsewhere",
+    )
+    .await;
     let (status, p) = problem(
         founder
             .team_member_put()
@@ -253,7 +241,7 @@ async fn only_live_members_of_the_organization_join_its_teams() {
 async fn members_read_teams_but_only_administrators_and_managers_change_them() {
     let app = TestApp::spawn().await;
     let (founder, org) = app.founded().await;
-    let ops = team(&founder, org.id, "Ops").await;
+    let ops = create_team(&founder, org.id, "Ops").await;
     let jane = member(&app, &founder, org.id, 2).await;
     assert_eq!(
         jane.team_list()
@@ -342,15 +330,9 @@ async fn members_read_teams_but_only_administrators_and_managers_change_them() {
 async fn teams_of_another_organization_are_not_found() {
     let app = TestApp::spawn().await;
     let (founder, org) = app.founded().await;
-    let ops = team(&founder, org.id, "Ops").await;
+    let ops = create_team(&founder, org.id, "Ops").await;
     let other = app.client(&Who::verified(9, "other@example.com"));
-    let theirs = other
-        .organization_create()
-        .body(types::CreateOrganizationRequest::builder().name("Other"))
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let theirs = create_organization(&other, "Other").await;
     // Through this organization's path: not a member, so 404.
     assert_eq!(
         problem(other.team_list().organization_id(org.id).send().await).0,

@@ -11,7 +11,6 @@ use wire::{Envelope, Page};
 use crate::{
     Answer, App, BACKOFFICE_ROLE, KeyedRequest, PageRequest, SessionCaller,
     events::event,
-    keyed::{self, Claimed},
     members::{add_or_restore, record_membership},
 };
 
@@ -35,30 +34,22 @@ impl App {
         key: Option<KeyedRequest>,
     ) -> Result<Answer<Envelope<wire::User>>> {
         self.back_office(session)?;
-        let (caller, ctx) = (session.caller.clone(), self.context(&session.caller));
-        self.store()
-            .write(move |tx| {
-                Box::pin(async move {
-                    let slot = match keyed::claim(tx, &caller, key.as_ref(), ctx.now).await? {
-                        Claimed::Replay { status, body } => return keyed::replayed(status, &body),
-                        Claimed::Fresh(slot) => slot,
-                    };
-                    let user = tx.insert_user(&new, ctx.now).await?;
-                    let body = wire::User::from(&user);
-                    tx.append_event(&event(
-                        &ctx,
-                        EventType::UserCreated,
-                        None,
-                        format!("user:{}", user.id),
-                        &body,
-                    )?)
-                    .await?;
-                    let answer = Answer::created(Envelope::from(body));
-                    keyed::keep(tx, slot, &answer).await?;
-                    Ok(answer)
-                })
+        self.write_keyed(&session.caller, key, move |tx, ctx| {
+            Box::pin(async move {
+                let user = tx.insert_user(&new, ctx.now).await?;
+                let body = wire::User::from(&user);
+                tx.append_event(&event(
+                    &ctx,
+                    EventType::UserCreated,
+                    None,
+                    format!("user:{}", user.id),
+                    &body,
+                )?)
+                .await?;
+                Ok(Answer::created(Envelope::from(body)))
             })
-            .await
+        })
+        .await
     }
 
     /// `GET /bo/users/{userId}`, deleted or not.
@@ -126,30 +117,23 @@ impl App {
         key: Option<KeyedRequest>,
     ) -> Result<Answer<Envelope<wire::BackOfficeOrganization>>> {
         self.back_office(session)?;
-        let (caller, ctx) = (session.caller.clone(), self.context(&session.caller));
-        self.store()
-            .write(move |tx| {
-                Box::pin(async move {
-                    let slot = match keyed::claim(tx, &caller, key.as_ref(), ctx.now).await? {
-                        Claimed::Replay { status, body } => return keyed::replayed(status, &body),
-                        Claimed::Fresh(slot) => slot,
-                    };
-                    let org = tx.insert_organization(&name, ctx.now).await?;
-                    tx.append_event(&event(
-                        &ctx,
-                        EventType::OrganizationCreated,
-                        Some(&org),
-                        format!("organization:{}", org.uuid),
-                        &wire::Organization::from(&org),
-                    )?)
-                    .await?;
-                    let answer =
-                        Answer::created(Envelope::from(wire::BackOfficeOrganization::from(&org)));
-                    keyed::keep(tx, slot, &answer).await?;
-                    Ok(answer)
-                })
+        self.write_keyed(&session.caller, key, move |tx, ctx| {
+            Box::pin(async move {
+                let org = tx.insert_organization(&name, ctx.now).await?;
+                tx.append_event(&event(
+                    &ctx,
+                    EventType::OrganizationCreated,
+                    Some(&org),
+                    format!("organization:{}", org.uuid),
+                    &wire::Organization::from(&org),
+                )?)
+                .await?;
+                Ok(Answer::created(Envelope::from(
+                    wire::BackOfficeOrganization::from(&org),
+                )))
             })
-            .await
+        })
+        .await
     }
 
     /// `GET /bo/organizations/{organizationId}`.
@@ -181,37 +165,29 @@ impl App {
         key: Option<KeyedRequest>,
     ) -> Result<Answer<Envelope<wire::Membership>>> {
         self.back_office(session)?;
-        let (caller, ctx) = (session.caller.clone(), self.context(&session.caller));
-        self.store()
-            .write(move |tx| {
-                Box::pin(async move {
-                    let slot = match keyed::claim(tx, &caller, key.as_ref(), ctx.now).await? {
-                        Claimed::Replay { status, body } => return keyed::replayed(status, &body),
-                        Claimed::Fresh(slot) => slot,
-                    };
-                    tx.user(user).await?.ok_or_else(|| no_user(user))?;
-                    let org = tx
-                        .organization(org)
-                        .await?
-                        .ok_or_else(|| no_organization(org))?;
-                    let membership = add_or_restore(
-                        tx,
-                        user,
-                        org.id,
-                        RoleChange::Scope(scope),
-                        &permissions,
-                        ctx.now,
-                    )
-                    .await?;
-                    record_membership(tx, EventType::MembershipRegistered, &org, user, &ctx)
-                        .await?;
-                    let answer =
-                        Answer::created(Envelope::from(wire::Membership::from(&membership)));
-                    keyed::keep(tx, slot, &answer).await?;
-                    Ok(answer)
-                })
+        self.write_keyed(&session.caller, key, move |tx, ctx| {
+            Box::pin(async move {
+                tx.user(user).await?.ok_or_else(|| no_user(user))?;
+                let org = tx
+                    .organization(org)
+                    .await?
+                    .ok_or_else(|| no_organization(org))?;
+                let membership = add_or_restore(
+                    tx,
+                    user,
+                    org.id,
+                    RoleChange::Scope(scope),
+                    &permissions,
+                    ctx.now,
+                )
+                .await?;
+                record_membership(tx, EventType::MembershipRegistered, &org, user, &ctx).await?;
+                Ok(Answer::created(Envelope::from(wire::Membership::from(
+                    &membership,
+                ))))
             })
-            .await
+        })
+        .await
     }
 }
 

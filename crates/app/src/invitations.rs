@@ -5,7 +5,10 @@
 use chrono::Duration;
 use domain::{
     Email, Error, EventType, InvitationStatus, InvitationToken, Result, RoleChange,
-    model::{Context, Invitation, InvitationFilter, Invite, Member, NewInvitation, Organization},
+    model::{
+        Context, Invitation, InvitationFilter, Invite, Member, Membership, NewInvitation,
+        Organization,
+    },
     rules,
 };
 use storage::{Rotation, Tx};
@@ -88,8 +91,8 @@ impl App {
                     )?)
                     .await?;
                     // The kept answer never holds the token: a replay mints a new one.
-                    keyed::keep(tx, slot, &Answer::created(with_token(view.clone(), ""))).await?;
-                    Ok(Answer::created(with_token(view, token.expose())))
+                    keyed::keep(tx, slot, &Answer::created(view.clone().with_token(""))).await?;
+                    Ok(Answer::created(view.with_token(token.expose())))
                 })
             })
             .await
@@ -104,8 +107,7 @@ impl App {
         filter: InvitationFilter,
         page: PageRequest,
     ) -> Result<Page<wire::Invitation>> {
-        let (org, actor) = self.membership_of(caller, org).await?;
-        rules::may_manage_members(actor.role)?;
+        let (org, _) = self.managed_by(caller, org).await?;
         let after = self.cursors().after(&page)?;
         let now = self.now();
         let rows = self
@@ -126,8 +128,7 @@ impl App {
         org: Uuid,
         id: Uuid,
     ) -> Result<wire::Invitation> {
-        let (org, actor) = self.membership_of(caller, org).await?;
-        rules::may_manage_members(actor.role)?;
+        let (org, _) = self.managed_by(caller, org).await?;
         let inv = self
             .store()
             .read()
@@ -145,43 +146,36 @@ impl App {
         org: Uuid,
         id: Uuid,
     ) -> Result<wire::Invitation> {
-        let (org, actor) = self.membership_of(caller, org).await?;
-        rules::may_manage_members(actor.role)?;
-        let ctx = self.context(caller);
-        self.store()
-            .write(move |tx| {
-                Box::pin(async move {
-                    let inv = tx
-                        .invitation(&org, id)
-                        .await?
-                        .ok_or_else(|| no_invitation(&org, id))?;
-                    rules::may_invite(&actor, inv.role, inv.permissions.as_ref())?;
-                    let (revoked, now_is) = tx
-                        .finish_pending(id, InvitationStatus::Revoked, ctx.actor, ctx.now)
-                        .await?;
-                    let now_is = now_is.ok_or_else(|| no_invitation(&org, id))?;
-                    if !revoked {
-                        return Err(Error::InvitationConflict {
-                            invitation_id: id,
-                            detail: format!(
-                                "only a pending invitation can be revoked; this one is {}",
-                                now_is.status_at(ctx.now).as_str()
-                            ),
-                        });
-                    }
-                    let view = wire::Invitation::new(&now_is, ctx.now);
-                    tx.append_event(&event(
-                        &ctx,
-                        EventType::InvitationRevoked,
-                        Some(&org),
-                        format!("invitation:{id}"),
-                        &view,
-                    )?)
+        let (org, actor) = self.managed_by(caller, org).await?;
+        self.write(caller, move |tx, ctx| {
+            Box::pin(async move {
+                sent_by_peer(tx, &org, &actor, id).await?;
+                let (revoked, now_is) = tx
+                    .finish_pending(id, InvitationStatus::Revoked, ctx.actor, ctx.now)
                     .await?;
-                    Ok(view)
-                })
+                let now_is = now_is.ok_or_else(|| no_invitation(&org, id))?;
+                if !revoked {
+                    return Err(Error::InvitationConflict {
+                        invitation_id: id,
+                        detail: format!(
+                            "only a pending invitation can be revoked; this one is {}",
+                            now_is.status_at(ctx.now).as_str()
+                        ),
+                    });
+                }
+                let view = wire::Invitation::new(&now_is, ctx.now);
+                tx.append_event(&event(
+                    &ctx,
+                    EventType::InvitationRevoked,
+                    Some(&org),
+                    format!("invitation:{id}"),
+                    &view,
+                )?)
+                .await?;
+                Ok(view)
             })
-            .await
+        })
+        .await
     }
 
     /// `POST /organization/{id}/invitations/{invitationId}/resend`: a new token and a 7-day
@@ -193,18 +187,11 @@ impl App {
         org: Uuid,
         id: Uuid,
     ) -> Result<InvitationWithToken> {
-        let (org, actor) = self.membership_of(caller, org).await?;
-        rules::may_manage_members(actor.role)?;
+        let (org, actor) = self.managed_by(caller, org).await?;
         let token = InvitationToken::generate()?;
-        let ctx = self.context(caller);
-        self.store()
-            .write(move |tx| {
+        self.write(caller, move |tx, ctx| {
                 Box::pin(async move {
-                    let inv = tx
-                        .invitation(&org, id)
-                        .await?
-                        .ok_or_else(|| no_invitation(&org, id))?;
-                    rules::may_invite(&actor, inv.role, inv.permissions.as_ref())?;
+                    let inv = sent_by_peer(tx, &org, &actor, id).await?;
                     if inv.status == InvitationStatus::Expired
                         && let Some(other) = tx.pending_invitation(&org, &inv.email).await?
                     {
@@ -242,7 +229,7 @@ impl App {
                         &view,
                     )?)
                     .await?;
-                    Ok(with_token(view, token.expose()))
+                    Ok(view.with_token(token.expose()))
                 })
             })
             .await
@@ -291,6 +278,8 @@ impl App {
         self.store()
             .write(move |tx| {
                 Box::pin(async move {
+                    // The invitation is checked before the key: a replay is authorized as a
+                    // new accept is.
                     let inv = held_by(tx, &token, &email).await?;
                     let slot = match keyed::claim(tx, &caller, key.as_ref(), ctx.now).await? {
                         Claimed::Replay { status, body } => return keyed::replayed(status, &body),
@@ -312,32 +301,46 @@ impl App {
         token: InvitationToken,
     ) -> Result<wire::Invitation> {
         let email = caller.verified_email()?;
-        let ctx = self.context(caller);
-        self.store()
-            .write(move |tx| {
-                Box::pin(async move {
-                    let inv = held_by(tx, &token, &email).await?;
-                    let (declined, now_is) = tx
-                        .finish_pending(inv.id, InvitationStatus::Declined, None, ctx.now)
-                        .await?;
-                    let now_is = now_is.ok_or_else(unknown_token)?;
-                    if !declined {
-                        return Err(finished(now_is.status_at(ctx.now)));
-                    }
-                    let view = wire::Invitation::new(&now_is, ctx.now);
-                    tx.append_event(&event(
-                        &ctx,
-                        EventType::InvitationDeclined,
-                        Some(&now_is.organization),
-                        format!("invitation:{}", inv.id),
-                        &view,
-                    )?)
+        self.write(caller, move |tx, ctx| {
+            Box::pin(async move {
+                let inv = held_by(tx, &token, &email).await?;
+                let (declined, now_is) = tx
+                    .finish_pending(inv.id, InvitationStatus::Declined, None, ctx.now)
                     .await?;
-                    Ok(view)
-                })
+                let now_is = now_is.ok_or_else(unknown_token)?;
+                if !declined {
+                    return Err(finished(now_is.status_at(ctx.now)));
+                }
+                let view = wire::Invitation::new(&now_is, ctx.now);
+                tx.append_event(&event(
+                    &ctx,
+                    EventType::InvitationDeclined,
+                    Some(&now_is.organization),
+                    format!("invitation:{}", inv.id),
+                    &view,
+                )?)
+                .await?;
+                Ok(view)
             })
-            .await
+        })
+        .await
     }
+}
+
+/// The invitation `id` of `org`, when `actor` could have sent it (resend and revoke follow the
+/// rules of inviting): 404 unknown, 403 one the actor could not have sent.
+async fn sent_by_peer(
+    tx: Tx<'_>,
+    org: &Organization,
+    actor: &Membership,
+    id: Uuid,
+) -> Result<Invitation> {
+    let inv = tx
+        .invitation(org, id)
+        .await?
+        .ok_or_else(|| no_invitation(org, id))?;
+    rules::may_invite(actor, inv.role, inv.permissions.as_ref())?;
+    Ok(inv)
 }
 
 /// The invitation with this token, when it was sent to `email`: 404 unknown, 403 another's.
@@ -493,7 +496,7 @@ async fn replay(
         .await?;
     match rotated {
         Some(Rotation::Rotated(inv)) => Ok(Answer {
-            body: with_token(wire::Invitation::new(&inv, ctx.now), token.expose()),
+            body: wire::Invitation::new(&inv, ctx.now).with_token(token.expose()),
             ..kept
         }),
         Some(Rotation::Refused(inv)) => Err(Error::InvitationConflict {
@@ -540,36 +543,6 @@ pub(crate) async fn count_invitation(
         });
     }
     Ok(())
-}
-
-fn with_token(view: wire::Invitation, token: &str) -> InvitationWithToken {
-    let wire::Invitation {
-        id,
-        email,
-        status,
-        organization_id,
-        organization_name,
-        organization_role,
-        expires_at,
-        team_assignments,
-        permissions,
-        invited_by,
-        created_at,
-    } = view;
-    InvitationWithToken {
-        id,
-        token: token.to_owned(),
-        email,
-        status,
-        organization_id,
-        organization_name,
-        organization_role,
-        expires_at,
-        team_assignments,
-        permissions,
-        invited_by,
-        created_at,
-    }
 }
 
 fn pending_conflict(pending: &Invitation) -> Error {

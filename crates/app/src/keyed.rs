@@ -3,12 +3,12 @@
 //! the last, so the key and the change commit together. A replay is a use case like any other:
 //! it is authorized as a new request would be, before the kept answer is given.
 
-use domain::{Error, Result};
+use domain::{Error, Result, model::Context};
 use serde::{Serialize, de::DeserializeOwned};
 use sha2::{Digest, Sha256};
-use storage::{KeyClaim, KeyScope, Tx};
+use storage::{KeyClaim, KeyScope, Tx, WorkFuture};
 
-use crate::{Answer, Caller};
+use crate::{Answer, App, Caller};
 
 /// A key as sent: its text and the request (method and path) it came with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,6 +95,37 @@ pub(crate) fn replayed<T: DeserializeOwned>(status: u16, body: &str) -> Result<A
         created: status == 201,
         replayed: true,
     })
+}
+
+impl App {
+    /// Runs `work` as the unit of work of `caller`'s request, under its key when it has one:
+    /// a replay answers the kept answer (after the use case authorized the caller, as for a new
+    /// request); a fresh run keeps its answer in the same transaction as its change.
+    pub(crate) async fn write_keyed<T, F>(
+        &self,
+        caller: &Caller,
+        key: Option<KeyedRequest>,
+        work: F,
+    ) -> Result<Answer<T>>
+    where
+        T: Serialize + DeserializeOwned + Send + Sync + 'static,
+        F: for<'t> FnOnce(Tx<'t>, Context) -> WorkFuture<'t, Answer<T>> + Send + 'static,
+    {
+        let (caller, ctx) = (caller.clone(), self.context(caller));
+        self.store()
+            .write(move |tx| {
+                Box::pin(async move {
+                    let slot = match claim(tx, &caller, key.as_ref(), ctx.now).await? {
+                        Claimed::Replay { status, body } => return replayed(status, &body),
+                        Claimed::Fresh(slot) => slot,
+                    };
+                    let answer = work(tx, ctx).await?;
+                    keep(tx, slot, &answer).await?;
+                    Ok(answer)
+                })
+            })
+            .await
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -23,7 +23,7 @@ pub mod teams;
 use std::sync::Arc;
 
 use domain::{Clock, Error, Result, model::Context};
-use storage::Store;
+use storage::{Store, Tx, WorkFuture};
 
 pub use credentials::{
     BACKOFFICE_ROLE, BearerClaims, Caller, Credentials, SESSION_LIFETIME, SessionCaller,
@@ -97,6 +97,16 @@ impl App {
             request_id: caller.request_id.clone(),
             now: self.now(),
         }
+    }
+
+    /// Runs `work` as one unit of work of `caller`'s request, given the context of its change.
+    async fn write<T, F>(&self, caller: &Caller, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'t> FnOnce(Tx<'t>, Context) -> WorkFuture<'t, T> + Send + 'static,
+    {
+        let ctx = self.context(caller);
+        self.store().write(move |tx| work(tx, ctx)).await
     }
 
     /// Readiness: the database answers.

@@ -15,10 +15,8 @@ use uuid::Uuid;
 use wire::{Envelope, Page};
 
 use crate::{
-    Answer, App, Caller, KeyedRequest, PageRequest, SessionCaller,
-    events::event,
+    Answer, App, Caller, KeyedRequest, PageRequest, SessionCaller, events::event,
     invitations::count_invitation,
-    keyed::{self, Claimed},
 };
 
 /// Who may change a member, as the operation says: a member of the organization with its
@@ -60,41 +58,36 @@ impl App {
         role: Option<Role>,
         permissions: Option<Permissions>,
     ) -> Result<wire::Member> {
-        let (org, actor) = self.membership_of(caller, org).await?;
-        rules::may_manage_members(actor.role)?;
-        let ctx = self.context(caller);
-        self.store()
-            .write(move |tx| {
-                Box::pin(async move {
-                    let member = change(
-                        tx,
-                        &org,
-                        user,
-                        role.map(RoleChange::To),
-                        permissions.as_ref(),
-                        &Changer::Member(actor),
-                        &ctx,
-                    )
-                    .await?;
-                    Ok(wire::Member::from(&member))
-                })
+        let (org, actor) = self.managed_by(caller, org).await?;
+        self.write(caller, move |tx, ctx| {
+            Box::pin(async move {
+                let member = change(
+                    tx,
+                    &org,
+                    user,
+                    role.map(RoleChange::To),
+                    permissions.as_ref(),
+                    &Changer::Member(actor),
+                    &ctx,
+                )
+                .await?;
+                Ok(wire::Member::from(&member))
             })
-            .await
+        })
+        .await
     }
 
     /// `DELETE /organization/{id}/members/{userId}`: remove a member (administrators and
     /// managers; only administrators remove administrators), or leave (anyone, oneself).
     pub async fn member_delete(&self, caller: &Caller, org: Uuid, user: UserId) -> Result<()> {
         let (org, actor) = self.membership_of(caller, org).await?;
-        let ctx = self.context(caller);
-        self.store()
-            .write(move |tx| {
-                Box::pin(async move {
-                    remove(tx, &org, user, &Changer::Member(actor), &ctx).await?;
-                    Ok(())
-                })
+        self.write(caller, move |tx, ctx| {
+            Box::pin(async move {
+                remove(tx, &org, user, &Changer::Member(actor), &ctx).await?;
+                Ok(())
             })
-            .await
+        })
+        .await
     }
 
     /// The organization a `users-organizations/v1` session acts on, and the caller's live
@@ -137,66 +130,55 @@ impl App {
         let (org, actor) = self.acting_member(session).await?;
         rules::may_manage_members(actor.role)?;
         rules::may_grant_permissions(actor.role, &actor.permissions, &permissions)?;
-        let (caller, ctx, per_hour) = (
-            session.caller.clone(),
-            self.context(&session.caller),
-            self.0.policy.invitations_per_hour,
-        );
-        self.store()
-            .write(move |tx| {
-                Box::pin(async move {
-                    let slot = match keyed::claim(tx, &caller, key.as_ref(), ctx.now).await? {
-                        Claimed::Replay { status, body } => return keyed::replayed(status, &body),
-                        Claimed::Fresh(slot) => slot,
-                    };
-                    let user = match tx.user_by_email(&profile.email).await? {
-                        Some(user) => user,
-                        None => {
-                            let user = tx.insert_user(&profile, ctx.now).await?;
-                            tx.append_event(&event(
-                                &ctx,
-                                EventType::UserCreated,
-                                None,
-                                format!("user:{}", user.id),
-                                &wire::User::from(&user),
-                            )?)
-                            .await?;
-                            user
-                        }
-                    };
-                    let membership = add_or_restore(
-                        tx,
-                        user.id,
-                        org.id,
-                        RoleChange::Scope(Scope::Standard),
-                        &permissions,
-                        ctx.now,
-                    )
-                    .await?;
-                    count_invitation(tx, &org, per_hour, &ctx).await?;
-                    record_membership(tx, EventType::MembershipInvited, &org, user.id, &ctx)
+        let (added_by, per_hour) = (session.caller.id(), self.0.policy.invitations_per_hour);
+        self.write_keyed(&session.caller, key, move |tx, ctx| {
+            Box::pin(async move {
+                let user = match tx.user_by_email(&profile.email).await? {
+                    Some(user) => user,
+                    None => {
+                        let user = tx.insert_user(&profile, ctx.now).await?;
+                        tx.append_event(&event(
+                            &ctx,
+                            EventType::UserCreated,
+                            None,
+                            format!("user:{}", user.id),
+                            &wire::User::from(&user),
+                        )?)
                         .await?;
-                    // The "you were added" email is promised in the same transaction.
-                    tx.queue_message(
-                        "added",
-                        profile.email.as_str(),
-                        serde_json::json!({
-                            "organizationId": org.id.get(),
-                            "userId": user.id.get(),
-                            "firstName": profile.first_name,
-                            "lastName": profile.last_name,
-                            "addedBy": caller.id().get(),
-                        }),
-                        ctx.now,
-                    )
-                    .await?;
-                    let answer =
-                        Answer::created(Envelope::from(wire::Membership::from(&membership)));
-                    keyed::keep(tx, slot, &answer).await?;
-                    Ok(answer)
-                })
+                        user
+                    }
+                };
+                let membership = add_or_restore(
+                    tx,
+                    user.id,
+                    org.id,
+                    RoleChange::Scope(Scope::Standard),
+                    &permissions,
+                    ctx.now,
+                )
+                .await?;
+                count_invitation(tx, &org, per_hour, &ctx).await?;
+                record_membership(tx, EventType::MembershipInvited, &org, user.id, &ctx).await?;
+                // The "you were added" email is promised in the same transaction.
+                tx.queue_message(
+                    "added",
+                    profile.email.as_str(),
+                    serde_json::json!({
+                        "organizationId": org.id.get(),
+                        "userId": user.id.get(),
+                        "firstName": profile.first_name,
+                        "lastName": profile.last_name,
+                        "addedBy": added_by.get(),
+                    }),
+                    ctx.now,
+                )
+                .await?;
+                Ok(Answer::created(Envelope::from(wire::Membership::from(
+                    &membership,
+                ))))
             })
-            .await
+        })
+        .await
     }
 
     /// `GET /users-organizations/v1/ad/users`: the session organization's memberships, by
@@ -247,24 +229,22 @@ impl App {
     ) -> Result<Envelope<wire::Membership>> {
         let (org, actor) = self.acting_member(session).await?;
         rules::may_manage_members(actor.role)?;
-        let ctx = self.context(&session.caller);
-        self.store()
-            .write(move |tx| {
-                Box::pin(async move {
-                    let member = change(
-                        tx,
-                        &org,
-                        user,
-                        scope.map(RoleChange::Scope),
-                        permissions.as_ref(),
-                        &Changer::Member(actor),
-                        &ctx,
-                    )
-                    .await?;
-                    Ok(Envelope::from(wire::Membership::from(&member.membership)))
-                })
+        self.write(&session.caller, move |tx, ctx| {
+            Box::pin(async move {
+                let member = change(
+                    tx,
+                    &org,
+                    user,
+                    scope.map(RoleChange::Scope),
+                    permissions.as_ref(),
+                    &Changer::Member(actor),
+                    &ctx,
+                )
+                .await?;
+                Ok(Envelope::from(wire::Membership::from(&member.membership)))
             })
-            .await
+        })
+        .await
     }
 
     /// `DELETE /users-organizations/v1/ad/users/{userId}`: a soft delete (administrators and
@@ -276,15 +256,13 @@ impl App {
     ) -> Result<Envelope<wire::Membership>> {
         let (org, actor) = self.acting_member(session).await?;
         rules::may_manage_members(actor.role)?;
-        let ctx = self.context(&session.caller);
-        self.store()
-            .write(move |tx| {
-                Box::pin(async move {
-                    let removed = remove(tx, &org, user, &Changer::Member(actor), &ctx).await?;
-                    Ok(Envelope::from(wire::Membership::from(&removed)))
-                })
+        self.write(&session.caller, move |tx, ctx| {
+            Box::pin(async move {
+                let removed = remove(tx, &org, user, &Changer::Member(actor), &ctx).await?;
+                Ok(Envelope::from(wire::Membership::from(&removed)))
             })
-            .await
+        })
+        .await
     }
 
     /// `POST /users-organizations/v1/ad/users/{userId}/restore`: the most recently deleted
@@ -297,32 +275,28 @@ impl App {
     ) -> Result<Envelope<wire::Membership>> {
         let (org, actor) = self.acting_member(session).await?;
         rules::may_manage_members(actor.role)?;
-        let ctx = self.context(&session.caller);
-        self.store()
-            .write(move |tx| {
-                Box::pin(async move {
-                    if tx.live_membership(user, org.id).await?.is_some() {
-                        return Err(Error::Conflict(format!(
-                            "user {user} is already a member of this organization"
-                        )));
-                    }
-                    let (position, deleted) = tx
-                        .newest_deleted_membership(user, org.id)
-                        .await?
-                        .ok_or_else(|| {
-                            Error::NotFound(format!(
-                                "user {user} has no deleted membership to restore"
-                            ))
-                        })?;
-                    rules::may_restore_member(&actor, &deleted)?;
-                    let restored = tx
-                        .reinstate_membership(position, None, None, ctx.now)
-                        .await?;
-                    record_membership(tx, EventType::MembershipRestored, &org, user, &ctx).await?;
-                    Ok(Envelope::from(wire::Membership::from(&restored)))
-                })
+        self.write(&session.caller, move |tx, ctx| {
+            Box::pin(async move {
+                if tx.live_membership(user, org.id).await?.is_some() {
+                    return Err(Error::Conflict(format!(
+                        "user {user} is already a member of this organization"
+                    )));
+                }
+                let (position, deleted) = tx
+                    .newest_deleted_membership(user, org.id)
+                    .await?
+                    .ok_or_else(|| {
+                        Error::NotFound(format!("user {user} has no deleted membership to restore"))
+                    })?;
+                rules::may_restore_member(&actor, &deleted)?;
+                let restored = tx
+                    .reinstate_membership(position, None, None, ctx.now)
+                    .await?;
+                record_membership(tx, EventType::MembershipRestored, &org, user, &ctx).await?;
+                Ok(Envelope::from(wire::Membership::from(&restored)))
             })
-            .await
+        })
+        .await
     }
 
     /// `DELETE /users-organizations/v1/bo/users/{userId}/organizations/{organizationId}`: the
@@ -340,15 +314,13 @@ impl App {
             .organization(org)
             .await?
             .ok_or_else(|| not_a_member(user))?;
-        let ctx = self.context(&session.caller);
-        self.store()
-            .write(move |tx| {
-                Box::pin(async move {
-                    let removed = remove(tx, &org, user, &Changer::BackOffice, &ctx).await?;
-                    Ok(Envelope::from(wire::Membership::from(&removed)))
-                })
+        self.write(&session.caller, move |tx, ctx| {
+            Box::pin(async move {
+                let removed = remove(tx, &org, user, &Changer::BackOffice, &ctx).await?;
+                Ok(Envelope::from(wire::Membership::from(&removed)))
             })
-            .await
+        })
+        .await
     }
 }
 
@@ -363,11 +335,7 @@ async fn change(
     changer: &Changer,
     ctx: &Context,
 ) -> Result<Member> {
-    tx.lock_organization(org.id).await?;
-    let current = tx
-        .live_membership(user, org.id)
-        .await?
-        .ok_or_else(|| not_a_member(user))?;
+    let current = target(tx, org, user).await?.membership;
     let role = role.map(|c| c.apply(Some(current.role)));
     if let Changer::Member(actor) = changer {
         rules::may_change_member(actor, &current, role, permissions)?;
@@ -395,11 +363,7 @@ async fn remove(
     changer: &Changer,
     ctx: &Context,
 ) -> Result<Membership> {
-    tx.lock_organization(org.id).await?;
-    let member = tx
-        .member(user, org.id)
-        .await?
-        .ok_or_else(|| not_a_member(user))?;
+    let member = target(tx, org, user).await?;
     if let Changer::Member(actor) = changer {
         rules::may_remove_member(actor, &member.membership)?;
     }
@@ -420,6 +384,16 @@ async fn remove(
     )?)
     .await?;
     Ok(removed)
+}
+
+/// The live member `user` of `org` a change is about, read after locking the organization's
+/// memberships for the rest of the transaction (so the last-administrator check holds); 404
+/// when it is not a member.
+async fn target(tx: Tx<'_>, org: &Organization, user: UserId) -> Result<Member> {
+    tx.lock_organization(org.id).await?;
+    tx.member(user, org.id)
+        .await?
+        .ok_or_else(|| not_a_member(user))
 }
 
 /// 409 unless a live administrator other than `leaving` remains.

@@ -11,12 +11,7 @@ use storage::{Profile, Tx};
 use uuid::Uuid;
 use wire::Page;
 
-use crate::{
-    Answer, App, Caller, KeyedRequest, PageRequest,
-    events::event,
-    keyed::{self, Claimed},
-    not_yours,
-};
+use crate::{Answer, App, Caller, KeyedRequest, PageRequest, events::event, not_yours};
 
 impl App {
     /// The organization `uuid` and the caller's live membership of it; 404 when either is
@@ -35,6 +30,18 @@ impl App {
         Ok((org, membership))
     }
 
+    /// As `membership_of`, when the caller also manages the organization's members (403 for a
+    /// role that only reads).
+    pub(crate) async fn managed_by(
+        &self,
+        caller: &Caller,
+        uuid: Uuid,
+    ) -> Result<(Organization, Membership)> {
+        let (org, actor) = self.membership_of(caller, uuid).await?;
+        rules::may_manage_members(actor.role)?;
+        Ok((org, actor))
+    }
+
     /// `POST /organization`: a new organization whose administrator is the caller. A caller
     /// without a profile gets one from its bearer's verified email, in the same transaction.
     pub async fn organization_create(
@@ -43,53 +50,47 @@ impl App {
         name: domain::OrganizationName,
         key: Option<KeyedRequest>,
     ) -> Result<Answer<wire::Organization>> {
-        let (caller, ctx) = (caller.clone(), self.context(caller));
-        self.store()
-            .write(move |tx| {
-                Box::pin(async move {
-                    let slot = match keyed::claim(tx, &caller, key.as_ref(), ctx.now).await? {
-                        Claimed::Replay { status, body } => return keyed::replayed(status, &body),
-                        Claimed::Fresh(slot) => slot,
-                    };
-                    let profile = ensure_profile(tx, &caller, &ctx).await?;
-                    let org = tx.insert_organization(&name, ctx.now).await?;
-                    let membership = tx
-                        .insert_membership(
-                            caller.id(),
-                            org.id,
-                            domain::Role::Administrator,
-                            &domain::Permissions::default(),
-                            ctx.now,
-                        )
-                        .await?;
-                    let body = wire::Organization::from(&org);
-                    tx.append_event(&event(
-                        &ctx,
-                        EventType::OrganizationCreated,
-                        Some(&org),
-                        format!("organization:{}", org.uuid),
-                        &body,
-                    )?)
+        let caller_ = caller.clone();
+        self.write_keyed(caller, key, move |tx, ctx| {
+            Box::pin(async move {
+                let caller = caller_;
+                let profile = ensure_profile(tx, &caller, &ctx).await?;
+                let org = tx.insert_organization(&name, ctx.now).await?;
+                let membership = tx
+                    .insert_membership(
+                        caller.id(),
+                        org.id,
+                        domain::Role::Administrator,
+                        &domain::Permissions::default(),
+                        ctx.now,
+                    )
                     .await?;
-                    let member = domain::model::Member {
-                        user: profile,
-                        membership,
-                        teams: Vec::new(),
-                    };
-                    tx.append_event(&event(
-                        &ctx,
-                        EventType::MembershipCreated,
-                        Some(&org),
-                        format!("user:{}", caller.id()),
-                        &wire::Member::from(&member),
-                    )?)
-                    .await?;
-                    let answer = Answer::created(body);
-                    keyed::keep(tx, slot, &answer).await?;
-                    Ok(answer)
-                })
+                let body = wire::Organization::from(&org);
+                tx.append_event(&event(
+                    &ctx,
+                    EventType::OrganizationCreated,
+                    Some(&org),
+                    format!("organization:{}", org.uuid),
+                    &body,
+                )?)
+                .await?;
+                let member = domain::model::Member {
+                    user: profile,
+                    membership,
+                    teams: Vec::new(),
+                };
+                tx.append_event(&event(
+                    &ctx,
+                    EventType::MembershipCreated,
+                    Some(&org),
+                    format!("user:{}", caller.id()),
+                    &wire::Member::from(&member),
+                )?)
+                .await?;
+                Ok(Answer::created(body))
             })
-            .await
+        })
+        .await
     }
 
     /// `GET /organization/{id}`.

@@ -6,16 +6,11 @@ use domain::{
     Error, EventType, Result, TeamRole, UserId,
     model::{Context, Organization, Team},
     names::TeamName,
-    rules,
 };
 use uuid::Uuid;
 use wire::Page;
 
-use crate::{
-    Answer, App, Caller, KeyedRequest, PageRequest,
-    events::event,
-    keyed::{self, Claimed},
-};
+use crate::{Answer, App, Caller, KeyedRequest, PageRequest, events::event};
 
 /// A team member's event snapshot: which team, who, with which role.
 #[derive(serde::Serialize)]
@@ -35,24 +30,16 @@ impl App {
         name: TeamName,
         key: Option<KeyedRequest>,
     ) -> Result<Answer<wire::Team>> {
-        let org = self.team_manager(caller, org).await?;
-        let (caller, ctx) = (caller.clone(), self.context(caller));
-        self.store()
-            .write(move |tx| {
-                Box::pin(async move {
-                    let slot = match keyed::claim(tx, &caller, key.as_ref(), ctx.now).await? {
-                        Claimed::Replay { status, body } => return keyed::replayed(status, &body),
-                        Claimed::Fresh(slot) => slot,
-                    };
-                    let team = tx.insert_team(org.id, &name, ctx.now).await?;
-                    let answer = Answer::created(wire::Team::from(&team));
-                    tx.append_event(&team_event(&ctx, EventType::TeamCreated, &org, &team)?)
-                        .await?;
-                    keyed::keep(tx, slot, &answer).await?;
-                    Ok(answer)
-                })
+        let (org, _) = self.managed_by(caller, org).await?;
+        self.write_keyed(caller, key, move |tx, ctx| {
+            Box::pin(async move {
+                let team = tx.insert_team(org.id, &name, ctx.now).await?;
+                tx.append_event(&team_event(&ctx, EventType::TeamCreated, &org, &team)?)
+                    .await?;
+                Ok(Answer::created(wire::Team::from(&team)))
             })
-            .await
+        })
+        .await
     }
 
     /// `GET /organization/{id}/teams`: oldest first (any member).
@@ -83,40 +70,36 @@ impl App {
         team: Uuid,
         name: TeamName,
     ) -> Result<wire::Team> {
-        let org = self.team_manager(caller, org).await?;
-        let ctx = self.context(caller);
-        self.store()
-            .write(move |tx| {
-                Box::pin(async move {
-                    let renamed = tx
-                        .rename_team(org.id, team, &name, ctx.now)
-                        .await?
-                        .ok_or_else(|| no_team(team))?;
-                    tx.append_event(&team_event(&ctx, EventType::TeamRenamed, &org, &renamed)?)
-                        .await?;
-                    Ok(wire::Team::from(&renamed))
-                })
+        let (org, _) = self.managed_by(caller, org).await?;
+        self.write(caller, move |tx, ctx| {
+            Box::pin(async move {
+                let renamed = tx
+                    .rename_team(org.id, team, &name, ctx.now)
+                    .await?
+                    .ok_or_else(|| no_team(team))?;
+                tx.append_event(&team_event(&ctx, EventType::TeamRenamed, &org, &renamed)?)
+                    .await?;
+                Ok(wire::Team::from(&renamed))
             })
-            .await
+        })
+        .await
     }
 
     /// `DELETE /organization/{id}/teams/{teamId}`: the team and its memberships.
     pub async fn team_delete(&self, caller: &Caller, org: Uuid, team: Uuid) -> Result<()> {
-        let org = self.team_manager(caller, org).await?;
-        let ctx = self.context(caller);
-        self.store()
-            .write(move |tx| {
-                Box::pin(async move {
-                    let deleted = tx
-                        .delete_team(org.id, team)
-                        .await?
-                        .ok_or_else(|| no_team(team))?;
-                    tx.append_event(&team_event(&ctx, EventType::TeamDeleted, &org, &deleted)?)
-                        .await?;
-                    Ok(())
-                })
+        let (org, _) = self.managed_by(caller, org).await?;
+        self.write(caller, move |tx, ctx| {
+            Box::pin(async move {
+                let deleted = tx
+                    .delete_team(org.id, team)
+                    .await?
+                    .ok_or_else(|| no_team(team))?;
+                tx.append_event(&team_event(&ctx, EventType::TeamDeleted, &org, &deleted)?)
+                    .await?;
+                Ok(())
             })
-            .await
+        })
+        .await
     }
 
     /// `GET /organization/{id}/teams/{teamId}/members`: by user id (any member).
@@ -148,40 +131,39 @@ impl App {
         user: UserId,
         role: TeamRole,
     ) -> Result<wire::TeamMember> {
-        let org = self.team_manager(caller, org).await?;
-        let ctx = self.context(caller);
-        self.store()
-            .write(move |tx| {
-                Box::pin(async move {
-                    tx.team(org.id, team).await?.ok_or_else(|| no_team(team))?;
-                    if tx.live_membership(user, org.id).await?.is_none() {
-                        return Err(Error::NotFound(format!(
-                            "user {user} is not a member of this organization"
-                        )));
-                    }
-                    tx.set_team_member(team, user, role, ctx.now).await?;
-                    let profile = tx.user(user).await?.ok_or_else(|| {
-                        Error::Internal(format!("member {user} without a profile"))
-                    })?;
-                    let member = wire::TeamMember::from(&domain::model::TeamMember {
-                        user: profile,
-                        role,
-                    });
-                    tx.append_event(&event(
-                        &ctx,
-                        EventType::TeamMembershipSet,
-                        Some(&org),
-                        format!("team:{team}/user:{user}"),
-                        &TeamMembership {
-                            team_id: team,
-                            member: member.clone(),
-                        },
-                    )?)
-                    .await?;
-                    Ok(member)
-                })
+        let (org, _) = self.managed_by(caller, org).await?;
+        self.write(caller, move |tx, ctx| {
+            Box::pin(async move {
+                tx.team(org.id, team).await?.ok_or_else(|| no_team(team))?;
+                if tx.live_membership(user, org.id).await?.is_none() {
+                    return Err(Error::NotFound(format!(
+                        "user {user} is not a member of this organization"
+                    )));
+                }
+                tx.set_team_member(team, user, role, ctx.now).await?;
+                let profile = tx
+                    .user(user)
+                    .await?
+                    .ok_or_else(|| Error::Internal(format!("member {user} without a profile")))?;
+                let member = wire::TeamMember::from(&domain::model::TeamMember {
+                    user: profile,
+                    role,
+                });
+                tx.append_event(&event(
+                    &ctx,
+                    EventType::TeamMembershipSet,
+                    Some(&org),
+                    format!("team:{team}/user:{user}"),
+                    &TeamMembership {
+                        team_id: team,
+                        member: member.clone(),
+                    },
+                )?)
+                .await?;
+                Ok(member)
             })
-            .await
+        })
+        .await
     }
 
     /// `DELETE /organization/{id}/teams/{teamId}/members/{userId}`; 404 when not in the team.
@@ -192,42 +174,32 @@ impl App {
         team: Uuid,
         user: UserId,
     ) -> Result<()> {
-        let org = self.team_manager(caller, org).await?;
-        let ctx = self.context(caller);
-        self.store()
-            .write(move |tx| {
-                Box::pin(async move {
-                    tx.team(org.id, team).await?.ok_or_else(|| no_team(team))?;
-                    let profile = tx.user(user).await?;
-                    if !tx.remove_team_member(team, user).await? {
-                        return Err(Error::NotFound(format!(
-                            "user {user} is not in team {team}"
-                        )));
-                    }
-                    tx.append_event(&event(
-                        &ctx,
-                        EventType::TeamMembershipDeleted,
-                        Some(&org),
-                        format!("team:{team}/user:{user}"),
-                        &serde_json::json!({
-                            "teamId": team,
-                            "userId": user.get(),
-                            "email": profile.map(|p| p.email.as_str().to_owned()),
-                        }),
-                    )?)
-                    .await?;
-                    Ok(())
-                })
+        let (org, _) = self.managed_by(caller, org).await?;
+        self.write(caller, move |tx, ctx| {
+            Box::pin(async move {
+                tx.team(org.id, team).await?.ok_or_else(|| no_team(team))?;
+                let profile = tx.user(user).await?;
+                if !tx.remove_team_member(team, user).await? {
+                    return Err(Error::NotFound(format!(
+                        "user {user} is not in team {team}"
+                    )));
+                }
+                tx.append_event(&event(
+                    &ctx,
+                    EventType::TeamMembershipDeleted,
+                    Some(&org),
+                    format!("team:{team}/user:{user}"),
+                    &serde_json::json!({
+                        "teamId": team,
+                        "userId": user.get(),
+                        "email": profile.map(|p| p.email.as_str().to_owned()),
+                    }),
+                )?)
+                .await?;
+                Ok(())
             })
-            .await
-    }
-
-    /// The organization, when the caller manages its members (404 not a member, 403 a role
-    /// that only reads).
-    async fn team_manager(&self, caller: &Caller, org: Uuid) -> Result<Organization> {
-        let (org, actor) = self.membership_of(caller, org).await?;
-        rules::may_manage_members(actor.role)?;
-        Ok(org)
+        })
+        .await
     }
 }
 

@@ -271,3 +271,38 @@ problem_responses! {
     TooManyRequests => "The organization has created as many invitations as it may this hour; retry after `Retry-After` seconds.", retry_after;
     ServiceUnavailable => "The database is unavailable; retry later.", retry_after;
 }
+
+/// Sets of error responses many operations share, so that each handler lists only its own.
+macro_rules! response_sets {
+    ($($(#[$doc:meta])* $name:ident => [$($code:literal $response:ident),*];)*) => {
+        $(
+            $(#[$doc])*
+            pub struct $name;
+
+            impl utoipa::IntoResponses for $name {
+                fn responses() -> std::collections::BTreeMap<
+                    String,
+                    utoipa::openapi::RefOr<utoipa::openapi::response::Response>,
+                > {
+                    [$((
+                        $code.to_string(),
+                        utoipa::openapi::RefOr::Ref(utoipa::openapi::Ref::from_response_name(
+                            stringify!($response),
+                        )),
+                    )),*]
+                    .into_iter()
+                    .collect()
+                }
+            }
+        )*
+    };
+}
+
+response_sets! {
+    /// What every operation with credentials may answer: a malformed request (400), missing or
+    /// bad credentials (401), an unavailable database (503).
+    Refusals => [400 BadRequest, 401 Unauthorized, 503 ServiceUnavailable];
+    /// What a JSON request body is refused for: too large (413), not JSON (415), invalid fields
+    /// (422).
+    BodyRefusals => [413 PayloadTooLarge, 415 UnsupportedMediaType, 422 UnprocessableContent];
+}

@@ -150,6 +150,8 @@ impl Store {
                 match out {
                     Ok(value) => {
                         txn.commit().await.map_err(db_err)?;
+                        #[cfg(feature = "fault-injection")]
+                        fault::after_commit();
                         Ok(value)
                     }
                     Err(e) => {
@@ -168,6 +170,19 @@ impl Store {
     /// A transaction on the write connection, outside any unit of work: bulk loading only.
     pub(crate) async fn begin_raw(&self) -> Result<DatabaseTransaction> {
         self.write.begin().await.map_err(db_err)
+    }
+}
+
+/// Faults the test suite injects (feature `fault-injection`).
+#[cfg(feature = "fault-injection")]
+mod fault {
+    /// With `ROLLCALL_FAULT=abort-after-commit`: the process dies between a commit and the
+    /// answer to the request that made it.
+    pub(super) fn after_commit() {
+        if std::env::var("ROLLCALL_FAULT").as_deref() == Ok("abort-after-commit") {
+            eprintln!("ROLLCALL_FAULT=abort-after-commit: aborting after a commit");
+            std::process::abort();
+        }
     }
 }
 

@@ -115,43 +115,6 @@ pub struct InvitationWithToken {
     pub created_at: DateTime<Utc>,
 }
 
-impl InvitationWithToken {
-    /// The invitation as a view shows it, plus the token answered this once.
-    pub fn new(
-        inv: &model::Invitation,
-        token: &domain::InvitationToken,
-        now: DateTime<Utc>,
-    ) -> Self {
-        let Invitation {
-            id,
-            email,
-            status,
-            organization_id,
-            organization_name,
-            organization_role,
-            expires_at,
-            team_assignments,
-            permissions,
-            invited_by,
-            created_at,
-        } = Invitation::new(inv, now);
-        Self {
-            id,
-            token: token.expose().to_owned(),
-            email,
-            status,
-            organization_id,
-            organization_name,
-            organization_role,
-            expires_at,
-            team_assignments,
-            permissions,
-            invited_by,
-            created_at,
-        }
-    }
-}
-
 /// The secret token of an invitation, as the invitee received it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct InvitationTokenRequest {
@@ -195,6 +158,38 @@ pub struct Invitation {
 }
 
 impl Invitation {
+    /// The invitation with its token, answered by invite and resend only (`""` when kept for
+    /// replay: a kept answer never holds a token).
+    pub fn with_token(self, token: &str) -> InvitationWithToken {
+        let Self {
+            id,
+            email,
+            status,
+            organization_id,
+            organization_name,
+            organization_role,
+            expires_at,
+            team_assignments,
+            permissions,
+            invited_by,
+            created_at,
+        } = self;
+        InvitationWithToken {
+            id,
+            token: token.to_owned(),
+            email,
+            status,
+            organization_id,
+            organization_name,
+            organization_role,
+            expires_at,
+            team_assignments,
+            permissions,
+            invited_by,
+            created_at,
+        }
+    }
+
     pub fn new(inv: &model::Invitation, now: DateTime<Utc>) -> Self {
         Self {
             id: inv.id,

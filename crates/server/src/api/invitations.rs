@@ -21,12 +21,10 @@ use crate::{
     tag = "invitations",
     request_body = InvitationTokenRequest,
     responses(
+        crate::problem::BodyRefusals,
         (status = 200, description = "The invitation, as its invitee may see it", body = InvitationLookup),
         (status = 400, response = crate::problem::BadRequest),
         (status = 404, response = crate::problem::NotFound),
-        (status = 413, response = crate::problem::PayloadTooLarge),
-        (status = 415, response = crate::problem::UnsupportedMediaType),
-        (status = 422, response = crate::problem::UnprocessableContent),
         (status = 503, response = crate::problem::ServiceUnavailable),
     )
 )]
@@ -47,18 +45,14 @@ pub async fn invitation_lookup(body: Json<InvitationTokenRequest>, app: web::Dat
     params(crate::api::IdempotencyHeader),
     request_body = InvitationTokenRequest,
     responses(
+        crate::problem::Refusals,
+        crate::problem::BodyRefusals,
         (status = 200, description = "You had already accepted this invitation: the same member", body = Member),
         (status = 201, description = "You are now a member", body = Member),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
         (status = 404, response = crate::problem::NotFound),
         (status = 409, response = crate::problem::Conflict),
         (status = 410, response = crate::problem::Gone),
-        (status = 413, response = crate::problem::PayloadTooLarge),
-        (status = 415, response = crate::problem::UnsupportedMediaType),
-        (status = 422, response = crate::problem::UnprocessableContent),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -83,16 +77,12 @@ pub async fn invitation_accept(
     tag = "invitations",
     request_body = InvitationTokenRequest,
     responses(
+        crate::problem::Refusals,
+        crate::problem::BodyRefusals,
         (status = 200, description = "The invitation, now declined", body = Invitation),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
         (status = 404, response = crate::problem::NotFound),
         (status = 410, response = crate::problem::Gone),
-        (status = 413, response = crate::problem::PayloadTooLarge),
-        (status = 415, response = crate::problem::UnsupportedMediaType),
-        (status = 422, response = crate::problem::UnprocessableContent),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]

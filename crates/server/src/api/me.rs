@@ -16,14 +16,11 @@ use crate::{
     operation_id = "me_organization_list",
     tag = "me",
     params(
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size (default 20)"),
-        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
+        crate::api::PageQuery,
     ),
     responses(
+        crate::problem::Refusals,
         (status = 200, description = "A page of your organizations", body = MyOrganizationPage),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -42,15 +39,12 @@ pub async fn me_organization_list(
     operation_id = "me_invitation_list",
     tag = "me",
     params(
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size (default 20)"),
-        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
+        crate::api::PageQuery,
     ),
     responses(
+        crate::problem::Refusals,
         (status = 200, description = "A page of invitations waiting for you", body = InvitationPage),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]

@@ -28,10 +28,24 @@ struct SessionHeader {
     x_session_token: String,
 }
 
-/// The page size and cursor of a list without filters; anything malformed is a 400.
-#[derive(serde::Deserialize)]
+/// The organization of an `/organization/{organizationId}/…` path.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub(crate) struct OrganizationPath {
+    /// Organization identifier
+    #[param(rename = "organizationId")]
+    organization_id: uuid::Uuid,
+}
+
+/// The page size and cursor of a list; anything malformed is a 400.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// Page size (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
+    /// `nextCursor` of the previous page.
     pub cursor: Option<String>,
 }
 

@@ -28,15 +28,11 @@ use crate::{
     params(crate::api::IdempotencyHeader),
     request_body = CreateOrganizationRequest,
     responses(
+        crate::problem::Refusals,
+        crate::problem::BodyRefusals,
         (status = 201, description = "The organization has been created", body = wire::Organization, links(("OrganizationView" = (operation_id = "organization_view", parameters(("organizationId" = "$response.body#/id")))), ("TeamCreate" = (operation_id = "team_create", parameters(("organizationId" = "$response.body#/id")))), ("TeamList" = (operation_id = "team_list", parameters(("organizationId" = "$response.body#/id")))), ("InvitationCreate" = (operation_id = "invitation_create", parameters(("organizationId" = "$response.body#/id")))), ("InvitationList" = (operation_id = "invitation_list", parameters(("organizationId" = "$response.body#/id")))), ("MemberList" = (operation_id = "member_list", parameters(("organizationId" = "$response.body#/id")))), ("AuditEventList" = (operation_id = "audit_event_list", parameters(("organizationId" = "$response.body#/id")))))),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
         (status = 409, response = crate::problem::Conflict),
-        (status = 413, response = crate::problem::PayloadTooLarge),
-        (status = 415, response = crate::problem::UnsupportedMediaType),
-        (status = 422, response = crate::problem::UnprocessableContent),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -59,13 +55,11 @@ pub async fn organization_create(
     path = "/organization/{organizationId}",
     operation_id = "organization_view",
     tag = "organizations",
-    params(("organizationId" = Uuid, Path, description = "Organization identifier")),
+    params(crate::api::OrganizationPath),
     responses(
+        crate::problem::Refusals,
         (status = 200, description = "The organization", body = wire::Organization),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 404, response = crate::problem::NotFound),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -87,22 +81,18 @@ pub async fn organization_view(
     path = "/organization/{organizationId}/invite",
     operation_id = "invitation_create",
     tag = "invitations",
-    params(("organizationId" = Uuid, Path, description = "Organization identifier"),
+    params(crate::api::OrganizationPath,
         crate::api::IdempotencyHeader,
     ),
     request_body = InviteRequest,
     responses(
+        crate::problem::Refusals,
+        crate::problem::BodyRefusals,
         (status = 201, description = "User invited to organization", body = InvitationWithToken, links(("InvitationView" = (operation_id = "invitation_view", parameters(("organizationId" = "$request.path.organizationId"), ("invitationId" = "$response.body#/id")))), ("InvitationResend" = (operation_id = "invitation_resend", parameters(("organizationId" = "$request.path.organizationId"), ("invitationId" = "$response.body#/id")))), ("InvitationRevoke" = (operation_id = "invitation_revoke", parameters(("organizationId" = "$request.path.organizationId"), ("invitationId" = "$response.body#/id")))), ("InvitationLookup" = (operation_id = "invitation_lookup", request_body = json!({"token": "$response.body#/token"}))), ("InvitationAccept" = (operation_id = "invitation_accept", request_body = json!({"token": "$response.body#/token"}))), ("InvitationDecline" = (operation_id = "invitation_decline", request_body = json!({"token": "$response.body#/token"}))))),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
         (status = 404, response = crate::problem::NotFound),
         (status = 409, response = crate::problem::Conflict),
-        (status = 413, response = crate::problem::PayloadTooLarge),
-        (status = 415, response = crate::problem::UnsupportedMediaType),
-        (status = 422, response = crate::problem::UnprocessableContent),
         (status = 429, response = crate::problem::TooManyRequests),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -170,19 +160,16 @@ fn invitation_query(query: &str) -> Result<(InvitationFilter, app::PageRequest)>
     operation_id = "invitation_list",
     tag = "invitations",
     params(
-        ("organizationId" = Uuid, Path, description = "Organization identifier"),
+        crate::api::OrganizationPath,
         ("status" = Option<Vec<wire::InvitationStatus>>, Query, description = "Only invitations with one of these statuses"),
         ("email" = Option<String>, Query, max_length = 250, description = "Only invitations to this email (case-insensitive)"),
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size (default 20)"),
-        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
+        crate::api::PageQuery,
     ),
     responses(
+        crate::problem::Refusals,
         (status = 200, description = "A page of invitations", body = InvitationPage),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
         (status = 404, response = crate::problem::NotFound),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -205,16 +192,14 @@ pub async fn invitation_list(
     operation_id = "invitation_view",
     tag = "invitations",
     params(
-        ("organizationId" = Uuid, Path, description = "Organization identifier"),
+        crate::api::OrganizationPath,
         ("invitationId" = Uuid, Path, description = "Invitation identifier"),
     ),
     responses(
+        crate::problem::Refusals,
         (status = 200, description = "The invitation", body = wire::Invitation),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
         (status = 404, response = crate::problem::NotFound),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -234,17 +219,15 @@ pub async fn invitation_view(
     operation_id = "invitation_revoke",
     tag = "invitations",
     params(
-        ("organizationId" = Uuid, Path, description = "Organization identifier"),
+        crate::api::OrganizationPath,
         ("invitationId" = Uuid, Path, description = "Invitation identifier"),
     ),
     responses(
+        crate::problem::Refusals,
         (status = 200, description = "The invitation, now revoked", body = wire::Invitation),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
         (status = 404, response = crate::problem::NotFound),
         (status = 409, response = crate::problem::Conflict),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -265,17 +248,15 @@ pub async fn invitation_revoke(
     operation_id = "invitation_resend",
     tag = "invitations",
     params(
-        ("organizationId" = Uuid, Path, description = "Organization identifier"),
+        crate::api::OrganizationPath,
         ("invitationId" = Uuid, Path, description = "Invitation identifier"),
     ),
     responses(
+        crate::problem::Refusals,
         (status = 200, description = "The invitation with its new token", body = InvitationWithToken),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
         (status = 404, response = crate::problem::NotFound),
         (status = 409, response = crate::problem::Conflict),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -298,17 +279,14 @@ pub async fn invitation_resend(
     operation_id = "audit_event_list",
     tag = "organizations",
     params(
-        ("organizationId" = Uuid, Path, description = "Organization identifier"),
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size (default 20)"),
-        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
+        crate::api::OrganizationPath,
+        crate::api::PageQuery,
     ),
     responses(
+        crate::problem::Refusals,
         (status = 200, description = "A page of audit events", body = AuditEventPage),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
         (status = 404, response = crate::problem::NotFound),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -333,16 +311,13 @@ type MemberPath = web::Path<(Uuid, UserId)>;
     operation_id = "member_list",
     tag = "members",
     params(
-        ("organizationId" = Uuid, Path, description = "Organization identifier"),
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size (default 20)"),
-        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
+        crate::api::OrganizationPath,
+        crate::api::PageQuery,
     ),
     responses(
+        crate::problem::Refusals,
         (status = 200, description = "A page of members", body = MemberPage, links(("MemberUpdate" = (operation_id = "member_update", parameters(("organizationId" = "$request.path.organizationId"), ("userId" = "$response.body#/data/0/userId")))), ("MemberDelete" = (operation_id = "member_delete", parameters(("organizationId" = "$request.path.organizationId"), ("userId" = "$response.body#/data/0/userId")))))),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 404, response = crate::problem::NotFound),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -367,21 +342,17 @@ pub async fn member_list(
     operation_id = "member_update",
     tag = "members",
     params(
-        ("organizationId" = Uuid, Path, description = "Organization identifier"),
+        crate::api::OrganizationPath,
         ("userId" = i64, Path, description = "The member's user id", minimum = -9007199254740991_i64, maximum = 9007199254740991_i64),
     ),
     request_body = UpdateMemberRequest,
     responses(
+        crate::problem::Refusals,
+        crate::problem::BodyRefusals,
         (status = 200, description = "The member, changed", body = wire::Member),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
         (status = 404, response = crate::problem::NotFound),
         (status = 409, response = crate::problem::Conflict),
-        (status = 413, response = crate::problem::PayloadTooLarge),
-        (status = 415, response = crate::problem::UnsupportedMediaType),
-        (status = 422, response = crate::problem::UnprocessableContent),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -407,17 +378,15 @@ pub async fn member_update(
     operation_id = "member_delete",
     tag = "members",
     params(
-        ("organizationId" = Uuid, Path, description = "Organization identifier"),
+        crate::api::OrganizationPath,
         ("userId" = i64, Path, description = "The member's user id", minimum = -9007199254740991_i64, maximum = 9007199254740991_i64),
     ),
     responses(
+        crate::problem::Refusals,
         (status = 204, description = "The member is removed"),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
         (status = 404, response = crate::problem::NotFound),
         (status = 409, response = crate::problem::Conflict),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]

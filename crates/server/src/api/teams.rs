@@ -19,21 +19,17 @@ use crate::{
     path = "/organization/{organizationId}/teams",
     operation_id = "team_create",
     tag = "teams",
-    params(("organizationId" = Uuid, Path, description = "Organization identifier"),
+    params(crate::api::OrganizationPath,
         crate::api::IdempotencyHeader,
     ),
     request_body = CreateTeamRequest,
     responses(
+        crate::problem::Refusals,
+        crate::problem::BodyRefusals,
         (status = 201, description = "The team has been created", body = Team, links(("TeamUpdate" = (operation_id = "team_update", parameters(("organizationId" = "$request.path.organizationId"), ("teamId" = "$response.body#/id")))), ("TeamMemberList" = (operation_id = "team_member_list", parameters(("organizationId" = "$request.path.organizationId"), ("teamId" = "$response.body#/id")))), ("TeamMemberPut" = (operation_id = "team_member_put", parameters(("organizationId" = "$request.path.organizationId"), ("teamId" = "$response.body#/id")))), ("TeamDelete" = (operation_id = "team_delete", parameters(("organizationId" = "$request.path.organizationId"), ("teamId" = "$response.body#/id")))))),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
         (status = 404, response = crate::problem::NotFound),
         (status = 409, response = crate::problem::Conflict),
-        (status = 413, response = crate::problem::PayloadTooLarge),
-        (status = 415, response = crate::problem::UnsupportedMediaType),
-        (status = 422, response = crate::problem::UnprocessableContent),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -58,16 +54,13 @@ pub async fn team_create(
     operation_id = "team_list",
     tag = "teams",
     params(
-        ("organizationId" = Uuid, Path, description = "Organization identifier"),
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size (default 20)"),
-        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
+        crate::api::OrganizationPath,
+        crate::api::PageQuery,
     ),
     responses(
+        crate::problem::Refusals,
         (status = 200, description = "A page of teams", body = TeamPage),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 404, response = crate::problem::NotFound),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -89,20 +82,16 @@ pub async fn team_list(
     operation_id = "team_update",
     tag = "teams",
     params(
-        ("organizationId" = Uuid, Path, description = "Organization identifier"),
+        crate::api::OrganizationPath,
         ("teamId" = Uuid, Path, description = "Team identifier"),
     ),
     request_body = CreateTeamRequest,
     responses(
+        crate::problem::Refusals,
+        crate::problem::BodyRefusals,
         (status = 200, description = "The team, renamed", body = Team),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
         (status = 404, response = crate::problem::NotFound),
-        (status = 413, response = crate::problem::PayloadTooLarge),
-        (status = 415, response = crate::problem::UnsupportedMediaType),
-        (status = 422, response = crate::problem::UnprocessableContent),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -123,16 +112,14 @@ pub async fn team_update(
     operation_id = "team_delete",
     tag = "teams",
     params(
-        ("organizationId" = Uuid, Path, description = "Organization identifier"),
+        crate::api::OrganizationPath,
         ("teamId" = Uuid, Path, description = "Team identifier"),
     ),
     responses(
+        crate::problem::Refusals,
         (status = 204, description = "The team is deleted"),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
         (status = 404, response = crate::problem::NotFound),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -152,17 +139,14 @@ pub async fn team_delete(
     operation_id = "team_member_list",
     tag = "teams",
     params(
-        ("organizationId" = Uuid, Path, description = "Organization identifier"),
+        crate::api::OrganizationPath,
         ("teamId" = Uuid, Path, description = "Team identifier"),
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size (default 20)"),
-        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
+        crate::api::PageQuery,
     ),
     responses(
+        crate::problem::Refusals,
         (status = 200, description = "A page of the team's members", body = TeamMemberPage),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 404, response = crate::problem::NotFound),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -186,21 +170,17 @@ pub async fn team_member_list(
     operation_id = "team_member_put",
     tag = "teams",
     params(
-        ("organizationId" = Uuid, Path, description = "Organization identifier"),
+        crate::api::OrganizationPath,
         ("teamId" = Uuid, Path, description = "Team identifier"),
         ("userId" = i64, Path, description = "The member's user id", minimum = -9007199254740991_i64, maximum = 9007199254740991_i64),
     ),
     request_body = PutTeamMemberRequest,
     responses(
+        crate::problem::Refusals,
+        crate::problem::BodyRefusals,
         (status = 200, description = "The team member", body = TeamMember, links(("TeamMemberDelete" = (operation_id = "team_member_delete", parameters(("organizationId" = "$request.path.organizationId"), ("teamId" = "$request.path.teamId"), ("userId" = "$request.path.userId")))), ("MemberUpdate" = (operation_id = "member_update", parameters(("organizationId" = "$request.path.organizationId"), ("userId" = "$request.path.userId")))), ("MemberDelete" = (operation_id = "member_delete", parameters(("organizationId" = "$request.path.organizationId"), ("userId" = "$request.path.userId")))))),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
         (status = 404, response = crate::problem::NotFound),
-        (status = 413, response = crate::problem::PayloadTooLarge),
-        (status = 415, response = crate::problem::UnsupportedMediaType),
-        (status = 422, response = crate::problem::UnprocessableContent),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -223,17 +203,15 @@ pub async fn team_member_put(
     operation_id = "team_member_delete",
     tag = "teams",
     params(
-        ("organizationId" = Uuid, Path, description = "Organization identifier"),
+        crate::api::OrganizationPath,
         ("teamId" = Uuid, Path, description = "Team identifier"),
         ("userId" = i64, Path, description = "The member's user id", minimum = -9007199254740991_i64, maximum = 9007199254740991_i64),
     ),
     responses(
+        crate::problem::Refusals,
         (status = 204, description = "The user is no longer in the team"),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
         (status = 404, response = crate::problem::NotFound),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]

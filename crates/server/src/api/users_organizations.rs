@@ -33,16 +33,12 @@ use crate::{
     ),
     request_body(content = InviteUserOrganizationRequest, description = "Details required to create invite user organization"),
     responses(
+        crate::problem::Refusals,
+        crate::problem::BodyRefusals,
         (status = 201, description = "The invite user organization has been created", body = MembershipEnvelope, links(("AdUserView" = (operation_id = "ad_user_view", parameters(("userId" = "$response.body#/data/userId")))), ("AdUserUpdate" = (operation_id = "ad_user_update", parameters(("userId" = "$response.body#/data/userId")))), ("AdUserDelete" = (operation_id = "ad_user_delete", parameters(("userId" = "$response.body#/data/userId")))), ("AdUserRestore" = (operation_id = "ad_user_restore", parameters(("userId" = "$response.body#/data/userId")))))),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
         (status = 409, response = crate::problem::Conflict),
-        (status = 413, response = crate::problem::PayloadTooLarge),
-        (status = 415, response = crate::problem::UnsupportedMediaType),
-        (status = 422, response = crate::problem::UnprocessableContent),
         (status = 429, response = crate::problem::TooManyRequests),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -68,15 +64,11 @@ pub async fn ad_user_invite(
     ),
     request_body = CreateUserRequest,
     responses(
+        crate::problem::Refusals,
+        crate::problem::BodyRefusals,
         (status = 201, description = "The user has been created", body = UserEnvelope, links(("BoUserView" = (operation_id = "bo_user_view", parameters(("userId" = "$response.body#/data/id")))), ("BoUserOrganizationList" = (operation_id = "bo_user_organization_list", parameters(("userId" = "$response.body#/data/id")))), ("BoUserOrganizationRegister" = (operation_id = "bo_user_organization_register", parameters(("userId" = "$response.body#/data/id")))))),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
         (status = 409, response = crate::problem::Conflict),
-        (status = 413, response = crate::problem::PayloadTooLarge),
-        (status = 415, response = crate::problem::UnsupportedMediaType),
-        (status = 422, response = crate::problem::UnprocessableContent),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -104,12 +96,10 @@ pub async fn bo_user_create(
         SessionHeader,
     ),
     responses(
+        crate::problem::Refusals,
         (status = 200, description = "The user", body = UserEnvelope),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
         (status = 404, response = crate::problem::NotFound),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -128,15 +118,11 @@ pub async fn bo_user_view(who: SessionOf, path: web::Path<UserId>, app: web::Dat
     ),
     request_body = CreateOrganizationRequest,
     responses(
+        crate::problem::Refusals,
+        crate::problem::BodyRefusals,
         (status = 201, description = "The organization has been created", body = BackOfficeOrganizationEnvelope, links(("BoOrganizationView" = (operation_id = "bo_organization_view", parameters(("organizationId" = "$response.body#/data/id")))))),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
         (status = 409, response = crate::problem::Conflict),
-        (status = 413, response = crate::problem::PayloadTooLarge),
-        (status = 415, response = crate::problem::UnsupportedMediaType),
-        (status = 422, response = crate::problem::UnprocessableContent),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -164,12 +150,10 @@ pub async fn bo_organization_create(
         SessionHeader,
     ),
     responses(
+        crate::problem::Refusals,
         (status = 200, description = "The organization", body = BackOfficeOrganizationEnvelope),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
         (status = 404, response = crate::problem::NotFound),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -197,16 +181,12 @@ pub async fn bo_organization_view(
     ),
     request_body(content = RegisterUserOrganizationRequest, description = "Details required to create register user organization"),
     responses(
+        crate::problem::Refusals,
+        crate::problem::BodyRefusals,
         (status = 201, description = "The register user organization has been created", body = MembershipEnvelope, links(("BoUserOrganizationDelete" = (operation_id = "bo_user_organization_delete", parameters(("userId" = "$response.body#/data/userId"), ("organizationId" = "$response.body#/data/organizationId")))))),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
         (status = 404, response = crate::problem::NotFound),
         (status = 409, response = crate::problem::Conflict),
-        (status = 413, response = crate::problem::PayloadTooLarge),
-        (status = 415, response = crate::problem::UnsupportedMediaType),
-        (status = 422, response = crate::problem::UnprocessableContent),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -235,14 +215,10 @@ pub async fn bo_user_organization_register(
     tag = "memberships",
     request_body = CreateSessionRequest,
     responses(
+        crate::problem::Refusals,
+        crate::problem::BodyRefusals,
         (status = 201, description = "A session for that organization", body = SessionEnvelope),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
-        (status = 413, response = crate::problem::PayloadTooLarge),
-        (status = 415, response = crate::problem::UnsupportedMediaType),
-        (status = 422, response = crate::problem::UnprocessableContent),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -282,15 +258,12 @@ pub struct MembershipQuery {
         SessionHeader,
         ("scope" = Option<Scope>, Query, description = "Only this scope"),
         ("includeDeleted" = Option<bool>, Query, description = "Include soft-deleted memberships (default false)"),
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size (default 20)"),
-        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
+        crate::api::PageQuery,
     ),
     responses(
+        crate::problem::Refusals,
         (status = 200, description = "A page of memberships", body = MembershipPage),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -320,12 +293,10 @@ pub async fn ad_user_list(
         SessionHeader,
     ),
     responses(
+        crate::problem::Refusals,
         (status = 200, description = "The membership", body = MembershipEnvelope),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
         (status = 404, response = crate::problem::NotFound),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -348,16 +319,12 @@ pub async fn ad_user_view(who: SessionOf, path: web::Path<UserId>, app: web::Dat
     ),
     request_body = UpdateMembershipRequest,
     responses(
+        crate::problem::Refusals,
+        crate::problem::BodyRefusals,
         (status = 200, description = "The membership, changed", body = MembershipEnvelope),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
         (status = 404, response = crate::problem::NotFound),
         (status = 409, response = crate::problem::Conflict),
-        (status = 413, response = crate::problem::PayloadTooLarge),
-        (status = 415, response = crate::problem::UnsupportedMediaType),
-        (status = 422, response = crate::problem::UnprocessableContent),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -385,13 +352,11 @@ pub async fn ad_user_update(
         SessionHeader,
     ),
     responses(
+        crate::problem::Refusals,
         (status = 200, description = "The membership, deleted", body = MembershipEnvelope),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
         (status = 404, response = crate::problem::NotFound),
         (status = 409, response = crate::problem::Conflict),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -411,13 +376,11 @@ pub async fn ad_user_delete(who: SessionOf, path: web::Path<UserId>, app: web::D
         SessionHeader,
     ),
     responses(
+        crate::problem::Refusals,
         (status = 200, description = "The membership, restored", body = MembershipEnvelope),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
         (status = 404, response = crate::problem::NotFound),
         (status = 409, response = crate::problem::Conflict),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -448,15 +411,12 @@ pub struct UserQuery {
     params(
         SessionHeader,
         ("email" = Option<String>, Query, max_length = 250, description = "Only the profile with this email"),
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size (default 20)"),
-        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
+        crate::api::PageQuery,
     ),
     responses(
+        crate::problem::Refusals,
         (status = 200, description = "A page of profiles", body = UserPage),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -485,16 +445,13 @@ pub async fn bo_user_list(
     params(
         ("userId" = i64, Path, description = "Unique identifier of the user.", minimum = -9007199254740991_i64, maximum = 9007199254740991_i64),
         SessionHeader,
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size (default 20)"),
-        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
+        crate::api::PageQuery,
     ),
     responses(
+        crate::problem::Refusals,
         (status = 200, description = "A page of the user's memberships", body = MembershipPage),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
         (status = 404, response = crate::problem::NotFound),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]
@@ -522,13 +479,11 @@ pub async fn bo_user_organization_list(
         SessionHeader,
     ),
     responses(
+        crate::problem::Refusals,
         (status = 200, description = "The membership, deleted", body = MembershipEnvelope),
-        (status = 400, response = crate::problem::BadRequest),
-        (status = 401, response = crate::problem::Unauthorized),
         (status = 403, response = crate::problem::Forbidden),
         (status = 404, response = crate::problem::NotFound),
         (status = 409, response = crate::problem::Conflict),
-        (status = 503, response = crate::problem::ServiceUnavailable),
     ),
     security(("bearerAuth" = []))
 )]

@@ -5,8 +5,7 @@ use domain::{
     event::{Event, NewEvent},
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
 use super::Db;
@@ -48,13 +47,12 @@ impl<C: ConnectionTrait> Db<'_, C> {
         if let Some(id) = after {
             query = query.filter(audit_events::Column::Id.lt(id));
         }
-        let rows = query
-            .order_by_desc(audit_events::Column::Id)
-            .limit(limit + 1)
-            .all(self.conn)
-            .await
-            .map_err(db_err)?;
-        rows.into_iter().map(event_from_row).collect()
+        self.page(
+            query.order_by_desc(audit_events::Column::Id),
+            limit,
+            event_from_row,
+        )
+        .await
     }
 }
 

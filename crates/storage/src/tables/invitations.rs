@@ -112,16 +112,10 @@ impl<C: ConnectionTrait> Db<'_, C> {
         if let Some((at, id)) = after {
             query = query.filter(older_than(at, id));
         }
-        let rows = query
-            .order_by_desc(invitations::Column::CreatedAt)
-            .order_by_desc(invitations::Column::Id)
-            .limit(limit + 1)
-            .all(self.conn)
-            .await
-            .map_err(db_err)?;
-        rows.into_iter()
-            .map(|r| invitation_from_row(r, org.clone()))
-            .collect()
+        self.page(newest_first(query), limit, |r| {
+            invitation_from_row(r, org.clone())
+        })
+        .await
     }
 
     /// A page of the pending (unexpired) invitations to `email` across organizations, newest
@@ -140,13 +134,7 @@ impl<C: ConnectionTrait> Db<'_, C> {
         if let Some((at, id)) = after {
             query = query.filter(older_than(at, id));
         }
-        let rows = query
-            .order_by_desc(invitations::Column::CreatedAt)
-            .order_by_desc(invitations::Column::Id)
-            .limit(limit + 1)
-            .all(self.conn)
-            .await
-            .map_err(db_err)?;
+        let rows = self.page(newest_first(query), limit, Ok).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             if let Some(inv) = self.with_organization(Some(row)).await? {
@@ -387,6 +375,15 @@ impl<C: ConnectionTrait> Db<'_, C> {
             }
         }))
     }
+}
+
+/// Newest first: by creation, then by id.
+fn newest_first(
+    query: sea_orm::Select<invitations::Entity>,
+) -> sea_orm::Select<invitations::Entity> {
+    query
+        .order_by_desc(invitations::Column::CreatedAt)
+        .order_by_desc(invitations::Column::Id)
 }
 
 /// Invitations after `(at, id)` in newest-first order: the keyset condition of a next page.

@@ -11,13 +11,13 @@ use domain::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, SqlErr,
+    QueryOrder, Set, SqlErr,
     sea_query::{Expr, ExprTrait as _},
 };
 
-use super::{Db, organizations::organization_from_row, users::user_from_row};
+use super::{Db, organizations::organization_from_row};
 use crate::{
-    entities::{memberships, organizations, users},
+    entities::{memberships, organizations},
     store::{db_err, internal},
 };
 
@@ -198,27 +198,30 @@ impl<C: ConnectionTrait> Db<'_, C> {
         if !include_deleted {
             query = query.filter(memberships::Column::DeletedAt.is_null());
         }
-        match scope {
-            Some(Scope::Administrator) => {
-                query = query.filter(memberships::Column::Role.eq(Role::Administrator.as_str()))
-            }
-            Some(Scope::Standard) => {
-                query = query.filter(memberships::Column::Role.ne(Role::Administrator.as_str()))
-            }
-            None => {}
-        }
-        if let Some(after) = after {
-            query = query.filter(memberships::Column::Id.gt(after));
-        }
-        let rows = query
-            .order_by_asc(memberships::Column::Id)
-            .limit(limit + 1)
-            .all(self.conn)
-            .await
-            .map_err(db_err)?;
-        rows.into_iter()
-            .map(|r| Ok((r.id, membership_from_row(r)?)))
-            .collect()
+        let administrator = Role::Administrator.as_str();
+        query = match scope {
+            Some(Scope::Administrator) => query.filter(memberships::Column::Role.eq(administrator)),
+            Some(Scope::Standard) => query.filter(memberships::Column::Role.ne(administrator)),
+            None => query,
+        };
+        self.positioned(query, after, limit).await
+    }
+
+    /// A page of `query`'s memberships by position, after `after`; up to `limit + 1`.
+    async fn positioned(
+        &self,
+        query: sea_orm::Select<memberships::Entity>,
+        after: Option<i64>,
+        limit: u64,
+    ) -> Result<Vec<(i64, Membership)>> {
+        let query = match after {
+            Some(after) => query.filter(memberships::Column::Id.gt(after)),
+            None => query,
+        };
+        self.page(query.order_by_asc(memberships::Column::Id), limit, |r| {
+            Ok((r.id, membership_from_row(r)?))
+        })
+        .await
     }
 
     /// The user's most recently deleted membership of `org`, with its position.
@@ -247,20 +250,8 @@ impl<C: ConnectionTrait> Db<'_, C> {
         after: Option<i64>,
         limit: u64,
     ) -> Result<Vec<(i64, Membership)>> {
-        let mut query =
-            memberships::Entity::find().filter(memberships::Column::UserId.eq(user.get()));
-        if let Some(after) = after {
-            query = query.filter(memberships::Column::Id.gt(after));
-        }
-        let rows = query
-            .order_by_asc(memberships::Column::Id)
-            .limit(limit + 1)
-            .all(self.conn)
-            .await
-            .map_err(db_err)?;
-        rows.into_iter()
-            .map(|r| Ok((r.id, membership_from_row(r)?)))
-            .collect()
+        let query = memberships::Entity::find().filter(memberships::Column::UserId.eq(user.get()));
+        self.positioned(query, after, limit).await
     }
 
     /// A live member with its profile and its teams in the organization.
@@ -297,38 +288,27 @@ impl<C: ConnectionTrait> Db<'_, C> {
         if let Some(after) = after {
             query = query.filter(memberships::Column::UserId.gt(after.get()));
         }
-        let rows = query
-            .order_by_asc(memberships::Column::UserId)
-            .limit(limit + 1)
-            .all(self.conn)
-            .await
-            .map_err(db_err)?;
+        let rows = self
+            .page(query.order_by_asc(memberships::Column::UserId), limit, Ok)
+            .await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.user_id).collect();
-        let mut profiles: HashMap<i64, users::Model> = users::Entity::find()
-            .filter(users::Column::Id.is_in(ids.clone()))
-            .all(self.conn)
-            .await
-            .map_err(db_err)?
-            .into_iter()
-            .map(|u| (u.id, u))
-            .collect();
+        let mut profiles = self.profiles(&ids).await?;
         let mut teams_of = self.teams_of_users(org, &ids).await?;
-        let mut members = Vec::with_capacity(rows.len());
-        for row in rows {
-            let user = profiles.remove(&row.user_id).ok_or_else(|| {
-                Error::Internal(format!(
-                    "membership of user {} without a profile",
-                    row.user_id
-                ))
-            })?;
-            let teams = teams_of.remove(&row.user_id).unwrap_or_default();
-            members.push(Member {
-                user: user_from_row(user)?,
-                membership: membership_from_row(row)?,
-                teams,
-            });
-        }
-        Ok(members)
+        rows.into_iter()
+            .map(|row| {
+                let user = profiles.remove(&row.user_id).ok_or_else(|| {
+                    Error::Internal(format!(
+                        "membership of user {} without a profile",
+                        row.user_id
+                    ))
+                })?;
+                Ok(Member {
+                    teams: teams_of.remove(&row.user_id).unwrap_or_default(),
+                    user,
+                    membership: membership_from_row(row)?,
+                })
+            })
+            .collect()
     }
 
     /// A page of the user's live memberships with their organizations, by organization id,
@@ -345,12 +325,13 @@ impl<C: ConnectionTrait> Db<'_, C> {
         if let Some(after) = after {
             query = query.filter(memberships::Column::OrganizationId.gt(after.get()));
         }
-        let rows = query
-            .order_by_asc(memberships::Column::OrganizationId)
-            .limit(limit + 1)
-            .all(self.conn)
-            .await
-            .map_err(db_err)?;
+        let rows = self
+            .page(
+                query.order_by_asc(memberships::Column::OrganizationId),
+                limit,
+                Ok,
+            )
+            .await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.organization_id).collect();
         let mut orgs: HashMap<i64, organizations::Model> = organizations::Entity::find()
             .filter(organizations::Column::Id.is_in(ids))
@@ -360,14 +341,10 @@ impl<C: ConnectionTrait> Db<'_, C> {
             .into_iter()
             .map(|o| (o.id, o))
             .collect();
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let Some(org) = orgs.remove(&row.organization_id) else {
-                continue;
-            };
-            out.push((organization_from_row(org)?, membership_from_row(row)?));
-        }
-        Ok(out)
+        rows.into_iter()
+            .filter_map(|row| Some((orgs.remove(&row.organization_id)?, row)))
+            .map(|(org, row)| Ok((organization_from_row(org)?, membership_from_row(row)?)))
+            .collect()
     }
 }
 

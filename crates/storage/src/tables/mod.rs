@@ -16,9 +16,10 @@ pub use idempotency::{KeyClaim, KeyScope};
 pub use invitations::Rotation;
 pub use users::Profile;
 
-use sea_orm::{ConnectionTrait, DatabaseTransaction};
+use domain::Result;
+use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, QuerySelect, Select};
 
-use crate::store::OrganizationCache;
+use crate::store::{OrganizationCache, db_err};
 
 /// Per-table operations over the connection `C` (the read pool or a transaction).
 pub struct Db<'c, C> {
@@ -48,6 +49,24 @@ impl<'c, C: ConnectionTrait> Db<'c, C> {
 
     fn backend(&self) -> sea_orm::DbBackend {
         self.conn.get_database_backend()
+    }
+
+    /// The first `limit + 1` rows `query` finds (one more than a page says whether another
+    /// follows), each made a record by `record`.
+    async fn page<E: EntityTrait, T>(
+        &self,
+        query: Select<E>,
+        limit: u64,
+        record: impl FnMut(E::Model) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        query
+            .limit(limit + 1)
+            .all(self.conn)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(record)
+            .collect()
     }
 }
 

@@ -15,9 +15,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{Db, users::user_from_row};
+use super::Db;
 use crate::{
-    entities::{team_memberships, teams, users},
+    entities::{team_memberships, teams},
     store::{db_err, internal},
 };
 
@@ -72,14 +72,10 @@ impl<C: ConnectionTrait> Db<'_, C> {
                 ),
             );
         }
-        let rows = query
+        let query = query
             .order_by_asc(teams::Column::CreatedAt)
-            .order_by_asc(teams::Column::Id)
-            .limit(limit + 1)
-            .all(self.conn)
-            .await
-            .map_err(db_err)?;
-        rows.into_iter().map(team_from_row).collect()
+            .order_by_asc(teams::Column::Id);
+        self.page(query, limit, team_from_row).await
     }
 
     /// Stores a new team of `org`.
@@ -158,32 +154,26 @@ impl<C: ConnectionTrait> Db<'_, C> {
         if let Some(after) = after {
             query = query.filter(team_memberships::Column::UserId.gt(after.get()));
         }
-        let rows = query
-            .order_by_asc(team_memberships::Column::UserId)
-            .limit(limit + 1)
-            .all(self.conn)
-            .await
-            .map_err(db_err)?;
+        let rows = self
+            .page(
+                query.order_by_asc(team_memberships::Column::UserId),
+                limit,
+                Ok,
+            )
+            .await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.user_id).collect();
-        let mut profiles: HashMap<i64, users::Model> = users::Entity::find()
-            .filter(users::Column::Id.is_in(ids))
-            .all(self.conn)
-            .await
-            .map_err(db_err)?
-            .into_iter()
-            .map(|u| (u.id, u))
-            .collect();
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let user = profiles.remove(&r.user_id).ok_or_else(|| {
-                Error::Internal(format!("team member {} without a profile", r.user_id))
-            })?;
-            out.push(TeamMember {
-                user: user_from_row(user)?,
-                role: stored_team_role(&r.role)?,
-            });
-        }
-        Ok(out)
+        let mut profiles = self.profiles(&ids).await?;
+        rows.into_iter()
+            .map(|r| {
+                let user = profiles.remove(&r.user_id).ok_or_else(|| {
+                    Error::Internal(format!("team member {} without a profile", r.user_id))
+                })?;
+                Ok(TeamMember {
+                    user,
+                    role: stored_team_role(&r.role)?,
+                })
+            })
+            .collect()
     }
 
     /// Puts `user` in `team` with `role`, or changes its role there (one statement).

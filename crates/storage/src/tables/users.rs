@@ -1,5 +1,7 @@
 //! Profiles.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use domain::{
     Email, Error, Result, UserId,
@@ -7,7 +9,7 @@ use domain::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, SqlErr, sea_query::OnConflict,
+    QueryOrder, Set, SqlErr, sea_query::OnConflict,
 };
 
 use super::Db;
@@ -62,13 +64,20 @@ impl<C: ConnectionTrait> Db<'_, C> {
         if let Some(after) = after {
             query = query.filter(users::Column::Id.gt(after.get()));
         }
-        let rows = query
-            .order_by_asc(users::Column::Id)
-            .limit(limit + 1)
+        self.page(query.order_by_asc(users::Column::Id), limit, user_from_row)
+            .await
+    }
+
+    /// The profiles of `ids`, by id.
+    pub(crate) async fn profiles(&self, ids: &[i64]) -> Result<HashMap<i64, User>> {
+        users::Entity::find()
+            .filter(users::Column::Id.is_in(ids.to_vec()))
             .all(self.conn)
             .await
-            .map_err(db_err)?;
-        rows.into_iter().map(user_from_row).collect()
+            .map_err(db_err)?
+            .into_iter()
+            .map(|u| Ok((u.id, user_from_row(u)?)))
+            .collect()
     }
 
     /// Stores a new profile with a server-assigned id; 409 when the email is taken.
