@@ -84,7 +84,7 @@ async fn every_acknowledged_invitation_survives_sigkill_mid_load() {
         .await;
         let counted = number(
             &db,
-            "SELECT CAST(COALESCE(SUM(count), 0) AS BIGINT) AS n FROM rate_limits",
+            "SELECT CAST(COALESCE(SUM(count), 0) AS BIGINT) AS n FROM rate_limits WHERE bucket LIKE 'invitations:%'",
         )
         .await;
         let rows = i64::try_from(stored.len()).unwrap();

@@ -37,7 +37,8 @@ async fn with_genuine_credentials_every_operation_succeeds() {
 #[actix_web::test]
 async fn every_operation_refuses_a_missing_forged_or_expired_bearer_with_a_401() {
     let world = World::spawn().await;
-    let past = json!(world.app.now_ts() - 1);
+    // Past the clock skew a token is forgiven (`app::CLOCK_SKEW`, 30 s).
+    let past = json!(world.app.now_ts() - 61);
     world
         .check(|_, valid| {
             let Some(claims) = valid.claims.clone() else {
@@ -72,7 +73,8 @@ async fn every_operation_refuses_a_missing_forged_or_expired_bearer_with_a_401()
 async fn every_operation_with_a_session_refuses_a_missing_forged_expired_or_stolen_one_with_a_401()
 {
     let world = World::spawn().await;
-    let past = json!(world.app.now_ts() - 1);
+    // Past the clock skew a token is forgiven (`app::CLOCK_SKEW`, 30 s).
+    let past = json!(world.app.now_ts() - 61);
     let someone_else = json!(world.member.user);
     world
         .check(|_, valid| {

@@ -110,6 +110,7 @@ impl TestApp {
             } else {
                 vec![]
             },
+            nbf: None,
         })
     }
 
@@ -125,6 +126,7 @@ impl TestApp {
             iat: self.now_ts(),
             exp: self.now_ts() + 3600,
             organization_id: org.map(|o| OrganizationId::parse(o).unwrap()),
+            nbf: None,
         })
     }
 

@@ -56,7 +56,10 @@ async fn the_same_key_with_another_body_is_a_422_and_changes_nothing() {
             .await,
     );
     assert_eq!(status, 422);
-    assert_eq!(p.errors[0].field, "Idempotency-Key");
+    assert_eq!(
+        p.type_,
+        "https://rollcall.dev/problems/idempotency-key-reused"
+    );
     assert_eq!(app.counts().await[0], 1);
 }
 

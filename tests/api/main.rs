@@ -13,6 +13,7 @@ mod credentials;
 mod durability;
 mod errors;
 mod forged;
+mod hardening;
 mod hostile;
 mod idempotency;
 mod invitations;

@@ -10,6 +10,7 @@ use crate::helpers::{TestApp, Who, create_organization, problem, send_invite};
 fn quota(per_hour: u32) -> Policy {
     Policy {
         invitations_per_hour: per_hour,
+        ..Policy::default()
     }
 }
 

@@ -241,6 +241,7 @@ fn start_rollcall(b: &Bench, database_url: &str, log: &Path) -> Result<Server, S
         ("ROLLCALL_JWT_SECRET", SECRET),
         ("ROLLCALL_BIND", addr.as_str()),
         ("ROLLCALL_INVITATIONS_PER_HOUR", "1000000000"),
+        ("ROLLCALL_ORGANIZATIONS_PER_HOUR", "1000000000"),
     ]
     .map(|(k, v)| (k.to_owned(), v.to_owned()));
     Server::start(&b.rollcall, &["serve"], &env, log, &addr, "/readyz")

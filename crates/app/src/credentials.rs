@@ -21,6 +21,10 @@ use crate::App;
 /// The role claim that opens the back office.
 pub const BACKOFFICE_ROLE: &str = "backoffice";
 
+/// How far the clocks of an identity provider and this server may disagree: a token is still
+/// accepted this long after its `exp`, and this long before its `nbf`.
+pub const CLOCK_SKEW: chrono::Duration = chrono::Duration::seconds(30);
+
 /// How long a session issued by `POST /users-organizations/v1/sessions` lives.
 pub const SESSION_LIFETIME: chrono::Duration = chrono::Duration::hours(12);
 
@@ -80,9 +84,11 @@ impl Credentials {
         now: DateTime<Utc>,
         check_issuer: bool,
     ) -> Result<C> {
+        refuse_critical_extensions(token, what)?;
         let mut validation = Validation::new(Algorithm::HS256);
-        // Expiry is checked below against the server's (injectable) clock.
+        // Expiry and not-before are checked below against the server's (injectable) clock.
         validation.validate_exp = false;
+        validation.validate_nbf = false;
         validation.required_spec_claims.clear();
         validation.validate_aud = false;
         if check_issuer {
@@ -97,11 +103,20 @@ impl Credentials {
             }
         }
         let claims = jsonwebtoken::decode::<C>(token, &self.decoding, &validation)
-            .map_err(|e| Error::Unauthenticated(format!("the {what} is not a valid token: {e}")))?
+            .map_err(|e| Error::Unauthenticated(format!("the {what} {}", refusal(&e))))?
             .claims;
-        if claims.exp() <= now.timestamp() {
+        let skew = CLOCK_SKEW.num_seconds();
+        if claims.exp().saturating_add(skew) <= now.timestamp() {
             return Err(Error::Unauthenticated(format!(
                 "the {what} has expired; get a new one"
+            )));
+        }
+        if claims
+            .nbf()
+            .is_some_and(|nbf| nbf.saturating_sub(skew) > now.timestamp())
+        {
+            return Err(Error::Unauthenticated(format!(
+                "the {what} is not valid yet (its `nbf` is in the future); check the issuer's clock"
             )));
         }
         Ok(claims)
@@ -115,6 +130,40 @@ impl Credentials {
 
 trait Expiring {
     fn exp(&self) -> i64;
+    fn nbf(&self) -> Option<i64>;
+}
+
+/// A JWT whose header lists critical extensions (`crit`, RFC 7515 §4.1.11) is refused: this
+/// server understands none, and a token that says it must be understood cannot be accepted.
+fn refuse_critical_extensions(token: &str, what: &str) -> Result<()> {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    let header = token
+        .split('.')
+        .next()
+        .and_then(|h| URL_SAFE_NO_PAD.decode(h.trim_end_matches('=')).ok())
+        .and_then(|h| serde_json::from_slice::<serde_json::Value>(&h).ok());
+    if header.is_some_and(|h| h.get("crit").is_some()) {
+        return Err(Error::Unauthenticated(format!(
+            "the {what} names critical extensions (`crit`) this server does not understand"
+        )));
+    }
+    Ok(())
+}
+
+/// Why a token was refused, in words a client can act on (never the library's internals).
+fn refusal(e: &jsonwebtoken::errors::Error) -> String {
+    use jsonwebtoken::errors::ErrorKind as K;
+    match e.kind() {
+        K::InvalidSignature => "has a signature that does not verify".into(),
+        K::InvalidAlgorithm | K::InvalidAlgorithmName => {
+            "is signed with an algorithm this server does not accept".into()
+        }
+        K::InvalidIssuer => "was issued by an issuer this server does not trust (`iss`)".into(),
+        K::InvalidAudience => "is meant for another audience (`aud`)".into(),
+        K::MissingRequiredClaim(claim) => format!("lacks the `{claim}` claim"),
+        K::Json(_) => "carries a header or claims this server cannot read: `alg` must be HS256 and `sub` (`userId` in a session) a Rollcall user id".into(),
+        _ => "is not a well-formed JWT (three base64url parts: header, claims, signature)".into(),
+    }
 }
 
 /// A bearer token's claims.
@@ -133,6 +182,9 @@ pub struct BearerClaims {
     pub family_name: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<String>,
+    /// Not valid before this time (seconds since the epoch), when the issuer says so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
 }
 
 impl BearerClaims {
@@ -158,6 +210,7 @@ impl BearerClaims {
             } else {
                 Vec::new()
             },
+            nbf: None,
         }
     }
 }
@@ -165,6 +218,9 @@ impl BearerClaims {
 impl Expiring for BearerClaims {
     fn exp(&self) -> i64 {
         self.exp
+    }
+    fn nbf(&self) -> Option<i64> {
+        self.nbf
     }
 }
 
@@ -184,6 +240,8 @@ pub struct SessionClaims {
         skip_serializing_if = "Option::is_none"
     )]
     pub organization_id: Option<OrganizationId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
 }
 
 impl SessionClaims {
@@ -201,6 +259,7 @@ impl SessionClaims {
             iat: now.timestamp(),
             exp: (now + ttl).timestamp(),
             organization_id: organization,
+            nbf: None,
         }
     }
 }
@@ -208,6 +267,9 @@ impl SessionClaims {
 impl Expiring for SessionClaims {
     fn exp(&self) -> i64 {
         self.exp
+    }
+    fn nbf(&self) -> Option<i64> {
+        self.nbf
     }
 }
 
@@ -268,20 +330,23 @@ impl Caller {
     pub fn verified_email(&self) -> Result<Email> {
         match (&self.claims.email, self.claims.email_verified) {
             (Some(email), Some(true)) => Email::parse(email)
-                .map_err(|_| Error::Forbidden(format!("the token's email {email:?} is not a valid address"))),
-            _ => Err(Error::Forbidden(
+                .map_err(|_| Error::EmailUnverified("the token's verified email is not a valid address".into())),
+            _ => Err(Error::EmailUnverified(
                 "a profile is created only from a verified email: the bearer needs `email` and `email_verified: true`"
                     .into(),
             )),
         }
     }
 
-    /// The profile a first visit creates: the verified email and the names the token carries.
+    /// The profile a first visit creates: the verified email and the names the token carries,
+    /// cleaned of control characters and cut to 250 characters (a profile's limit).
     pub fn new_profile(&self) -> Result<NewUser> {
+        let name =
+            |claim: &Option<String>| domain::names::cleaned(claim.as_deref().unwrap_or_default());
         Ok(NewUser {
             email: self.verified_email()?,
-            first_name: self.claims.given_name.clone().unwrap_or_default(),
-            last_name: self.claims.family_name.clone().unwrap_or_default(),
+            first_name: name(&self.claims.given_name),
+            last_name: name(&self.claims.family_name),
         })
     }
 
@@ -409,13 +474,15 @@ mod tests {
             (verified.user_id, verified.organization_id),
             (user, Some(org))
         );
+        let minted = keys.session_token(&session).unwrap();
         assert!(
-            keys.verify_session(
-                &keys.session_token(&session).unwrap(),
-                now + SESSION_LIFETIME
-            )
-            .is_err(),
-            "expired at its end"
+            keys.verify_session(&minted, now + SESSION_LIFETIME).is_ok(),
+            "at its end, within the clock skew"
+        );
+        assert!(
+            keys.verify_session(&minted, now + SESSION_LIFETIME + CLOCK_SKEW)
+                .is_err(),
+            "expired past the clock skew"
         );
     }
 }

@@ -157,6 +157,7 @@ impl App {
                 if !revoked {
                     return Err(Error::InvitationConflict {
                         invitation_id: id,
+                        pending: false,
                         detail: format!(
                             "only a pending invitation can be revoked; this one is {}",
                             now_is.status_at(ctx.now).as_str()
@@ -207,6 +208,7 @@ impl App {
                         Rotation::Refused(inv) => {
                             return Err(Error::InvitationConflict {
                                 invitation_id: id,
+                                pending: false,
                                 detail: format!(
                                     "only a pending or expired invitation can be resent; this one is {}",
                                     inv.status_at(ctx.now).as_str()
@@ -350,8 +352,8 @@ async fn held_by(tx: Tx<'_>, token: &InvitationToken, email: &Email) -> Result<I
         .await?
         .ok_or_else(unknown_token)?;
     if &inv.email != email {
-        return Err(Error::Forbidden(
-            "this invitation was sent to another email address".into(),
+        return Err(Error::EmailMismatch(
+            "this invitation was sent to another email address; sign in as its invitee".into(),
         ));
     }
     Ok(inv)
@@ -381,12 +383,17 @@ async fn accept(
         if status == InvitationStatus::Accepted
             && tx.accepted_by(inv.id).await? == Some(caller.id())
         {
-            let member = tx.member(caller.id(), org.id).await?.ok_or_else(|| {
-                Error::Gone(
-                    "this invitation was accepted, but that membership has since been removed"
-                        .into(),
-                )
-            })?;
+            let member =
+                tx.member(caller.id(), org.id)
+                    .await?
+                    .ok_or_else(|| {
+                        Error::InvitationGone {
+                    status: InvitationStatus::Accepted,
+                    detail:
+                        "this invitation was accepted, but that membership has since been removed"
+                            .into(),
+                }
+                    })?;
             return Ok(Answer::existing(wire::Member::from(&member)));
         }
         return Err(finished(status));
@@ -453,7 +460,7 @@ async fn insert(
     if let Some(user) = tx.user_by_email(&new.email).await?
         && tx.live_membership(user.id, org.id).await?.is_some()
     {
-        return Err(Error::Conflict(format!(
+        return Err(Error::AlreadyMember(format!(
             "{} is already a member of this organization",
             new.email
         )));
@@ -501,6 +508,7 @@ async fn replay(
         }),
         Some(Rotation::Refused(inv)) => Err(Error::InvitationConflict {
             invitation_id: id,
+            pending: false,
             detail: format!(
                 "this Idempotency-Key created invitation {id}, which is {} now: it is not sent again; invite anew with another key",
                 inv.status_at(ctx.now).as_str()
@@ -508,6 +516,7 @@ async fn replay(
         }),
         Some(Rotation::PendingElsewhere) | None => Err(Error::InvitationConflict {
             invitation_id: id,
+            pending: false,
             detail: format!(
                 "this Idempotency-Key created invitation {id}, which no longer exists; invite anew with another key"
             ),
@@ -524,30 +533,21 @@ pub(crate) async fn count_invitation(
     per_hour: u32,
     ctx: &Context,
 ) -> Result<()> {
-    const WINDOW: i64 = 3600;
-    let window_start = ctx.now.timestamp().div_euclid(WINDOW) * WINDOW;
-    let count = tx
-        .count_in_window(
-            &format!("invitations:organization:{}", org.id),
-            window_start,
-        )
-        .await?;
-    if count > i64::from(per_hour) {
-        return Err(Error::RateLimited {
-            detail: format!(
-                "this organization has created {per_hour} invitations this hour, its limit; retry after the Retry-After seconds"
-            ),
-            retry_after_secs: u64::try_from(window_start + WINDOW - ctx.now.timestamp())
-                .unwrap_or(0)
-                .clamp(1, 3600),
-        });
-    }
-    Ok(())
+    let bucket = format!("invitations:organization:{}", org.id);
+    crate::quota::take(
+        tx,
+        &bucket,
+        per_hour,
+        "this organization has created {n} invitations this hour",
+        ctx,
+    )
+    .await
 }
 
 fn pending_conflict(pending: &Invitation) -> Error {
     Error::InvitationConflict {
         invitation_id: pending.id,
+        pending: true,
         detail: format!(
             "invitation {} for {} is already pending; resend or revoke it instead",
             pending.id, pending.email
@@ -564,10 +564,9 @@ fn unknown_token() -> Error {
 }
 
 fn finished(status: InvitationStatus) -> Error {
-    match status {
-        InvitationStatus::Accepted => {
-            Error::Gone("this invitation has already been accepted".into())
-        }
-        other => Error::Gone(format!("this invitation is {}", other.as_str())),
-    }
+    let detail = match status {
+        InvitationStatus::Accepted => "this invitation has already been accepted".into(),
+        other => format!("this invitation is {}", other.as_str()),
+    };
+    Error::InvitationGone { status, detail }
 }

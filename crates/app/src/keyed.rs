@@ -63,9 +63,8 @@ pub(crate) async fn claim(
     match tx.claim_key(&scope, &k.fingerprint, now).await? {
         KeyClaim::New(id) => Ok(Claimed::Fresh(Some(id))),
         KeyClaim::Kept { status, body } => Ok(Claimed::Replay { status, body }),
-        KeyClaim::Mismatch => Err(Error::invalid(
-            "Idempotency-Key",
-            "was used before with another body; use a new key",
+        KeyClaim::Mismatch => Err(Error::KeyReused(
+            "this Idempotency-Key was used before with another request body; use a new key for a new request".into(),
         )),
     }
 }

@@ -11,6 +11,7 @@ mod credentials;
 mod cursors;
 mod events;
 mod keyed;
+mod quota;
 
 pub mod back_office;
 pub mod invitations;
@@ -37,12 +38,16 @@ pub use keyed::{Key, KeyedRequest};
 pub struct Policy {
     /// Invitations one organization may create per clock hour (429 past it).
     pub invitations_per_hour: u32,
+    /// Organizations one user may create through `POST /organization` per clock hour (429 past
+    /// it; the back office is not limited).
+    pub organizations_per_hour: u32,
 }
 
 impl Default for Policy {
     fn default() -> Self {
         Self {
             invitations_per_hour: 1000,
+            organizations_per_hour: 10,
         }
     }
 }

@@ -278,7 +278,7 @@ impl App {
         self.write(&session.caller, move |tx, ctx| {
             Box::pin(async move {
                 if tx.live_membership(user, org.id).await?.is_some() {
-                    return Err(Error::Conflict(format!(
+                    return Err(Error::AlreadyMember(format!(
                         "user {user} is already a member of this organization"
                     )));
                 }
@@ -399,7 +399,7 @@ async fn target(tx: Tx<'_>, org: &Organization, user: UserId) -> Result<Member> 
 /// 409 unless a live administrator other than `leaving` remains.
 async fn keeps_an_administrator(tx: Tx<'_>, org: OrganizationId, leaving: UserId) -> Result<()> {
     if tx.count_other_administrators(org, leaving).await? == 0 {
-        return Err(Error::Conflict(
+        return Err(Error::LastAdministrator(
             "an organization keeps at least one administrator: make another member an administrator first".into(),
         ));
     }
@@ -417,7 +417,7 @@ pub(crate) async fn add_or_restore(
     now: DateTime<Utc>,
 ) -> Result<Membership> {
     match tx.newest_membership(user, org).await? {
-        Some((_, live)) if live.deleted_at.is_none() => Err(Error::Conflict(format!(
+        Some((_, live)) if live.deleted_at.is_none() => Err(Error::AlreadyMember(format!(
             "user {user} is already a member of organization {org}"
         ))),
         Some((position, deleted)) => {

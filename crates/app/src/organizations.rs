@@ -50,10 +50,19 @@ impl App {
         name: domain::OrganizationName,
         key: Option<KeyedRequest>,
     ) -> Result<Answer<wire::Organization>> {
-        let caller_ = caller.clone();
+        let (caller_, per_hour) = (caller.clone(), self.0.policy.organizations_per_hour);
         self.write_keyed(caller, key, move |tx, ctx| {
             Box::pin(async move {
                 let caller = caller_;
+                let bucket = format!("organizations:user:{}", caller.id());
+                crate::quota::take(
+                    tx,
+                    &bucket,
+                    per_hour,
+                    "you have created {n} organizations this hour",
+                    &ctx,
+                )
+                .await?;
                 let profile = ensure_profile(tx, &caller, &ctx).await?;
                 let org = tx.insert_organization(&name, ctx.now).await?;
                 let membership = tx

@@ -17,7 +17,9 @@ impl FieldError {
     }
 }
 
-/// Everything that can go wrong, by what the caller should do about it.
+/// Everything that can go wrong, by what the caller should do about it. Each variant is one
+/// class of problem with a stable name ([`Error::class`]): clients branch on it (as the `type`
+/// URI of the problem), never on the wording of the detail.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
     /// A request that is malformed as a whole (a bad path parameter, a forged cursor): 400.
@@ -26,28 +28,54 @@ pub enum Error {
     /// A well-formed request with invalid fields: 422, each field named.
     #[error("invalid request: {}", .0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<FieldError>),
+    /// An `Idempotency-Key` sent again with another request body: 422.
+    #[error("idempotency key reused: {0}")]
+    KeyReused(String),
     /// Missing, malformed, expired or forged credentials: 401.
     #[error("unauthenticated: {0}")]
     Unauthenticated(String),
     /// Authenticated, but the caller's role or token does not allow this: 403.
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// The invitation was sent to another email address than the caller's: 403.
+    #[error("email mismatch: {0}")]
+    EmailMismatch(String),
+    /// The caller's bearer carries no verified email where one is needed: 403.
+    #[error("email unverified: {0}")]
+    EmailUnverified(String),
     /// The resource does not exist, or the caller may not know it exists: 404.
     #[error("not found: {0}")]
     NotFound(String),
-    /// The request conflicts with the current state (a live membership, a taken email): 409.
+    /// The request conflicts with the current state in a way no other class names (two
+    /// requests at the same moment): 409.
     #[error("conflict: {0}")]
     Conflict(String),
-    /// The request conflicts with an invitation, named so that the client can act on it (resend
-    /// or revoke a pending one; see where a replayed one stands): 409 with `invitationId`.
+    /// The person is a live member already: 409.
+    #[error("already a member: {0}")]
+    AlreadyMember(String),
+    /// The email belongs to another profile: 409.
+    #[error("email taken: {0}")]
+    EmailTaken(String),
+    /// The change would leave the organization without a live administrator: 409.
+    #[error("last administrator: {0}")]
+    LastAdministrator(String),
+    /// The request conflicts with an invitation, named so that the client can act on it:
+    /// `pending` — one is pending for that email already (resend or revoke it); otherwise the
+    /// invitation is no longer pending (revoke, resend, or a replayed invite). 409 with
+    /// `invitationId`.
     #[error("conflict: {detail}")]
     InvitationConflict {
         invitation_id: uuid::Uuid,
+        pending: bool,
         detail: String,
     },
-    /// The resource existed but can no longer be used (an expired invitation): 410.
-    #[error("gone: {0}")]
-    Gone(String),
+    /// The invitation can no longer be used: expired, revoked, declined or accepted (by
+    /// someone else): 410.
+    #[error("gone: {detail}")]
+    InvitationGone {
+        status: crate::InvitationStatus,
+        detail: String,
+    },
     /// A quota is used up until its window ends, `retry_after_secs` from now: 429.
     #[error("rate limited: {detail}")]
     RateLimited {
@@ -63,6 +91,36 @@ pub enum Error {
 }
 
 impl Error {
+    /// The stable name of the error's class: the last segment of its problem `type` URI.
+    pub fn class(&self) -> &'static str {
+        use crate::InvitationStatus as S;
+        match self {
+            Self::BadRequest(_) => "malformed-request",
+            Self::Invalid(_) => "validation",
+            Self::KeyReused(_) => "idempotency-key-reused",
+            Self::Unauthenticated(_) => "unauthenticated",
+            Self::Forbidden(_) => "forbidden",
+            Self::EmailMismatch(_) => "email-mismatch",
+            Self::EmailUnverified(_) => "email-unverified",
+            Self::NotFound(_) => "not-found",
+            Self::Conflict(_) => "conflict",
+            Self::AlreadyMember(_) => "already-member",
+            Self::EmailTaken(_) => "email-taken",
+            Self::LastAdministrator(_) => "last-administrator",
+            Self::InvitationConflict { pending: true, .. } => "invitation-pending",
+            Self::InvitationConflict { pending: false, .. } => "invitation-not-pending",
+            Self::InvitationGone { status, .. } => match status {
+                S::Accepted => "invitation-accepted",
+                S::Declined => "invitation-declined",
+                S::Revoked => "invitation-revoked",
+                S::Expired | S::Pending => "invitation-expired",
+            },
+            Self::RateLimited { .. } => "quota-exceeded",
+            Self::Unavailable(_) => "unavailable",
+            Self::Internal(_) => "internal",
+        }
+    }
+
     /// One invalid field.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Invalid(vec![FieldError::new(field, message)])

@@ -4,7 +4,35 @@
 
 use crate::{Error, Result, email::MAX_LEN};
 
+/// Characters no name or email may hold: Unicode control characters (category Cc: NUL, tab,
+/// newlines…) and the bidirectional controls U+202A–U+202E and U+2066–U+2069, which make a
+/// name display as something else.
+pub fn is_forbidden(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Refuses text holding a forbidden character (422 in a body, named by the caller).
+pub fn refuse_controls(raw: &str) -> Result<()> {
+    if raw.chars().any(is_forbidden) {
+        return Err(Error::invalid(
+            "",
+            "must not contain control characters (such as NUL, tab or a newline) or bidirectional controls",
+        ));
+    }
+    Ok(())
+}
+
+/// A name from a source that is not checked (a token's claims): forbidden characters dropped,
+/// cut to 250 characters.
+pub fn cleaned(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| !is_forbidden(*c))
+        .take(MAX_LEN)
+        .collect()
+}
+
 fn check_len(raw: &str, min: usize) -> Result<()> {
+    refuse_controls(raw)?;
     let n = raw.chars().count();
     if n > MAX_LEN {
         return Err(Error::invalid(
@@ -66,6 +94,28 @@ mod tests {
     fn names_are_limited_to_250_characters_not_bytes() {
         assert!(PersonName::parse(&"é".repeat(250)).is_ok());
         assert!(PersonName::parse(&"é".repeat(251)).is_err());
+    }
+
+    #[test]
+    fn names_refuse_control_and_bidirectional_characters() {
+        for bad in [
+            "a\u{0}b",
+            "tab\there",
+            "line\nbreak",
+            "\u{202E}evil",
+            "x\u{2066}y",
+            "\u{7f}",
+        ] {
+            assert!(PersonName::parse(bad).is_err(), "{bad:?}");
+            assert!(OrganizationName::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(PersonName::parse("Zoë O'Brien-Łukasz").is_ok());
+    }
+
+    #[test]
+    fn a_claimed_name_is_cleaned_and_cut_to_250_characters() {
+        assert_eq!(cleaned("Ja\u{0}ne\u{202E}"), "Jane");
+        assert_eq!(cleaned(&"é".repeat(10_000)).chars().count(), 250);
     }
 
     #[test]

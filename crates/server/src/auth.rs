@@ -41,10 +41,21 @@ fn app(req: &HttpRequest) -> &App {
         .expect("the App is registered")
 }
 
+/// The one value of the credential header `name`: a request that sends it twice is a 400, since
+/// a proxy in front may have checked the other one.
+fn single<'r>(req: &'r HttpRequest, name: &str) -> Result<Option<&'r header::HeaderValue>> {
+    let mut values = req.headers().get_all(name);
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(Error::BadRequest(format!(
+            "send the `{name}` header once; this request sends it more than once"
+        )));
+    }
+    Ok(first)
+}
+
 fn bearer(req: &HttpRequest) -> Result<app::Caller> {
-    let header = req
-        .headers()
-        .get(header::AUTHORIZATION)
+    let header = single(req, header::AUTHORIZATION.as_str())?
         .ok_or_else(|| Error::Unauthenticated("send `Authorization: Bearer <token>`".into()))?;
     let token = header
         .to_str()
@@ -63,9 +74,7 @@ fn bearer(req: &HttpRequest) -> Result<app::Caller> {
 
 fn session(req: &HttpRequest) -> Result<app::SessionCaller> {
     let caller = bearer(req)?;
-    let token = req
-        .headers()
-        .get(SESSION_HEADER)
+    let token = single(req, SESSION_HEADER)?
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
         .filter(|t| !t.is_empty())

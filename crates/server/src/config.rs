@@ -11,6 +11,7 @@
 //! | `ROLLCALL_DB_STATEMENT_TIMEOUT_MS` | 10000 | PostgreSQL `statement_timeout` (503 when hit) |
 //! | `ROLLCALL_SQLITE_BUSY_TIMEOUT_MS` | 5000 | SQLite `busy_timeout`: wait on another process's lock |
 //! | `ROLLCALL_INVITATIONS_PER_HOUR` | 1000 | invitations one organization may create per hour (429 past it) |
+//! | `ROLLCALL_ORGANIZATIONS_PER_HOUR` | 10 | organizations one user may create per hour (429 past it) |
 
 use std::{
     path::{Path, PathBuf},
@@ -95,10 +96,22 @@ fn store_options() -> Result<StoreOptions, String> {
 fn policy() -> Result<app::Policy, String> {
     let defaults = app::Policy::default();
     Ok(app::Policy {
-        invitations_per_hour: number("ROLLCALL_INVITATIONS_PER_HOUR")?
-            .map_or(Ok(defaults.invitations_per_hour), u32::try_from)
-            .map_err(|_| "ROLLCALL_INVITATIONS_PER_HOUR is too large".to_owned())?,
+        invitations_per_hour: per_hour(
+            "ROLLCALL_INVITATIONS_PER_HOUR",
+            defaults.invitations_per_hour,
+        )?,
+        organizations_per_hour: per_hour(
+            "ROLLCALL_ORGANIZATIONS_PER_HOUR",
+            defaults.organizations_per_hour,
+        )?,
     })
+}
+
+/// A quota per hour from variable `name`, `default` when unset.
+fn per_hour(name: &str, default: u32) -> Result<u32, String> {
+    number(name)?
+        .map_or(Ok(default), u32::try_from)
+        .map_err(|_| format!("{name} is too large"))
 }
 
 /// The positive whole number in variable `name`, when it is set.

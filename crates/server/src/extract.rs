@@ -15,6 +15,10 @@ use crate::problem::ApiError;
 
 /// The largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// How long a request body may take to arrive, all of it: past it the answer is 408 and the
+/// connection closes, so a client that sends headers and then trickles (or nothing) holds no
+/// connection, task or buffer for long.
+pub const BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A JSON request body of type `T`.
 pub struct Json<T>(pub T);
@@ -41,16 +45,31 @@ impl<T: DeserializeOwned + Serialize + 'static> FromRequest for Json<T> {
             if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
                 return Err(too_large());
             }
-            let mut body = Vec::with_capacity(declared.unwrap_or(256).min(MAX_BODY_BYTES));
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| {
-                    ApiError::bad_request(format!("the body could not be read: {e}"))
-                })?;
-                if body.len() + chunk.len() > MAX_BODY_BYTES {
-                    return Err(too_large());
+            let read = async {
+                let mut body = Vec::with_capacity(declared.unwrap_or(256).min(MAX_BODY_BYTES));
+                while let Some(chunk) = payload.next().await {
+                    let chunk = chunk.map_err(|e| {
+                        ApiError::bad_request(format!("the body could not be read: {e}"))
+                    })?;
+                    if body.len() + chunk.len() > MAX_BODY_BYTES {
+                        return Err(too_large());
+                    }
+                    body.extend_from_slice(&chunk);
                 }
-                body.extend_from_slice(&chunk);
-            }
+                Ok(body)
+            };
+            let body = tokio::time::timeout(BODY_DEADLINE, read)
+                .await
+                .map_err(|_| {
+                    ApiError::new(
+                        StatusCode::REQUEST_TIMEOUT,
+                        format!(
+                            "the request body did not arrive within {} seconds; send it whole, at once",
+                            BODY_DEADLINE.as_secs()
+                        ),
+                    )
+                    .closing()
+                })??;
             parse(&body).map(Json)
         })
     }

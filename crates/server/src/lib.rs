@@ -48,7 +48,7 @@ pub fn serve(listener: TcpListener, app: App, workers: usize) -> std::io::Result
                 let (method, path, started) = (req.method().clone(), req.path().to_owned(), Instant::now());
                 let fut = problem::REQUEST_ID.sync_scope(id.clone(), || srv.call(req));
                 problem::REQUEST_ID.scope(id.clone(), async move {
-                    let mut res = fut.await?;
+                    let mut res = problem::as_problem(fut.await?);
                     let status = res.status().as_u16();
                     tracing::info!(request_id = %id, %method, %path, status, micros = started.elapsed().as_micros() as u64, "request");
                     if let Ok(v) = HeaderValue::from_str(&id) {

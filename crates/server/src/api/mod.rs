@@ -186,6 +186,7 @@ impl Modify for BearerScheme {
             problem::PayloadTooLarge,
             problem::UnsupportedMediaType,
             problem::UnprocessableContent,
+            problem::RequestTimeout,
             problem::TooManyRequests,
             problem::ServiceUnavailable,
         )

@@ -19,7 +19,8 @@ use crate::{
 /// Create an organization; the caller becomes its administrator.
 ///
 /// A caller without a profile gets one from its bearer's verified email (403 without one;
-/// 409 when that email belongs to another user).
+/// 409 when that email belongs to another user). A user creates at most
+/// `ROLLCALL_ORGANIZATIONS_PER_HOUR` (default 10) organizations an hour (429 past it).
 #[utoipa::path(
     post,
     path = "/organization",
@@ -33,6 +34,7 @@ use crate::{
         (status = 201, description = "The organization has been created", body = wire::Organization, links(("OrganizationView" = (operation_id = "organization_view", parameters(("organizationId" = "$response.body#/id")))), ("TeamCreate" = (operation_id = "team_create", parameters(("organizationId" = "$response.body#/id")))), ("TeamList" = (operation_id = "team_list", parameters(("organizationId" = "$response.body#/id")))), ("InvitationCreate" = (operation_id = "invitation_create", parameters(("organizationId" = "$response.body#/id")))), ("InvitationList" = (operation_id = "invitation_list", parameters(("organizationId" = "$response.body#/id")))), ("MemberList" = (operation_id = "member_list", parameters(("organizationId" = "$response.body#/id")))), ("AuditEventList" = (operation_id = "audit_event_list", parameters(("organizationId" = "$response.body#/id")))))),
         (status = 403, response = crate::problem::Forbidden),
         (status = 409, response = crate::problem::Conflict),
+        (status = 429, response = crate::problem::TooManyRequests),
     ),
     security(("bearerAuth" = []))
 )]
@@ -127,6 +129,9 @@ fn invitation_query(query: &str) -> Result<(InvitationFilter, app::PageRequest)>
             })?),
             "email" if value.chars().count() > 250 => {
                 return Err(bad("`email` must be at most 250 characters".into()));
+            }
+            "email" if value.chars().any(domain::names::is_forbidden) => {
+                return Err(bad("`email` must not contain control characters".into()));
             }
             "email" => filter.email = Some(value.trim().to_lowercase()),
             "limit" => {

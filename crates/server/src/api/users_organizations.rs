@@ -425,12 +425,15 @@ pub async fn bo_user_list(
     query: web::Query<UserQuery>,
     app: web::Data<App>,
 ) -> Reply {
-    if query
-        .email
-        .as_ref()
-        .is_some_and(|e| e.chars().count() > 250)
-    {
-        return Err(Error::BadRequest("`email` must be at most 250 characters".into()).into());
+    if let Some(email) = &query.email {
+        if email.chars().count() > 250 {
+            return Err(Error::BadRequest("`email` must be at most 250 characters".into()).into());
+        }
+        if email.chars().any(domain::names::is_forbidden) {
+            return Err(
+                Error::BadRequest("`email` must not contain control characters".into()).into(),
+            );
+        }
     }
     let page = PageQuery::page_of(query.limit, query.cursor.clone())?;
     ok(app.bo_user_list(&who, query.email.clone(), page).await?)

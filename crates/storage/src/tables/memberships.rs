@@ -350,7 +350,7 @@ impl<C: ConnectionTrait> Db<'_, C> {
 
 fn unique_live(e: sea_orm::DbErr, user: UserId, org: OrganizationId) -> Error {
     match e.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => Error::Conflict(format!(
+        Some(SqlErr::UniqueConstraintViolation(_)) => Error::AlreadyMember(format!(
             "user {user} is already a member of organization {org}"
         )),
         _ => db_err(e),

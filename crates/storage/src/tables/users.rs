@@ -8,8 +8,8 @@ use domain::{
     model::{NewUser, User},
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, Set, SqlErr, sea_query::OnConflict,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, Set,
+    SqlErr, sea_query::OnConflict,
 };
 
 use super::Db;
@@ -80,13 +80,60 @@ impl<C: ConnectionTrait> Db<'_, C> {
             .collect()
     }
 
-    /// Stores a new profile with a server-assigned id; 409 when the email is taken.
+    /// Stores a new profile with a server-assigned id; 409 when the email is taken. The id is
+    /// the next of the `users` counter that no profile holds yet (an explicit `sub` may hold
+    /// one): never derived from the largest id in use.
     pub async fn insert_user(&self, new: &NewUser, now: DateTime<Utc>) -> Result<User> {
-        let row = new_row(new, now)
-            .insert(self.conn)
+        if self.user_by_email(&new.email).await?.is_some() {
+            return Err(Error::EmailTaken(format!(
+                "a user with email {} already exists",
+                new.email
+            )));
+        }
+        for _ in 0..1000 {
+            let id = self.next_id("users").await?;
+            let mut row = new_row(new, now);
+            row.id = Set(id);
+            let inserted = users::Entity::insert(row)
+                .on_conflict(
+                    OnConflict::column(users::Column::Id)
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_with_returning(self.conn)
+                .await;
+            match inserted {
+                Ok(row) => return user_from_row(row),
+                // The id is an explicit `sub`'s: take the next.
+                Err(DbErr::RecordNotInserted | DbErr::RecordNotFound(_)) => continue,
+                Err(e) => return Err(email_taken(e, &new.email)),
+            }
+        }
+        Err(Error::Internal(
+            "a thousand server-assigned user ids in a row are taken".into(),
+        ))
+    }
+
+    /// The next value of the counter `name`.
+    async fn next_id(&self, name: &str) -> Result<i64> {
+        use sea_orm::{Statement, Value};
+        let sql = match self.backend() {
+            DbBackend::Postgres => {
+                "UPDATE id_sequences SET last = last + 1 WHERE name = $1 RETURNING last"
+            }
+            _ => "UPDATE id_sequences SET last = last + 1 WHERE name = ? RETURNING last",
+        };
+        let row = self
+            .conn
+            .query_one_raw(Statement::from_sql_and_values(
+                self.backend(),
+                sql,
+                [Value::from(name)],
+            ))
             .await
-            .map_err(|e| email_taken(e, &new.email))?;
-        user_from_row(row)
+            .map_err(db_err)?
+            .ok_or_else(|| Error::Internal(format!("the id counter {name:?} is missing")))?;
+        row.try_get::<i64>("", "last").map_err(db_err)
     }
 
     /// The profile `id`, made from `new` when there is none: an upsert by id that waits for a
@@ -109,10 +156,7 @@ impl<C: ConnectionTrait> Db<'_, C> {
             .exec_with_returning(self.conn)
             .await;
         match inserted {
-            Ok(row) => {
-                self.keep_sequence_ahead().await?;
-                Ok(Profile::Created(user_from_row(row)?))
-            }
+            Ok(row) => Ok(Profile::Created(user_from_row(row)?)),
             // Nothing inserted: sea-orm says "not found" when the RETURNING row is missing.
             Err(DbErr::RecordNotInserted | DbErr::RecordNotFound(_)) => {
                 self.user(id).await?.map(Profile::Existing).ok_or_else(|| {
@@ -121,19 +165,6 @@ impl<C: ConnectionTrait> Db<'_, C> {
             }
             Err(e) => Err(email_taken(e, &new.email)),
         }
-    }
-
-    /// An explicit id does not move PostgreSQL's sequence; keep it ahead of every id in use.
-    async fn keep_sequence_ahead(&self) -> Result<()> {
-        if self.backend() == DbBackend::Postgres {
-            self.conn
-                .execute_unprepared(
-                    "SELECT setval(pg_get_serial_sequence('users', 'id'), GREATEST((SELECT MAX(id) FROM users), 1))",
-                )
-                .await
-                .map_err(db_err)?;
-        }
-        Ok(())
     }
 }
 
@@ -152,7 +183,7 @@ fn new_row(new: &NewUser, now: DateTime<Utc>) -> users::ActiveModel {
 fn email_taken(e: DbErr, email: &Email) -> Error {
     match e.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(_)) => {
-            Error::Conflict(format!("a user with email {email} already exists"))
+            Error::EmailTaken(format!("a user with email {email} already exists"))
         }
         _ => db_err(e),
     }
