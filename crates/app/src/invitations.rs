@@ -6,7 +6,7 @@ use chrono::Duration;
 use domain::{
     Email, Error, EventType, InvitationStatus, InvitationToken, Result, RoleChange,
     model::{
-        Context, Invitation, InvitationFilter, Invite, Member, Membership, NewInvitation,
+        Context, Invitation, InvitationFilter, Invite, Member, Membership, NewInvitation, Notice,
         Organization,
     },
     rules,
@@ -21,6 +21,7 @@ use crate::{
     keyed::{self, Claimed},
     members::add_or_restore,
     organizations::ensure_profile,
+    outbox,
 };
 
 impl App {
@@ -38,7 +39,8 @@ impl App {
         let (org, actor) = self.membership_of(caller, org).await?;
         rules::may_invite(&actor, invite.role, invite.permissions.as_ref())?;
         let token = InvitationToken::generate()?;
-        let (caller, ctx, per_hour) = (
+        let (app, caller, ctx, per_hour) = (
+            self.clone(),
             caller.clone(),
             self.context(caller),
             self.0.policy.invitations_per_hour,
@@ -49,7 +51,7 @@ impl App {
                     let slot = match keyed::claim(tx, &caller, key.as_ref(), ctx.now).await? {
                         Claimed::Replay { status, body } => {
                             let kept: Answer<InvitationWithToken> = keyed::replayed(status, &body)?;
-                            return replay(tx, &org, kept, &ctx).await;
+                            return replay(&app, tx, &org, kept, &invite.notice, &ctx).await;
                         }
                         Claimed::Fresh(slot) => slot,
                     };
@@ -80,7 +82,16 @@ impl App {
                         token_hash: token.hash(),
                         expires_at: ctx.now + invite.lifetime,
                     };
-                    let invitation = insert(tx, &org, &new, &ctx).await?;
+                    let mut invitation = insert(tx, &org, &new, &ctx).await?;
+                    invitation.email_delivery = outbox::invitation_email(
+                        &app,
+                        tx,
+                        &invitation,
+                        &token,
+                        &invite.notice,
+                        &ctx,
+                    )
+                    .await?;
                     let view = wire::Invitation::new(&invitation, ctx.now);
                     tx.append_event(&event(
                         &ctx,
@@ -150,9 +161,8 @@ impl App {
         self.write(caller, move |tx, ctx| {
             Box::pin(async move {
                 sent_by_peer(tx, &org, &actor, id).await?;
-                let (revoked, now_is) = tx
-                    .finish_pending(id, InvitationStatus::Revoked, ctx.actor, ctx.now)
-                    .await?;
+                let (revoked, now_is) =
+                    finish(tx, id, InvitationStatus::Revoked, ctx.actor, ctx.now).await?;
                 let now_is = now_is.ok_or_else(|| no_invitation(&org, id))?;
                 if !revoked {
                     return Err(Error::InvitationConflict {
@@ -187,9 +197,11 @@ impl App {
         caller: &Caller,
         org: Uuid,
         id: Uuid,
+        notice: Notice,
     ) -> Result<InvitationWithToken> {
         let (org, actor) = self.managed_by(caller, org).await?;
         let token = InvitationToken::generate()?;
+        let app = self.clone();
         self.write(caller, move |tx, ctx| {
                 Box::pin(async move {
                     let inv = sent_by_peer(tx, &org, &actor, id).await?;
@@ -222,6 +234,9 @@ impl App {
                             )));
                         }
                     };
+                    let mut inv = inv;
+                    inv.email_delivery =
+                        outbox::invitation_email(&app, tx, &inv, &token, &notice, &ctx).await?;
                     let view = wire::Invitation::new(&inv, ctx.now);
                     tx.append_event(&event(
                         &ctx,
@@ -232,6 +247,38 @@ impl App {
                     )?)
                     .await?;
                     Ok(view.with_token(token.expose()))
+                })
+            })
+            .await
+    }
+
+    /// The expiry sweep (the background worker runs it): up to `limit` pending invitations past
+    /// their expiry rewritten to `expired`, each with its `invitation.expired` event and its
+    /// queued email skipped, in one unit of work. Answers how many. An invitation is rewritten
+    /// once, by this sweep or by an invite for the same email, whichever comes first.
+    pub async fn invitation_expire_due(&self, limit: u64) -> Result<usize> {
+        let ctx = Context {
+            actor: None,
+            request_id: "expiry-sweep".into(),
+            now: self.now(),
+        };
+        self.store()
+            .write(move |tx| {
+                Box::pin(async move {
+                    let expired = tx.expire_due(ctx.now, limit).await?;
+                    for inv in &expired {
+                        tx.supersede_messages(inv.id, "the invitation expired")
+                            .await?;
+                        tx.append_event(&event(
+                            &ctx,
+                            EventType::InvitationExpired,
+                            Some(&inv.organization),
+                            format!("invitation:{}", inv.id),
+                            &wire::Invitation::new(inv, ctx.now),
+                        )?)
+                        .await?;
+                    }
+                    Ok(expired.len())
                 })
             })
             .await
@@ -306,9 +353,8 @@ impl App {
         self.write(caller, move |tx, ctx| {
             Box::pin(async move {
                 let inv = held_by(tx, &token, &email).await?;
-                let (declined, now_is) = tx
-                    .finish_pending(inv.id, InvitationStatus::Declined, None, ctx.now)
-                    .await?;
+                let (declined, now_is) =
+                    finish(tx, inv.id, InvitationStatus::Declined, None, ctx.now).await?;
                 let now_is = now_is.ok_or_else(unknown_token)?;
                 if !declined {
                     return Err(finished(now_is.status_at(ctx.now)));
@@ -327,6 +373,24 @@ impl App {
         })
         .await
     }
+}
+
+/// Moves a live pending invitation to `to` (only the call that changed the row goes on) and
+/// skips its queued email: a finished invitation is not mailed. Answers whether this call
+/// changed it and the invitation as it is now.
+async fn finish(
+    tx: Tx<'_>,
+    id: Uuid,
+    to: InvitationStatus,
+    by: Option<domain::UserId>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(bool, Option<Invitation>)> {
+    let (changed, now_is) = tx.finish_pending(id, to, by, now).await?;
+    if changed {
+        tx.supersede_messages(id, &format!("the invitation was {}", to.as_str()))
+            .await?;
+    }
+    Ok((changed, now_is))
 }
 
 /// The invitation `id` of `org`, when `actor` could have sent it (resend and revoke follow the
@@ -369,14 +433,14 @@ async fn accept(
     ctx: &Context,
 ) -> Result<Answer<wire::Member>> {
     let org = &inv.organization;
-    let (accepted, now_is) = tx
-        .finish_pending(
-            inv.id,
-            InvitationStatus::Accepted,
-            Some(caller.id()),
-            ctx.now,
-        )
-        .await?;
+    let (accepted, now_is) = finish(
+        tx,
+        inv.id,
+        InvitationStatus::Accepted,
+        Some(caller.id()),
+        ctx.now,
+    )
+    .await?;
     let now_is = now_is.ok_or_else(unknown_token)?;
     if !accepted {
         let status = now_is.status_at(ctx.now);
@@ -466,6 +530,8 @@ async fn insert(
         )));
     }
     for expired in tx.expire_pending(org, &new.email, ctx.now).await? {
+        tx.supersede_messages(expired.id, "the invitation expired")
+            .await?;
         tx.append_event(&event(
             ctx,
             EventType::InvitationExpired,
@@ -491,9 +557,11 @@ async fn insert(
 /// pending (the old token stops working); 409 naming it and its status when it is not, and
 /// nothing changes (a replay never revives a finished or expired invitation).
 async fn replay(
+    app: &App,
     tx: Tx<'_>,
     org: &Organization,
     kept: Answer<InvitationWithToken>,
+    notice: &Notice,
     ctx: &Context,
 ) -> Result<Answer<InvitationWithToken>> {
     let id = kept.body.id;
@@ -502,10 +570,15 @@ async fn replay(
         .rotate_token(org, id, &token.hash(), None, false, ctx.now)
         .await?;
     match rotated {
-        Some(Rotation::Rotated(inv)) => Ok(Answer {
-            body: wire::Invitation::new(&inv, ctx.now).with_token(token.expose()),
-            ..kept
-        }),
+        Some(Rotation::Rotated(mut inv)) => {
+            // The email the first answer queued carried the old token: a new one supersedes it.
+            inv.email_delivery =
+                outbox::invitation_email(app, tx, &inv, &token, notice, ctx).await?;
+            Ok(Answer {
+                body: wire::Invitation::new(&inv, ctx.now).with_token(token.expose()),
+                ..kept
+            })
+        }
         Some(Rotation::Refused(inv)) => Err(Error::InvitationConflict {
             invitation_id: id,
             pending: false,

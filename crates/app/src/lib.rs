@@ -9,9 +9,12 @@
 
 mod credentials;
 mod cursors;
+pub mod delivery;
 mod events;
 mod keyed;
+mod outbox;
 mod quota;
+mod seal;
 
 pub mod back_office;
 pub mod invitations;
@@ -32,6 +35,7 @@ pub use credentials::{
 };
 pub use cursors::{Cursors, PageRequest};
 pub use keyed::{Key, KeyedRequest};
+pub use seal::Sealer;
 
 /// What the rules allow per window of time, configured per deployment.
 #[derive(Debug, Clone)]
@@ -41,6 +45,9 @@ pub struct Policy {
     /// Organizations one user may create through `POST /organization` per clock hour (429 past
     /// it; the back office is not limited).
     pub organizations_per_hour: u32,
+    /// Invitation emails one address receives in 24 hours, from every organization together;
+    /// past it an invitation is still made, its email skipped.
+    pub emails_per_recipient_per_day: u32,
 }
 
 impl Default for Policy {
@@ -48,6 +55,7 @@ impl Default for Policy {
         Self {
             invitations_per_hour: 1000,
             organizations_per_hour: 10,
+            emails_per_recipient_per_day: 10,
         }
     }
 }
@@ -62,6 +70,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     credentials: Credentials,
     cursors: Cursors,
+    sealer: Sealer,
     policy: Policy,
 }
 
@@ -79,6 +88,7 @@ impl App {
             clock,
             credentials,
             cursors: Cursors::new(secret),
+            sealer: Sealer::new(secret),
             policy,
         }))
     }

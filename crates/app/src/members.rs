@@ -16,7 +16,7 @@ use wire::{Envelope, Page};
 
 use crate::{
     Answer, App, Caller, KeyedRequest, PageRequest, SessionCaller, events::event,
-    invitations::count_invitation,
+    invitations::count_invitation, outbox,
 };
 
 /// Who may change a member, as the operation says: a member of the organization with its
@@ -160,19 +160,8 @@ impl App {
                 count_invitation(tx, &org, per_hour, &ctx).await?;
                 record_membership(tx, EventType::MembershipInvited, &org, user.id, &ctx).await?;
                 // The "you were added" email is promised in the same transaction.
-                tx.queue_message(
-                    "added",
-                    profile.email.as_str(),
-                    serde_json::json!({
-                        "organizationId": org.id.get(),
-                        "userId": user.id.get(),
-                        "firstName": profile.first_name,
-                        "lastName": profile.last_name,
-                        "addedBy": added_by.get(),
-                    }),
-                    ctx.now,
-                )
-                .await?;
+                let by = tx.user(added_by).await?;
+                outbox::added_email(tx, &org, &user, by.as_ref(), &ctx).await?;
                 Ok(Answer::created(Envelope::from(wire::Membership::from(
                     &membership,
                 ))))

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::{Email, InvitationStatus, OrganizationId, Permissions, Role, TeamRole, UserId};
+use crate::{Email, InvitationStatus, Locale, OrganizationId, Permissions, Role, TeamRole, UserId};
 
 /// A profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +69,53 @@ pub struct Invitation {
     pub invited_by: UserId,
     pub expires_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
+    /// Where its latest invitation email stands.
+    pub email_delivery: EmailDelivery,
+}
+
+/// Where an invitation's latest email stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailDelivery {
+    pub status: DeliveryStatus,
+    /// Attempts to hand it to the mail server so far.
+    pub attempts: u32,
+    pub sent_at: Option<DateTime<Utc>>,
+    /// Why it was skipped, or why the last attempt failed.
+    pub last_error: Option<String>,
+}
+
+/// The state of an email: waiting to be sent (or retried), sent, failed for good, or skipped
+/// (not to be sent: `sendEmail` was false, the recipient's daily cap was reached, a newer email
+/// superseded it, or the invitation is no longer pending).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeliveryStatus {
+    Queued,
+    Sent,
+    Failed,
+    Skipped,
+}
+
+impl DeliveryStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+            Self::Skipped => "skipped",
+        }
+    }
+    pub fn parse(s: &str) -> crate::Result<Self> {
+        match s {
+            "queued" => Ok(Self::Queued),
+            "sent" => Ok(Self::Sent),
+            "failed" => Ok(Self::Failed),
+            "skipped" => Ok(Self::Skipped),
+            _ => Err(crate::Error::invalid(
+                "",
+                "must be queued, sent, failed or skipped",
+            )),
+        }
+    }
 }
 
 impl Invitation {
@@ -87,6 +134,85 @@ pub struct Invite {
     pub team_assignments: Vec<TeamAssignment>,
     pub permissions: Option<Permissions>,
     pub lifetime: chrono::Duration,
+    /// How the invitee hears of it.
+    pub notice: Notice,
+}
+
+/// What an email is: an invitation (with its token and accept link) or seed 000's "you were
+/// added" notice (neither token nor link).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MailKind {
+    Invitation,
+    Added,
+}
+
+impl MailKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Invitation => "invitation",
+            Self::Added => "added",
+        }
+    }
+    pub fn parse(s: &str) -> crate::Result<Self> {
+        match s {
+            "invitation" => Ok(Self::Invitation),
+            "added" => Ok(Self::Added),
+            _ => Err(crate::Error::invalid("", "must be invitation or added")),
+        }
+    }
+}
+
+/// An email a change promises, about to be put in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    pub kind: MailKind,
+    pub recipient: Email,
+    pub invitation_id: Option<uuid::Uuid>,
+    /// The invitation token, sealed (never in clear).
+    pub sealed_token: Option<Vec<u8>>,
+    pub locale: Option<Locale>,
+    /// What the templates need besides the token.
+    pub payload: serde_json::Value,
+    /// `Queued` to be sent; `Skipped` to record that it will not be, and why.
+    pub status: DeliveryStatus,
+    pub last_error: Option<String>,
+}
+
+/// An email the outbox holds, as a worker claims it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub kind: MailKind,
+    pub recipient: Email,
+    pub invitation_id: Option<uuid::Uuid>,
+    pub sealed_token: Option<Vec<u8>>,
+    pub locale: Option<Locale>,
+    pub payload: serde_json::Value,
+    /// Attempts made before this one.
+    pub attempts: u32,
+    /// The `Message-ID` every attempt sends, so that a receiver can tell a resend.
+    pub message_id: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// How to tell the invitee of an invitation (invite's `sendEmail` and `locale`, resend's query
+/// parameters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// `true` queues the invitation email; `false`: the caller delivers the link itself, and
+    /// the email is recorded as skipped.
+    pub send_email: bool,
+    /// The language of the email; templates fall back to `en`.
+    pub locale: Option<Locale>,
+}
+
+impl Default for Notice {
+    fn default() -> Self {
+        Self {
+            send_email: true,
+            locale: None,
+        }
+    }
 }
 
 /// Which invitations a list shows: any of `statuses` (all when empty; `expired` matches pending

@@ -104,6 +104,10 @@ fn policy() -> Result<app::Policy, String> {
             "ROLLCALL_ORGANIZATIONS_PER_HOUR",
             defaults.organizations_per_hour,
         )?,
+        emails_per_recipient_per_day: per_hour(
+            "ROLLCALL_EMAILS_PER_RECIPIENT_PER_DAY",
+            defaults.emails_per_recipient_per_day,
+        )?,
     })
 }
 

@@ -122,6 +122,10 @@ pub mod invitations {
         pub declined_at: Option<DateTimeUtc>,
         pub revoked_at: Option<DateTimeUtc>,
         pub revoked_by: Option<i64>,
+        pub email_status: String,
+        pub email_attempts: i32,
+        pub email_sent_at: Option<DateTimeUtc>,
+        pub email_last_error: Option<String>,
     }
     no_relations!();
 }
@@ -175,12 +179,25 @@ pub mod outbox_messages {
     pub struct Model {
         #[sea_orm(primary_key)]
         pub id: i64,
+        /// `invitation` or `added` (seed 000's "you were added").
         pub kind: String,
         pub recipient: String,
+        /// What the templates need besides the token (names, role, expiry).
         pub payload: Json,
         pub attempts: i32,
         pub created_at: DateTimeUtc,
         pub sent_at: Option<DateTimeUtc>,
+        pub invitation_id: Option<Uuid>,
+        /// `queued`, `sent`, `failed` or `skipped`.
+        pub status: String,
+        /// The invitation token, sealed (nonce ‖ AEAD ciphertext); erased once done with.
+        pub sealed_token: Option<Vec<u8>>,
+        pub locale: Option<String>,
+        pub message_id: Option<String>,
+        pub next_attempt_at: Option<DateTimeUtc>,
+        /// A worker holds it until then; past it, another may take it (the first died).
+        pub lease_until: Option<DateTimeUtc>,
+        pub last_error: Option<String>,
     }
     no_relations!();
 }

@@ -13,4 +13,4 @@ mod writer;
 
 pub use seed::SeedInvitation;
 pub use store::{Reader, Store, StoreOptions, Tx, WorkFuture};
-pub use tables::{Db, KeyClaim, KeyScope, Profile, Rotation};
+pub use tables::{Db, KeyClaim, KeyScope, Outcome, Profile, Rotation};

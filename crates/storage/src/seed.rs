@@ -60,6 +60,10 @@ impl Store {
                 declined_at: Set(None),
                 revoked_at: Set(None),
                 revoked_by: Set(None),
+                email_status: Set("skipped".to_owned()),
+                email_attempts: Set(0),
+                email_sent_at: Set(None),
+                email_last_error: Set(Some("bulk-loaded for a benchmark".to_owned())),
             });
             invitations::Entity::insert_many(invitations)
                 .exec_without_returning(&txn)

@@ -36,6 +36,18 @@ pub struct InviteRequest {
     #[schema(minimum = 3600, maximum = 2592000)]
     #[serde(default)]
     pub expires_in_seconds: Option<i64>,
+    /// Whether Rollcall emails the invitation (default true). `false`: you deliver the link
+    /// yourself, and the invitation's `emailDelivery` says `skipped`.
+    #[serde(default)]
+    pub send_email: Option<bool>,
+    /// The language of the email, as a BCP 47 tag (`fr`, `pt-BR`); templates fall back to `en`.
+    #[schema(
+        max_length = 35,
+        pattern = "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$",
+        example = "en"
+    )]
+    #[serde(default)]
+    pub locale: Option<String>,
 }
 
 impl InviteRequest {
@@ -63,6 +75,10 @@ impl InviteRequest {
                 )),
             );
         }
+        let locale = match &self.locale {
+            Some(l) => v.check("locale", domain::Locale::parse(l)),
+            None => None,
+        };
         v.finish()?;
         Ok(model::Invite {
             email: email.unwrap(),
@@ -70,6 +86,10 @@ impl InviteRequest {
             team_assignments: last_per_team(&assignments),
             permissions,
             lifetime: chrono::Duration::seconds(seconds),
+            notice: model::Notice {
+                send_email: self.send_email.unwrap_or(true),
+                locale,
+            },
         })
     }
 }
@@ -113,6 +133,80 @@ pub struct InvitationWithToken {
     #[schema(minimum = -9007199254740991_i64, maximum = 9007199254740991_i64)]
     pub invited_by: i64,
     pub created_at: DateTime<Utc>,
+    /// Where its latest invitation email stands.
+    pub email_delivery: EmailDelivery,
+}
+
+/// Where an invitation's latest email stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailDelivery {
+    pub status: DeliveryStatus,
+    /// Attempts to hand it to the mail server so far.
+    #[schema(minimum = 0)]
+    pub attempts: u32,
+    /// When the mail server took it; null until then.
+    #[schema(required = true)]
+    pub sent_at: Option<DateTime<Utc>>,
+    /// Why it was skipped, or why the last attempt failed; null otherwise.
+    #[schema(required = true)]
+    pub last_error: Option<String>,
+}
+
+/// `queued` (waiting to be sent, or retried), `sent` (the mail server took it), `failed` (for
+/// good), `skipped` (not sent: `sendEmail` was false, the recipient's daily cap was reached, a
+/// newer email superseded it, or the invitation is no longer pending).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    Queued,
+    Sent,
+    Failed,
+    Skipped,
+}
+
+impl From<&model::EmailDelivery> for EmailDelivery {
+    fn from(d: &model::EmailDelivery) -> Self {
+        Self {
+            status: match d.status {
+                model::DeliveryStatus::Queued => DeliveryStatus::Queued,
+                model::DeliveryStatus::Sent => DeliveryStatus::Sent,
+                model::DeliveryStatus::Failed => DeliveryStatus::Failed,
+                model::DeliveryStatus::Skipped => DeliveryStatus::Skipped,
+            },
+            attempts: d.attempts,
+            sent_at: d.sent_at,
+            last_error: d.last_error.clone(),
+        }
+    }
+}
+
+/// Resend's query: whether to email the new token, and in which language.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResendQuery {
+    pub send_email: Option<bool>,
+    pub locale: Option<String>,
+}
+
+impl ResendQuery {
+    /// 400 for a malformed locale (a query is not a body: its mistakes are 400s).
+    pub fn parse(&self) -> Result<model::Notice> {
+        let locale = self
+            .locale
+            .as_deref()
+            .map(domain::Locale::parse)
+            .transpose()
+            .map_err(|_| {
+                domain::Error::BadRequest(
+                    "`locale` must be a BCP 47 language tag such as en, fr or pt-BR".into(),
+                )
+            })?;
+        Ok(model::Notice {
+            send_email: self.send_email.unwrap_or(true),
+            locale,
+        })
+    }
 }
 
 /// The secret token of an invitation, as the invitee received it.
@@ -155,6 +249,8 @@ pub struct Invitation {
     #[schema(minimum = -9007199254740991_i64, maximum = 9007199254740991_i64)]
     pub invited_by: i64,
     pub created_at: DateTime<Utc>,
+    /// Where its latest invitation email stands.
+    pub email_delivery: EmailDelivery,
 }
 
 impl Invitation {
@@ -173,6 +269,7 @@ impl Invitation {
             permissions,
             invited_by,
             created_at,
+            email_delivery,
         } = self;
         InvitationWithToken {
             id,
@@ -187,6 +284,7 @@ impl Invitation {
             permissions,
             invited_by,
             created_at,
+            email_delivery,
         }
     }
 
@@ -207,6 +305,7 @@ impl Invitation {
             permissions: inv.permissions.as_ref().map(Permissions::from),
             invited_by: inv.invited_by.get(),
             created_at: inv.created_at,
+            email_delivery: (&inv.email_delivery).into(),
         }
     }
 }

@@ -255,6 +255,8 @@ pub async fn invitation_revoke(
     params(
         crate::api::OrganizationPath,
         ("invitationId" = Uuid, Path, description = "Invitation identifier"),
+        ("sendEmail" = Option<bool>, Query, description = "Whether Rollcall emails the new token (default true); false: you deliver the link yourself"),
+        ("locale" = Option<String>, Query, max_length = 35, pattern = "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$", description = "The email's language, a BCP 47 tag (default: English)"),
     ),
     responses(
         crate::problem::Refusals,
@@ -268,10 +270,13 @@ pub async fn invitation_revoke(
 pub async fn invitation_resend(
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
+    query: web::Query<wire::ResendQuery>,
     app: web::Data<App>,
 ) -> Reply {
     let (org, id) = path.into_inner();
-    ok(app.invitation_resend(&caller, org, id).await?)
+    ok(app
+        .invitation_resend(&caller, org, id, query.parse()?)
+        .await?)
 }
 
 /// The organization's audit log, newest first (administrators only).

@@ -9,6 +9,7 @@ mod m20261123_000003_idempotency_keys;
 mod m20261123_000004_rate_limits;
 mod m20261130_000001_event_data;
 mod m20261130_000002_user_ids;
+mod m20261130_000003_email_delivery;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_rate_limits::Migration),
             Box::new(m20261130_000001_event_data::Migration),
             Box::new(m20261130_000002_user_ids::Migration),
+            Box::new(m20261130_000003_email_delivery::Migration),
         ]
     }
 }

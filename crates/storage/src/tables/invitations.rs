@@ -7,7 +7,10 @@
 use chrono::{DateTime, Utc};
 use domain::{
     Email, Error, InvitationStatus, OrganizationId, Result, UserId,
-    model::{Invitation, InvitationFilter, NewInvitation, Organization, TeamAssignment},
+    model::{
+        DeliveryStatus, EmailDelivery, Invitation, InvitationFilter, NewInvitation, Organization,
+        TeamAssignment,
+    },
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
@@ -43,6 +46,15 @@ impl<C: ConnectionTrait> Db<'_, C> {
             .map_err(db_err)?
             .map(|r| invitation_from_row(r, org.clone()))
             .transpose()
+    }
+
+    /// The invitation `id`, whichever organization it is of.
+    pub async fn invitation_by_id(&self, id: Uuid) -> Result<Option<Invitation>> {
+        let row = invitations::Entity::find_by_id(id)
+            .one(self.conn)
+            .await
+            .map_err(db_err)?;
+        self.with_organization(row).await
     }
 
     /// The invitation whose token hashes to `token_hash`.
@@ -155,7 +167,7 @@ impl<C: ConnectionTrait> Db<'_, C> {
         unless_member: bool,
         now: DateTime<Utc>,
     ) -> Result<Option<Invitation>> {
-        let row: [(invitations::Column, sea_orm::Value); 17] = [
+        let row: [(invitations::Column, sea_orm::Value); 21] = [
             (invitations::Column::Id, Uuid::new_v4().into()),
             (invitations::Column::OrganizationId, org.id.get().into()),
             (invitations::Column::Email, new.email.as_str().into()),
@@ -198,6 +210,19 @@ impl<C: ConnectionTrait> Db<'_, C> {
             ),
             (invitations::Column::RevokedAt, None::<DateTime<Utc>>.into()),
             (invitations::Column::RevokedBy, None::<i64>.into()),
+            (
+                invitations::Column::EmailStatus,
+                DeliveryStatus::Skipped.as_str().into(),
+            ),
+            (invitations::Column::EmailAttempts, 0i32.into()),
+            (
+                invitations::Column::EmailSentAt,
+                None::<DateTime<Utc>>.into(),
+            ),
+            (
+                invitations::Column::EmailLastError,
+                Some("no email was queued").into(),
+            ),
         ];
         let mut select = Query::select();
         select.exprs(row.iter().map(|(_, v)| Expr::val(v.clone())));
@@ -268,6 +293,44 @@ impl<C: ConnectionTrait> Db<'_, C> {
         rows.into_iter()
             .map(|r| invitation_from_row(r, org.clone()))
             .collect()
+    }
+
+    /// Rewrites up to `limit` pending invitations past their expiry to `expired`; answers those
+    /// this call rewrote, as they are now. On PostgreSQL, a concurrent sweep waits on the rows
+    /// this one changes and then finds them no longer pending: each is rewritten once.
+    pub async fn expire_due(&self, now: DateTime<Utc>, limit: u64) -> Result<Vec<Invitation>> {
+        let due: Vec<Uuid> = invitations::Entity::find()
+            .select_only()
+            .column(invitations::Column::Id)
+            .filter(invitations::Column::Status.eq(InvitationStatus::Pending.as_str()))
+            .filter(invitations::Column::ExpiresAt.lte(now))
+            .limit(limit)
+            .into_tuple()
+            .all(self.conn)
+            .await
+            .map_err(db_err)?;
+        if due.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = invitations::Entity::update_many()
+            .col_expr(
+                invitations::Column::Status,
+                Expr::value(InvitationStatus::Expired.as_str()),
+            )
+            .col_expr(invitations::Column::UpdatedAt, Expr::value(now))
+            .filter(invitations::Column::Id.is_in(due))
+            .filter(invitations::Column::Status.eq(InvitationStatus::Pending.as_str()))
+            .filter(invitations::Column::ExpiresAt.lte(now))
+            .exec_with_returning(self.conn)
+            .await
+            .map_err(db_err)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            if let Some(inv) = self.with_organization(Some(row)).await? {
+                out.push(inv);
+            }
+        }
+        Ok(out)
     }
 
     /// Moves the invitation `id` from live pending (not past its expiry) to `to` at `now`, by
@@ -438,5 +501,11 @@ pub(crate) fn invitation_from_row(
         invited_by: UserId::parse(r.invited_by).map_err(internal)?,
         expires_at: r.expires_at,
         created_at: r.created_at,
+        email_delivery: EmailDelivery {
+            status: DeliveryStatus::parse(&r.email_status).map_err(internal)?,
+            attempts: u32::try_from(r.email_attempts).unwrap_or(0),
+            sent_at: r.email_sent_at,
+            last_error: r.email_last_error,
+        },
     })
 }

@@ -14,6 +14,7 @@ mod users;
 
 pub use idempotency::{KeyClaim, KeyScope};
 pub use invitations::Rotation;
+pub use outbox::Outcome;
 pub use users::Profile;
 
 use domain::Result;

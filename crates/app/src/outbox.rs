@@ -1,0 +1,106 @@
+//! The emails a use case promises, queued in its unit of work. An invitation email holds the
+//! token sealed (`seal`), never in clear; a newer email for the same invitation supersedes the
+//! older (skipped, its token erased); `sendEmail: false` and the recipient's daily cap record
+//! the email as skipped, with why. Seed 000's "you were added" email carries no token.
+
+use chrono::Duration;
+use domain::{
+    InvitationToken, Result,
+    model::{
+        Context, DeliveryStatus, EmailDelivery, Invitation, MailKind, NewMessage, Notice,
+        Organization, User,
+    },
+};
+use serde_json::json;
+use storage::Tx;
+
+use crate::App;
+
+/// Queues the email of `inv` with `token` as `notice` says, superseding any earlier one;
+/// answers where it stands now (queued, or skipped and why).
+pub(crate) async fn invitation_email(
+    app: &App,
+    tx: Tx<'_>,
+    inv: &Invitation,
+    token: &InvitationToken,
+    notice: &Notice,
+    ctx: &Context,
+) -> Result<EmailDelivery> {
+    tx.supersede_messages(inv.id, "superseded by a newer email for this invitation")
+        .await?;
+    let cap = app.0.policy.emails_per_recipient_per_day;
+    let skip = if !notice.send_email {
+        Some("sendEmail was false: the inviter delivers the link".to_owned())
+    } else if tx
+        .invitation_emails_to(&inv.email, ctx.now - Duration::hours(24))
+        .await?
+        >= u64::from(cap)
+    {
+        Some(format!(
+            "{} already had {cap} invitation emails in the last 24 hours, the most Rollcall sends to one address",
+            inv.email
+        ))
+    } else {
+        None
+    };
+    let inviter = tx.user(inv.invited_by).await?;
+    let message = NewMessage {
+        kind: MailKind::Invitation,
+        recipient: inv.email.clone(),
+        invitation_id: Some(inv.id),
+        sealed_token: match skip {
+            Some(_) => None,
+            None => Some(app.0.sealer.seal(token)?),
+        },
+        locale: notice.locale.clone(),
+        payload: json!({
+            "organizationName": inv.organization.name,
+            "role": inv.role.as_str(),
+            "expiresAt": inv.expires_at,
+            "inviter": inviter.as_ref().map(person),
+        }),
+        status: if skip.is_some() {
+            DeliveryStatus::Skipped
+        } else {
+            DeliveryStatus::Queued
+        },
+        last_error: skip,
+    };
+    tx.queue_message(&message, ctx.now).await?;
+    Ok(EmailDelivery {
+        status: message.status,
+        attempts: 0,
+        sent_at: None,
+        last_error: message.last_error,
+    })
+}
+
+/// Queues seed 000's "you were added to `org`" email to `added`, from `by`.
+pub(crate) async fn added_email(
+    tx: Tx<'_>,
+    org: &Organization,
+    added: &User,
+    by: Option<&User>,
+    ctx: &Context,
+) -> Result<()> {
+    let message = NewMessage {
+        kind: MailKind::Added,
+        recipient: added.email.clone(),
+        invitation_id: None,
+        sealed_token: None,
+        locale: None,
+        payload: json!({
+            "organizationName": org.name,
+            "member": person(added),
+            "addedBy": by.map(person),
+        }),
+        status: DeliveryStatus::Queued,
+        last_error: None,
+    };
+    tx.queue_message(&message, ctx.now).await?;
+    Ok(())
+}
+
+fn person(u: &User) -> serde_json::Value {
+    json!({"firstName": u.first_name, "lastName": u.last_name, "email": u.email.as_str()})
+}

@@ -1,0 +1,270 @@
+//! Rollcall's background work, run inside `rollcall serve` and alone as `rollcall worker`: the
+//! email outbox worker and the invitation expiry sweep.
+//!
+//! The worker claims due messages under a lease (on PostgreSQL with `FOR UPDATE SKIP LOCKED`,
+//! so replicas share the work and never hold the same message), renders each from its templates,
+//! hands it to the mail server (or writes an `.eml` file), and records the outcome: sent, retried
+//! later on the schedule (transient failures), failed (permanent ones, or the last attempt), or
+//! skipped (its invitation is no longer pending). Delivery is at least once: a worker that dies
+//! after the server took a message but before recording it leaves the message to be sent again,
+//! with the same `Message-ID`, once its lease ends. Stopping finishes the messages being sent.
+
+mod mailer;
+mod schedule;
+mod templates;
+
+use std::{path::PathBuf, sync::Arc, time::Duration};
+
+use app::{
+    App,
+    delivery::{Attempt, Prepared},
+};
+use domain::model::{MailKind, OutboxMessage};
+use futures_util::StreamExt;
+use minijinja::Value;
+use serde_json::json;
+use tokio::sync::watch;
+
+pub use mailer::{Mailer, SendError};
+pub use schedule::Schedule;
+pub use templates::{Rendered, Templates};
+
+/// How the worker runs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `ROLLCALL_SMTP_URL`; `None`: `.eml` files in `mail_dir`.
+    pub smtp_url: Option<String>,
+    pub mail_dir: PathBuf,
+    /// `ROLLCALL_EMAIL_FROM`.
+    pub from: String,
+    /// `ROLLCALL_EMAIL_TEMPLATES`: a folder of per-locale overrides.
+    pub templates: Option<PathBuf>,
+    /// `ROLLCALL_INVITATION_URL`: the accept link, `{token}` standing for the token.
+    pub invitation_url: String,
+    /// `ROLLCALL_EMAIL_RETRY_SCHEDULE`.
+    pub schedule: Schedule,
+    /// How often the worker looks for due messages when it found none.
+    pub poll: Duration,
+    /// How long a claimed message is held before another worker may take it.
+    pub lease: chrono::Duration,
+    /// Messages claimed at once, and sent at once.
+    pub batch: u64,
+    pub concurrency: usize,
+    /// How often the expiry sweep runs.
+    pub sweep_every: Duration,
+}
+
+/// The default sender.
+pub const DEFAULT_FROM: &str = "Rollcall <no-reply@localhost>";
+/// The default accept link.
+pub const DEFAULT_INVITATION_URL: &str = "http://localhost:3000/invitations/accept?token={token}";
+
+impl Settings {
+    /// Defaults for `.eml` files in `mail_dir`.
+    pub fn files(mail_dir: PathBuf) -> Self {
+        Self {
+            smtp_url: None,
+            mail_dir,
+            from: DEFAULT_FROM.to_owned(),
+            templates: None,
+            invitation_url: DEFAULT_INVITATION_URL.to_owned(),
+            schedule: Schedule::default(),
+            poll: Duration::from_secs(1),
+            lease: chrono::Duration::seconds(60),
+            batch: 64,
+            concurrency: 8,
+            sweep_every: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The background worker: emails and the expiry sweep.
+pub struct Worker {
+    app: App,
+    mailer: Arc<Mailer>,
+    templates: Arc<Templates>,
+    settings: Settings,
+}
+
+impl Worker {
+    /// A worker over `app`; refuses a bad configuration (SMTP URL, sender, templates) now.
+    pub fn new(app: App, settings: Settings) -> Result<Self, String> {
+        if !settings.invitation_url.contains("{token}") {
+            return Err(format!(
+                "ROLLCALL_INVITATION_URL={:?} has no {{token}}: the accept link needs it",
+                settings.invitation_url
+            ));
+        }
+        let mailer = Mailer::new(
+            settings.smtp_url.as_deref(),
+            settings.mail_dir.clone(),
+            &settings.from,
+        )?;
+        let templates = Templates::new(settings.templates.as_deref())?;
+        Ok(Self {
+            app,
+            mailer: Arc::new(mailer),
+            templates: Arc::new(templates),
+            settings,
+        })
+    }
+
+    /// Where emails go, for the start-up message.
+    pub fn describe(&self) -> String {
+        self.mailer.describe()
+    }
+
+    /// Runs until `stop` turns true; then finishes the messages being sent and returns.
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        let mut next_sweep = tokio::time::Instant::now();
+        while !*stop.borrow() {
+            if tokio::time::Instant::now() >= next_sweep {
+                self.sweep().await;
+                next_sweep = tokio::time::Instant::now() + self.settings.sweep_every;
+            }
+            let sent = self.round().await;
+            if sent == 0 {
+                tokio::select! {
+                    _ = tokio::time::sleep(self.settings.poll) => {}
+                    _ = stop.changed() => {}
+                }
+            }
+        }
+        tracing::info!("the delivery worker stopped");
+    }
+
+    /// One round: claim due messages and send them, a few at once. Answers how many it tried.
+    pub async fn round(&self) -> usize {
+        let claimed = match self
+            .app
+            .delivery_claim(self.settings.lease, self.settings.batch)
+            .await
+        {
+            Ok(claimed) => claimed,
+            Err(e) => {
+                tracing::warn!(error = %e, "claiming emails failed; retrying soon");
+                return 0;
+            }
+        };
+        let count = claimed.len();
+        futures_util::stream::iter(claimed)
+            .for_each_concurrent(self.settings.concurrency, |message| self.deliver(message))
+            .await;
+        count
+    }
+
+    /// Rewrites pending invitations past their expiry, with their events.
+    pub async fn sweep(&self) {
+        loop {
+            match self.app.invitation_expire_due(500).await {
+                Ok(0) => return,
+                Ok(n) => tracing::info!(
+                    expired = n,
+                    "invitations past their expiry were marked expired"
+                ),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the expiry sweep failed; it runs again later");
+                    return;
+                }
+            }
+        }
+    }
+
+    async fn deliver(&self, message: OutboxMessage) {
+        let id = message.id;
+        let kind = message.kind;
+        let attempt = match self.app.delivery_prepare(message).await {
+            Ok(Ok(prepared)) => self.attempt(&prepared).await,
+            Ok(Err(reason)) => Attempt::Unwanted { reason },
+            Err(e) => {
+                // The message stays claimed until its lease ends, then is tried again.
+                tracing::warn!(message = id, error = %e, "an email could not be prepared");
+                return;
+            }
+        };
+        match &attempt {
+            Attempt::Sent => tracing::info!(message = id, kind = kind.as_str(), "email sent"),
+            Attempt::Failed { error, retry_in } => {
+                tracing::warn!(message = id, kind = kind.as_str(), %error, retry_in_seconds = retry_in.map(|d| d.num_seconds()), "email not sent")
+            }
+            Attempt::Unwanted { reason } => {
+                tracing::info!(message = id, kind = kind.as_str(), %reason, "email skipped")
+            }
+        }
+        if let Err(e) = self.app.delivery_record(id, attempt).await {
+            // Sent but not recorded: sent again (same Message-ID) when the lease ends.
+            tracing::warn!(message = id, error = %e, "an email's outcome could not be recorded");
+        }
+    }
+
+    async fn attempt(&self, prepared: &Prepared) -> Attempt {
+        let message = &prepared.message;
+        let rendered = match self.templates.render(
+            message.kind,
+            message.locale.as_ref(),
+            &context(message, prepared, &self.settings.invitation_url),
+        ) {
+            Ok(r) => r,
+            Err(error) => {
+                return Attempt::Failed {
+                    error,
+                    retry_in: None,
+                };
+            }
+        };
+        match self
+            .mailer
+            .send(&message.recipient, &message.message_id, &rendered)
+            .await
+        {
+            Ok(()) => Attempt::Sent,
+            Err(SendError::Permanent(error)) => Attempt::Failed {
+                error,
+                retry_in: None,
+            },
+            Err(SendError::Transient(error)) => Attempt::Failed {
+                error,
+                retry_in: self.settings.schedule.retry_in(message.attempts + 1),
+            },
+        }
+    }
+}
+
+/// What a template sees.
+fn context(message: &OutboxMessage, prepared: &Prepared, invitation_url: &str) -> Value {
+    let p = &message.payload;
+    let name = |person: &serde_json::Value| {
+        let full = format!(
+            "{} {}",
+            person["firstName"].as_str().unwrap_or_default(),
+            person["lastName"].as_str().unwrap_or_default()
+        );
+        let full = full.trim().to_owned();
+        (!full.is_empty()).then_some(full)
+    };
+    let link = prepared
+        .token
+        .as_ref()
+        .map(|t| invitation_url.replace("{token}", t.expose()));
+    let expires_at = p["expiresAt"]
+        .as_str()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.format("%B %-d, %Y at %H:%M UTC").to_string());
+    Value::from_serialize(match message.kind {
+        MailKind::Invitation => json!({
+            "organization": p["organizationName"],
+            "role": p["role"].as_str().unwrap_or("member").replace('_', " "),
+            "expires_at": expires_at,
+            "link": link,
+            "inviter_name": name(&p["inviter"]),
+            "inviter_email": p["inviter"]["email"],
+            "recipient": message.recipient.as_str(),
+        }),
+        MailKind::Added => json!({
+            "organization": p["organizationName"],
+            "member_name": name(&p["member"]),
+            "added_by_name": name(&p["addedBy"]),
+            "recipient": message.recipient.as_str(),
+        }),
+    })
+}
