@@ -11,7 +11,8 @@ use crate::{AppState, problem::ApiError, wire::Health};
     path = "/healthz",
     operation_id = "health_view",
     tag = "health",
-    responses((status = 200, description = "The process is up", body = Health))
+    responses((status = 200, description = "The process is up", body = Health)),
+    security()
 )]
 pub async fn health_view() -> HttpResponse {
     HttpResponse::Ok().json(Health {
@@ -28,7 +29,8 @@ pub async fn health_view() -> HttpResponse {
     responses(
         (status = 200, description = "The process and its database are up", body = Health),
         (status = 503, response = crate::problem::ServiceUnavailable),
-    )
+    ),
+    security()
 )]
 pub async fn ready_view(st: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     st.store.ping().await?;

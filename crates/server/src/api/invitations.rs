@@ -31,7 +31,8 @@ type Answer = Result<HttpResponse, ApiError>;
         (status = 415, response = crate::problem::UnsupportedMediaType),
         (status = 422, response = crate::problem::UnprocessableContent),
         (status = 503, response = crate::problem::ServiceUnavailable),
-    )
+    ),
+    security()
 )]
 pub async fn invitation_lookup(
     body: Json<InvitationTokenRequest>,

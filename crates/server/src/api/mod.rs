@@ -2,6 +2,7 @@
 //! `openapi/rollcall.yaml` by `cargo xtask drift`) and the route table. Handlers are thin:
 //! extract, call the domain and the store, map the result.
 
+mod document;
 mod health;
 mod invitations;
 mod me;
@@ -16,6 +17,8 @@ use utoipa::{
 };
 
 use crate::problem::{self, method_not_allowed};
+pub(crate) use document::header_ref;
+use document::{ResponseHeaders, ScopeNames};
 
 /// The header parameter every `users-organizations/v1` operation takes.
 #[derive(utoipa::IntoParams)]
@@ -132,7 +135,7 @@ impl Modify for BearerScheme {
             problem::ServiceUnavailable,
         )
     ),
-    modifiers(&BearerScheme)
+    modifiers(&BearerScheme, &ResponseHeaders, &ScopeNames)
 )]
 pub struct ApiDoc;
 
