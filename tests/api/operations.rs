@@ -98,7 +98,11 @@ impl Document {
         let one_of = schema["oneOf"].as_array();
         let or_null = one_of.filter(|a| a.len() == 2 && a.contains(&null_branch));
         let nullable = schema["nullable"] == true || or_null.is_some();
-        let inner = match (schema["$ref"].is_string(), schema["allOf"].as_array(), or_null) {
+        let inner = match (
+            schema["$ref"].is_string(),
+            schema["allOf"].as_array(),
+            or_null,
+        ) {
             (true, _, _) => Some(self.follow(schema)),
             (false, Some(all), _) if all.len() == 1 => Some(&all[0]),
             (false, _, Some(branches)) => branches.iter().find(|b| **b != null_branch),

@@ -6,12 +6,16 @@
 //! * [`for_progenitor`]: the in-memory adaptations progenitor 0.15 needs.
 //! * [`normalize`] and [`diff`]: the drift check's canonical form and comparison, so that the
 //!   3.0.3 document and utoipa's 3.1 output compare equal when they say the same thing.
+//! * [`changes`]: which differences between two versions of the document break a client
+//!   (`cargo xtask openapi breaking`).
 
+mod breaking;
 mod diff;
 mod normalize;
 
 use serde_json::Value;
 
+pub use breaking::{Change, changes, major};
 pub use diff::{Difference, diff};
 pub use normalize::normalize;
 
