@@ -10,6 +10,8 @@ use domain::Error;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::api::header_ref;
+
 tokio::task_local! {
     /// The id of the request being served (set by the request-id middleware).
     pub static REQUEST_ID: String;
@@ -234,7 +236,6 @@ macro_rules! problem_responses {
     };
 }
 
-use crate::api::header_ref;
 type Builder = utoipa::openapi::ResponseBuilder;
 
 /// `Retry-After` (whole seconds): 429 and 503.
