@@ -8,7 +8,10 @@
 //! tag (`v*`, reachable from HEAD) if there is one, else the document as it was before the last
 //! commit that changed it (when the work tree's document differs from HEAD's, HEAD's).
 
-use std::process::{Command, ExitCode};
+use std::{
+    path::Path,
+    process::{Command, ExitCode},
+};
 
 use serde_json::Value;
 
@@ -24,9 +27,10 @@ pub fn run(args: &[String]) -> ExitCode {
         Ok(d) => d,
         Err(e) => return fail(2, &e),
     };
+    let repo = Path::new(".");
     let (rev, why) = match base {
         Some(rev) => (rev, "given with --base".to_owned()),
-        None => match default_base(&head) {
+        None => match default_base(repo, &head) {
             Ok(Some(found)) => found,
             Ok(None) => {
                 println!(
@@ -38,7 +42,7 @@ pub fn run(args: &[String]) -> ExitCode {
             Err(e) => return fail(2, &e),
         },
     };
-    let base = match show(&rev).and_then(|text| contract::parse(&text)) {
+    let base = match show(repo, &rev).and_then(|text| contract::parse(&text)) {
         Ok(d) => d,
         Err(e) => return fail(2, &format!("the base {rev}: {e}")),
     };
@@ -104,22 +108,29 @@ fn read_head() -> String {
         .unwrap_or_else(|_| contract::DOCUMENT_YAML.into())
 }
 
-/// The last `v*` tag reachable from HEAD, else the document before its last change.
-fn default_base(head: &Value) -> Result<Option<(String, String)>, String> {
-    if let Some(tag) = git(&["describe", "--tags", "--abbrev=0", "--match", "v*", "HEAD"]) {
+/// In the git work tree `repo`: the last `v*` tag reachable from HEAD, else the document
+/// before its last change (HEAD when the work tree's document is not HEAD's).
+fn default_base(repo: &Path, head: &Value) -> Result<Option<(String, String)>, String> {
+    if let Some(tag) = git(
+        repo,
+        &["describe", "--tags", "--abbrev=0", "--match", "v*", "HEAD"],
+    ) {
         return Ok(Some((tag, "the last release tag".into())));
     }
-    let Some(last) = git(&[
-        "log",
-        "-n",
-        "1",
-        "--format=%H",
-        "--",
-        contract::DOCUMENT_PATH,
-    ]) else {
+    let Some(last) = git(
+        repo,
+        &[
+            "log",
+            "-n",
+            "1",
+            "--format=%H",
+            "--",
+            contract::DOCUMENT_PATH,
+        ],
+    ) else {
         return Ok(None);
     };
-    let at_last = contract::parse(&show(&last)?)?;
+    let at_last = contract::parse(&show(repo, &last)?)?;
     if &at_last != head {
         return Ok(Some((
             "HEAD".into(),
@@ -128,12 +139,15 @@ fn default_base(head: &Value) -> Result<Option<(String, String)>, String> {
     }
     let short = &last[..last.len().min(12)];
     let before = format!("{short}^");
-    if git(&[
-        "rev-parse",
-        "--verify",
-        "--quiet",
-        &format!("{before}^{{commit}}"),
-    ])
+    if git(
+        repo,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{before}^{{commit}}"),
+        ],
+    )
     .is_none()
     {
         return Ok(None); // the document was born in the first commit, or the clone is shallow
@@ -145,14 +159,22 @@ fn default_base(head: &Value) -> Result<Option<(String, String)>, String> {
 }
 
 /// The document's text at `rev`.
-fn show(rev: &str) -> Result<String, String> {
-    git(&["show", &format!("{rev}:{}", contract::DOCUMENT_PATH)])
-        .ok_or_else(|| format!("git has no {} at {rev}", contract::DOCUMENT_PATH))
+fn show(repo: &Path, rev: &str) -> Result<String, String> {
+    git(
+        repo,
+        &["show", &format!("{rev}:{}", contract::DOCUMENT_PATH)],
+    )
+    .ok_or_else(|| format!("git has no {} at {rev}", contract::DOCUMENT_PATH))
 }
 
-/// The trimmed output of a git command that succeeded and printed something.
-fn git(args: &[&str]) -> Option<String> {
-    let out = Command::new("git").args(args).output().ok()?;
+/// The trimmed output of a git command in `repo` that succeeded and printed something.
+fn git(repo: &Path, args: &[&str]) -> Option<String> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(args)
+        .output()
+        .ok()?;
     let text = String::from_utf8(out.stdout).ok()?;
     (out.status.success() && !text.trim().is_empty()).then(|| text.trim_end().to_owned())
 }
@@ -163,6 +185,82 @@ mod tests {
 
     fn major(v: &str) -> Option<String> {
         contract::major(&serde_json::json!({"info": {"version": v}}))
+    }
+
+    /// A throwaway repository whose document went through `versions`, one commit each.
+    fn repository(name: &str, versions: &[&str]) -> std::path::PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("rollcall-breaking-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("openapi")).unwrap();
+        for v in versions {
+            write(&dir, v);
+            git_ok(&dir, &["add", "."]);
+            git_ok(&dir, &["commit", "-q", "-m", v]);
+        }
+        dir
+    }
+
+    fn git_ok(dir: &Path, args: &[&str]) {
+        if !dir.join(".git").exists() {
+            assert!(
+                Command::new("git")
+                    .arg("-C")
+                    .arg(dir)
+                    .args(["init", "-q"])
+                    .status()
+                    .unwrap()
+                    .success()
+            );
+        }
+        let ok = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "git {args:?}");
+    }
+
+    fn write(dir: &Path, version: &str) {
+        std::fs::write(
+            dir.join(contract::DOCUMENT_PATH),
+            format!("openapi: 3.0.3\ninfo: {{title: T, version: '{version}'}}\npaths: {{}}\n"),
+        )
+        .unwrap();
+    }
+
+    /// The default base's revision and the version its document has.
+    fn base_version(dir: &Path) -> Option<(String, String)> {
+        let text = std::fs::read_to_string(dir.join(contract::DOCUMENT_PATH)).unwrap();
+        let (rev, _) = default_base(dir, &contract::parse(&text).unwrap()).unwrap()?;
+        let base = contract::parse(&show(dir, &rev).unwrap()).unwrap();
+        Some((rev, base["info"]["version"].as_str().unwrap().to_owned()))
+    }
+
+    #[test]
+    fn the_default_base_is_the_document_before_its_last_change_or_the_last_release_tag() {
+        let dir = repository("one", &["1.0.0"]);
+        assert_eq!(
+            base_version(&dir),
+            None,
+            "a document with no history has no base"
+        );
+        write(&dir, "1.1.0");
+        assert_eq!(
+            base_version(&dir),
+            Some(("HEAD".into(), "1.0.0".into())),
+            "an uncommitted change is judged against HEAD"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+
+        let dir = repository("three", &["1.0.0", "1.1.0", "1.2.0"]);
+        assert_eq!(base_version(&dir).map(|(_, v)| v), Some("1.1.0".into()));
+        git_ok(&dir, &["tag", "v1.0.0", "HEAD~2"]);
+        assert_eq!(base_version(&dir), Some(("v1.0.0".into(), "1.0.0".into())));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
