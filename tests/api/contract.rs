@@ -69,3 +69,36 @@ async fn swagger_ui_is_served_from_the_binary_and_points_at_the_document() {
         "the vendored bundle is served"
     );
 }
+
+/// The document's nullable references (`oneOf: [$ref, {enum: [null]}]`) are `Option`s of the
+/// referenced type in the generated Rust client, and `null` decodes as `None`.
+#[test]
+fn nullable_references_are_options_of_their_type_in_the_rust_client() {
+    use rollcall_client::types;
+    let lookup = serde_json::json!({
+        "organizationId": "3c90c3cc-0d44-4b50-8888-8dd25736052a",
+        "organizationName": "Acme",
+        "organizationRole": "member",
+        "email": "jane@example.com",
+        "status": "pending",
+        "expiresAt": "2026-12-07T10:00:00Z",
+        "inviter": null
+    });
+    let parsed: types::InvitationLookup = serde_json::from_value(lookup.clone()).unwrap();
+    let inviter: Option<types::Inviter> = parsed.inviter;
+    assert!(inviter.is_none());
+    let mut with_inviter = lookup;
+    with_inviter["inviter"] = serde_json::json!({"userId": 1, "firstName": "A", "lastName": "B"});
+    let parsed: types::InvitationLookup = serde_json::from_value(with_inviter).unwrap();
+    assert_eq!(parsed.inviter.map(|i| i.user_id), Some(1));
+
+    let change: types::UpdateMembershipRequest =
+        serde_json::from_value(serde_json::json!({"scope": null, "permissions": null})).unwrap();
+    let (scope, permissions): (Option<types::Scope>, Option<types::PermissionsInput>) =
+        (change.scope, change.permissions);
+    assert!(scope.is_none() && permissions.is_none());
+    let change: types::UpdateMemberRequest =
+        serde_json::from_value(serde_json::json!({"role": "manager"})).unwrap();
+    let role: Option<types::Role> = change.role;
+    assert_eq!(role, Some(types::Role::Manager));
+}

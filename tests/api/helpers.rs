@@ -17,7 +17,11 @@ use crate::database::TestDatabase;
 pub const SECRET: &str = "test-secret-for-rollcall-integration-tests";
 
 pub struct TestApp {
+    /// The server's own address.
     pub base: String,
+    /// Where the generated clients send requests: the server, or the recording proxy in front
+    /// of it when `ROLLCALL_TEST_EXCHANGES` is set (`recording.rs`).
+    pub client_base: String,
     pub store: Store,
     pub clock: Arc<ManualClock>,
     /// A connection of the test's own to the server's database, for checking what is stored.
@@ -81,8 +85,10 @@ impl TestApp {
         let state = app::App::new(store.clone(), clock.clone(), keys.clone(), SECRET, policy);
         let server = rollcall::serve(listener, state, 1).expect("server starts");
         actix_web::rt::spawn(server);
+        let client_base = crate::recording::proxy(&base).unwrap_or_else(|| base.clone());
         Self {
             base,
+            client_base,
             store,
             clock,
             db,
@@ -136,12 +142,12 @@ impl TestApp {
 
     /// A generated client that sends `who`'s bearer.
     pub fn client(&self, who: &Who) -> Client {
-        rollcall_client::with_bearer(&self.base, &self.bearer(who))
+        rollcall_client::with_bearer(&self.client_base, &self.bearer(who))
     }
 
     /// A generated client with no credentials.
     pub fn anonymous(&self) -> Client {
-        Client::new(&self.base)
+        Client::new(&self.client_base)
     }
 
     /// A back-office caller (user 9000) and its session.

@@ -5,6 +5,7 @@ mod database;
 mod helpers;
 mod operations;
 mod processes;
+mod recording;
 
 mod audit;
 mod back_office;

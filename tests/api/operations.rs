@@ -91,12 +91,21 @@ impl Document {
         out
     }
 
-    /// `schema` with its `$ref` followed and a lone `allOf` taken in, and whether it allows null.
+    /// `schema` with its `$ref` followed and a lone `allOf` or a nullable reference
+    /// (`oneOf: [$ref, {enum: [null]}]`) taken in, and whether it allows null.
     pub fn resolve(&self, schema: &Value) -> (Value, bool) {
-        let nullable = schema["nullable"] == true;
-        let inner = match (schema["$ref"].is_string(), schema["allOf"].as_array()) {
-            (true, _) => Some(self.follow(schema)),
-            (false, Some(all)) if all.len() == 1 => Some(&all[0]),
+        let null_branch = json!({"enum": [null]});
+        let one_of = schema["oneOf"].as_array();
+        let or_null = one_of.filter(|a| a.len() == 2 && a.contains(&null_branch));
+        let nullable = schema["nullable"] == true || or_null.is_some();
+        let inner = match (
+            schema["$ref"].is_string(),
+            schema["allOf"].as_array(),
+            or_null,
+        ) {
+            (true, _, _) => Some(self.follow(schema)),
+            (false, Some(all), _) if all.len() == 1 => Some(&all[0]),
+            (false, _, Some(branches)) => branches.iter().find(|b| **b != null_branch),
             _ => None,
         };
         match inner {

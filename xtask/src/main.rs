@@ -3,14 +3,25 @@
 //!   agree, 1 when they drift (each difference printed with its JSON pointer), 2 when a
 //!   document cannot be read.
 //! * `dump`: print the handlers' declared document (utoipa's OpenAPI 3.1 JSON).
-//! * `ci`: everything CI checks: fmt, clippy with warnings denied, drift, the whole test suite on
-//!   SQLite and then on PostgreSQL (`--sqlite-only` skips the second pass; the Swagger UI test
-//!   needs Debian's chromium and chromium-driver, installed here when missing), and the
-//!   schemathesis contract test against a live server.
+//! * `ci`: everything CI checks: fmt, clippy with warnings denied, drift, the document's lint
+//!   (Redocly, Spectral: `lint.rs`) and breaking-change verdict (`breaking.rs`), the whole test
+//!   suite on SQLite (every answer recorded, then validated by openapi-core: `conformance.rs`)
+//!   and then on PostgreSQL (`--sqlite-only` skips the second pass; the Swagger UI test needs
+//!   Debian's chromium and chromium-driver, installed here when missing), the schemathesis
+//!   contract test against a live server, and the seed flows run by TypeScript and Python
+//!   clients generated from the document (`consumers.rs`). Each step prints its time.
+//! * `openapi breaking [--base REV]`: which differences from an earlier document break a
+//!   client, and whether `info.version`'s major says so (`breaking.rs`); `openapi lint` and
+//!   `openapi consumers` run those CI steps alone.
 //! * `bench`: benchmarks against a bare actix-web baseline (and `--peer`, `--postgres`,
 //!   `--scale`, `--quick`); see `bench.rs`. Not part of `ci`.
 
 mod bench;
+mod breaking;
+mod conformance;
+mod consumers;
+mod lint;
+mod tools;
 
 use std::process::{Command, ExitCode};
 
@@ -28,14 +39,32 @@ fn main() -> ExitCode {
         },
         Some("ci") => ci(),
         Some("bench") => bench::run(&std::env::args().skip(2).collect::<Vec<_>>()),
+        Some("openapi") => match std::env::args().nth(2).as_deref() {
+            Some("breaking") => breaking::run(&std::env::args().skip(3).collect::<Vec<_>>()),
+            Some("lint") => result(lint::run()),
+            Some("consumers") => result(consumers::run_flows(
+                &std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()),
+            )),
+            _ => fail(
+                2,
+                "usage: cargo xtask openapi breaking [--base REV] | lint | consumers",
+            ),
+        },
         _ => fail(
             2,
-            "usage: cargo xtask drift | dump | ci | bench [--quick] [--peer] [--postgres] [--scale]",
+            "usage: cargo xtask drift | dump | ci | openapi breaking [--base REV] | openapi lint | openapi consumers | bench [--quick] [--peer] [--postgres] [--scale]",
         ),
     }
 }
 
-fn fail(code: u8, message: &str) -> ExitCode {
+fn result(r: Result<(), String>) -> ExitCode {
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(1, &e),
+    }
+}
+
+pub(crate) fn fail(code: u8, message: &str) -> ExitCode {
     eprintln!("xtask: {message}");
     ExitCode::from(code)
 }
@@ -139,15 +168,28 @@ fn ci() -> ExitCode {
     if let Err(e) = ensure_browser() {
         return fail(2, &e);
     }
+    let exchanges = match conformance::fresh_exchanges() {
+        Ok(dir) => dir,
+        Err(e) => return fail(2, &e),
+    };
     for (name, args, postgres) in steps {
         eprintln!("==> {name}: cargo {}", args.join(" "));
+        let started = std::time::Instant::now();
         let mut command = Command::new(&cargo);
         command.args(&args);
         match postgres {
             Some(url) => command.env("ROLLCALL_TEST_POSTGRES_URL", url),
             None => command.env_remove("ROLLCALL_TEST_POSTGRES_URL"),
         };
-        match command.status() {
+        // The SQLite pass records what the generated client receives, for the strict validation.
+        if name == "tests on SQLite" {
+            command.env(conformance::EXCHANGES_ENV, &exchanges);
+        } else {
+            command.env_remove(conformance::EXCHANGES_ENV);
+        }
+        let status = command.status();
+        took(name, started);
+        match status {
             Ok(s) if s.success() => {}
             Ok(s) => {
                 let hint = match name {
@@ -159,12 +201,47 @@ fn ci() -> ExitCode {
             }
             Err(e) => return fail(2, &format!("cannot run cargo: {e}")),
         }
+        if name == "drift" {
+            if let Err(e) = timed("openapi lint", lint::run) {
+                return fail(1, &e);
+            }
+            eprintln!("==> openapi breaking: cargo xtask openapi breaking");
+            let started = std::time::Instant::now();
+            let verdict = breaking::run(&[]);
+            took("openapi breaking", started);
+            if verdict != ExitCode::SUCCESS {
+                return fail(1, "step `openapi breaking` failed: see the verdict above");
+            }
+        }
+        if name == "tests on SQLite"
+            && let Err(e) = timed("strict response validation", || {
+                conformance::validate(&exchanges)
+            })
+        {
+            return fail(1, &e);
+        }
     }
-    if let Err(e) = schemathesis(&cargo) {
+    if let Err(e) = timed("schemathesis", || schemathesis(&cargo)) {
+        return fail(1, &e);
+    }
+    if let Err(e) = timed("consumers", || consumers::run_flows(&cargo)) {
         return fail(1, &e);
     }
     eprintln!("==> ci: every step passed");
     ExitCode::SUCCESS
+}
+
+/// Runs a step that is not a cargo command, announcing it and its time.
+fn timed(name: &str, step: impl FnOnce() -> Result<(), String>) -> Result<(), String> {
+    eprintln!("==> {name}");
+    let started = std::time::Instant::now();
+    let result = step();
+    took(name, started);
+    result.map_err(|e| format!("step `{name}` failed: {e}"))
+}
+
+fn took(name: &str, started: std::time::Instant) {
+    eprintln!("==> {name}: {:.1} s", started.elapsed().as_secs_f64());
 }
 
 /// The Swagger UI test drives Debian's headless Chromium through chromedriver: installs both
@@ -272,7 +349,7 @@ fn schemathesis(cargo: &str) -> Result<(), String> {
     )
 }
 
-fn run(command: &mut Command, what: &str) -> Result<(), String> {
+pub(crate) fn run(command: &mut Command, what: &str) -> Result<(), String> {
     match command.status() {
         Ok(s) if s.success() => Ok(()),
         Ok(s) => Err(format!("could not {what}: {s}")),

@@ -6,12 +6,16 @@
 //! * [`for_progenitor`]: the in-memory adaptations progenitor 0.15 needs.
 //! * [`normalize`] and [`diff`]: the drift check's canonical form and comparison, so that the
 //!   3.0.3 document and utoipa's 3.1 output compare equal when they say the same thing.
+//! * [`changes`]: which differences between two versions of the document break a client
+//!   (`cargo xtask openapi breaking`).
 
+mod breaking;
 mod diff;
 mod normalize;
 
 use serde_json::Value;
 
+pub use breaking::{Change, changes, major};
 pub use diff::{Difference, diff};
 pub use normalize::normalize;
 
@@ -113,6 +117,37 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// OpenAPI 3.0.3's `nullable` only widens the `type` beside it; anywhere else it allows
+    /// nothing, and strict validators refuse the null the server sends (a nullable reference is
+    /// written `oneOf: [$ref, {enum: [null]}]`).
+    #[test]
+    fn every_nullable_in_the_document_sits_beside_a_type() {
+        fn walk(v: &Value, at: &str, out: &mut Vec<String>) {
+            match v {
+                Value::Object(m) => {
+                    if m.get("nullable") == Some(&Value::Bool(true)) && !m.contains_key("type") {
+                        out.push(at.to_owned());
+                    }
+                    for (k, x) in m {
+                        walk(x, &format!("{at}/{k}"), out);
+                    }
+                }
+                Value::Array(a) => {
+                    for (i, x) in a.iter().enumerate() {
+                        walk(x, &format!("{at}/{i}"), out);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut inert = Vec::new();
+        walk(&document(), "", &mut inert);
+        assert!(
+            inert.is_empty(),
+            "`nullable: true` without `type` allows no null under 3.0.3; write `oneOf: [$ref, {{enum: [null]}}]` at {inert:?}"
+        );
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! The drift check's canonical form. OpenAPI 3.0.3 (the document) and 3.1 (utoipa) say the same
 //! thing differently; both are rewritten into one 3.1-flavoured form:
-//! * `nullable: true` → `type: [T, "null"]`, and `allOf: [$ref]` / `$ref` + `nullable` →
-//!   `oneOf: [$ref, {type: null}]`;
+//! * `nullable: true` beside a `type` → `type: [T, "null"]`, and the 3.0 null branch
+//!   `{enum: [null]}` → `{type: "null"}`, so that a nullable reference written
+//!   `oneOf: [$ref, {enum: [null]}]` equals utoipa's `oneOf: [{type: null}, $ref]`. Under
+//!   OpenAPI 3.0.3 `nullable` only widens the `type` beside it: beside `allOf`/`oneOf`/`$ref`
+//!   with no `type` it allows nothing, so it is left as it is and shows as drift;
 //! * boolean `exclusiveMinimum/Maximum` → the numeric form;
 //! * documentation-only keys (description, summary, example(s), title, externalDocs), root
 //!   `tags`/`servers`, `info` but for title and version, and the `openapi` version are dropped;
@@ -57,6 +60,7 @@ fn canon(v: &mut Value, ctx: Context) {
                     m.remove(*k);
                 }
                 nullable_to_31(m);
+                null_branch_to_31(m);
                 exclusive_to_31(m);
                 for k in [
                     "required",
@@ -142,43 +146,34 @@ fn key_parameters(m: &mut Map<String, Value>) {
     m.insert("parameters".into(), Value::Object(keyed));
 }
 
+/// 3.0.3's `nullable: true` adds `"null"` to the `type` beside it, and does nothing else
+/// (proposal 003, adopted in 3.0.3): an `enum` beside it still refuses null, and without a
+/// `type` it is inert. Only the first case has a 3.1 spelling; the others stay as written, so a
+/// document that relies on them differs from the handlers and the drift check says where.
 fn nullable_to_31(m: &mut Map<String, Value>) {
     if m.get("nullable") != Some(&Value::Bool(true)) {
         return;
     }
-    m.remove("nullable");
-    if let Some(t) = m.get("type").cloned() {
-        let mut types = match t {
-            Value::Array(a) => a,
-            other => vec![other],
-        };
-        if !types.contains(&json!("null")) {
-            types.push(json!("null"));
-        }
-        m.insert("type".into(), Value::Array(types));
-        if let Some(Value::Array(e)) = m.get_mut("enum")
-            && !e.contains(&Value::Null)
-        {
-            e.push(Value::Null);
-        }
+    let Some(t) = m.get("type").cloned() else {
         return;
-    }
-    let single_all_of = m
-        .get("allOf")
-        .and_then(Value::as_array)
-        .filter(|a| a.len() == 1)
-        .map(|a| a[0].clone());
-    let inner = match single_all_of {
-        Some(x) => {
-            m.remove("allOf");
-            Some(x)
-        }
-        None => m.remove("$ref").map(|r| json!({ "$ref": r })),
     };
-    if let Some(x) = inner {
-        m.insert("oneOf".into(), json!([{ "type": "null" }, x]));
-    } else if let Some(Value::Array(a)) = m.get_mut("oneOf") {
-        a.push(json!({ "type": "null" }));
+    m.remove("nullable");
+    let mut types = match t {
+        Value::Array(a) => a,
+        other => vec![other],
+    };
+    if !types.contains(&json!("null")) {
+        types.push(json!("null"));
+    }
+    m.insert("type".into(), Value::Array(types));
+}
+
+/// `{enum: [null]}`, the schema that allows only null in 3.0 (which has no `null` type), is
+/// 3.1's `{type: "null"}`.
+fn null_branch_to_31(m: &mut Map<String, Value>) {
+    if m.len() == 1 && m.get("enum") == Some(&json!([null])) {
+        m.clear();
+        m.insert("type".into(), json!("null"));
     }
 }
 
@@ -209,7 +204,7 @@ mod tests {
     fn openapi_3_0_and_3_1_spellings_of_nullable_converge() {
         let v30 = json!({"components": {"schemas": {"A": {"type": "object", "properties": {
             "s": {"type": "string", "nullable": true, "description": "x"},
-            "r": {"allOf": [{"$ref": "#/components/schemas/B"}], "nullable": true},
+            "r": {"oneOf": [{"$ref": "#/components/schemas/B"}, {"enum": [null]}]},
             "n": {"type": "integer", "minimum": 0, "exclusiveMinimum": true}
         }}}}});
         let v31 = json!({"components": {"schemas": {"A": {"type": "object", "properties": {

@@ -10,6 +10,8 @@ use domain::Error;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::api::header_ref;
+
 tokio::task_local! {
     /// The id of the request being served (set by the request-id middleware).
     pub static REQUEST_ID: String;
@@ -384,9 +386,10 @@ pub fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) ->
 }
 
 /// The reusable error responses of the document (`#/components/responses/*`), each an
-/// `application/problem+json` body with the `Problem` schema.
+/// `application/problem+json` body with the `Problem` schema and the `x-request-id` header, and
+/// the headers its status calls for.
 macro_rules! problem_responses {
-    ($($name:ident => $description:literal $(, $retry_after:ident)?);* $(;)?) => {
+    ($($name:ident => $description:literal $(, $header:ident)*);* $(;)?) => {
         $(
             #[doc = $description]
             pub struct $name;
@@ -397,8 +400,9 @@ macro_rules! problem_responses {
                     let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build();
                     let response = ResponseBuilder::new()
                         .description($description)
-                        .content("application/problem+json", content);
-                    $(let response = $retry_after(response);)?
+                        .content("application/problem+json", content)
+                        .header_ref("x-request-id", header_ref("RequestId"));
+                    $(let response = $header(response);)*
                     (stringify!($name), response.build().into())
                 }
             }
@@ -406,29 +410,30 @@ macro_rules! problem_responses {
     };
 }
 
-/// Declares the `Retry-After` header (whole seconds) of a response.
-fn retry_after(response: utoipa::openapi::ResponseBuilder) -> utoipa::openapi::ResponseBuilder {
-    use utoipa::openapi::{HeaderBuilder, ObjectBuilder, Type};
-    response.header(
-        "Retry-After",
-        HeaderBuilder::new()
-            .schema(Some(
-                ObjectBuilder::new()
-                    .schema_type(Type::Integer)
-                    .minimum(Some(1)),
-            ))
-            .description(Some("Seconds to wait before retrying."))
-            .build(),
-    )
+type Builder = utoipa::openapi::ResponseBuilder;
+
+/// `Retry-After` (whole seconds): 429 and 503.
+fn retry_after(response: Builder) -> Builder {
+    response.header_ref("Retry-After", header_ref("RetryAfter"))
+}
+
+/// `WWW-Authenticate: Bearer`: 401.
+fn www_authenticate(response: Builder) -> Builder {
+    response.header_ref("WWW-Authenticate", header_ref("WwwAuthenticate"))
+}
+
+/// `Idempotency-Replayed`: the answers an `Idempotency-Key` keeps besides successes (409, 410).
+fn replayable(response: Builder) -> Builder {
+    response.header_ref("Idempotency-Replayed", header_ref("IdempotencyReplayed"))
 }
 
 problem_responses! {
     BadRequest => "The request is malformed: JSON that does not parse, or a malformed or out-of-range path or query parameter.";
-    Unauthorized => "A credential is missing, malformed, expired or forged.";
+    Unauthorized => "A credential is missing, malformed, expired or forged.", www_authenticate;
     Forbidden => "The caller's role or token does not allow this.";
     NotFound => "No such resource, or not one the caller may see.";
-    Conflict => "The request conflicts with the current state.";
-    Gone => "The invitation can no longer be used: expired, revoked, declined or accepted by someone else.";
+    Conflict => "The request conflicts with the current state.", replayable;
+    Gone => "The invitation can no longer be used: expired, revoked, declined or accepted by someone else.", replayable;
     PayloadTooLarge => "The body is larger than 64 KiB.";
     RequestTimeout => "The request body did not arrive within 10 seconds; the connection is closed.";
     UnsupportedMediaType => "The body is not `application/json`.";

@@ -13,7 +13,8 @@ use crate::problem::ApiError;
     path = "/healthz",
     operation_id = "health_view",
     tag = "health",
-    responses((status = 200, description = "The process is up", body = Health))
+    responses((status = 200, description = "The process is up", body = Health)),
+    security()
 )]
 pub async fn health_view() -> HttpResponse {
     HttpResponse::Ok().json(Health {
@@ -30,7 +31,8 @@ pub async fn health_view() -> HttpResponse {
     responses(
         (status = 200, description = "The process and its database are up", body = Health),
         (status = 503, response = crate::problem::ServiceUnavailable),
-    )
+    ),
+    security()
 )]
 pub async fn ready_view(app: web::Data<App>) -> Result<HttpResponse, ApiError> {
     app.ready().await?;

@@ -26,7 +26,8 @@ use crate::{
         (status = 400, response = crate::problem::BadRequest),
         (status = 404, response = crate::problem::NotFound),
         (status = 503, response = crate::problem::ServiceUnavailable),
-    )
+    ),
+    security()
 )]
 pub async fn invitation_lookup(body: Json<InvitationTokenRequest>, app: web::Data<App>) -> Reply {
     ok(app.invitation_lookup(body.0.parse()?).await?)

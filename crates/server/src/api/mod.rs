@@ -2,6 +2,7 @@
 //! `openapi/rollcall.yaml` by `cargo xtask drift`) and the route table. Handlers are thin:
 //! extract, call one use case of `app`, map its answer to HTTP (`reply`, `ok`, `no_content`).
 
+mod document;
 mod health;
 mod invitations;
 mod me;
@@ -17,6 +18,8 @@ use utoipa::{
 };
 
 use crate::problem::{self, method_not_allowed};
+pub(crate) use document::header_ref;
+use document::{ResponseHeaders, ScopeNames};
 
 /// The header parameter every `users-organizations/v1` operation takes.
 #[derive(utoipa::IntoParams)]
@@ -131,7 +134,7 @@ impl Modify for BearerScheme {
 /// What the handlers declare. `cargo xtask drift` compares it with `openapi/rollcall.yaml`.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Rollcall", version = "0.1.0"),
+    info(title = "Rollcall", version = "1.0.0"),
     paths(
         health::health_view,
         health::ready_view,
@@ -191,7 +194,7 @@ impl Modify for BearerScheme {
             problem::ServiceUnavailable,
         )
     ),
-    modifiers(&BearerScheme)
+    modifiers(&BearerScheme, &ResponseHeaders, &ScopeNames)
 )]
 pub struct ApiDoc;
 
