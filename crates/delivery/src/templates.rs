@@ -152,11 +152,7 @@ mod tests {
                 &context("<script>alert(1)</script>"),
             )
             .unwrap();
-        assert!(
-            r.html.contains("&lt;script&gt;alert(1)&lt;"),
-            "{}",
-            r.html
-        );
+        assert!(r.html.contains("&lt;script&gt;alert(1)&lt;"), "{}", r.html);
         assert!(!r.html.contains("<script>"));
         assert!(r.text.contains("<script>alert(1)</script>"));
         assert!(r.text.contains("https://app.example/accept?token=abc"));

@@ -1,6 +1,8 @@
-//! The `rollcall` command line: `rollcall serve` runs the service; `rollcall token` mints a
-//! bearer and a session token from the configured secret, for trying the API locally. It lives
-//! in the library so that the process tests run exactly this code as their server.
+//! The `rollcall` command line: `rollcall serve` runs the service (the API and the background
+//! work); `rollcall worker` runs only the background work (emails, the expiry sweep) with
+//! `/healthz` and `/readyz`; `rollcall token` mints a bearer and a session token from the
+//! configured secret, for trying the API locally. It lives in the library so that the process
+//! tests run exactly this code as their server.
 
 use std::{net::TcpListener, sync::Arc};
 
@@ -28,6 +30,9 @@ enum Command {
         #[arg(long, env = "ROLLCALL_WORKERS")]
         workers: Option<usize>,
     },
+    /// Run only the background work: send queued emails and mark expired invitations; answer
+    /// `/healthz` and `/readyz` on ROLLCALL_BIND. Any number may run beside `serve` replicas.
+    Worker,
     /// Print `export` lines for a bearer (ROLLCALL_BEARER) and a session (ROLLCALL_SESSION).
     Token {
         /// The user id (`sub` of the bearer, `userId` of the session).
@@ -64,7 +69,8 @@ pub fn main() -> std::process::ExitCode {
         .init();
     let cli = Cli::parse();
     let result = Settings::from_env().and_then(|settings| match cli.command {
-        Command::Serve { workers } => serve(settings, workers),
+        Command::Serve { workers } => serve(settings, workers, true),
+        Command::Worker => serve(settings, Some(1), false),
         Command::Token {
             user,
             organization,
@@ -93,13 +99,16 @@ pub fn main() -> std::process::ExitCode {
     }
 }
 
-fn serve(settings: Settings, workers: Option<usize>) -> Result<(), String> {
+fn serve(settings: Settings, workers: Option<usize>, api: bool) -> Result<(), String> {
     let workers =
         workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
-    actix_web::rt::System::new().block_on(run(settings, workers))
+    actix_web::rt::System::new().block_on(run(settings, workers, api))
 }
 
-async fn run(settings: Settings, workers: usize) -> Result<(), String> {
+/// Serves (the API, or only the health endpoints of a worker process) and runs the background
+/// work beside it. On SIGTERM or SIGINT the server stops taking requests and finishes those in
+/// flight; then the worker finishes the emails it is sending, and the process exits.
+async fn run(settings: Settings, workers: usize, api: bool) -> Result<(), String> {
     let store = storage::Store::connect(&settings.database_url, &settings.store)
         .await
         .map_err(|e| {
@@ -120,15 +129,34 @@ async fn run(settings: Settings, workers: usize) -> Result<(), String> {
         &settings.jwt_secret,
         settings.policy.clone(),
     );
-    eprintln!("Rollcall listening on http://{addr}");
-    eprintln!("  Swagger UI:  http://{addr}/docs/");
+    let worker = delivery::Worker::new(app.clone(), settings.delivery.clone())?;
+    let what = if api { "Rollcall" } else { "Rollcall worker" };
+    eprintln!("{what} listening on http://{addr}");
+    if api {
+        eprintln!("  Swagger UI:  http://{addr}/docs/");
+    }
     eprintln!("  database:    {}", settings.redacted_database_url());
     eprintln!("  JWT secret:  {}", settings.secret_source);
-    eprintln!(
-        "  mint tokens: eval \"$(rollcall token --user 1 --email you@example.com --backoffice)\""
-    );
-    let server = crate::serve(listener, app, workers).map_err(|e| e.to_string())?;
-    server.await.map_err(|e| e.to_string())
+    eprintln!("  emails:      {}", worker.describe());
+    if api {
+        eprintln!(
+            "  mint tokens: eval \"$(rollcall token --user 1 --email you@example.com --backoffice)\""
+        );
+    }
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let background = actix_web::rt::spawn(worker.run(stopped));
+    let server = if api {
+        crate::serve(listener, app, workers)
+    } else {
+        crate::serve_health(listener, app)
+    }
+    .map_err(|e| e.to_string())?;
+    let served = server.await.map_err(|e| e.to_string());
+    let _ = stop.send(true);
+    if background.await.is_err() {
+        tracing::warn!("the background worker ended abnormally");
+    }
+    served
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -12,6 +12,11 @@
 //! | `ROLLCALL_SQLITE_BUSY_TIMEOUT_MS` | 5000 | SQLite `busy_timeout`: wait on another process's lock |
 //! | `ROLLCALL_INVITATIONS_PER_HOUR` | 1000 | invitations one organization may create per hour (429 past it) |
 //! | `ROLLCALL_ORGANIZATIONS_PER_HOUR` | 10 | organizations one user may create per hour (429 past it) |
+//! | `ROLLCALL_EMAILS_PER_RECIPIENT_PER_DAY` | 10 | invitation emails one address receives in 24 hours |
+//!
+//! Email delivery: `ROLLCALL_SMTP_URL` (unset: `.eml` files in `mail/` beside the SQLite file),
+//! `ROLLCALL_EMAIL_FROM`, `ROLLCALL_EMAIL_TEMPLATES`, `ROLLCALL_INVITATION_URL`,
+//! `ROLLCALL_EMAIL_RETRY_SCHEDULE`, `ROLLCALL_WORKER_POLL_MS`.
 
 use std::{
     path::{Path, PathBuf},
@@ -41,6 +46,8 @@ pub struct Settings {
     pub store: StoreOptions,
     /// Quotas.
     pub policy: app::Policy,
+    /// The email worker.
+    pub delivery: delivery::Settings,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -59,13 +66,14 @@ impl Settings {
         };
         Ok(Self {
             bind: env("ROLLCALL_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned()),
-            database_url,
             jwt_secret,
             jwt_issuer: env("ROLLCALL_JWT_ISSUER"),
             jwt_audience: env("ROLLCALL_JWT_AUDIENCE"),
             secret_source,
             store: store_options()?,
             policy: policy()?,
+            delivery: delivery_settings(&database_url)?,
+            database_url,
         })
     }
 
@@ -111,6 +119,27 @@ fn policy() -> Result<app::Policy, String> {
     })
 }
 
+fn delivery_settings(database_url: &str) -> Result<delivery::Settings, String> {
+    let mail_dir = local_dir(database_url).join("mail");
+    let mut settings = delivery::Settings::files(mail_dir);
+    settings.smtp_url = env("ROLLCALL_SMTP_URL");
+    if let Some(from) = env("ROLLCALL_EMAIL_FROM") {
+        settings.from = from;
+    }
+    settings.templates = env("ROLLCALL_EMAIL_TEMPLATES").map(PathBuf::from);
+    if let Some(url) = env("ROLLCALL_INVITATION_URL") {
+        settings.invitation_url = url;
+    }
+    if let Some(schedule) = env("ROLLCALL_EMAIL_RETRY_SCHEDULE") {
+        settings.schedule = delivery::Schedule::parse(&schedule)
+            .map_err(|e| format!("ROLLCALL_EMAIL_RETRY_SCHEDULE: {e}"))?;
+    }
+    if let Some(ms) = number("ROLLCALL_WORKER_POLL_MS")? {
+        settings.poll = Duration::from_millis(ms);
+    }
+    Ok(settings)
+}
+
 /// A quota per hour from variable `name`, `default` when unset.
 fn per_hour(name: &str, default: u32) -> Result<u32, String> {
     number(name)?
@@ -144,24 +173,33 @@ fn redact(url: &str) -> String {
     }
 }
 
-/// `rollcall.secret` in the directory of the SQLite file; other databases need the variable.
-fn local_secret_path(database_url: &str) -> Result<PathBuf, String> {
+/// The directory of the SQLite file (the working directory for other databases): where the dev
+/// secret and the `.eml` files live.
+fn local_dir(database_url: &str) -> PathBuf {
     let Some(rest) = database_url
         .strip_prefix("sqlite://")
         .or_else(|| database_url.strip_prefix("sqlite:"))
     else {
-        return Err(
-            "ROLLCALL_JWT_SECRET is not set: with a database other than SQLite every replica must share one secret; set it"
-                .into(),
-        );
+        return PathBuf::from(".");
     };
     let file = rest.split('?').next().unwrap_or_default();
-    let dir = match Path::new(file).parent() {
+    match Path::new(file).parent() {
         Some(d) if !file.is_empty() && !file.starts_with(':') && !d.as_os_str().is_empty() => {
             d.to_path_buf()
         }
         _ => PathBuf::from("."),
-    };
+    }
+}
+
+/// `rollcall.secret` in the directory of the SQLite file; other databases need the variable.
+fn local_secret_path(database_url: &str) -> Result<PathBuf, String> {
+    if !database_url.starts_with("sqlite:") {
+        return Err(
+            "ROLLCALL_JWT_SECRET is not set: with a database other than SQLite every replica must share one secret; set it"
+                .into(),
+        );
+    }
+    let dir = local_dir(database_url);
     Ok(dir.join("rollcall.secret"))
 }
 

@@ -33,6 +33,22 @@ fn request_id_for(req: &actix_web::dev::ServiceRequest) -> String {
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned)
 }
 
+/// Serves only `/healthz` and `/readyz` on `listener`: what a `rollcall worker` process answers
+/// to its orchestrator. Stops gracefully on SIGINT or SIGTERM.
+pub fn serve_health(listener: TcpListener, app: App) -> std::io::Result<Server> {
+    let state = web::Data::new(app);
+    let server = HttpServer::new(move || {
+        actix_web::App::new()
+            .app_data(state.clone())
+            .configure(api::health_routes)
+            .default_service(web::to(problem::not_found))
+    })
+    .workers(1)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
 /// Starts serving on `listener` with `workers` threads; the returned server stops gracefully
 /// (finishing requests in flight) on SIGINT or SIGTERM.
 pub fn serve(listener: TcpListener, app: App, workers: usize) -> std::io::Result<Server> {

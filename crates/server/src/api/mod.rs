@@ -205,10 +205,17 @@ fn resource(path: &str, allow: &'static str) -> Resource {
     }))
 }
 
+/// Registers the health endpoints alone (a worker process serves only these).
+pub fn health_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/healthz", "GET").route(web::get().to(health::health_view)))
+        .service(resource("/readyz", "GET").route(web::get().to(health::ready_view)));
+}
+
 /// Registers every operation.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use organizations as org;
     use users_organizations as uo;
+    health_routes(cfg);
     cfg.service(
         resource("/users-organizations/v1/ad/users", "GET").route(web::get().to(uo::ad_user_list)),
     )
@@ -231,8 +238,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .service(resource("/me/organizations", "GET").route(web::get().to(me::me_organization_list)))
     .service(resource("/me/invitations", "GET").route(web::get().to(me::me_invitation_list)))
-    .service(resource("/healthz", "GET").route(web::get().to(health::health_view)))
-    .service(resource("/readyz", "GET").route(web::get().to(health::ready_view)))
     .service(
         resource("/users-organizations/v1/ad/invite", "POST")
             .route(web::post().to(uo::ad_user_invite)),
