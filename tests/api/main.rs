@@ -8,6 +8,7 @@ mod processes;
 
 mod audit;
 mod back_office;
+mod client;
 mod contract;
 mod credentials;
 mod durability;
