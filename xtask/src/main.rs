@@ -5,12 +5,14 @@
 //! * `dump`: print the handlers' declared document (utoipa's OpenAPI 3.1 JSON).
 //! * `ci`: everything CI checks: fmt, clippy with warnings denied, drift, the whole test suite on
 //!   SQLite and then on PostgreSQL (`--sqlite-only` skips the second pass; the Swagger UI test
-//!   needs Debian's chromium and chromium-driver, installed here when missing), and the
-//!   schemathesis contract test against a live server.
+//!   needs Debian's chromium and chromium-driver, installed here when missing), the Rust
+//!   client's docs and example against a live server (`example.rs`), and the schemathesis
+//!   contract test against a live server.
 //! * `bench`: benchmarks against a bare actix-web baseline (and `--peer`, `--postgres`,
 //!   `--scale`, `--quick`); see `bench.rs`. Not part of `ci`.
 
 mod bench;
+mod example;
 
 use std::process::{Command, ExitCode};
 
@@ -159,6 +161,9 @@ fn ci() -> ExitCode {
             }
             Err(e) => return fail(2, &format!("cannot run cargo: {e}")),
         }
+    }
+    if let Err(e) = example::run(&cargo) {
+        return fail(1, &e);
     }
     if let Err(e) = schemathesis(&cargo) {
         return fail(1, &e);
