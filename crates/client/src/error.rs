@@ -188,3 +188,31 @@ impl ProblemExt for ApiError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_api_error_goes_where_anyhow_and_box_dyn_error_go() {
+        fn send_sync_static<T: std::error::Error + Send + Sync + 'static>() {}
+        send_sync_static::<ApiError>();
+        let boxed: Box<dyn std::error::Error + Send + Sync> =
+            ApiError::Setup("the bearer token is empty".into()).into();
+        assert_eq!(boxed.to_string(), "the bearer token is empty");
+    }
+
+    #[test]
+    fn a_problem_prints_its_status_detail_request_and_invalid_fields() {
+        let problem: Problem = serde_json::from_value(serde_json::json!({
+            "type": "about:blank", "title": "Unprocessable Entity", "status": 422,
+            "detail": "the body has invalid fields", "requestId": "r-1",
+            "errors": [{"field": "email", "message": "is not an email"}]
+        }))
+        .unwrap();
+        assert_eq!(
+            problem.to_string(),
+            "422 Unprocessable Entity: the body has invalid fields (request r-1); email: is not an email"
+        );
+    }
+}

@@ -12,9 +12,10 @@
 //! * Every operation is a method named by its `operationId` that returns a builder: set the
 //!   parameters (the method's documentation says which are required), write the body with
 //!   `.body_map(|b| b.field(…))`, then `.send().await`.
-//! * `?` turns a failed call into an [`ApiError`], which prints the server's problem in one
-//!   line (`409 Conflict: … (request …)`); [`ProblemExt::problem`] gives the
-//!   [`types::Problem`] itself, to branch on its `type`.
+//! * In a function returning `Result<_, ApiError>`, `?` turns a failed call into an
+//!   [`ApiError`], which prints the server's problem in one line (`409 Conflict: … (request
+//!   …)`; with `anyhow` or `Box<dyn Error>`, write `.map_err(ApiError::from)?`).
+//!   [`ProblemExt::problem`] gives the [`types::Problem`] itself, to branch on its `type`.
 //! * Every list operation's builder is a [`ListOperation`]: `.items()` streams every item of
 //!   every page, `.pages()` every page.
 //! * `uuid`, `chrono`, `reqwest` and [`StatusCode`] are re-exported, so the types in
