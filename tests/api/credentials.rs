@@ -31,7 +31,8 @@ async fn ids_in_claims_may_be_strings_or_numbers() {
         "userId": admin, "sessionId": "abcdef123456", "iat": app.now_ts(), "exp": app.now_ts() + 60, "organizationId": org.to_string()
     }))
     .unwrap();
-    let client = rollcall_client::with_bearer(&app.client_base, &app.bearer_claims(bearer));
+    let client =
+        rollcall_client::with_bearer(&app.client_base, &app.bearer_claims(bearer)).unwrap();
     let res = client
         .ad_user_invite()
         .x_session_token(app.session_claims(session))

@@ -286,7 +286,7 @@ async fn names_claimed_by_a_token_are_cleaned_and_cut_to_250_characters() {
     let mut claims = app_claims(&app, 7, "long@example.com");
     claims["given_name"] = json!(format!("Ja\u{0}ne{}", "é".repeat(10_000)));
     claims["family_name"] = json!("Doe\u{202E}\u{7}");
-    let client = rollcall_client::with_bearer(&app.base, &sign(&claims));
+    let client = rollcall_client::with_bearer(&app.client_base, &sign(&claims)).unwrap();
     create_organization(&client, "Long Names").await;
     let (bo, session) = app.backoffice();
     let user = bo
@@ -437,7 +437,7 @@ async fn unauthenticated_details_say_what_is_wrong_without_library_internals() {
     for bearer in [none, other, "garbage".to_owned()] {
         let r = app
             .raw(
-                &rollcall_client::with_bearer(&app.base, &bearer),
+                &rollcall_client::with_bearer(&app.client_base, &bearer).unwrap(),
                 reqwest::Method::GET,
                 "/me/organizations",
                 &[],

@@ -143,6 +143,7 @@ impl TestApp {
     /// A generated client that sends `who`'s bearer.
     pub fn client(&self, who: &Who) -> Client {
         rollcall_client::with_bearer(&self.client_base, &self.bearer(who))
+            .expect("a minted bearer makes a client")
     }
 
     /// A generated client with no credentials.

@@ -9,6 +9,7 @@ mod recording;
 
 mod audit;
 mod back_office;
+mod client;
 mod contract;
 mod credentials;
 mod durability;

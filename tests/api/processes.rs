@@ -115,4 +115,5 @@ pub fn bearer(user: i64, email: &str) -> String {
 /// The generated client for `base` with `user`'s bearer.
 pub fn client(base: &str, user: i64, email: &str) -> Client {
     rollcall_client::with_bearer(base, &bearer(user, email))
+        .expect("a minted bearer makes a client")
 }

@@ -13,6 +13,7 @@
 //! * `openapi breaking [--base REV]`: which differences from an earlier document break a
 //!   client, and whether `info.version`'s major says so (`breaking.rs`); `openapi lint` and
 //!   `openapi consumers` run those CI steps alone.
+//!   The Rust client's docs and example run against a live server too (`example.rs`).
 //! * `bench`: benchmarks against a bare actix-web baseline (and `--peer`, `--postgres`,
 //!   `--scale`, `--quick`); see `bench.rs`. Not part of `ci`.
 
@@ -20,6 +21,7 @@ mod bench;
 mod breaking;
 mod conformance;
 mod consumers;
+mod example;
 mod lint;
 mod tools;
 
@@ -220,6 +222,9 @@ fn ci() -> ExitCode {
         {
             return fail(1, &e);
         }
+    }
+    if let Err(e) = timed("client example", || example::run(&cargo)) {
+        return fail(1, &e);
     }
     if let Err(e) = timed("schemathesis", || schemathesis(&cargo)) {
         return fail(1, &e);
