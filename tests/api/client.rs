@@ -180,7 +180,7 @@ async fn an_answer_the_document_does_not_list_is_still_a_typed_problem() {
     let e = slashed.me_organization_list().send().await.unwrap_err();
     let problem = e.problem().expect("the 404's problem+json is read").clone();
     assert_eq!(problem.status, 404);
-    assert_eq!(problem.type_, "about:blank");
+    assert_eq!(problem.type_, "https://rollcall.dev/problems/not-found");
     let e = ApiError::from(e);
     assert_eq!(e.status(), Some(StatusCode::NOT_FOUND));
     assert_eq!(
@@ -211,7 +211,10 @@ async fn a_problem_prints_in_one_line_and_a_missing_parameter_says_which() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(again.problem_type(), Some("about:blank"));
+    assert_eq!(
+        again.problem_type(),
+        Some("https://rollcall.dev/problems/invitation-pending")
+    );
     let p = again.problem().unwrap().clone();
     let line = format!("409 Conflict: {} (request {})", p.detail, p.request_id);
     assert_eq!(p.to_string(), line);

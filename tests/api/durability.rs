@@ -204,7 +204,15 @@ async fn a_crash_after_commit_never_runs_a_keyed_request_twice() {
             .send()
             .await
     };
-    let armed = Process::start(&database.url, &[("ROLLCALL_FAULT", "abort-after-commit")]).await;
+    // No background work: the fault must strike the request's commit, not a worker's.
+    let armed = Process::start(
+        &database.url,
+        &[
+            ("ROLLCALL_FAULT", "abort-after-commit"),
+            ("ROLLCALL_BACKGROUND", "false"),
+        ],
+    )
+    .await;
     let lost = create(armed.base.clone()).await;
     assert!(
         matches!(lost, Err(rollcall_client::Error::CommunicationError(_))),

@@ -144,7 +144,17 @@ async fn run(settings: Settings, workers: usize, api: bool) -> Result<(), String
         );
     }
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let background = actix_web::rt::spawn(worker.run(stopped));
+    let run_worker = settings.background || !api;
+    if !run_worker {
+        eprintln!(
+            "  background:  off (ROLLCALL_BACKGROUND=false); `rollcall worker` sends the emails"
+        );
+    }
+    let background = actix_web::rt::spawn(async move {
+        if run_worker {
+            worker.run(stopped).await;
+        }
+    });
     let server = if api {
         crate::serve(listener, app, workers)
     } else {

@@ -48,6 +48,9 @@ pub struct Settings {
     pub policy: app::Policy,
     /// The email worker.
     pub delivery: delivery::Settings,
+    /// `ROLLCALL_BACKGROUND` (default true): whether `rollcall serve` also runs the background
+    /// work (emails, the expiry sweep). False when dedicated `rollcall worker` processes do.
+    pub background: bool,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -73,6 +76,7 @@ impl Settings {
             store: store_options()?,
             policy: policy()?,
             delivery: delivery_settings(&database_url)?,
+            background: flag("ROLLCALL_BACKGROUND", true)?,
             database_url,
         })
     }
@@ -138,6 +142,16 @@ fn delivery_settings(database_url: &str) -> Result<delivery::Settings, String> {
         settings.poll = Duration::from_millis(ms);
     }
     Ok(settings)
+}
+
+/// A true/false variable, `default` when unset.
+fn flag(name: &str, default: bool) -> Result<bool, String> {
+    match env(name).as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None => Ok(default),
+        Some("true" | "1" | "yes") => Ok(true),
+        Some("false" | "0" | "no") => Ok(false),
+        Some(other) => Err(format!("{name}={other:?} is not true or false")),
+    }
 }
 
 /// A quota per hour from variable `name`, `default` when unset.
