@@ -23,6 +23,8 @@ pub struct TestApp {
     /// of it when `ROLLCALL_TEST_EXCHANGES` is set (`recording.rs`).
     pub client_base: String,
     pub store: Store,
+    /// The application the server runs (what a background worker is given).
+    pub app: app::App,
     pub clock: Arc<ManualClock>,
     /// A connection of the test's own to the server's database, for checking what is stored.
     db: DatabaseConnection,
@@ -82,19 +84,29 @@ impl TestApp {
         let keys = Credentials::hs256(SECRET);
         let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
         let base = format!("http://{}", listener.local_addr().expect("bound"));
-        let state = app::App::new(store.clone(), clock.clone(), keys.clone(), SECRET, policy);
-        let server = rollcall::serve(listener, state, 1).expect("server starts");
+        let app = app::App::new(store.clone(), clock.clone(), keys.clone(), SECRET, policy);
+        let server = rollcall::serve(listener, app.clone(), 1).expect("server starts");
         actix_web::rt::spawn(server);
         let client_base = crate::recording::proxy(&base).unwrap_or_else(|| base.clone());
         Self {
             base,
             client_base,
             store,
+            app,
             clock,
             db,
             keys,
             database,
         }
+    }
+
+    /// Starts the background worker (emails, the expiry sweep) with `settings`; it stops when
+    /// the handle is dropped.
+    pub fn start_worker(&self, settings: delivery::Settings) -> WorkerHandle {
+        let worker = delivery::Worker::new(self.app.clone(), settings).expect("a worker starts");
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        actix_web::rt::spawn(worker.run(stopped));
+        WorkerHandle(stop)
     }
 
     pub fn now_ts(&self) -> i64 {
@@ -359,6 +371,15 @@ impl TestApp {
 
     pub fn advance(&self, by: Duration) {
         self.clock.advance(by);
+    }
+}
+
+/// A running background worker; dropping it stops the worker.
+pub struct WorkerHandle(tokio::sync::watch::Sender<bool>);
+
+impl Drop for WorkerHandle {
+    fn drop(&mut self) {
+        let _ = self.0.send(true);
     }
 }
 

@@ -4,6 +4,7 @@
 mod database;
 mod helpers;
 mod operations;
+mod peers;
 mod processes;
 mod recording;
 
@@ -19,6 +20,7 @@ mod hardening;
 mod hostile;
 mod idempotency;
 mod invitations;
+mod mail;
 mod me;
 mod members;
 mod memberships;

@@ -24,7 +24,11 @@ impl Process {
     /// answers 200.
     pub async fn start(database_url: &str, env: &[(&str, &str)]) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_rollcall-process"));
+        // A directory of its own: what it writes beside itself (`.eml` files) stays there.
+        let cwd = std::env::temp_dir().join(format!("rollcall-process-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&cwd).expect("a working directory");
         command
+            .current_dir(&cwd)
             .arg("serve")
             .arg("--workers")
             .arg("2")

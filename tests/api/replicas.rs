@@ -218,3 +218,64 @@ async fn administrators_demoting_each_other_on_two_replicas_leave_exactly_one() 
         1
     );
 }
+
+/// Two replicas, each running the email worker against one real SMTP server, share a few
+/// hundred invitation emails through `FOR UPDATE SKIP LOCKED`: every email arrives exactly once.
+#[actix_web::test]
+async fn two_replicas_send_each_invitation_email_exactly_once() {
+    const EMAILS: usize = 300;
+    if postgres_url().is_none() {
+        eprintln!("two replicas need PostgreSQL: this test runs in the PostgreSQL pass");
+        return;
+    }
+    let database = TestDatabase::create().await;
+    let sink = crate::peers::SmtpSink::start();
+    let url = sink.url();
+    let env = [
+        ("ROLLCALL_SMTP_URL", url.as_str()),
+        ("ROLLCALL_WORKER_POLL_MS", "20"),
+        ("ROLLCALL_INVITATIONS_PER_HOUR", "100000"),
+    ];
+    let (a, b) = futures_util::join!(
+        Process::start(&database.url, &env),
+        Process::start(&database.url, &env)
+    );
+    let org = create_organization(&client(&a.base, 1, "founder@acme.example"), "Acme").await;
+    let (via_a, via_b) = (
+        client(&a.base, 1, "founder@acme.example"),
+        client(&b.base, 1, "founder@acme.example"),
+    );
+    let emails: Vec<String> = (0..EMAILS)
+        .map(|n| format!("person{n}@example.com"))
+        .collect();
+    let invites = emails.iter().enumerate().map(|(n, email)| {
+        let c = if n % 2 == 0 { &via_a } else { &via_b };
+        crate::helpers::send_invite(c, org.id, email)
+    });
+    for r in join_all(invites).await {
+        r.expect("invited");
+    }
+    let mails = sink
+        .wait_for(EMAILS, std::time::Duration::from_secs(120))
+        .await;
+    // Some time for a second copy of anything to arrive, were one to be sent.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let mails = if sink.received().len() > mails.len() {
+        sink.received()
+    } else {
+        mails
+    };
+    let ids: std::collections::HashSet<&str> =
+        mails.iter().map(|m| m.message_id.as_str()).collect();
+    assert_eq!(mails.len(), EMAILS, "no email twice");
+    assert_eq!(ids.len(), EMAILS, "each Message-ID once");
+    let db = Database::connect(&database.url).await.expect("connects");
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) AS n FROM outbox_messages WHERE status = 'sent'"
+        )
+        .await,
+        EMAILS as i64
+    );
+}

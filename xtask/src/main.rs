@@ -174,11 +174,22 @@ fn ci() -> ExitCode {
         Ok(dir) => dir,
         Err(e) => return fail(2, &e),
     };
+    // The protocol peers the tests run (an SMTP server, signature verifiers, a metrics parser).
+    let peers = match tools::venv(
+        "tests/peers/requirements.txt",
+        &tools::target().join("peers").join("venv"),
+    ) {
+        Ok(python) => python,
+        Err(e) => return fail(2, &e),
+    };
+    // Absolute, but not canonical: the venv's python is a link whose own path is what selects
+    // the venv.
+    let peers = std::env::current_dir().map_or(peers.clone(), |cwd| cwd.join(&peers));
     for (name, args, postgres) in steps {
         eprintln!("==> {name}: cargo {}", args.join(" "));
         let started = std::time::Instant::now();
         let mut command = Command::new(&cargo);
-        command.args(&args);
+        command.args(&args).env("ROLLCALL_TEST_PYTHON", &peers);
         match postgres {
             Some(url) => command.env("ROLLCALL_TEST_POSTGRES_URL", url),
             None => command.env_remove("ROLLCALL_TEST_POSTGRES_URL"),

@@ -16,7 +16,8 @@
 //!
 //! Email delivery: `ROLLCALL_SMTP_URL` (unset: `.eml` files in `mail/` beside the SQLite file),
 //! `ROLLCALL_EMAIL_FROM`, `ROLLCALL_EMAIL_TEMPLATES`, `ROLLCALL_INVITATION_URL`,
-//! `ROLLCALL_EMAIL_RETRY_SCHEDULE`, `ROLLCALL_WORKER_POLL_MS`.
+//! `ROLLCALL_EMAIL_RETRY_SCHEDULE`, `ROLLCALL_EMAIL_LEASE_SECONDS`, `ROLLCALL_WORKER_POLL_MS`,
+//! `ROLLCALL_BACKGROUND`.
 
 use std::{
     path::{Path, PathBuf},
@@ -140,6 +141,9 @@ fn delivery_settings(database_url: &str) -> Result<delivery::Settings, String> {
     }
     if let Some(ms) = number("ROLLCALL_WORKER_POLL_MS")? {
         settings.poll = Duration::from_millis(ms);
+    }
+    if let Some(seconds) = number("ROLLCALL_EMAIL_LEASE_SECONDS")? {
+        settings.lease = chrono::Duration::seconds(i64::try_from(seconds).unwrap_or(i64::MAX));
     }
     Ok(settings)
 }

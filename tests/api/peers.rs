@@ -1,0 +1,197 @@
+//! Real protocol peers the tests talk to, run from the project's own Python environment
+//! (`tests/peers/requirements.txt`, installed by `cargo xtask ci` into `target/peers/venv`;
+//! `ROLLCALL_TEST_PYTHON` names another interpreter). `SmtpSink` is aiosmtpd on loopback,
+//! keeping every message it accepts; what it answers is steered through its control file.
+
+use std::{
+    io::{BufRead, BufReader},
+    net::TcpListener,
+    path::PathBuf,
+    process::{Child, ChildStdin, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use serde_json::Value;
+
+/// The Python interpreter with the peers installed.
+pub fn python() -> PathBuf {
+    if let Ok(p) = std::env::var("ROLLCALL_TEST_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/peers/venv/bin/python");
+    assert!(
+        venv.exists(),
+        "the test peers are not installed: run `cargo xtask ci`, or `python3 -m venv target/peers/venv && target/peers/venv/bin/pip install -r tests/peers/requirements.txt`, or set ROLLCALL_TEST_PYTHON"
+    );
+    venv
+}
+
+/// A script of `tests/peers`.
+pub fn script(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("peers")
+        .join(name)
+}
+
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("a free port")
+        .local_addr()
+        .expect("bound")
+        .port()
+}
+
+/// One message the SMTP server accepted.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub rcpt_tos: Vec<String>,
+    pub message_id: String,
+    /// The whole message as sent (headers and MIME parts, transfer-encoded).
+    pub data: String,
+}
+
+impl Received {
+    /// The message's parts decoded (quoted-printable and base64 undone), by content type.
+    pub fn part(&self, content_type: &str) -> String {
+        let parsed = decoded_parts(&self.data);
+        parsed
+            .into_iter()
+            .find(|(ct, _)| ct.starts_with(content_type))
+            .map(|(_, body)| body)
+            .unwrap_or_else(|| panic!("no {content_type} part in {}", self.data))
+    }
+
+    pub fn subject(&self) -> String {
+        self.data
+            .lines()
+            .find_map(|l| l.strip_prefix("Subject: "))
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+/// The parts of a MIME message as `(content type, decoded body)`, with Python's email package
+/// (a parser we did not write) doing the decoding.
+fn decoded_parts(raw: &str) -> Vec<(String, String)> {
+    let program = r#"
+import email, email.policy, json, sys
+m = email.message_from_string(sys.stdin.read(), policy=email.policy.default)
+print(json.dumps([[p.get_content_type(), p.get_content()] for p in m.walk() if not p.is_multipart()]))
+"#;
+    let mut child = Command::new(python())
+        .args(["-c", program])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python runs");
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), raw.as_bytes()).unwrap();
+    let out = child.wait_with_output().expect("python answers");
+    let parts: Vec<(String, String)> =
+        serde_json::from_slice(&out.stdout).expect("the parts as JSON");
+    parts
+}
+
+/// aiosmtpd on loopback, keeping what it accepts.
+pub struct SmtpSink {
+    child: Child,
+    _stdin: ChildStdin,
+    pub port: u16,
+    pub dir: PathBuf,
+}
+
+impl SmtpSink {
+    /// Starts on a free port.
+    pub fn start() -> Self {
+        Self::start_on(free_port())
+    }
+
+    /// Starts on `port` (one a test chose earlier, to start the server late).
+    pub fn start_on(port: u16) -> Self {
+        let dir = std::env::temp_dir().join(format!("rollcall-smtp-{}", uuid::Uuid::new_v4()));
+        Self::start_in(port, dir)
+    }
+
+    fn start_in(port: u16, dir: PathBuf) -> Self {
+        let mut child = Command::new(python())
+            .arg(script("smtp_sink.py"))
+            .args(["--port", &port.to_string(), "--dir"])
+            .arg(&dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the SMTP sink starts");
+        let stdin = child.stdin.take().expect("piped");
+        let mut ready = String::new();
+        BufReader::new(child.stdout.take().expect("piped"))
+            .read_line(&mut ready)
+            .expect("the SMTP sink says it is ready");
+        assert_eq!(ready.trim(), "ready", "the SMTP sink did not start");
+        Self {
+            child,
+            _stdin: stdin,
+            port,
+            dir,
+        }
+    }
+
+    /// `smtp://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Steers what it answers from now on (see `tests/peers/smtp_sink.py`).
+    pub fn control(&self, control: Value) {
+        std::fs::write(self.dir.join("control.json"), control.to_string()).expect("written");
+    }
+
+    /// Every message accepted so far, in the order accepted.
+    pub fn received(&self) -> Vec<Received> {
+        let mut files: Vec<_> = std::fs::read_dir(&self.dir)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.retain(|p| {
+            p.extension().is_some_and(|e| e == "json")
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("message-"))
+        });
+        files.sort();
+        files
+            .into_iter()
+            .map(|p| {
+                let v: Value = serde_json::from_slice(&std::fs::read(&p).expect("readable"))
+                    .expect("a message record");
+                Received {
+                    rcpt_tos: serde_json::from_value(v["rcpt_tos"].clone()).unwrap(),
+                    message_id: v["message_id"].as_str().unwrap_or_default().to_owned(),
+                    data: v["data"].as_str().unwrap_or_default().to_owned(),
+                }
+            })
+            .collect()
+    }
+
+    /// Waits until at least `n` messages arrived; panics after `limit`.
+    pub async fn wait_for(&self, n: usize, limit: Duration) -> Vec<Received> {
+        let until = Instant::now() + limit;
+        loop {
+            let got = self.received();
+            if got.len() >= n || Instant::now() > until {
+                assert!(
+                    got.len() >= n,
+                    "{} of {n} emails arrived within {limit:?}",
+                    got.len()
+                );
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
