@@ -3,7 +3,9 @@
 
 use rollcall_client::{Client, types};
 
-use crate::helpers::{TestApp, Who, create_organization, create_team, problem, send_invite, token};
+use crate::helpers::{
+    Changes, TestApp, Who, create_organization, every_kind_of_change, problem, send_invite, token,
+};
 
 async fn actions(client: &Client, org: uuid::Uuid) -> Vec<(String, Option<i64>)> {
     let page = client
@@ -286,142 +288,15 @@ async fn events(client: &Client, org: uuid::Uuid) -> Vec<(String, serde_json::Va
 async fn every_event_carries_its_type_and_the_public_object_as_data() {
     let app = TestApp::spawn().await;
     let (founder, org) = app.founded().await;
-    let team = create_team(&founder, org.id, "Ops").await;
-    founder
-        .team_update()
-        .organization_id(org.id)
-        .team_id(team.id)
-        .body(types::CreateTeamRequest::builder().name("Operations"))
-        .send()
-        .await
-        .unwrap();
-    let invite = |email: &'static str, seconds: Option<i64>| {
-        founder
-            .invitation_create()
-            .organization_id(org.id)
-            .body(
-                types::InviteRequest::builder()
-                    .email(email)
-                    .role(types::Role::Member)
-                    .expires_in_seconds(seconds),
-            )
-            .send()
-    };
-    let jane = invite("jane@example.com", None).await.unwrap().into_inner();
-    let jane = founder
-        .invitation_resend()
-        .organization_id(org.id)
-        .invitation_id(jane.id)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    app.client(&Who::verified(2, "jane@example.com"))
-        .invitation_accept()
-        .body(token(&jane.token))
-        .send()
-        .await
-        .unwrap();
-    let joe = invite("joe@example.com", None).await.unwrap().into_inner();
-    app.client(&Who::verified(3, "joe@example.com"))
-        .invitation_decline()
-        .body(token(&joe.token))
-        .send()
-        .await
-        .unwrap();
-    let ann = invite("ann@example.com", None).await.unwrap().into_inner();
-    founder
-        .invitation_revoke()
-        .organization_id(org.id)
-        .invitation_id(ann.id)
-        .send()
-        .await
-        .unwrap();
-    founder
-        .team_member_put()
-        .organization_id(org.id)
-        .team_id(team.id)
-        .user_id(2)
-        .body(types::PutTeamMemberRequest::builder().role(types::TeamRole::Developer))
-        .send()
-        .await
-        .unwrap();
-    founder
-        .team_member_delete()
-        .organization_id(org.id)
-        .team_id(team.id)
-        .user_id(2)
-        .send()
-        .await
-        .unwrap();
-    founder
-        .team_delete()
-        .organization_id(org.id)
-        .team_id(team.id)
-        .send()
-        .await
-        .unwrap();
-    founder
-        .member_update()
-        .organization_id(org.id)
-        .user_id(2)
-        .body(types::UpdateMemberRequest::builder().role(Some(types::Role::Manager)))
-        .send()
-        .await
-        .unwrap();
-    founder
-        .member_delete()
-        .organization_id(org.id)
-        .user_id(2)
-        .send()
-        .await
-        .unwrap();
-    // The users-organizations family: seed 000, a restore, seed 001.
-    let session = app.session(1, Some(org.numeric_id));
-    let seed: types::InviteUserOrganizationRequest = serde_json::from_value(serde_json::json!({
-        "firstName": "John", "lastName": "Doe", "email": "john@example.com", "permissions": {"group": 0}
-    }))
-    .unwrap();
-    let john = founder
-        .ad_user_invite()
-        .x_session_token(session.clone())
-        .body(seed)
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .data
-        .user_id;
-    for restore in [false, true] {
-        let call = if restore {
-            founder
-                .ad_user_restore()
-                .user_id(john)
-                .x_session_token(session.clone())
-                .send()
-                .await
-        } else {
-            founder
-                .ad_user_delete()
-                .user_id(john)
-                .x_session_token(session.clone())
-                .send()
-                .await
-        };
-        call.unwrap();
-    }
-    let ops = app.user("ops@example.com").await;
-    app.register(ops, org.numeric_id, 2, &[]).await;
-    // An expired invitation is rewritten, with its event, by the invite that meets it.
-    let short = invite("kim@example.com", Some(3600))
-        .await
-        .unwrap()
-        .into_inner();
-    app.advance(chrono::Duration::hours(2));
-    let founder = app.client(&Who::verified(1, "founder@acme.example"));
-    send_invite(&founder, org.id, "kim@example.com")
-        .await
-        .unwrap();
+    let Changes {
+        founder,
+        team,
+        jane,
+        joe,
+        ann,
+        short,
+        ops,
+    } = every_kind_of_change(&app, &founder, &org).await;
 
     let got = events(&founder, org.id).await;
     let types: Vec<&str> = got.iter().map(|(t, _)| t.as_str()).collect();

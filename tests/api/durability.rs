@@ -1,7 +1,8 @@
 //! Durability under SIGKILL: invitations are created at full speed, the server is killed
 //! mid-load with no chance to flush anything, and restarted on the same database; every
 //! invitation that was answered 201 must be there, with its audit event and its count against
-//! the quota (one transaction), and SQLite's file must pass `PRAGMA integrity_check`. Runs on
+//! the quota (one transaction), its email and its webhook delivered after the restart, and
+//! SQLite's file must pass `PRAGMA integrity_check`. Runs on
 //! the suite's database: SQLite, and PostgreSQL in the PostgreSQL pass.
 
 use std::{
@@ -324,4 +325,73 @@ async fn sigkill_of_the_email_worker_mid_batch_loses_no_email() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// The server (API and webhook worker in one process) is killed while a stream of invitations
+/// is being made and their `invitation.created` events delivered, some in flight, some not yet
+/// claimed. After a restart, every acknowledged invitation's event arrives at the receiver,
+/// verified: deliveries are written with their event, so none is lost.
+#[actix_web::test]
+async fn sigkill_under_a_stream_of_invitations_loses_no_webhook() {
+    let database = TestDatabase::create().await;
+    let receiver = crate::peers::HookReceiver::start();
+    let env = [
+        ENV[0],
+        ("ROLLCALL_WEBHOOK_ALLOW_PRIVATE", "true"),
+        ("ROLLCALL_WEBHOOK_TIMEOUT_SECONDS", "1"),
+        ("ROLLCALL_WEBHOOK_LEASE_SECONDS", "2"),
+        ("ROLLCALL_WEBHOOK_RETRY_SCHEDULE", "1s"),
+        ("ROLLCALL_WORKER_POLL_MS", "50"),
+    ];
+    let process = Process::start(&database.url, &env).await;
+    let founder = client(&process.base, 1, "founder@acme.example");
+    let org = create_organization(&founder, "Acme").await;
+    let hook = founder
+        .webhook_create()
+        .organization_id(org.id)
+        .body(
+            types::CreateWebhookRequest::builder()
+                .url(receiver.url("a"))
+                .events(Some(vec![types::WebhookEventType::InvitationCreated])),
+        )
+        .send()
+        .await
+        .expect("endpoint registered")
+        .into_inner();
+    receiver.control(
+        serde_json::json!({"endpoints": {"a": {"secrets": [hook.secret], "delay_ms": 20}}}),
+    );
+    let (acknowledged, _) = load_then_kill(process, org.id, 0).await;
+    let delivered = |hooks: &[crate::peers::Hook]| -> HashSet<Uuid> {
+        hooks
+            .iter()
+            .filter_map(|h| h.body["data"]["id"].as_str()?.parse().ok())
+            .collect()
+    };
+    let before = delivered(&receiver.received()).len();
+    assert!(
+        before < acknowledged.len(),
+        "killed with deliveries still to make ({before} of {} delivered)",
+        acknowledged.len()
+    );
+    let _restarted = Process::start(&database.url, &env).await;
+    let hooks = receiver
+        .wait_until(
+            Duration::from_secs(120),
+            "every acknowledged invitation's event",
+            |h| {
+                let got = delivered(h);
+                acknowledged.iter().all(|id| got.contains(id))
+            },
+        )
+        .await;
+    assert!(
+        hooks.iter().all(|h| h.verified == [true]),
+        "every delivery verifies"
+    );
+    eprintln!(
+        "webhooks: {} acknowledged, {before} delivered before the kill, {} requests in all",
+        acknowledged.len(),
+        hooks.len()
+    );
 }

@@ -105,7 +105,10 @@ impl TestApp {
     pub fn start_worker(&self, settings: delivery::Settings) -> WorkerHandle {
         let worker = delivery::Worker::new(self.app.clone(), settings).expect("a worker starts");
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        actix_web::rt::spawn(worker.run(stopped));
+        // A task of the runtime, not of actix's local set: when the test ends mid-delivery,
+        // the runtime drops it inside its own context, where a database connection or an SMTP
+        // connection it holds can still be given back.
+        tokio::spawn(worker.run(stopped));
         WorkerHandle(stop)
     }
 
@@ -478,5 +481,181 @@ pub fn problem<T: std::fmt::Debug>(
             (status, p)
         }
         other => panic!("expected a problem answer, got {other:?}"),
+    }
+}
+
+/// What [`every_kind_of_change`] made, for the checks after it.
+pub struct Changes {
+    /// The founder's client, with a bearer valid on the clock as it is now.
+    pub founder: Client,
+    pub team: types::Team,
+    /// Resent, then accepted by user 2.
+    pub jane: types::InvitationWithToken,
+    /// Declined.
+    pub joe: types::InvitationWithToken,
+    /// Revoked.
+    pub ann: types::InvitationWithToken,
+    /// Expired, then met by a new invite for the same email.
+    pub short: types::InvitationWithToken,
+    /// Registered through the back office.
+    pub ops: i64,
+}
+
+/// One change of every organization-scoped kind in `org` (founded by `founder`, user 1), in this
+/// order of events: team.created, team.renamed, invitation.created, invitation.resent,
+/// invitation.accepted, membership.created, invitation.created, invitation.declined,
+/// invitation.created, invitation.revoked, team_membership.set, team_membership.deleted,
+/// team.deleted, membership.updated, membership.deleted, membership.invited,
+/// membership.deleted, membership.restored, membership.registered, invitation.created,
+/// invitation.expired, invitation.created. Moves the clock two hours.
+pub async fn every_kind_of_change(
+    app: &TestApp,
+    founder: &Client,
+    org: &types::Organization,
+) -> Changes {
+    let team = create_team(&founder, org.id, "Ops").await;
+    founder
+        .team_update()
+        .organization_id(org.id)
+        .team_id(team.id)
+        .body(types::CreateTeamRequest::builder().name("Operations"))
+        .send()
+        .await
+        .unwrap();
+    let invite = |email: &'static str, seconds: Option<i64>| {
+        founder
+            .invitation_create()
+            .organization_id(org.id)
+            .body(
+                types::InviteRequest::builder()
+                    .email(email)
+                    .role(types::Role::Member)
+                    .expires_in_seconds(seconds),
+            )
+            .send()
+    };
+    let jane = invite("jane@example.com", None).await.unwrap().into_inner();
+    let jane = founder
+        .invitation_resend()
+        .organization_id(org.id)
+        .invitation_id(jane.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    app.client(&Who::verified(2, "jane@example.com"))
+        .invitation_accept()
+        .body(token(&jane.token))
+        .send()
+        .await
+        .unwrap();
+    let joe = invite("joe@example.com", None).await.unwrap().into_inner();
+    app.client(&Who::verified(3, "joe@example.com"))
+        .invitation_decline()
+        .body(token(&joe.token))
+        .send()
+        .await
+        .unwrap();
+    let ann = invite("ann@example.com", None).await.unwrap().into_inner();
+    founder
+        .invitation_revoke()
+        .organization_id(org.id)
+        .invitation_id(ann.id)
+        .send()
+        .await
+        .unwrap();
+    founder
+        .team_member_put()
+        .organization_id(org.id)
+        .team_id(team.id)
+        .user_id(2)
+        .body(types::PutTeamMemberRequest::builder().role(types::TeamRole::Developer))
+        .send()
+        .await
+        .unwrap();
+    founder
+        .team_member_delete()
+        .organization_id(org.id)
+        .team_id(team.id)
+        .user_id(2)
+        .send()
+        .await
+        .unwrap();
+    founder
+        .team_delete()
+        .organization_id(org.id)
+        .team_id(team.id)
+        .send()
+        .await
+        .unwrap();
+    founder
+        .member_update()
+        .organization_id(org.id)
+        .user_id(2)
+        .body(types::UpdateMemberRequest::builder().role(Some(types::Role::Manager)))
+        .send()
+        .await
+        .unwrap();
+    founder
+        .member_delete()
+        .organization_id(org.id)
+        .user_id(2)
+        .send()
+        .await
+        .unwrap();
+    // The users-organizations family: seed 000, a restore, seed 001.
+    let session = app.session(1, Some(org.numeric_id));
+    let seed: types::InviteUserOrganizationRequest = serde_json::from_value(serde_json::json!({
+        "firstName": "John", "lastName": "Doe", "email": "john@example.com", "permissions": {"group": 0}
+    }))
+    .unwrap();
+    let john = founder
+        .ad_user_invite()
+        .x_session_token(session.clone())
+        .body(seed)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .data
+        .user_id;
+    for restore in [false, true] {
+        let call = if restore {
+            founder
+                .ad_user_restore()
+                .user_id(john)
+                .x_session_token(session.clone())
+                .send()
+                .await
+        } else {
+            founder
+                .ad_user_delete()
+                .user_id(john)
+                .x_session_token(session.clone())
+                .send()
+                .await
+        };
+        call.unwrap();
+    }
+    let ops = app.user("ops@example.com").await;
+    app.register(ops, org.numeric_id, 2, &[]).await;
+    // An expired invitation is rewritten, with its event, by the invite that meets it.
+    let short = invite("kim@example.com", Some(3600))
+        .await
+        .unwrap()
+        .into_inner();
+    app.advance(chrono::Duration::hours(2));
+    let founder = app.client(&Who::verified(1, "founder@acme.example"));
+    send_invite(&founder, org.id, "kim@example.com")
+        .await
+        .unwrap();
+    Changes {
+        founder,
+        team,
+        jane,
+        joe,
+        ann,
+        short,
+        ops,
     }
 }

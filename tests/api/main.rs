@@ -30,3 +30,4 @@ mod replicas;
 mod seeds;
 mod swagger_ui;
 mod teams;
+mod webhooks;

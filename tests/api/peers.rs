@@ -1,7 +1,9 @@
 //! Real protocol peers the tests talk to, run from the project's own Python environment
 //! (`tests/peers/requirements.txt`, installed by `cargo xtask ci` into `target/peers/venv`;
 //! `ROLLCALL_TEST_PYTHON` names another interpreter). `SmtpSink` is aiosmtpd on loopback,
-//! keeping every message it accepts; what it answers is steered through its control file.
+//! keeping every message it accepts; `HookReceiver` is an HTTP server that verifies every
+//! webhook delivery with the `standardwebhooks` package. What each answers is steered through
+//! its control file.
 
 use std::{
     io::{BufRead, BufReader},
@@ -40,6 +42,26 @@ pub fn free_port() -> u16 {
         .local_addr()
         .expect("bound")
         .port()
+}
+
+/// Runs the peer `script` on `port`, keeping what it receives in `dir`; answers once it says it
+/// is ready. It stops when its stdin closes (the answered `ChildStdin` dropped) or is killed.
+fn spawn_peer(script_name: &str, port: u16, dir: &std::path::Path) -> (Child, ChildStdin) {
+    let mut child = Command::new(python())
+        .arg(script(script_name))
+        .args(["--port", &port.to_string(), "--dir"])
+        .arg(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{script_name} starts: {e}"));
+    let stdin = child.stdin.take().expect("piped");
+    let mut ready = String::new();
+    BufReader::new(child.stdout.take().expect("piped"))
+        .read_line(&mut ready)
+        .unwrap_or_else(|e| panic!("{script_name} says it is ready: {e}"));
+    assert_eq!(ready.trim(), "ready", "{script_name} did not start");
+    (child, stdin)
 }
 
 /// One message the SMTP server accepted.
@@ -113,20 +135,7 @@ impl SmtpSink {
     }
 
     fn start_in(port: u16, dir: PathBuf) -> Self {
-        let mut child = Command::new(python())
-            .arg(script("smtp_sink.py"))
-            .args(["--port", &port.to_string(), "--dir"])
-            .arg(&dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("the SMTP sink starts");
-        let stdin = child.stdin.take().expect("piped");
-        let mut ready = String::new();
-        BufReader::new(child.stdout.take().expect("piped"))
-            .read_line(&mut ready)
-            .expect("the SMTP sink says it is ready");
-        assert_eq!(ready.trim(), "ready", "the SMTP sink did not start");
+        let (child, stdin) = spawn_peer("smtp_sink.py", port, &dir);
         Self {
             child,
             _stdin: stdin,
@@ -189,6 +198,125 @@ impl SmtpSink {
 }
 
 impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// One request the webhook receiver got.
+#[derive(Debug, Clone)]
+pub struct Hook {
+    /// The endpoint (the URL's path without `/`).
+    pub endpoint: String,
+    pub id: String,
+    pub timestamp: i64,
+    pub signature: String,
+    pub body: Value,
+    /// Whether the `standardwebhooks` package verified it with each secret of the control file,
+    /// in order.
+    pub verified: Vec<bool>,
+    /// Which attempt of this `webhook-id` at this endpoint it was (1 for the first).
+    pub attempt: u32,
+    /// The status it was answered.
+    pub answered: u16,
+}
+
+/// A webhook receiver on loopback (`tests/peers/webhook_receiver.py`): endpoints are paths,
+/// every request is verified with the `standardwebhooks` package and kept.
+pub struct HookReceiver {
+    child: Child,
+    _stdin: ChildStdin,
+    pub port: u16,
+    pub dir: PathBuf,
+}
+
+impl HookReceiver {
+    pub fn start() -> Self {
+        let port = free_port();
+        let dir = std::env::temp_dir().join(format!("rollcall-hooks-{}", uuid::Uuid::new_v4()));
+        let (child, stdin) = spawn_peer("webhook_receiver.py", port, &dir);
+        Self {
+            child,
+            _stdin: stdin,
+            port,
+            dir,
+        }
+    }
+
+    /// The URL of endpoint `name`.
+    pub fn url(&self, name: &str) -> String {
+        format!("http://127.0.0.1:{}/{name}", self.port)
+    }
+
+    /// Steers what it answers from now on (see `tests/peers/webhook_receiver.py`).
+    pub fn control(&self, control: Value) {
+        let tmp = self.dir.join("control.json.tmp");
+        std::fs::write(&tmp, control.to_string()).expect("written");
+        std::fs::rename(tmp, self.dir.join("control.json")).expect("renamed");
+    }
+
+    /// Every request so far, in the order they arrived.
+    pub fn received(&self) -> Vec<Hook> {
+        let mut files: Vec<_> = std::fs::read_dir(&self.dir)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.retain(|p| {
+            p.extension().is_some_and(|e| e == "json")
+                && p.file_name().is_some_and(|n| {
+                    n.to_string_lossy()
+                        .starts_with(|c: char| c.is_ascii_digit())
+                })
+        });
+        files.sort();
+        files
+            .into_iter()
+            .map(|p| {
+                let v: Value = serde_json::from_slice(&std::fs::read(&p).expect("readable"))
+                    .expect("a request record");
+                let header =
+                    |name: &str| v["headers"][name].as_str().unwrap_or_default().to_owned();
+                Hook {
+                    endpoint: v["path"].as_str().unwrap_or_default().to_owned(),
+                    id: header("webhook-id"),
+                    timestamp: header("webhook-timestamp").parse().unwrap_or_default(),
+                    signature: header("webhook-signature"),
+                    body: v["body"].clone(),
+                    verified: serde_json::from_value(v["verified"].clone()).unwrap_or_default(),
+                    attempt: v["attempt"].as_u64().unwrap_or_default() as u32,
+                    answered: v["answered"].as_u64().unwrap_or_default() as u16,
+                }
+            })
+            .collect()
+    }
+
+    /// Waits until `done` holds of what arrived; panics after `limit`, saying what did arrive.
+    pub async fn wait_until(
+        &self,
+        limit: Duration,
+        what: &str,
+        done: impl Fn(&[Hook]) -> bool,
+    ) -> Vec<Hook> {
+        let until = Instant::now() + limit;
+        loop {
+            let got = self.received();
+            if done(&got) {
+                return got;
+            }
+            assert!(
+                Instant::now() < until,
+                "{what} did not happen within {limit:?}; received: {:#?}",
+                got.iter()
+                    .map(|h| (&h.endpoint, &h.id, h.body["type"].as_str(), h.answered))
+                    .collect::<Vec<_>>()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for HookReceiver {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

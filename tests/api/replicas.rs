@@ -279,3 +279,79 @@ async fn two_replicas_send_each_invitation_email_exactly_once() {
         EMAILS as i64
     );
 }
+
+/// Two replicas, each running the webhook worker, share the deliveries of a few hundred
+/// invitations to one endpoint through `FOR UPDATE SKIP LOCKED`: every event arrives, verified,
+/// and none twice (so never twice at once).
+#[actix_web::test]
+async fn two_replicas_deliver_every_webhook_event_and_none_twice() {
+    const INVITES: usize = 200;
+    if postgres_url().is_none() {
+        eprintln!("two replicas need PostgreSQL: this test runs in the PostgreSQL pass");
+        return;
+    }
+    let database = TestDatabase::create().await;
+    let receiver = crate::peers::HookReceiver::start();
+    let env = [
+        ("ROLLCALL_WEBHOOK_ALLOW_PRIVATE", "true"),
+        ("ROLLCALL_WORKER_POLL_MS", "20"),
+        ("ROLLCALL_INVITATIONS_PER_HOUR", "100000"),
+    ];
+    let (a, b) = futures_util::join!(
+        Process::start(&database.url, &env),
+        Process::start(&database.url, &env)
+    );
+    let (via_a, via_b) = (
+        client(&a.base, 1, "founder@acme.example"),
+        client(&b.base, 1, "founder@acme.example"),
+    );
+    let org = create_organization(&via_a, "Acme").await;
+    let hook = via_a
+        .webhook_create()
+        .organization_id(org.id)
+        .body(
+            types::CreateWebhookRequest::builder()
+                .url(receiver.url("a"))
+                .events(Some(vec![types::WebhookEventType::InvitationCreated])),
+        )
+        .send()
+        .await
+        .expect("endpoint registered")
+        .into_inner();
+    receiver.control(
+        serde_json::json!({"endpoints": {"a": {"secrets": [hook.secret], "delay_ms": 30}}}),
+    );
+    let emails: Vec<String> = (0..INVITES)
+        .map(|n| format!("person{n}@example.com"))
+        .collect();
+    let invites = emails.iter().enumerate().map(|(n, email)| {
+        let c = if n % 2 == 0 { &via_a } else { &via_b };
+        crate::helpers::send_invite(c, org.id, email)
+    });
+    for r in join_all(invites).await {
+        r.expect("invited");
+    }
+    receiver
+        .wait_until(
+            std::time::Duration::from_secs(120),
+            "every event delivered",
+            |h| h.len() >= INVITES,
+        )
+        .await;
+    // Time for a second copy of anything to arrive, were one to be sent.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let hooks = receiver.received();
+    let ids: std::collections::HashSet<&str> = hooks.iter().map(|h| h.id.as_str()).collect();
+    assert_eq!(ids.len(), INVITES, "every event once");
+    assert_eq!(hooks.len(), INVITES, "no event twice");
+    assert!(hooks.iter().all(|h| h.verified == [true] && h.attempt == 1));
+    let db = Database::connect(&database.url).await.expect("connects");
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = 'succeeded'"
+        )
+        .await,
+        INVITES as i64
+    );
+}

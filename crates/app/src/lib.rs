@@ -23,6 +23,7 @@ pub mod members;
 pub mod organizations;
 pub mod sessions;
 pub mod teams;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -48,6 +49,9 @@ pub struct Policy {
     /// Invitation emails one address receives in 24 hours, from every organization together;
     /// past it an invitation is still made, its email skipped.
     pub emails_per_recipient_per_day: u32,
+    /// `ROLLCALL_WEBHOOK_ALLOW_PRIVATE`: endpoints may be `http://` and on loopback or private
+    /// addresses (tests, private networks).
+    pub webhook_allow_private: bool,
 }
 
 impl Default for Policy {
@@ -56,6 +60,7 @@ impl Default for Policy {
             invitations_per_hour: 1000,
             organizations_per_hour: 10,
             emails_per_recipient_per_day: 10,
+            webhook_allow_private: false,
         }
     }
 }
@@ -71,6 +76,7 @@ struct Inner {
     credentials: Credentials,
     cursors: Cursors,
     sealer: Sealer,
+    secrets: Sealer,
     policy: Policy,
 }
 
@@ -89,6 +95,7 @@ impl App {
             credentials,
             cursors: Cursors::new(secret),
             sealer: Sealer::new(secret),
+            secrets: Sealer::for_purpose(secret, seal::WEBHOOK_SECRETS),
             policy,
         }))
     }

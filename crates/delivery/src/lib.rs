@@ -1,5 +1,5 @@
 //! Rollcall's background work, run inside `rollcall serve` and alone as `rollcall worker`: the
-//! email outbox worker and the invitation expiry sweep.
+//! email outbox worker, the webhook worker (`webhooks`) and the invitation expiry sweep.
 //!
 //! The worker claims due messages under a lease (on PostgreSQL with `FOR UPDATE SKIP LOCKED`,
 //! so replicas share the work and never hold the same message), renders each from its templates,
@@ -12,6 +12,7 @@
 mod mailer;
 mod schedule;
 mod templates;
+mod webhooks;
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
@@ -28,6 +29,7 @@ use tokio::sync::watch;
 pub use mailer::{Mailer, SendError};
 pub use schedule::Schedule;
 pub use templates::{Rendered, Templates};
+pub use webhooks::{HookSettings, HookWorker};
 
 /// How the worker runs.
 #[derive(Debug, Clone)]
@@ -52,6 +54,8 @@ pub struct Settings {
     pub concurrency: usize,
     /// How often the expiry sweep runs.
     pub sweep_every: Duration,
+    /// The webhook worker.
+    pub webhooks: HookSettings,
 }
 
 /// The default sender.
@@ -74,13 +78,15 @@ impl Settings {
             batch: 64,
             concurrency: 8,
             sweep_every: Duration::from_secs(60),
+            webhooks: HookSettings::default(),
         }
     }
 }
 
-/// The background worker: emails and the expiry sweep.
+/// The background worker: emails, webhooks and the expiry sweep.
 pub struct Worker {
     app: App,
+    hooks: HookWorker,
     mailer: Arc<Mailer>,
     templates: Arc<Templates>,
     settings: Settings,
@@ -102,6 +108,7 @@ impl Worker {
         )?;
         let templates = Templates::new(settings.templates.as_deref())?;
         Ok(Self {
+            hooks: HookWorker::new(app.clone(), settings.webhooks.clone())?,
             app,
             mailer: Arc::new(mailer),
             templates: Arc::new(templates),
@@ -114,8 +121,10 @@ impl Worker {
         self.mailer.describe()
     }
 
-    /// Runs until `stop` turns true; then finishes the messages being sent and returns.
+    /// Runs until `stop` turns true; then finishes the messages and deliveries being sent and
+    /// returns.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        let hooks = tokio::spawn(self.hooks.clone().run(stop.clone()));
         let mut next_sweep = tokio::time::Instant::now();
         while !*stop.borrow() {
             if tokio::time::Instant::now() >= next_sweep {
@@ -130,7 +139,10 @@ impl Worker {
                 }
             }
         }
-        tracing::info!("the delivery worker stopped");
+        tracing::info!("the email worker stopped");
+        if hooks.await.is_err() {
+            tracing::warn!("the webhook worker ended abnormally");
+        }
     }
 
     /// One round: claim due messages and send them, a few at once. Answers how many it tried.

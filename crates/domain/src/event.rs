@@ -87,6 +87,15 @@ pub struct NewEvent {
     pub at: DateTime<Utc>,
 }
 
+impl NewEvent {
+    /// The body its webhook deliveries carry, when endpoints may receive it: an event of an
+    /// organization, of a type that is not audit-only.
+    pub fn webhook_payload(&self) -> Option<String> {
+        (self.organization_id.is_some() && self.kind.is_webhook_event())
+            .then(|| crate::webhook::payload(self.kind.as_str(), self.at, &self.data))
+    }
+}
+
 /// One entry of the append-only event log, as read back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {

@@ -15,6 +15,7 @@ pub mod permissions;
 pub mod role;
 pub mod rules;
 pub mod token;
+pub mod webhook;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use email::Email;

@@ -25,6 +25,17 @@ pub fn may_read_audit_log(actor: Role) -> Result<()> {
     }
 }
 
+/// Only administrators manage webhooks: an endpoint receives every member's changes.
+pub fn may_manage_webhooks(actor: Role) -> Result<()> {
+    match actor {
+        Role::Administrator => Ok(()),
+        other => Err(Error::Forbidden(format!(
+            "only administrators manage webhooks; you are a {}",
+            other.as_str()
+        ))),
+    }
+}
+
 /// Only administrators grant the administrator role.
 pub fn may_grant_role(actor: Role, granted: Role) -> Result<()> {
     may_manage_members(actor)?;

@@ -18,6 +18,12 @@
 //! `ROLLCALL_EMAIL_FROM`, `ROLLCALL_EMAIL_TEMPLATES`, `ROLLCALL_INVITATION_URL`,
 //! `ROLLCALL_EMAIL_RETRY_SCHEDULE`, `ROLLCALL_EMAIL_LEASE_SECONDS`, `ROLLCALL_WORKER_POLL_MS`,
 //! `ROLLCALL_BACKGROUND`.
+//!
+//! Webhooks: `ROLLCALL_WEBHOOK_RETRY_SCHEDULE` (`5s,5m,30m,2h,5h,10h,10h`),
+//! `ROLLCALL_WEBHOOK_ALLOW_PRIVATE` (false: `https://` to public addresses only),
+//! `ROLLCALL_WEBHOOK_CONCURRENCY` (64 in flight), `ROLLCALL_WEBHOOK_PER_ENDPOINT` (8 in flight
+//! to one endpoint), `ROLLCALL_WEBHOOK_TIMEOUT_SECONDS` (15), `ROLLCALL_WEBHOOK_LEASE_SECONDS`
+//! (the timeout and 30 more; it must exceed the timeout).
 
 use std::{
     path::{Path, PathBuf},
@@ -121,6 +127,7 @@ fn policy() -> Result<app::Policy, String> {
             "ROLLCALL_EMAILS_PER_RECIPIENT_PER_DAY",
             defaults.emails_per_recipient_per_day,
         )?,
+        webhook_allow_private: flag("ROLLCALL_WEBHOOK_ALLOW_PRIVATE", false)?,
     })
 }
 
@@ -144,6 +151,30 @@ fn delivery_settings(database_url: &str) -> Result<delivery::Settings, String> {
     }
     if let Some(seconds) = number("ROLLCALL_EMAIL_LEASE_SECONDS")? {
         settings.lease = chrono::Duration::seconds(i64::try_from(seconds).unwrap_or(i64::MAX));
+    }
+    let hooks = &mut settings.webhooks;
+    if let Some(schedule) = env("ROLLCALL_WEBHOOK_RETRY_SCHEDULE") {
+        hooks.schedule = delivery::Schedule::parse(&schedule)
+            .map_err(|e| format!("ROLLCALL_WEBHOOK_RETRY_SCHEDULE: {e}"))?;
+    }
+    hooks.allow_private = flag("ROLLCALL_WEBHOOK_ALLOW_PRIVATE", false)?;
+    if let Some(n) = number("ROLLCALL_WEBHOOK_CONCURRENCY")? {
+        hooks.concurrency = usize::try_from(n).unwrap_or(usize::MAX);
+    }
+    if let Some(n) = number("ROLLCALL_WEBHOOK_PER_ENDPOINT")? {
+        hooks.per_endpoint = u32::try_from(n)
+            .map_err(|_| "ROLLCALL_WEBHOOK_PER_ENDPOINT is too large".to_owned())?;
+    }
+    if let Some(ms) = number("ROLLCALL_WORKER_POLL_MS")? {
+        hooks.poll = Duration::from_millis(ms);
+    }
+    if let Some(seconds) = number("ROLLCALL_WEBHOOK_TIMEOUT_SECONDS")? {
+        hooks.timeout = Duration::from_secs(seconds);
+        hooks.lease =
+            chrono::Duration::seconds(i64::try_from(seconds).unwrap_or(i64::MAX / 2) + 30);
+    }
+    if let Some(seconds) = number("ROLLCALL_WEBHOOK_LEASE_SECONDS")? {
+        hooks.lease = chrono::Duration::seconds(i64::try_from(seconds).unwrap_or(i64::MAX));
     }
     Ok(settings)
 }

@@ -218,3 +218,62 @@ pub mod rate_limits {
     }
     no_relations!();
 }
+
+pub mod webhook_endpoints {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "webhook_endpoints")]
+    pub struct Model {
+        /// A UUIDv7: lists order by it.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub organization_id: i64,
+        pub url: String,
+        /// The event types it receives, comma-separated; empty: every webhook event.
+        pub events: String,
+        pub description: Option<String>,
+        pub enabled: bool,
+        /// `gone` or `failing` when Rollcall disabled it.
+        pub disabled_reason: Option<String>,
+        /// The signing secret, sealed (nonce ‖ AEAD ciphertext).
+        pub secret: Vec<u8>,
+        /// The secret before the last rotation, sealed; it signs too until `previous_until`.
+        pub previous_secret: Option<Vec<u8>>,
+        pub previous_until: Option<DateTimeUtc>,
+        /// The first failure since the last success; five days of it disables the endpoint.
+        pub failing_since: Option<DateTimeUtc>,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+pub mod webhook_deliveries {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "webhook_deliveries")]
+    pub struct Model {
+        /// A UUIDv7: lists order by it.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub endpoint_id: Uuid,
+        /// The `webhook-id` header: the event's id, the same on every attempt.
+        pub message_id: String,
+        pub event_type: String,
+        /// The body, as every attempt sends it.
+        pub payload: String,
+        /// `pending`, `succeeded` or `failed`.
+        pub status: String,
+        pub attempts: i32,
+        pub last_status_code: Option<i32>,
+        pub last_error: Option<String>,
+        pub next_attempt_at: Option<DateTimeUtc>,
+        /// A worker holds it until then; past it, another may take it (the first died).
+        pub lease_until: Option<DateTimeUtc>,
+        pub created_at: DateTimeUtc,
+        pub delivered_at: Option<DateTimeUtc>,
+    }
+    no_relations!();
+}

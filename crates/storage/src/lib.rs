@@ -13,4 +13,6 @@ mod writer;
 
 pub use seed::SeedInvitation;
 pub use store::{Reader, Store, StoreOptions, Tx, WorkFuture};
-pub use tables::{Db, KeyClaim, KeyScope, Outcome, Profile, Rotation};
+pub use tables::{
+    Db, EndpointEffect, HookResult, KeyClaim, KeyScope, NewEndpoint, Outcome, Profile, Rotation,
+};

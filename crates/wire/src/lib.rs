@@ -13,6 +13,7 @@ pub mod organizations;
 pub mod page;
 pub mod teams;
 pub mod users_organizations;
+pub mod webhooks;
 
 pub use common::*;
 pub use invitations::*;
@@ -20,6 +21,7 @@ pub use organizations::*;
 pub use page::{Envelope, Page};
 pub use teams::*;
 pub use users_organizations::*;
+pub use webhooks::*;
 
 #[cfg(test)]
 mod tests {

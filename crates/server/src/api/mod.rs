@@ -9,6 +9,7 @@ mod me;
 mod organizations;
 mod teams;
 mod users_organizations;
+mod webhooks;
 
 use actix_web::{HttpResponse, Resource, web};
 use serde::Serialize;
@@ -176,6 +177,15 @@ impl Modify for BearerScheme {
         invitations::invitation_decline,
         me::me_organization_list,
         me::me_invitation_list,
+        webhooks::webhook_create,
+        webhooks::webhook_list,
+        webhooks::webhook_view,
+        webhooks::webhook_update,
+        webhooks::webhook_delete,
+        webhooks::webhook_secret_rotate,
+        webhooks::webhook_test,
+        webhooks::webhook_delivery_list,
+        webhooks::webhook_delivery_retry,
     ),
     components(
         schemas(problem::Problem, problem::FieldProblem),
@@ -354,6 +364,48 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route(web::patch().to(org::member_update))
         .route(web::delete().to(org::member_delete)),
+    )
+    .service(
+        resource("/organization/{organizationId}/webhooks", "GET, POST")
+            .route(web::get().to(webhooks::webhook_list))
+            .route(web::post().to(webhooks::webhook_create)),
+    )
+    .service(
+        resource(
+            "/organization/{organizationId}/webhooks/{webhookId}",
+            "GET, PATCH, DELETE",
+        )
+        .route(web::get().to(webhooks::webhook_view))
+        .route(web::patch().to(webhooks::webhook_update))
+        .route(web::delete().to(webhooks::webhook_delete)),
+    )
+    .service(
+        resource(
+            "/organization/{organizationId}/webhooks/{webhookId}/rotate-secret",
+            "POST",
+        )
+        .route(web::post().to(webhooks::webhook_secret_rotate)),
+    )
+    .service(
+        resource(
+            "/organization/{organizationId}/webhooks/{webhookId}/test",
+            "POST",
+        )
+        .route(web::post().to(webhooks::webhook_test)),
+    )
+    .service(
+        resource(
+            "/organization/{organizationId}/webhooks/{webhookId}/deliveries",
+            "GET",
+        )
+        .route(web::get().to(webhooks::webhook_delivery_list)),
+    )
+    .service(
+        resource(
+            "/organization/{organizationId}/webhooks/{webhookId}/deliveries/{deliveryId}/retry",
+            "POST",
+        )
+        .route(web::post().to(webhooks::webhook_delivery_retry)),
     )
     .service(
         resource("/invitations/lookup", "POST")

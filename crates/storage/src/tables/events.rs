@@ -1,4 +1,4 @@
-//! The append-only event log (the audit log, and the source webhooks will read).
+//! The append-only event log: the audit log, and the source of webhook deliveries.
 
 use domain::{
     EventType, OrganizationId, Result, UserId,
@@ -16,7 +16,8 @@ use crate::{
 
 impl<C: ConnectionTrait> Db<'_, C> {
     /// Appends one event, in the caller's transaction: a change and its event commit together
-    /// or not at all. Answers its id.
+    /// or not at all, and so do its webhook deliveries (one per enabled endpoint of the
+    /// organization subscribed to its type). Answers its id.
     pub async fn append_event(&self, event: &NewEvent) -> Result<i64> {
         let row = audit_events::ActiveModel {
             organization_id: Set(event.organization_id.map(OrganizationId::get)),
@@ -31,6 +32,10 @@ impl<C: ConnectionTrait> Db<'_, C> {
         .insert(self.conn)
         .await
         .map_err(db_err)?;
+        if let (Some(org), Some(payload)) = (event.organization_id, event.webhook_payload()) {
+            self.fan_out(org, row.id, event.kind, &payload, event.at)
+                .await?;
+        }
         Ok(row.id)
     }
 

@@ -11,11 +11,13 @@ mod outbox;
 mod quotas;
 mod teams;
 mod users;
+mod webhooks;
 
 pub use idempotency::{KeyClaim, KeyScope};
 pub use invitations::Rotation;
 pub use outbox::Outcome;
 pub use users::Profile;
+pub use webhooks::{EndpointEffect, HookResult, NewEndpoint};
 
 use domain::Result;
 use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, QuerySelect, Select};

@@ -199,6 +199,22 @@ impl<C: ConnectionTrait> Db<'_, C> {
         outcome: &Outcome,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        // Rows are locked in the order use cases lock them, invitation before message (an
+        // invite that meets an expired invitation rewrites it, then supersedes its messages):
+        // the other order deadlocks with such a request on PostgreSQL.
+        if self.backend() == DbBackend::Postgres
+            && let Some(invitation) = outbox_messages::Entity::find_by_id(id)
+                .one(self.conn)
+                .await
+                .map_err(db_err)?
+                .and_then(|m| m.invitation_id)
+        {
+            invitations::Entity::find_by_id(invitation)
+                .lock_exclusive()
+                .one(self.conn)
+                .await
+                .map_err(db_err)?;
+        }
         let mut update = outbox_messages::Entity::update_many()
             .col_expr(
                 outbox_messages::Column::LeaseUntil,

@@ -1,0 +1,305 @@
+//! `/organization/{organizationId}/webhooks…`: endpoints that receive the organization's
+//! events, signed as the Standard Webhooks specification says, and their deliveries.
+//! Administrators only (403 for other roles); another organization's endpoint is not found.
+
+use actix_web::{HttpResponse, web};
+use app::App;
+use serde::Deserialize;
+use uuid::Uuid;
+use wire::{
+    CreateWebhookRequest, UpdateWebhookRequest, WebhookDelivery, WebhookDeliveryPage,
+    WebhookDeliveryStatus, WebhookEndpoint, WebhookEndpointPage, WebhookEndpointWithSecret,
+    WebhookSecret,
+};
+
+use crate::{
+    api::{PageQuery, Reply, no_content, ok, reply},
+    auth::Caller,
+    extract::{Json, Keyed},
+};
+
+/// 202 with `body`: accepted, to be done by the worker.
+fn accepted<T: serde::Serialize>(body: T) -> Reply {
+    Ok(HttpResponse::Accepted().json(body))
+}
+
+/// Register an endpoint (administrators).
+///
+/// Answers the endpoint with its signing secret (`whsec_…`), shown here and on rotation only:
+/// keep it to verify deliveries. Without `ROLLCALL_WEBHOOK_ALLOW_PRIVATE` the URL must be
+/// `https://` on a public host.
+#[utoipa::path(
+    post,
+    path = "/organization/{organizationId}/webhooks",
+    operation_id = "webhook_create",
+    tag = "webhooks",
+    params(crate::api::OrganizationPath, crate::api::IdempotencyHeader),
+    request_body = CreateWebhookRequest,
+    responses(
+        crate::problem::Refusals,
+        crate::problem::BodyRefusals,
+        (status = 201, description = "The endpoint, with its secret", body = WebhookEndpointWithSecret, links(("WebhookView" = (operation_id = "webhook_view", parameters(("organizationId" = "$request.path.organizationId"), ("webhookId" = "$response.body#/id")))), ("WebhookUpdate" = (operation_id = "webhook_update", parameters(("organizationId" = "$request.path.organizationId"), ("webhookId" = "$response.body#/id")))), ("WebhookDelete" = (operation_id = "webhook_delete", parameters(("organizationId" = "$request.path.organizationId"), ("webhookId" = "$response.body#/id")))), ("WebhookSecretRotate" = (operation_id = "webhook_secret_rotate", parameters(("organizationId" = "$request.path.organizationId"), ("webhookId" = "$response.body#/id")))), ("WebhookTest" = (operation_id = "webhook_test", parameters(("organizationId" = "$request.path.organizationId"), ("webhookId" = "$response.body#/id")))), ("WebhookDeliveryList" = (operation_id = "webhook_delivery_list", parameters(("organizationId" = "$request.path.organizationId"), ("webhookId" = "$response.body#/id")))))),
+        (status = 403, response = crate::problem::Forbidden),
+        (status = 404, response = crate::problem::NotFound),
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn webhook_create(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    key: Keyed,
+    body: Json<CreateWebhookRequest>,
+    app: web::Data<App>,
+) -> Reply {
+    let new = body.0.parse()?;
+    reply(
+        app.webhook_create(&caller, path.into_inner(), new, key.with_body(&body.0))
+            .await?,
+    )
+}
+
+/// List the organization's endpoints, oldest first (administrators). Never their secrets.
+#[utoipa::path(
+    get,
+    path = "/organization/{organizationId}/webhooks",
+    operation_id = "webhook_list",
+    tag = "webhooks",
+    params(crate::api::OrganizationPath, crate::api::PageQuery),
+    responses(
+        crate::problem::Refusals,
+        (status = 200, description = "A page of endpoints", body = WebhookEndpointPage),
+        (status = 403, response = crate::problem::Forbidden),
+        (status = 404, response = crate::problem::NotFound),
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn webhook_list(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    query: web::Query<PageQuery>,
+    app: web::Data<App>,
+) -> Reply {
+    ok(app
+        .webhook_list(&caller, path.into_inner(), query.page()?)
+        .await?)
+}
+
+/// View an endpoint (administrators).
+#[utoipa::path(
+    get,
+    path = "/organization/{organizationId}/webhooks/{webhookId}",
+    operation_id = "webhook_view",
+    tag = "webhooks",
+    params(
+        crate::api::OrganizationPath,
+        ("webhookId" = Uuid, Path, description = "Endpoint identifier"),
+    ),
+    responses(
+        crate::problem::Refusals,
+        (status = 200, description = "The endpoint", body = WebhookEndpoint),
+        (status = 403, response = crate::problem::Forbidden),
+        (status = 404, response = crate::problem::NotFound),
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn webhook_view(
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    app: web::Data<App>,
+) -> Reply {
+    let (org, id) = path.into_inner();
+    ok(app.webhook_view(&caller, org, id).await?)
+}
+
+/// Change an endpoint: its URL, events, description, or whether it is enabled
+/// (administrators). Enabling one Rollcall disabled clears `disabledReason`, and its pending
+/// deliveries resume.
+#[utoipa::path(
+    patch,
+    path = "/organization/{organizationId}/webhooks/{webhookId}",
+    operation_id = "webhook_update",
+    tag = "webhooks",
+    params(
+        crate::api::OrganizationPath,
+        ("webhookId" = Uuid, Path, description = "Endpoint identifier"),
+    ),
+    request_body = UpdateWebhookRequest,
+    responses(
+        crate::problem::Refusals,
+        crate::problem::BodyRefusals,
+        (status = 200, description = "The endpoint, changed", body = WebhookEndpoint),
+        (status = 403, response = crate::problem::Forbidden),
+        (status = 404, response = crate::problem::NotFound),
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn webhook_update(
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    body: Json<UpdateWebhookRequest>,
+    app: web::Data<App>,
+) -> Reply {
+    let (org, id) = path.into_inner();
+    ok(app
+        .webhook_update(&caller, org, id, body.0.parse()?)
+        .await?)
+}
+
+/// Delete an endpoint; its pending deliveries stop (administrators).
+#[utoipa::path(
+    delete,
+    path = "/organization/{organizationId}/webhooks/{webhookId}",
+    operation_id = "webhook_delete",
+    tag = "webhooks",
+    params(
+        crate::api::OrganizationPath,
+        ("webhookId" = Uuid, Path, description = "Endpoint identifier"),
+    ),
+    responses(
+        crate::problem::Refusals,
+        (status = 204, description = "The endpoint is deleted"),
+        (status = 403, response = crate::problem::Forbidden),
+        (status = 404, response = crate::problem::NotFound),
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn webhook_delete(
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    app: web::Data<App>,
+) -> Reply {
+    let (org, id) = path.into_inner();
+    no_content(app.webhook_delete(&caller, org, id).await?)
+}
+
+/// Give an endpoint a new secret (administrators). For 24 hours deliveries carry two
+/// signatures, one per secret, so receivers can switch without missing any.
+#[utoipa::path(
+    post,
+    path = "/organization/{organizationId}/webhooks/{webhookId}/rotate-secret",
+    operation_id = "webhook_secret_rotate",
+    tag = "webhooks",
+    params(
+        crate::api::OrganizationPath,
+        ("webhookId" = Uuid, Path, description = "Endpoint identifier"),
+    ),
+    responses(
+        crate::problem::Refusals,
+        (status = 200, description = "The new secret", body = WebhookSecret),
+        (status = 403, response = crate::problem::Forbidden),
+        (status = 404, response = crate::problem::NotFound),
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn webhook_secret_rotate(
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    app: web::Data<App>,
+) -> Reply {
+    let (org, id) = path.into_inner();
+    ok(app.webhook_secret_rotate(&caller, org, id).await?)
+}
+
+/// Send a `webhook.test` event to this endpoint alone (administrators). Answers the delivery;
+/// follow it in the deliveries list. 409 when the endpoint is disabled.
+#[utoipa::path(
+    post,
+    path = "/organization/{organizationId}/webhooks/{webhookId}/test",
+    operation_id = "webhook_test",
+    tag = "webhooks",
+    params(
+        crate::api::OrganizationPath,
+        ("webhookId" = Uuid, Path, description = "Endpoint identifier"),
+    ),
+    responses(
+        crate::problem::Refusals,
+        (status = 202, description = "The test delivery, queued", body = WebhookDelivery),
+        (status = 403, response = crate::problem::Forbidden),
+        (status = 404, response = crate::problem::NotFound),
+        (status = 409, response = crate::problem::Conflict),
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn webhook_test(
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    app: web::Data<App>,
+) -> Reply {
+    let (org, id) = path.into_inner();
+    accepted(app.webhook_test(&caller, org, id).await?)
+}
+
+/// Which deliveries to list, and the page.
+#[derive(Debug, Deserialize)]
+pub struct DeliveryListQuery {
+    status: Option<WebhookDeliveryStatus>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+/// List an endpoint's deliveries, newest first (administrators).
+#[utoipa::path(
+    get,
+    path = "/organization/{organizationId}/webhooks/{webhookId}/deliveries",
+    operation_id = "webhook_delivery_list",
+    tag = "webhooks",
+    params(
+        crate::api::OrganizationPath,
+        ("webhookId" = Uuid, Path, description = "Endpoint identifier"),
+        ("status" = Option<WebhookDeliveryStatus>, Query, description = "Only deliveries in this state"),
+        crate::api::PageQuery,
+    ),
+    responses(
+        crate::problem::Refusals,
+        (status = 200, description = "A page of deliveries", body = WebhookDeliveryPage),
+        (status = 403, response = crate::problem::Forbidden),
+        (status = 404, response = crate::problem::NotFound),
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn webhook_delivery_list(
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    query: web::Query<DeliveryListQuery>,
+    app: web::Data<App>,
+) -> Reply {
+    let (org, id) = path.into_inner();
+    let query = query.into_inner();
+    let page = PageQuery::page_of(query.limit, query.cursor)?;
+    ok(app
+        .webhook_delivery_list(&caller, org, id, query.status.map(Into::into), page)
+        .await?)
+}
+
+/// Try a pending or failed delivery again now (administrators). 409 when it succeeded
+/// already or its endpoint is disabled.
+#[utoipa::path(
+    post,
+    path = "/organization/{organizationId}/webhooks/{webhookId}/deliveries/{deliveryId}/retry",
+    operation_id = "webhook_delivery_retry",
+    tag = "webhooks",
+    params(
+        crate::api::OrganizationPath,
+        ("webhookId" = Uuid, Path, description = "Endpoint identifier"),
+        ("deliveryId" = Uuid, Path, description = "Delivery identifier"),
+    ),
+    responses(
+        crate::problem::Refusals,
+        (status = 202, description = "The delivery, due now", body = WebhookDelivery),
+        (status = 403, response = crate::problem::Forbidden),
+        (status = 404, response = crate::problem::NotFound),
+        (status = 409, response = crate::problem::Conflict),
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn webhook_delivery_retry(
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid, Uuid)>,
+    app: web::Data<App>,
+) -> Reply {
+    let (org, id, delivery) = path.into_inner();
+    accepted(
+        app.webhook_delivery_retry(&caller, org, id, delivery)
+            .await?,
+    )
+}

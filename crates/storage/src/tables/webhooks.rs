@@ -1,0 +1,580 @@
+//! Webhook endpoints and their deliveries. An event's deliveries are written by
+//! [`Db::append_event`](super::Db::append_event) in the event's own transaction (`fan_out`), one
+//! per enabled endpoint of the organization that subscribes to its type; workers claim due ones
+//! under a lease (on PostgreSQL with `FOR UPDATE SKIP LOCKED`) and record what became of each.
+
+use chrono::{DateTime, Utc};
+use domain::{
+    OrganizationId, Result,
+    webhook::{
+        ClaimedDelivery, Delivery, DisabledReason, Endpoint, EndpointChange, HookStatus,
+        Subscription, WebhookUrl,
+    },
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement, Value,
+    sea_query::{Expr, ExprTrait as _},
+};
+use uuid::Uuid;
+
+use super::Db;
+use crate::{
+    entities::{webhook_deliveries, webhook_endpoints},
+    store::{db_err, internal},
+};
+
+/// An endpoint about to be registered.
+#[derive(Debug, Clone)]
+pub struct NewEndpoint {
+    pub organization_id: OrganizationId,
+    pub url: WebhookUrl,
+    pub events: Subscription,
+    pub description: Option<String>,
+    /// Its secret, sealed.
+    pub sealed_secret: Vec<u8>,
+}
+
+/// What one attempt at a delivery came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookResult {
+    /// `Pending` with `next_attempt_at` to try again; `Succeeded`; or `Failed` for good.
+    pub status: HookStatus,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub status_code: Option<u16>,
+    pub error: Option<String>,
+    /// What it says of the endpoint.
+    pub endpoint: EndpointEffect,
+}
+
+/// What an attempt says of its endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndpointEffect {
+    /// It answered: it is not failing.
+    Succeeded,
+    /// It failed; when it has been failing since before `cutoff` it is disabled as `failing`.
+    Failed { cutoff: DateTime<Utc> },
+    /// Disable it now (a 410: `gone`).
+    Disable(DisabledReason),
+}
+
+const PENDING: &str = HookStatus::Pending.as_str();
+
+impl<C: ConnectionTrait> Db<'_, C> {
+    /// Registers an endpoint, enabled.
+    pub async fn insert_endpoint(&self, e: &NewEndpoint, now: DateTime<Utc>) -> Result<Endpoint> {
+        let row = webhook_endpoints::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(e.organization_id.get()),
+            url: Set(e.url.as_str().to_owned()),
+            events: Set(e.events.to_stored()),
+            description: Set(e.description.clone()),
+            enabled: Set(true),
+            disabled_reason: Set(None),
+            secret: Set(e.sealed_secret.clone()),
+            previous_secret: Set(None),
+            previous_until: Set(None),
+            failing_since: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(self.conn)
+        .await
+        .map_err(db_err)?;
+        endpoint_from_row(row)
+    }
+
+    /// A page of the organization's endpoints, oldest first, after `after`.
+    pub async fn endpoints(
+        &self,
+        org: OrganizationId,
+        after: Option<Uuid>,
+        limit: u64,
+    ) -> Result<Vec<Endpoint>> {
+        let mut query = webhook_endpoints::Entity::find()
+            .filter(webhook_endpoints::Column::OrganizationId.eq(org.get()));
+        if let Some(after) = after {
+            query = query.filter(webhook_endpoints::Column::Id.gt(after));
+        }
+        self.page(
+            query.order_by_asc(webhook_endpoints::Column::Id),
+            limit,
+            endpoint_from_row,
+        )
+        .await
+    }
+
+    /// The organization's endpoint `id`.
+    pub async fn endpoint(&self, org: OrganizationId, id: Uuid) -> Result<Option<Endpoint>> {
+        self.endpoint_row(org, id)
+            .await?
+            .map(endpoint_from_row)
+            .transpose()
+    }
+
+    /// The sealed current secret of the organization's endpoint `id`.
+    pub async fn endpoint_secret(&self, org: OrganizationId, id: Uuid) -> Result<Option<Vec<u8>>> {
+        Ok(self.endpoint_row(org, id).await?.map(|r| r.secret))
+    }
+
+    async fn endpoint_row(
+        &self,
+        org: OrganizationId,
+        id: Uuid,
+    ) -> Result<Option<webhook_endpoints::Model>> {
+        webhook_endpoints::Entity::find_by_id(id)
+            .filter(webhook_endpoints::Column::OrganizationId.eq(org.get()))
+            .one(self.conn)
+            .await
+            .map_err(db_err)
+    }
+
+    /// Applies `change` to the organization's endpoint `id`. Enabling it clears why it was
+    /// disabled and forgets its failures.
+    pub async fn update_endpoint(
+        &self,
+        org: OrganizationId,
+        id: Uuid,
+        change: &EndpointChange,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Endpoint>> {
+        let Some(row) = self.endpoint_row(org, id).await? else {
+            return Ok(None);
+        };
+        let mut row: webhook_endpoints::ActiveModel = row.into();
+        if let Some(url) = &change.url {
+            row.url = Set(url.as_str().to_owned());
+        }
+        if let Some(events) = &change.events {
+            row.events = Set(events.to_stored());
+        }
+        if let Some(description) = &change.description {
+            row.description = Set(description.clone());
+        }
+        if let Some(enabled) = change.enabled {
+            row.enabled = Set(enabled);
+            if enabled {
+                row.disabled_reason = Set(None);
+                row.failing_since = Set(None);
+            }
+        }
+        row.updated_at = Set(now);
+        endpoint_from_row(row.update(self.conn).await.map_err(db_err)?).map(Some)
+    }
+
+    /// Deletes the organization's endpoint `id` and every delivery of it. Answers whether it
+    /// existed.
+    pub async fn delete_endpoint(&self, org: OrganizationId, id: Uuid) -> Result<bool> {
+        if self.endpoint_row(org, id).await?.is_none() {
+            return Ok(false);
+        }
+        webhook_deliveries::Entity::delete_many()
+            .filter(webhook_deliveries::Column::EndpointId.eq(id))
+            .exec(self.conn)
+            .await
+            .map_err(db_err)?;
+        webhook_endpoints::Entity::delete_by_id(id)
+            .exec(self.conn)
+            .await
+            .map_err(db_err)?;
+        Ok(true)
+    }
+
+    /// Replaces the endpoint's secret with `sealed`; the one it had signs beside it until
+    /// `previous_until`.
+    pub async fn rotate_endpoint_secret(
+        &self,
+        org: OrganizationId,
+        id: Uuid,
+        sealed: Vec<u8>,
+        previous_until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let done = webhook_endpoints::Entity::update_many()
+            .col_expr(
+                webhook_endpoints::Column::PreviousSecret,
+                Expr::col(webhook_endpoints::Column::Secret).into(),
+            )
+            .col_expr(
+                webhook_endpoints::Column::PreviousUntil,
+                Expr::value(Some(previous_until)),
+            )
+            .col_expr(webhook_endpoints::Column::Secret, Expr::value(sealed))
+            .col_expr(webhook_endpoints::Column::UpdatedAt, Expr::value(now))
+            .filter(webhook_endpoints::Column::Id.eq(id))
+            .filter(webhook_endpoints::Column::OrganizationId.eq(org.get()))
+            .exec(self.conn)
+            .await
+            .map_err(db_err)?;
+        Ok(done.rows_affected > 0)
+    }
+
+    /// One delivery row per enabled endpoint of `org` subscribed to `kind`, in the event's
+    /// transaction. Answers how many.
+    pub(crate) async fn fan_out(
+        &self,
+        org: OrganizationId,
+        event_id: i64,
+        kind: domain::EventType,
+        payload: &str,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        let endpoints: Vec<(Uuid, String)> = webhook_endpoints::Entity::find()
+            .select_only()
+            .column(webhook_endpoints::Column::Id)
+            .column(webhook_endpoints::Column::Events)
+            .filter(webhook_endpoints::Column::OrganizationId.eq(org.get()))
+            .filter(webhook_endpoints::Column::Enabled.eq(true))
+            .into_tuple()
+            .all(self.conn)
+            .await
+            .map_err(db_err)?;
+        let mut rows = Vec::new();
+        for (endpoint, events) in endpoints {
+            if Subscription::from_stored(&events)?.accepts(kind) {
+                rows.push(new_delivery(
+                    endpoint,
+                    event_id.to_string(),
+                    kind.as_str(),
+                    payload,
+                    now,
+                ));
+            }
+        }
+        let n = rows.len();
+        if n > 0 {
+            webhook_deliveries::Entity::insert_many(rows)
+                .exec(self.conn)
+                .await
+                .map_err(db_err)?;
+        }
+        Ok(n)
+    }
+
+    /// Queues one delivery to `endpoint` alone (`webhook.test`), due now.
+    pub async fn queue_delivery(
+        &self,
+        endpoint: Uuid,
+        message_id: String,
+        event_type: &str,
+        payload: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Delivery> {
+        let row = new_delivery(endpoint, message_id, event_type, payload, now)
+            .insert(self.conn)
+            .await
+            .map_err(db_err)?;
+        delivery_from_row(row)
+    }
+
+    /// A page of the endpoint's deliveries, newest first, before `after`, in `status` when
+    /// given.
+    pub async fn deliveries(
+        &self,
+        endpoint: Uuid,
+        status: Option<HookStatus>,
+        after: Option<Uuid>,
+        limit: u64,
+    ) -> Result<Vec<Delivery>> {
+        let mut query = webhook_deliveries::Entity::find()
+            .filter(webhook_deliveries::Column::EndpointId.eq(endpoint));
+        if let Some(status) = status {
+            query = query.filter(webhook_deliveries::Column::Status.eq(status.as_str()));
+        }
+        if let Some(after) = after {
+            query = query.filter(webhook_deliveries::Column::Id.lt(after));
+        }
+        self.page(
+            query.order_by_desc(webhook_deliveries::Column::Id),
+            limit,
+            delivery_from_row,
+        )
+        .await
+    }
+
+    /// The endpoint's delivery `id`.
+    pub async fn delivery(&self, endpoint: Uuid, id: Uuid) -> Result<Option<Delivery>> {
+        webhook_deliveries::Entity::find_by_id(id)
+            .filter(webhook_deliveries::Column::EndpointId.eq(endpoint))
+            .one(self.conn)
+            .await
+            .map_err(db_err)?
+            .map(delivery_from_row)
+            .transpose()
+    }
+
+    /// Makes the delivery `id` pending and due now (a manual retry).
+    pub async fn retry_delivery(&self, id: Uuid, now: DateTime<Utc>) -> Result<()> {
+        webhook_deliveries::Entity::update_many()
+            .col_expr(webhook_deliveries::Column::Status, Expr::value(PENDING))
+            .col_expr(
+                webhook_deliveries::Column::NextAttemptAt,
+                Expr::value(Some(now)),
+            )
+            .filter(webhook_deliveries::Column::Id.eq(id))
+            .exec(self.conn)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    /// Takes up to `limit` due deliveries of enabled endpoints, no more per endpoint than makes
+    /// `per_endpoint` held at once (counting the leases other workers hold), and holds them
+    /// until `lease_until`. On PostgreSQL rows another transaction holds are skipped.
+    pub async fn claim_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        per_endpoint: u32,
+        limit: u64,
+    ) -> Result<Vec<ClaimedDelivery>> {
+        let backend = self.backend();
+        let lock = match backend {
+            DbBackend::Postgres => "FOR UPDATE SKIP LOCKED",
+            _ => "",
+        };
+        let sql = format!(
+            "UPDATE webhook_deliveries SET lease_until = $1 WHERE id IN (
+               SELECT d.id FROM webhook_deliveries d WHERE d.id IN (
+                 SELECT due.id FROM (
+                   SELECT d2.id, d2.endpoint_id, d2.next_attempt_at,
+                          ROW_NUMBER() OVER (PARTITION BY d2.endpoint_id ORDER BY d2.next_attempt_at, d2.id) AS rn
+                   FROM webhook_deliveries d2 JOIN webhook_endpoints e ON e.id = d2.endpoint_id
+                   WHERE d2.status = '{PENDING}' AND d2.next_attempt_at <= $2
+                     AND (d2.lease_until IS NULL OR d2.lease_until < $2) AND e.enabled = TRUE
+                 ) due
+                 LEFT JOIN (
+                   SELECT endpoint_id, COUNT(*) AS n FROM webhook_deliveries
+                   WHERE status = '{PENDING}' AND lease_until >= $2 GROUP BY endpoint_id
+                 ) busy ON busy.endpoint_id = due.endpoint_id
+                 WHERE due.rn + COALESCE(busy.n, 0) <= $3
+                 ORDER BY due.next_attempt_at
+                 LIMIT $4
+               ) AND (d.lease_until IS NULL OR d.lease_until < $2) {lock}
+             ) RETURNING *"
+        );
+        let values = vec![
+            Value::from(lease_until),
+            Value::from(now),
+            Value::from(i64::from(per_endpoint)),
+            Value::from(i64::try_from(limit).unwrap_or(i64::MAX)),
+        ];
+        let rows = self
+            .conn
+            .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| webhook_deliveries::Model::from_query_result(r, "").map_err(db_err))
+            .collect::<Result<Vec<_>>>()?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.endpoint_id).collect();
+        let endpoints = webhook_endpoints::Entity::find()
+            .filter(webhook_endpoints::Column::Id.is_in(ids))
+            .all(self.conn)
+            .await
+            .map_err(db_err)?;
+        rows.into_iter()
+            .filter_map(|d| {
+                let e = endpoints.iter().find(|e| e.id == d.endpoint_id)?;
+                let mut sealed_secrets = vec![e.secret.clone()];
+                if let (Some(previous), Some(until)) = (&e.previous_secret, e.previous_until)
+                    && until > now
+                {
+                    sealed_secrets.push(previous.clone());
+                }
+                Some(WebhookUrl::from_stored(&e.url).map(|url| ClaimedDelivery {
+                    id: d.id,
+                    endpoint_id: d.endpoint_id,
+                    url,
+                    message_id: d.message_id,
+                    event_type: d.event_type,
+                    payload: d.payload,
+                    attempts: u32::try_from(d.attempts).unwrap_or(0),
+                    sealed_secrets,
+                }))
+            })
+            .collect()
+    }
+
+    /// Records what the attempt at delivery `id` came to, and what it says of `endpoint`. A
+    /// delivery deleted meanwhile (its endpoint was) is left alone.
+    pub async fn record_delivery(
+        &self,
+        id: Uuid,
+        endpoint: Uuid,
+        result: &HookResult,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        webhook_deliveries::Entity::update_many()
+            .col_expr(
+                webhook_deliveries::Column::Status,
+                Expr::value(result.status.as_str()),
+            )
+            .col_expr(
+                webhook_deliveries::Column::Attempts,
+                Expr::col(webhook_deliveries::Column::Attempts).add(1),
+            )
+            .col_expr(
+                webhook_deliveries::Column::LastStatusCode,
+                Expr::value(result.status_code.map(i32::from)),
+            )
+            .col_expr(
+                webhook_deliveries::Column::LastError,
+                Expr::value(result.error.clone()),
+            )
+            .col_expr(
+                webhook_deliveries::Column::NextAttemptAt,
+                Expr::value(result.next_attempt_at),
+            )
+            .col_expr(
+                webhook_deliveries::Column::LeaseUntil,
+                Expr::value(None::<DateTime<Utc>>),
+            )
+            .col_expr(
+                webhook_deliveries::Column::DeliveredAt,
+                Expr::value((result.status == HookStatus::Succeeded).then_some(now)),
+            )
+            .filter(webhook_deliveries::Column::Id.eq(id))
+            .exec(self.conn)
+            .await
+            .map_err(db_err)?;
+        let endpoints = webhook_endpoints::Entity::update_many()
+            .filter(webhook_endpoints::Column::Id.eq(endpoint));
+        match result.endpoint {
+            EndpointEffect::Succeeded => {
+                endpoints
+                    .col_expr(
+                        webhook_endpoints::Column::FailingSince,
+                        Expr::value(None::<DateTime<Utc>>),
+                    )
+                    .exec(self.conn)
+                    .await
+                    .map_err(db_err)?;
+            }
+            EndpointEffect::Failed { cutoff } => {
+                endpoints
+                    .col_expr(
+                        webhook_endpoints::Column::FailingSince,
+                        Expr::col(webhook_endpoints::Column::FailingSince)
+                            .if_null(Expr::value(now)),
+                    )
+                    .exec(self.conn)
+                    .await
+                    .map_err(db_err)?;
+                self.disable_endpoint(endpoint, DisabledReason::Failing, Some(cutoff), now)
+                    .await?;
+            }
+            EndpointEffect::Disable(reason) => {
+                self.disable_endpoint(endpoint, reason, None, now).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Disables `endpoint` for `reason` (when it has been failing since before `cutoff`, if
+    /// given).
+    async fn disable_endpoint(
+        &self,
+        endpoint: Uuid,
+        reason: DisabledReason,
+        cutoff: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut update = webhook_endpoints::Entity::update_many()
+            .col_expr(webhook_endpoints::Column::Enabled, Expr::value(false))
+            .col_expr(
+                webhook_endpoints::Column::DisabledReason,
+                Expr::value(Some(reason.as_str())),
+            )
+            .col_expr(webhook_endpoints::Column::UpdatedAt, Expr::value(now))
+            .filter(webhook_endpoints::Column::Id.eq(endpoint))
+            .filter(webhook_endpoints::Column::Enabled.eq(true));
+        if let Some(cutoff) = cutoff {
+            update = update.filter(webhook_endpoints::Column::FailingSince.lte(cutoff));
+        }
+        update.exec(self.conn).await.map_err(db_err)?;
+        Ok(())
+    }
+
+    /// How many deliveries are in each state: the queue's depth for metrics.
+    pub async fn webhook_depth(&self) -> Result<Vec<(HookStatus, u64)>> {
+        let rows: Vec<(String, i64)> = webhook_deliveries::Entity::find()
+            .select_only()
+            .column(webhook_deliveries::Column::Status)
+            .column_as(webhook_deliveries::Column::Id.count(), "n")
+            .group_by(webhook_deliveries::Column::Status)
+            .into_tuple()
+            .all(self.conn)
+            .await
+            .map_err(db_err)?;
+        rows.into_iter()
+            .map(|(s, n)| {
+                Ok((
+                    HookStatus::parse(&s).map_err(internal)?,
+                    u64::try_from(n).unwrap_or(0),
+                ))
+            })
+            .collect()
+    }
+}
+
+fn new_delivery(
+    endpoint: Uuid,
+    message_id: String,
+    event_type: &str,
+    payload: &str,
+    now: DateTime<Utc>,
+) -> webhook_deliveries::ActiveModel {
+    webhook_deliveries::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        endpoint_id: Set(endpoint),
+        message_id: Set(message_id),
+        event_type: Set(event_type.to_owned()),
+        payload: Set(payload.to_owned()),
+        status: Set(PENDING.to_owned()),
+        attempts: Set(0),
+        last_status_code: Set(None),
+        last_error: Set(None),
+        next_attempt_at: Set(Some(now)),
+        lease_until: Set(None),
+        created_at: Set(now),
+        delivered_at: Set(None),
+    }
+}
+
+fn endpoint_from_row(r: webhook_endpoints::Model) -> Result<Endpoint> {
+    Ok(Endpoint {
+        id: r.id,
+        organization_id: OrganizationId::parse(r.organization_id).map_err(internal)?,
+        url: WebhookUrl::from_stored(&r.url)?,
+        events: Subscription::from_stored(&r.events)?,
+        description: r.description,
+        enabled: r.enabled,
+        disabled_reason: r
+            .disabled_reason
+            .as_deref()
+            .map(DisabledReason::parse)
+            .transpose()?,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+    })
+}
+
+fn delivery_from_row(r: webhook_deliveries::Model) -> Result<Delivery> {
+    Ok(Delivery {
+        id: r.id,
+        endpoint_id: r.endpoint_id,
+        message_id: r.message_id,
+        event_type: r.event_type,
+        status: HookStatus::parse(&r.status).map_err(internal)?,
+        attempts: u32::try_from(r.attempts).unwrap_or(0),
+        last_status_code: r.last_status_code.and_then(|c| u16::try_from(c).ok()),
+        last_error: r.last_error,
+        next_attempt_at: r.next_attempt_at,
+        created_at: r.created_at,
+        delivered_at: r.delivered_at,
+    })
+}
