@@ -4,6 +4,11 @@
 
 use crate::{Error, Result, email::MAX_LEN};
 
+/// The JSON Schema `pattern` of text that [`is_forbidden`] refuses nothing of, as the document
+/// spells it on every name (and webhook description, and email query): a schema-valid value is
+/// then never refused for its characters.
+pub const NO_CONTROLS_PATTERN: &str = r"^[^\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]*$";
+
 /// Characters no name or email may hold: Unicode control characters (category Cc: NUL, tab,
 /// newlines…) and the bidirectional controls U+202A–U+202E and U+2066–U+2069, which make a
 /// name display as something else.
@@ -89,6 +94,21 @@ impl OrganizationName {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_schema_pattern_matches_exactly_what_is_refused() {
+        let pattern = regress::Regex::new(NO_CONTROLS_PATTERN).unwrap();
+        for c in [
+            '\0', '\t', '\n', '\u{7f}', '\u{9f}', '\u{202A}', '\u{202E}', '\u{2066}', '\u{2069}',
+        ] {
+            let text = format!("a{c}b");
+            assert!(is_forbidden(c) && pattern.find(&text).is_none(), "{c:?}");
+        }
+        for c in [' ', 'é', '\u{a0}', '\u{2029}', '\u{202F}', '😀'] {
+            let text = format!("a{c}b");
+            assert!(!is_forbidden(c) && pattern.find(&text).is_some(), "{c:?}");
+        }
+    }
 
     #[test]
     fn names_are_limited_to_250_characters_not_bytes() {

@@ -44,4 +44,21 @@ mod tests {
             "every email field's pattern must be EMAIL_PATTERN"
         );
     }
+
+    #[test]
+    fn every_name_field_spells_the_domain_pattern_of_text_without_controls() {
+        let sources = [
+            include_str!("users_organizations.rs"),
+            include_str!("teams.rs"),
+            include_str!("webhooks.rs"),
+        ];
+        let count: usize = sources
+            .iter()
+            .map(|s| s.matches(domain::names::NO_CONTROLS_PATTERN).count())
+            .sum();
+        assert_eq!(
+            count, 8,
+            "names and descriptions carry NO_CONTROLS_PATTERN (or the count here is stale)"
+        );
+    }
 }

@@ -11,7 +11,12 @@ use crate::common::TeamRole;
 /// Create a team: its name.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CreateTeamRequest {
-    #[schema(min_length = 1, max_length = 250, example = "Platform")]
+    #[schema(
+        min_length = 1,
+        max_length = 250,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]*$",
+        example = "Platform"
+    )]
     pub name: String,
 }
 

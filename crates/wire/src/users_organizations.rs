@@ -18,10 +18,18 @@ use crate::common::{Permissions, PermissionsInput, Role, Scope, email, parse_cha
 #[serde(rename_all = "camelCase")]
 pub struct InviteUserOrganizationRequest {
     /// First name of the profile.
-    #[schema(max_length = 250, example = "John")]
+    #[schema(
+        max_length = 250,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]*$",
+        example = "John"
+    )]
     pub first_name: String,
     /// Last name of the profile.
-    #[schema(max_length = 250, example = "Doe")]
+    #[schema(
+        max_length = 250,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]*$",
+        example = "Doe"
+    )]
     pub last_name: String,
     /// Email of the profile.
     #[schema(format = Email, max_length = 250, pattern = r"^(?!\.)(?!.*\.\.)([A-Za-z0-9_'+\-\.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$", example = "test@mail.com")]
@@ -115,9 +123,17 @@ impl UpdateMembershipRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateUserRequest {
-    #[schema(max_length = 250, example = "Jane")]
+    #[schema(
+        max_length = 250,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]*$",
+        example = "Jane"
+    )]
     pub first_name: String,
-    #[schema(max_length = 250, example = "Doe")]
+    #[schema(
+        max_length = 250,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]*$",
+        example = "Doe"
+    )]
     pub last_name: String,
     #[schema(format = Email, max_length = 250, pattern = r"^(?!\.)(?!.*\.\.)([A-Za-z0-9_'+\-\.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$", example = "jane.doe@example.com")]
     pub email: String,
@@ -171,7 +187,12 @@ impl From<&model::User> for User {
 /// Create an organization: its name.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CreateOrganizationRequest {
-    #[schema(min_length = 1, max_length = 250, example = "Acme")]
+    #[schema(
+        min_length = 1,
+        max_length = 250,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]*$",
+        example = "Acme"
+    )]
     pub name: String,
 }
 

@@ -67,7 +67,11 @@ pub struct CreateWebhookRequest {
     /// The event types it receives; empty or absent: every one.
     #[serde(default)]
     pub events: Option<Vec<WebhookEventType>>,
-    #[schema(max_length = 500, example = "Sync members into the billing system")]
+    #[schema(
+        max_length = 500,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]*$",
+        example = "Sync members into the billing system"
+    )]
     #[serde(default)]
     pub description: Option<String>,
 }
@@ -119,7 +123,7 @@ pub struct UpdateWebhookRequest {
     /// The event types it receives; empty: every one.
     #[serde(default)]
     pub events: Option<Vec<WebhookEventType>>,
-    #[schema(value_type = Option<String>, nullable, max_length = 500)]
+    #[schema(value_type = Option<String>, nullable, max_length = 500, pattern = r"^[^\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]*$")]
     #[serde(default, deserialize_with = "present")]
     pub description: Option<Option<String>>,
     #[serde(default)]

@@ -167,7 +167,7 @@ fn invitation_query(query: &str) -> Result<(InvitationFilter, app::PageRequest)>
     params(
         crate::api::OrganizationPath,
         ("status" = Option<Vec<wire::InvitationStatus>>, Query, description = "Only invitations with one of these statuses"),
-        ("email" = Option<String>, Query, max_length = 250, description = "Only invitations to this email (case-insensitive)"),
+        ("email" = Option<String>, Query, max_length = 250, pattern = r"^[^\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]*$",  description = "Only invitations to this email (case-insensitive)"),
         crate::api::PageQuery,
     ),
     responses(

@@ -410,7 +410,7 @@ pub struct UserQuery {
     tag = "back office",
     params(
         SessionHeader,
-        ("email" = Option<String>, Query, max_length = 250, description = "Only the profile with this email"),
+        ("email" = Option<String>, Query, max_length = 250, pattern = r"^[^\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]*$",  description = "Only the profile with this email"),
         crate::api::PageQuery,
     ),
     responses(

@@ -96,7 +96,7 @@ pub async fn webhook_list(
     ),
     responses(
         crate::problem::Refusals,
-        (status = 200, description = "The endpoint", body = WebhookEndpoint),
+        (status = 200, description = "The endpoint", body = WebhookEndpoint, links(("WebhookSecretRotate" = (operation_id = "webhook_secret_rotate", parameters(("organizationId" = "$request.path.organizationId"), ("webhookId" = "$response.body#/id")))), ("WebhookTest" = (operation_id = "webhook_test", parameters(("organizationId" = "$request.path.organizationId"), ("webhookId" = "$response.body#/id")))), ("WebhookDeliveryList" = (operation_id = "webhook_delivery_list", parameters(("organizationId" = "$request.path.organizationId"), ("webhookId" = "$response.body#/id")))))),
         (status = 403, response = crate::problem::Forbidden),
         (status = 404, response = crate::problem::NotFound),
     ),
@@ -127,7 +127,7 @@ pub async fn webhook_view(
     responses(
         crate::problem::Refusals,
         crate::problem::BodyRefusals,
-        (status = 200, description = "The endpoint, changed", body = WebhookEndpoint),
+        (status = 200, description = "The endpoint, changed", body = WebhookEndpoint, links(("WebhookSecretRotate" = (operation_id = "webhook_secret_rotate", parameters(("organizationId" = "$request.path.organizationId"), ("webhookId" = "$response.body#/id")))), ("WebhookTest" = (operation_id = "webhook_test", parameters(("organizationId" = "$request.path.organizationId"), ("webhookId" = "$response.body#/id")))), ("WebhookDeliveryList" = (operation_id = "webhook_delivery_list", parameters(("organizationId" = "$request.path.organizationId"), ("webhookId" = "$response.body#/id")))))),
         (status = 403, response = crate::problem::Forbidden),
         (status = 404, response = crate::problem::NotFound),
     ),
@@ -185,7 +185,7 @@ pub async fn webhook_delete(
     ),
     responses(
         crate::problem::Refusals,
-        (status = 200, description = "The new secret", body = WebhookSecret),
+        (status = 200, description = "The new secret", body = WebhookSecret, links(("WebhookTest" = (operation_id = "webhook_test", parameters(("organizationId" = "$request.path.organizationId"), ("webhookId" = "$request.path.webhookId")))))),
         (status = 403, response = crate::problem::Forbidden),
         (status = 404, response = crate::problem::NotFound),
     ),
@@ -213,7 +213,7 @@ pub async fn webhook_secret_rotate(
     ),
     responses(
         crate::problem::Refusals,
-        (status = 202, description = "The test delivery, queued", body = WebhookDelivery),
+        (status = 202, description = "The test delivery, queued", body = WebhookDelivery, links(("WebhookDeliveryRetry" = (operation_id = "webhook_delivery_retry", parameters(("organizationId" = "$request.path.organizationId"), ("webhookId" = "$request.path.webhookId"), ("deliveryId" = "$response.body#/id")))), ("WebhookDeliveryList" = (operation_id = "webhook_delivery_list", parameters(("organizationId" = "$request.path.organizationId"), ("webhookId" = "$request.path.webhookId")))))),
         (status = 403, response = crate::problem::Forbidden),
         (status = 404, response = crate::problem::NotFound),
         (status = 409, response = crate::problem::Conflict),
