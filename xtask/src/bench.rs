@@ -12,6 +12,7 @@ mod load;
 mod peer;
 mod report;
 mod seed;
+mod webhooks;
 
 use std::{
     path::{Path, PathBuf},
@@ -114,6 +115,14 @@ fn bench(options: &Options) -> Result<(), String> {
         "  {} emails sent in {:.1} s: {:.0} emails/s",
         drain.emails, drain.seconds, drain.per_second
     );
+    println!(
+        "\nwebhook fan-out: 10,000 deliveries (2,500 events × 4 endpoints) to a local receiver"
+    );
+    let fan_out = webhooks::fan_out(&b)?;
+    println!(
+        "  {} deliveries in {:.1} s: {:.0} deliveries/s",
+        fan_out.deliveries, fan_out.seconds, fan_out.per_second
+    );
     println!("\nbaseline: bare actix-web JSON handler");
     rows.push(baseline(&b)?);
     if options.peer {
@@ -146,6 +155,16 @@ fn bench(options: &Options) -> Result<(), String> {
                     drain.emails, drain.seconds, drain.per_second
                 ),
                 met: drain.per_second >= 1_000.0,
+            });
+            t.push(Target {
+                target:
+                    "webhook fan-out ≥ 2,000 deliveries/s (SQLite, local receiver answering 204)"
+                        .into(),
+                measured: format!(
+                    "{} deliveries in {:.1} s = {:.0}/s",
+                    fan_out.deliveries, fan_out.seconds, fan_out.per_second
+                ),
+                met: fan_out.per_second >= 2_000.0,
             });
             t
         },
@@ -260,6 +279,10 @@ fn start_rollcall(b: &Bench, database_url: &str, log: &Path) -> Result<Server, S
         ("ROLLCALL_BIND", addr.as_str()),
         ("ROLLCALL_INVITATIONS_PER_HOUR", "1000000000"),
         ("ROLLCALL_ORGANIZATIONS_PER_HOUR", "1000000000"),
+        // The request path alone: emails and webhook deliveries wait in their queues (the drain
+        // and the fan-out measure sending them), so that one run's backlog does not load the
+        // next run's machine.
+        ("ROLLCALL_BACKGROUND", "false"),
     ]
     .map(|(k, v)| (k.to_owned(), v.to_owned()));
     Server::start(&b.rollcall, &["serve"], &env, log, &addr, "/readyz")
@@ -284,13 +307,17 @@ fn rollcall_on(b: &Bench, backend: &str, url: &str) -> Result<Vec<Row>, String> 
     let server = start_rollcall(b, url, &dir.join("server.log"))?;
     let tokens = seed::Tokens::new(SECRET);
     let api = seed::Api::new(&server.base);
-    let (org, store) = b.rt.block_on(async {
+    let (org, hooked, store) = b.rt.block_on(async {
         let org = seed::organization(&api, &tokens, 1, "Bench").await?;
         for admin in 2..=10 {
             seed::organization(&api, &tokens, admin, &format!("Other {admin}")).await?;
         }
         seed::member(&api, &tokens, &org, 11, "member11@bench.example").await?;
-        Ok::<_, String>((org, seed::store(url).await?))
+        // The same organization again, with one webhook endpoint: each invitation created
+        // there also writes a delivery in its transaction.
+        let hooked = seed::organization(&api, &tokens, 12, "Hooked").await?;
+        webhooks::register(&api, &hooked, "https://hooks.example.com/rollcall").await?;
+        Ok::<_, String>((org, hooked, seed::store(url).await?))
     })?;
     let viewed = b.rt.block_on(seed::invitations(
         &store,
@@ -309,16 +336,13 @@ fn rollcall_on(b: &Bench, backend: &str, url: &str) -> Result<Vec<Row>, String> 
             .map(|(id, ..)| format!("/organization/{}/invitations/{id}", org.uuid)),
     )?;
     println!("  seeded 10 organizations, 2 members, 1,001 invitations");
-    let auth = |session: bool| {
-        let mut env = vec![("BEARER".to_owned(), org.bearer.clone())];
-        if session {
-            env.push(("SESSION".to_owned(), org.session.clone()));
-        }
-        env
-    };
     let mut rows = Vec::new();
     let mut add = |label: &str, script: &'static str, mut env: Vec<(String, String)>| {
-        env.extend(auth(label == "view membership (v1)"));
+        let as_org = if label == HOOKED { &hooked } else { &org };
+        env.push(("BEARER".to_owned(), as_org.bearer.clone()));
+        if label == "view membership (v1)" {
+            env.push(("SESSION".to_owned(), org.session.clone()));
+        }
         let load = Load {
             label: label.to_owned(),
             url: server.base.clone() + "/",
@@ -335,6 +359,14 @@ fn rollcall_on(b: &Bench, backend: &str, url: &str) -> Result<Vec<Row>, String> 
         vec![(
             "INVITE_PATH".into(),
             format!("/organization/{}/invite", org.uuid),
+        )],
+    )?;
+    add(
+        HOOKED,
+        "invite.lua",
+        vec![(
+            "INVITE_PATH".into(),
+            format!("/organization/{}/invite", hooked.uuid),
         )],
     )?;
     add("view invitation", "get.lua", vec![path_env(&view_paths)])?;
@@ -363,6 +395,9 @@ fn rollcall_on(b: &Bench, backend: &str, url: &str) -> Result<Vec<Row>, String> 
     drop(store);
     Ok(rows)
 }
+
+/// The create run in an organization with one webhook endpoint.
+const HOOKED: &str = "create invitation (one webhook endpoint)";
 
 fn path_env(file: &Path) -> (String, String) {
     ("PATHS_FILE".into(), file.display().to_string())
@@ -563,6 +598,15 @@ fn targets(rows: &[Row], scale: &[ScaleRow]) -> Vec<Target> {
             measured: format!("{:.0}/s, p99 {:.1} ms", c.rps, c.p99_ms),
             met: c.rps >= 5_000.0 && c.p99_ms < 20.0,
         });
+        if let Some(h) = find(HOOKED) {
+            let ratio = h.rps / c.rps;
+            out.push(Target {
+                target: "create invitation with one webhook endpoint ≥ 85% of without (SQLite)"
+                    .into(),
+                measured: format!("{:.0}/s vs {:.0}/s = {:.1}%", h.rps, c.rps, ratio * 100.0),
+                met: ratio >= 0.85,
+            });
+        }
     }
     for op in [
         "view invitation",

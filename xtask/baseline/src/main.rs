@@ -3,6 +3,8 @@
 //! `rollcall` and loaded the same way, it says how fast this machine serves HTTP at all, so that
 //! every Rollcall figure can be read as a fraction of it.
 //!
+//! `POST /webhook` answers 204: the local receiver of the webhook fan-out.
+//!
 //! `bench-baseline [ADDR] [WORKERS]` (default `127.0.0.1:0` and one worker per core) prints
 //! `listening on http://ADDR` on stderr once it accepts connections.
 
@@ -13,6 +15,11 @@ struct Answer {
     id: u64,
     name: &'static str,
     ok: bool,
+}
+
+/// What a webhook receiver answers: 204, nothing more (`cargo xtask bench`'s fan-out).
+async fn delivered() -> HttpResponse {
+    HttpResponse::NoContent().finish()
 }
 
 async fn answer() -> HttpResponse {
@@ -33,9 +40,13 @@ fn main() -> std::io::Result<()> {
     let listener = std::net::TcpListener::bind(&addr)?;
     eprintln!("listening on http://{}", listener.local_addr()?);
     actix_web::rt::System::new().block_on(
-        HttpServer::new(|| App::new().default_service(web::to(answer)))
-            .workers(workers)
-            .listen(listener)?
-            .run(),
+        HttpServer::new(|| {
+            App::new()
+                .route("/webhook", web::post().to(delivered))
+                .default_service(web::to(answer))
+        })
+        .workers(workers)
+        .listen(listener)?
+        .run(),
     )
 }

@@ -10,9 +10,6 @@ use std::{
     time::{Duration, Instant},
 };
 
-use futures_util::StreamExt;
-use serde_json::json;
-
 use super::{Bench, SECRET, load, seed};
 
 /// What the drain measured.
@@ -56,7 +53,11 @@ pub fn drain(b: &Bench) -> Result<Drain, String> {
         &addr,
         "/readyz",
     )?;
-    b.rt.block_on(queue(&server.base))?;
+    b.rt.block_on(async {
+        let api = seed::Api::new(&server.base);
+        let org = seed::organization(&api, &seed::Tokens::new(SECRET), 1, "Drain").await?;
+        seed::invite_many(&api, &org, "drain", EMAILS).await
+    })?;
     drop(server);
     println!("  queued {EMAILS} invitation emails");
     let sink_addr = load::free_addr()?;
@@ -77,7 +78,12 @@ pub fn drain(b: &Bench) -> Result<Drain, String> {
         &worker_addr,
         "/readyz",
     )?;
-    let sent = b.rt.block_on(wait_sent(&url, started))?;
+    let sent = b.rt.block_on(seed::count_until(
+        &url,
+        "SELECT COUNT(*) AS n FROM outbox_messages WHERE status = 'sent'",
+        EMAILS,
+        "emails sent",
+    ))?;
     let seconds = started.elapsed().as_secs_f64();
     drop(worker);
     Ok(Drain {
@@ -85,60 +91,6 @@ pub fn drain(b: &Bench) -> Result<Drain, String> {
         seconds,
         per_second: sent as f64 / seconds,
     })
-}
-
-/// Invites `EMAILS` people, 64 at a time.
-async fn queue(base: &str) -> Result<(), String> {
-    let api = seed::Api::new(base);
-    let tokens = seed::Tokens::new(SECRET);
-    let org = seed::organization(&api, &tokens, 1, "Drain").await?;
-    let path = format!("/organization/{}/invite", org.uuid);
-    let results: Vec<Result<_, String>> = futures_util::stream::iter(0..EMAILS)
-        .map(|n| {
-            let (api, path, bearer) = (&api, &path, &org.bearer);
-            async move {
-                api.post(
-                    path,
-                    bearer,
-                    json!({"email": format!("drain-{n}@bench.example"), "role": "member"}),
-                )
-                .await
-            }
-        })
-        .buffer_unordered(64)
-        .collect()
-        .await;
-    results.into_iter().collect::<Result<Vec<_>, _>>()?;
-    Ok(())
-}
-
-/// Waits until every queued email is recorded as sent; answers how many were.
-async fn wait_sent(url: &str, started: Instant) -> Result<u64, String> {
-    use sea_orm::{ConnectionTrait, Statement};
-    let db = sea_orm::Database::connect(url)
-        .await
-        .map_err(|e| e.to_string())?;
-    loop {
-        let row = db
-            .query_one_raw(Statement::from_string(
-                db.get_database_backend(),
-                "SELECT COUNT(*) AS n FROM outbox_messages WHERE status = 'sent'",
-            ))
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or("no count")?;
-        let sent =
-            u64::try_from(row.try_get::<i64>("", "n").map_err(|e| e.to_string())?).unwrap_or(0);
-        if sent >= EMAILS {
-            return Ok(sent);
-        }
-        if started.elapsed() > Duration::from_secs(600) {
-            return Err(format!(
-                "only {sent} of {EMAILS} emails were sent in 10 minutes"
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// postfix's `smtp-sink`, accepting and discarding.

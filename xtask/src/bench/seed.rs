@@ -225,3 +225,62 @@ pub fn write_lines<I: IntoIterator<Item = String>>(path: &Path, lines: I) -> Res
     }
     f.flush().map_err(|e| e.to_string())
 }
+
+/// Invites `count` people (`{prefix}-{n}@bench.example`) into `org` through the API, 64
+/// requests at a time.
+pub async fn invite_many(
+    api: &Api,
+    org: &Organization,
+    prefix: &str,
+    count: u64,
+) -> Result<(), String> {
+    use futures_util::StreamExt;
+    let path = format!("/organization/{}/invite", org.uuid);
+    let results: Vec<Result<_, String>> = futures_util::stream::iter(0..count)
+        .map(|n| {
+            let (path, bearer) = (&path, &org.bearer);
+            async move {
+                api.post(
+                    path,
+                    bearer,
+                    json!({"email": format!("{prefix}-{n}@bench.example"), "role": "member"}),
+                )
+                .await
+            }
+        })
+        .buffer_unordered(64)
+        .collect()
+        .await;
+    results.into_iter().collect::<Result<Vec<_>, _>>()?;
+    Ok(())
+}
+
+/// Waits until `SELECT COUNT(*) AS n …` (`count_sql`) on `url` reaches `expected`; answers the
+/// count. Gives up after ten minutes, saying how far `what` got.
+pub async fn count_until(
+    url: &str,
+    count_sql: &str,
+    expected: u64,
+    what: &str,
+) -> Result<u64, String> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let started = std::time::Instant::now();
+    let db = sea_orm::Database::connect(url)
+        .await
+        .map_err(|e| e.to_string())?;
+    loop {
+        let row = db
+            .query_one_raw(Statement::from_string(db.get_database_backend(), count_sql))
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("no count")?;
+        let n = u64::try_from(row.try_get::<i64>("", "n").map_err(|e| e.to_string())?).unwrap_or(0);
+        if n >= expected {
+            return Ok(n);
+        }
+        if started.elapsed() > std::time::Duration::from_secs(600) {
+            return Err(format!("only {n} of {expected} {what} in 10 minutes"));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
