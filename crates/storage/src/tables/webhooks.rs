@@ -193,7 +193,7 @@ impl<C: ConnectionTrait> Db<'_, C> {
         let done = webhook_endpoints::Entity::update_many()
             .col_expr(
                 webhook_endpoints::Column::PreviousSecret,
-                Expr::col(webhook_endpoints::Column::Secret).into(),
+                Expr::col(webhook_endpoints::Column::Secret),
             )
             .col_expr(
                 webhook_endpoints::Column::PreviousUntil,
@@ -445,11 +445,13 @@ impl<C: ConnectionTrait> Db<'_, C> {
             .filter(webhook_endpoints::Column::Id.eq(endpoint));
         match result.endpoint {
             EndpointEffect::Succeeded => {
+                // Only an endpoint that was failing changes (most successes write nothing here).
                 endpoints
                     .col_expr(
                         webhook_endpoints::Column::FailingSince,
                         Expr::value(None::<DateTime<Utc>>),
                     )
+                    .filter(webhook_endpoints::Column::FailingSince.is_not_null())
                     .exec(self.conn)
                     .await
                     .map_err(db_err)?;
