@@ -516,7 +516,7 @@ async fn a_name_that_resolves_to_loopback_is_refused_at_delivery() {
     let _worker = app.start_worker(worker(false));
     let (founder, org) = app.founded().await;
     let name = loopback_name();
-    let url = format!("https://{name}:{}/a", receiver.port);
+    let url = format!("https://{name}:{}/services/s3cr3t-path", receiver.port);
     let hook = register(&founder, org.id, &url, None).await;
     create_team(&founder, org.id, "Ops").await;
     let got = deliveries_become(&founder, org.id, hook.id, "a refused attempt", |d| {
@@ -527,6 +527,10 @@ async fn a_name_that_resolves_to_loopback_is_refused_at_delivery() {
     assert!(
         error.contains("resolves to no public address"),
         "the resolver refused {name}: {error}"
+    );
+    assert!(
+        !error.contains("s3cr3t"),
+        "an error never repeats the URL, whose path may be a secret: {error}"
     );
     assert_eq!(got[0].last_status_code, None);
     assert!(receiver.received().is_empty(), "no connection was made");

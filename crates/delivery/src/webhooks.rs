@@ -207,7 +207,7 @@ impl HookWorker {
             .await;
         let response = match sent {
             Ok(r) => r,
-            Err(e) => return failed(None, describe(&e, self.settings.timeout), None),
+            Err(e) => return failed(None, describe(e, self.settings.timeout), None),
         };
         let status = response.status();
         if status.is_success() {
@@ -274,13 +274,15 @@ async fn excerpt(mut response: reqwest::Response) -> Option<String> {
     (!text.trim().is_empty()).then_some(text)
 }
 
-/// A failed request, said plainly: the innermost cause names what happened.
-fn describe(e: &reqwest::Error, timeout: Duration) -> String {
+/// A failed request, said plainly: the innermost cause names what happened. Never the URL: its
+/// path or query may be a secret of the receiver's (many services put one there).
+fn describe(e: reqwest::Error, timeout: Duration) -> String {
     if e.is_timeout() {
         return format!("no answer within {} s", timeout.as_secs());
     }
+    let e = e.without_url();
     let mut causes = Vec::new();
-    let mut source: Option<&dyn std::error::Error> = Some(e);
+    let mut source: Option<&dyn std::error::Error> = Some(&e);
     while let Some(s) = source {
         let text = s.to_string();
         if !causes.iter().any(|c: &String| c.contains(&text)) {
