@@ -11,6 +11,7 @@ pub mod common;
 pub mod invitations;
 pub mod organizations;
 pub mod page;
+pub mod problem;
 pub mod teams;
 pub mod users_organizations;
 
@@ -18,6 +19,7 @@ pub use common::*;
 pub use invitations::*;
 pub use organizations::*;
 pub use page::{Envelope, Page};
+pub use problem::{FieldProblem, Problem};
 pub use teams::*;
 pub use users_organizations::*;
 
