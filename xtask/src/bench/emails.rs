@@ -35,7 +35,10 @@ pub fn drain(b: &Bench) -> Result<Drain, String> {
             ("DATABASE_URL".to_owned(), url.clone()),
             ("ROLLCALL_JWT_SECRET".to_owned(), SECRET.to_owned()),
             ("ROLLCALL_BIND".to_owned(), addr.to_owned()),
-            ("ROLLCALL_INVITATIONS_PER_HOUR".to_owned(), "1000000000".to_owned()),
+            (
+                "ROLLCALL_INVITATIONS_PER_HOUR".to_owned(),
+                "1000000000".to_owned(),
+            ),
             (
                 "ROLLCALL_EMAILS_PER_RECIPIENT_PER_DAY".to_owned(),
                 "1000000000".to_owned(),
@@ -60,7 +63,10 @@ pub fn drain(b: &Bench) -> Result<Drain, String> {
     let _sink = SmtpSink::start(&sink_addr)?;
     let worker_addr = load::free_addr()?;
     let mut env = common(&worker_addr);
-    env.push(("ROLLCALL_SMTP_URL".to_owned(), format!("smtp://{sink_addr}")));
+    env.push((
+        "ROLLCALL_SMTP_URL".to_owned(),
+        format!("smtp://{sink_addr}"),
+    ));
     env.push(("ROLLCALL_WORKER_POLL_MS".to_owned(), "20".to_owned()));
     let started = Instant::now();
     let worker = load::Server::start(
@@ -121,8 +127,8 @@ async fn wait_sent(url: &str, started: Instant) -> Result<u64, String> {
             .await
             .map_err(|e| e.to_string())?
             .ok_or("no count")?;
-        let sent = u64::try_from(row.try_get::<i64>("", "n").map_err(|e| e.to_string())?)
-            .unwrap_or(0);
+        let sent =
+            u64::try_from(row.try_get::<i64>("", "n").map_err(|e| e.to_string())?).unwrap_or(0);
         if sent >= EMAILS {
             return Ok(sent);
         }
