@@ -10,6 +10,7 @@ mod recording;
 
 mod audit;
 mod back_office;
+mod bulk;
 mod client;
 mod contract;
 mod credentials;
