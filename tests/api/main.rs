@@ -11,6 +11,7 @@ mod recording;
 mod audit;
 mod back_office;
 mod bulk;
+mod cli;
 mod client;
 mod contract;
 mod credentials;
