@@ -134,7 +134,7 @@ pub async fn invitation_create(
     responses(
         crate::problem::Refusals,
         crate::problem::BodyRefusals,
-        (status = 200, description = "One result per row, in the rows' order", body = BulkInvitationResults, links(("InvitationView" = (operation_id = "invitation_view", parameters(("organizationId" = "$request.path.organizationId"), ("invitationId" = "$response.body#/results/0/invitation/id")))), ("InvitationRevoke" = (operation_id = "invitation_revoke", parameters(("organizationId" = "$request.path.organizationId"), ("invitationId" = "$response.body#/results/0/invitation/id")))))),
+        (status = 200, description = "One result per row, in the rows' order", body = BulkInvitationResults),
         (status = 403, response = crate::problem::Forbidden),
         (status = 404, response = crate::problem::NotFound),
     ),
