@@ -381,6 +381,7 @@ impl BulkInviteRequest {
 /// What became of each row of a bulk invite, in the rows' order.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct BulkInvitationResults {
+    /// One result per row of the request, in its order.
     pub results: Vec<BulkInvitationResult>,
 }
 
