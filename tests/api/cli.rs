@@ -16,6 +16,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use app::Policy;
 use futures_util::StreamExt;
 use rollcall_client::types;
+use serde_json::json;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::helpers::{TestApp, Who, create_team};
@@ -112,7 +113,9 @@ impl Drop for TempFile {
 }
 
 /// A server's operations as the CLI sees them, through a reverse proxy that counts the invite
-/// calls, and, as a server from before the bulk invite, can leave it out of `/openapi.json`.
+/// calls, and can play two other servers: one from before the bulk invite (it leaves it out of
+/// `/openapi.json`), and one whose database is away for its first bulk calls (it answers them
+/// 503 with `Retry-After: 1`, as the server does then).
 struct Proxy {
     base: String,
     bulk_calls: Arc<AtomicUsize>,
@@ -123,17 +126,24 @@ struct Upstream {
     base: String,
     http: reqwest::Client,
     hide_bulk: bool,
+    unavailable_bulk_calls: usize,
     bulk_calls: Arc<AtomicUsize>,
     single_calls: Arc<AtomicUsize>,
 }
 
 impl Proxy {
     fn start(upstream: &str, hide_bulk: bool) -> Self {
+        Self::with(upstream, hide_bulk, 0)
+    }
+
+    /// A proxy whose first `unavailable` bulk calls are answered 503.
+    fn with(upstream: &str, hide_bulk: bool, unavailable: usize) -> Self {
         let (bulk_calls, single_calls) = (Arc::default(), Arc::default());
         let state = web::Data::new(Upstream {
             base: upstream.to_owned(),
             http: reqwest::Client::new(),
             hide_bulk,
+            unavailable_bulk_calls: unavailable,
             bulk_calls: Arc::clone(&bulk_calls),
             single_calls: Arc::clone(&single_calls),
         });
@@ -168,7 +178,19 @@ async fn forward(
     }
     let path = req.path();
     if path.ends_with("/invitations/bulk") {
-        upstream.bulk_calls.fetch_add(1, Ordering::Relaxed);
+        let earlier = upstream.bulk_calls.fetch_add(1, Ordering::Relaxed);
+        if earlier < upstream.unavailable_bulk_calls {
+            return HttpResponse::ServiceUnavailable()
+                .content_type("application/problem+json")
+                .insert_header(("retry-after", "1"))
+                .insert_header(("x-request-id", "proxy"))
+                .body(
+                    json!({"type": "https://rollcall.dev/problems/unavailable",
+                        "title": "Service Unavailable", "status": 503,
+                        "detail": "the database is unavailable; retry later", "requestId": "proxy"})
+                    .to_string(),
+                );
+        }
     } else if path.ends_with("/invite") {
         upstream.single_calls.fetch_add(1, Ordering::Relaxed);
     }
@@ -670,5 +692,57 @@ async fn without_the_bulk_invite_each_row_is_one_keyed_call_and_a_rerun_still_in
         app.query::<i64>("SELECT COUNT(*) AS v FROM invitations")
             .await,
         [30]
+    );
+}
+
+#[actix_web::test]
+async fn a_503_is_sent_again_after_its_retry_after_and_past_max_wait_the_rows_are_unavailable_exit_4()
+ {
+    let app = TestApp::spawn().await;
+    let org = organization(&app).await;
+    let rows: String = (0..150)
+        .map(|i| format!("u{i}@example.com,member\n"))
+        .collect();
+    let csv = TempFile::new("csv", &format!("email,role\n{rows}"));
+    let bearer = app.bearer(&Who::verified(1, "founder@acme.example"));
+
+    // Its first two bulk calls meet a database that is away; one second later it is back.
+    let busy = Proxy::with(&app.client_base, false, 2);
+    let args = ["--json", "invite", &org, "--csv", csv.path(), "-j", "2"];
+    let run = ctl_at(&busy.base, Some(&bearer), &args).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["counts"]["created"], 150);
+    assert_eq!(
+        busy.bulk_calls.load(Ordering::Relaxed),
+        4,
+        "two batches, each sent twice"
+    );
+    assert!(run.stderr.contains("waiting 1.0 s"), "{}", run.stderr);
+
+    // Away for longer than --max-wait allows: those rows are unavailable, and the exit code 4.
+    let away = Proxy::with(&app.client_base, false, usize::MAX);
+    let more = TempFile::new("csv", "email,role\nlate@example.com,member\n");
+    let args = [
+        "--max-wait",
+        "2",
+        "--json",
+        "invite",
+        &org,
+        "--csv",
+        more.path(),
+    ];
+    let run = ctl_at(&away.base, Some(&bearer), &args).await;
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    let rows = &run.json()["rows"];
+    assert_eq!(rows[0]["outcome"], "unavailable");
+    let problem = rows[0]["problem"].as_str().unwrap();
+    assert!(
+        problem.contains("503 Service Unavailable") && problem.contains("past --max-wait"),
+        "{problem}"
+    );
+    assert_eq!(
+        away.bulk_calls.load(Ordering::Relaxed),
+        3,
+        "sent, then again after 1 s twice"
     );
 }
