@@ -372,6 +372,19 @@ async fn exit_codes_say_success_usage_refused_and_unavailable() {
         "{}",
         again.stderr
     );
+    // With --json, a script also gets the problem itself on stdout, to branch on its type.
+    let scripted = ctl(
+        &app,
+        &["--json", "invitations", "create", &org, "jane@example.com"],
+    )
+    .await;
+    assert_eq!(scripted.code, 3);
+    let problem: types::Problem = serde_json::from_value(scripted.json()).expect("a Problem");
+    assert_eq!(
+        problem.type_,
+        "https://rollcall.dev/problems/invitation-pending"
+    );
+    assert!(problem.invitation_id.is_some());
     let stranger = app.bearer(&Who::verified(77, "stranger@example.com"));
     let forbidden = ctl_at(
         &app.client_base,

@@ -61,8 +61,8 @@ impl Ctx {
     /// A client that sends the bearer and the session (`/users-organizations/v1`).
     pub fn v1(&self) -> Result<Client, Failure> {
         let session = self.options.session.as_deref().ok_or_else(|| {
-            Failure::Usage(
-                "no session token: pass --session or set ROLLCALL_SESSION (`rollcallctl sessions create <organization id>` makes one)".into(),
+            Failure::usage(
+                "no session token: pass --session or set ROLLCALL_SESSION (`rollcallctl sessions create <organization id>` makes one)",
             )
         })?;
         Ok(with_session(&self.options.url, self.bearer()?, session)?)
@@ -75,8 +75,8 @@ impl Ctx {
 
     fn bearer(&self) -> Result<&str, Failure> {
         self.options.token.as_deref().ok_or_else(|| {
-            Failure::Usage(
-                "no bearer token: pass --token or set ROLLCALL_BEARER (locally, `rollcall token --user 1 --email you@example.com` prints one)".into(),
+            Failure::usage(
+                "no bearer token: pass --token or set ROLLCALL_BEARER (locally, `rollcall token --user 1 --email you@example.com` prints one)",
             )
         })
     }

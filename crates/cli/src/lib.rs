@@ -93,10 +93,15 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let json = cli.options.json;
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(failure) => {
             eprintln!("rollcallctl: {failure}");
+            // A script reading stdout gets the server's problem, to branch on its `type`.
+            if let (true, Some(problem)) = (json, failure.problem()) {
+                let _ = output::print_json(problem);
+            }
             failure.exit_code()
         }
     }

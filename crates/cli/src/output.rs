@@ -77,14 +77,14 @@ pub fn table(headers: &[&str]) -> Table {
 
 pub fn print_json(value: &Value) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value)
-        .map_err(|e| Failure::Unavailable(format!("cannot write JSON: {e}")))?;
+        .map_err(|e| Failure::unavailable(format!("cannot write JSON: {e}")))?;
     println!("{text}");
     Ok(())
 }
 
 fn to_value<T: Serialize>(value: &T) -> Result<Value, Failure> {
     serde_json::to_value(value)
-        .map_err(|e| Failure::Unavailable(format!("cannot read the answer as JSON: {e}")))
+        .map_err(|e| Failure::unavailable(format!("cannot read the answer as JSON: {e}")))
 }
 
 /// The fields of an object as (dotted name, cell) rows; nested objects are spread one level

@@ -129,7 +129,7 @@ pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
             locale,
         } => {
             let email = types::InviteRequestEmail::try_from(email.as_str()).map_err(|_| {
-                Failure::Usage(format!(
+                Failure::usage(format!(
                     "{email:?} is not an email address (at most 250 characters)"
                 ))
             })?;
@@ -137,7 +137,7 @@ pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
                 .map(types::InviteRequestLocale::try_from)
                 .transpose()
                 .map_err(|_| {
-                    Failure::Usage("--locale: a BCP 47 language tag such as en, fr or pt-BR".into())
+                    Failure::usage("--locale: a BCP 47 language tag such as en, fr or pt-BR")
                 })?;
             let client = ctx.client()?;
             let call = client

@@ -74,8 +74,8 @@ pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
             permissions,
         } => {
             if role.is_none() && permissions.group.is_none() {
-                return Err(Failure::Usage(
-                    "nothing to change: pass --role and/or --group (with --read, --manage)".into(),
+                return Err(Failure::usage(
+                    "nothing to change: pass --role and/or --group (with --read, --manage)",
                 ));
             }
             let call = client

@@ -81,7 +81,7 @@ pub const MEMBERSHIP: [output::Column; 6] = [
 /// A scope as the document takes it: 1 or 2.
 pub fn scope(scope: i64) -> Result<types::Scope, Failure> {
     types::Scope::try_from(scope)
-        .map_err(|_| Failure::Usage(format!("--scope {scope}: a scope is 1 or 2")))
+        .map_err(|_| Failure::usage(format!("--scope {scope}: a scope is 1 or 2")))
 }
 
 pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
@@ -127,8 +127,8 @@ pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
             permissions,
         } => {
             if wanted.is_none() && permissions.group.is_none() {
-                return Err(Failure::Usage(
-                    "nothing to change: pass --scope and/or --group (with --read, --manage)".into(),
+                return Err(Failure::usage(
+                    "nothing to change: pass --scope and/or --group (with --read, --manage)",
                 ));
             }
             let body = types::UpdateMembershipRequest {

@@ -29,7 +29,7 @@ impl Format {
         {
             Some("csv") => Ok(Self::Csv),
             Some("json") => Ok(Self::Json),
-            _ => Err(Failure::Usage(format!(
+            _ => Err(Failure::usage(format!(
                 "--report {}: name a .csv or a .json file",
                 path.display()
             ))),
@@ -73,7 +73,7 @@ pub fn lines<'a>(rows: &'a [Row], outcomes: &'a [Outcome]) -> Vec<Line<'a>> {
 
 /// Writes the report to `path`.
 pub fn write(path: &Path, format: Format, lines: &[Line<'_>]) -> Result<(), Failure> {
-    let failed = |e: String| Failure::Usage(format!("cannot write {}: {e}", path.display()));
+    let failed = |e: String| Failure::usage(format!("cannot write {}: {e}", path.display()));
     match format {
         Format::Csv => {
             let mut out = csv::Writer::from_path(path).map_err(|e| failed(e.to_string()))?;

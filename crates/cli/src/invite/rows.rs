@@ -39,9 +39,9 @@ pub fn read(path: &Path, send_email: bool) -> Result<Vec<Row>, Failure> {
         .flexible(true)
         .trim(csv::Trim::All)
         .from_path(path)
-        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?;
+        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
     let header = reader.headers().map_err(|e| {
-        Failure::Usage(format!(
+        Failure::usage(format!(
             "cannot read the header row of {}: {e}",
             path.display()
         ))
@@ -75,19 +75,19 @@ impl Columns {
                 "teams" => &mut teams,
                 "locale" => &mut locale,
                 other => {
-                    return Err(Failure::Usage(format!(
+                    return Err(Failure::usage(format!(
                         "the header row names a column {other:?}; the columns are {COLUMNS}"
                     )));
                 }
             };
             if slot.replace(i).is_some() {
-                return Err(Failure::Usage(format!(
+                return Err(Failure::usage(format!(
                     "the header row names the column {name:?} twice"
                 )));
             }
         }
         let missing = |what: &str| {
-            Failure::Usage(format!(
+            Failure::usage(format!(
                 "the header row has no {what} column; the first row of the file names the columns: {COLUMNS}"
             ))
         };
@@ -205,6 +205,7 @@ fn team_assignments(teams: &str) -> Result<Option<Vec<types::TeamAssignment>>, S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::failure::Kind;
 
     const TEAM: &str = "6ba7b810-9dad-11d1-80b4-00c04fd430c8";
 
@@ -275,10 +276,10 @@ mod tests {
         for header in ["email\n", "role,email,name\n", "email,role,email\n"] {
             let f = file(header);
             let e = read(&f.0, true).unwrap_err();
-            assert!(matches!(e, Failure::Usage(_)), "{header}: {e}");
+            assert_eq!(e.kind, Kind::Usage, "{header}: {e}");
         }
         let missing = read(Path::new("/nonexistent/rows.csv"), true).unwrap_err();
-        assert!(matches!(missing, Failure::Usage(_)));
+        assert_eq!(missing.kind, Kind::Usage);
     }
 
     #[test]
