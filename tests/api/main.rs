@@ -10,6 +10,8 @@ mod recording;
 
 mod audit;
 mod back_office;
+mod bulk;
+mod cli;
 mod client;
 mod contract;
 mod credentials;

@@ -412,7 +412,7 @@ impl World {
         let backoffice = || Entry::new(C::BackOffice, A::BackOffice);
         let in_alpha = |access| admin(access).path("organizationId", org);
         let entry = match id {
-            "health_view" | "ready_view" => Entry::new(C::Nobody, A::Anyone),
+            "health_view" | "ready_view" | "document_view" => Entry::new(C::Nobody, A::Anyone),
             // users-organizations/v1: the administrator's session acts on Alpha.
             "ad_user_invite" => admin(A::Manager).body(json!({
                 "firstName": "Ada", "lastName": "Lovelace",
@@ -448,6 +448,11 @@ impl World {
                 "teamAssignments": [{"teamId": self.team, "role": "developer"}],
                 "permissions": permissions, "expiresInSeconds": 86_400,
             })),
+            "invitation_bulk_create" => in_alpha(A::Manager).body(json!({"invitations": [{
+                "email": format!("bulk@{ALPHA_DOMAIN}"), "role": "member",
+                "teamAssignments": [{"teamId": self.team, "role": "developer"}],
+                "permissions": permissions, "expiresInSeconds": 86_400,
+            }]})),
             "invitation_list" => in_alpha(A::Manager),
             "invitation_view" => in_alpha(A::Manager).path("invitationId", self.pending),
             "invitation_revoke" => in_alpha(A::Manager).path("invitationId", self.revoked),

@@ -23,6 +23,7 @@ INVITATION = {
     "permissions": None,
     "invitedBy": 1,
     "createdAt": "2026-11-30T10:00:00.000Z",
+    "emailDelivery": {"status": "queued", "attempts": 0, "sentAt": None, "lastError": None},
 }
 PATH = "/organization/0127acc9-459d-4c19-90d2-e5b9bbd16184/invitations/3c90c3cc-0d44-4b50-8888-8dd25736052a"
 

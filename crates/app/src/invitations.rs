@@ -37,7 +37,51 @@ impl App {
         key: Option<KeyedRequest>,
     ) -> Result<Answer<InvitationWithToken>> {
         let (org, actor) = self.membership_of(caller, org).await?;
-        rules::may_invite(&actor, invite.role, invite.permissions.as_ref())?;
+        self.invite(caller, org, &actor, invite, key).await
+    }
+
+    /// `POST /organization/{id}/invitations/bulk`: up to 100 invitations, each answered in its
+    /// row's order with what a single invite of that row would have answered. Each row is its
+    /// own unit of work, the very one a single invite runs: counted by the quota (a row past it
+    /// is a 429), its email queued, its event recorded. 404 for an organization that is not
+    /// the caller's, 403 for a role that does not invite: then nothing is tried. Once the
+    /// database is unavailable, the rows not yet tried are answered with that problem too.
+    pub async fn invitation_bulk_create(
+        &self,
+        caller: &Caller,
+        org: Uuid,
+        invites: Vec<Invite>,
+    ) -> Result<Vec<Result<InvitationWithToken>>> {
+        let (org, actor) = self.managed_by(caller, org).await?;
+        let mut results = Vec::with_capacity(invites.len());
+        let mut unavailable = None;
+        for invite in invites {
+            let result = match &unavailable {
+                Some(e) => Err(Error::clone(e)),
+                None => self
+                    .invite(caller, org.clone(), &actor, invite, None)
+                    .await
+                    .map(|answer| answer.body),
+            };
+            if let Err(e @ Error::Unavailable(_)) = &result {
+                unavailable.get_or_insert_with(|| e.clone());
+            }
+            results.push(result);
+        }
+        Ok(results)
+    }
+
+    /// One invitation of `org` sent by `actor` (a live member of it): the rules of inviting,
+    /// then one unit of work. What a single invite and each row of a bulk invite run.
+    async fn invite(
+        &self,
+        caller: &Caller,
+        org: Organization,
+        actor: &Membership,
+        invite: Invite,
+        key: Option<KeyedRequest>,
+    ) -> Result<Answer<InvitationWithToken>> {
+        rules::may_invite(actor, invite.role, invite.permissions.as_ref())?;
         let token = InvitationToken::generate()?;
         let (app, caller, ctx, per_hour) = (
             self.clone(),

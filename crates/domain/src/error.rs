@@ -25,6 +25,10 @@ pub enum Error {
     /// A request that is malformed as a whole (a bad path parameter, a forged cursor): 400.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A request larger than the operation takes (more rows than a bulk operation allows): 413,
+    /// and nothing is done.
+    #[error("too large: {0}")]
+    TooLarge(String),
     /// A well-formed request with invalid fields: 422, each field named.
     #[error("invalid request: {}", .0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<FieldError>),
@@ -96,6 +100,7 @@ impl Error {
         use crate::InvitationStatus as S;
         match self {
             Self::BadRequest(_) => "malformed-request",
+            Self::TooLarge(_) => "payload-too-large",
             Self::Invalid(_) => "validation",
             Self::KeyReused(_) => "idempotency-key-reused",
             Self::Unauthenticated(_) => "unauthenticated",

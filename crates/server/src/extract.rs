@@ -1,5 +1,6 @@
 //! Request extractors beyond credentials. `Json<T>`, the request body: it answers each way a
-//! body can be wrong with its own status: 415 for a media type that is not JSON, 413 past 64 KiB,
+//! body can be wrong with its own status: 415 for a media type that is not JSON, 413 past 64 KiB
+//! (or the limit the operation sets: `Json<T, BULK_BODY_BYTES>`),
 //! 400 for text that is not JSON (anywhere in it, unknown fields included), 422 for JSON that
 //! does not fit the shape, naming the field. `Keyed`, the `Idempotency-Key` header of a creating
 //! POST.
@@ -15,15 +16,18 @@ use crate::problem::ApiError;
 
 /// The largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// The largest body of a bulk operation (up to 100 rows, each as large as a single request may
+/// reasonably be).
+pub const BULK_BODY_BYTES: usize = 1024 * 1024;
 /// How long a request body may take to arrive, all of it: past it the answer is 408 and the
 /// connection closes, so a client that sends headers and then trickles (or nothing) holds no
 /// connection, task or buffer for long.
 pub const BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// A JSON request body of type `T`.
-pub struct Json<T>(pub T);
+/// A JSON request body of type `T`, of at most `LIMIT` bytes.
+pub struct Json<T, const LIMIT: usize = MAX_BODY_BYTES>(pub T);
 
-impl<T: DeserializeOwned + Serialize + 'static> FromRequest for Json<T> {
+impl<T: DeserializeOwned + Serialize + 'static, const LIMIT: usize> FromRequest for Json<T, LIMIT> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
@@ -42,17 +46,17 @@ impl<T: DeserializeOwned + Serialize + 'static> FromRequest for Json<T> {
                     "the body must be JSON: send `Content-Type: application/json`",
                 ));
             }
-            if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
-                return Err(too_large());
+            if declared.is_some_and(|n| n > LIMIT) {
+                return Err(too_large(LIMIT));
             }
             let read = async {
-                let mut body = Vec::with_capacity(declared.unwrap_or(256).min(MAX_BODY_BYTES));
+                let mut body = Vec::with_capacity(declared.unwrap_or(256).min(LIMIT));
                 while let Some(chunk) = payload.next().await {
                     let chunk = chunk.map_err(|e| {
                         ApiError::bad_request(format!("the body could not be read: {e}"))
                     })?;
-                    if body.len() + chunk.len() > MAX_BODY_BYTES {
-                        return Err(too_large());
+                    if body.len() + chunk.len() > LIMIT {
+                        return Err(too_large(LIMIT));
                     }
                     body.extend_from_slice(&chunk);
                 }
@@ -114,10 +118,10 @@ impl FromRequest for Keyed {
     }
 }
 
-fn too_large() -> ApiError {
+fn too_large(limit: usize) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+        format!("the body is larger than {limit} bytes"),
     )
 }
 

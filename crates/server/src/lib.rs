@@ -53,7 +53,6 @@ pub fn serve_health(listener: TcpListener, app: App) -> std::io::Result<Server> 
 /// (finishing requests in flight) on SIGINT or SIGTERM.
 pub fn serve(listener: TcpListener, app: App, workers: usize) -> std::io::Result<Server> {
     let state = web::Data::new(app);
-    let document = contract::document();
     let server = HttpServer::new(move || {
         actix_web::App::new()
             .app_data(state.clone())
@@ -75,7 +74,8 @@ pub fn serve(listener: TcpListener, app: App, workers: usize) -> std::io::Result
             })
             .configure(api::routes)
             .service(web::redirect("/docs", "/docs/"))
-            .service(SwaggerUi::new("/docs/{_:.*}").external_url_unchecked("/openapi.json", document.clone()))
+            // The document itself is an operation of the API (`api::health::document_view`).
+            .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/openapi.json")))
             .default_service(web::to(problem::not_found))
     })
     .workers(workers)

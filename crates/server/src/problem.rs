@@ -7,8 +7,6 @@ use actix_web::{
     http::{StatusCode, header},
 };
 use domain::Error;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use crate::api::header_ref;
 
@@ -24,42 +22,7 @@ pub fn request_id() -> String {
         .unwrap_or_else(|_| "-".to_owned())
 }
 
-/// An RFC 9457 problem: what went wrong, for people and for programs.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Problem {
-    /// A URI naming the class of problem (`https://rollcall.dev/problems/<class>`); branch on
-    /// it, not on `detail`.
-    #[serde(rename = "type")]
-    #[schema(format = "uri")]
-    pub type_: String,
-    /// The HTTP status phrase.
-    pub title: String,
-    /// The HTTP status code.
-    #[schema(minimum = 400, maximum = 599)]
-    pub status: i32,
-    /// What went wrong in this request, and how to fix it.
-    pub detail: String,
-    /// The id of the request, also sent as the `x-request-id` header; quote it in reports.
-    pub request_id: String,
-    /// The invalid fields of a 422 answer.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<FieldProblem>,
-    /// The invitation a 409 is about (a pending one for the same email, or the one a replayed
-    /// request made), so that a client can resend, revoke or look at it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub invitation_id: Option<uuid::Uuid>,
-}
-
-/// One invalid field of a request body.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct FieldProblem {
-    /// The field's path in the body, dotted (`permissions.read.3`).
-    pub field: String,
-    /// What is wrong with it.
-    pub message: String,
-}
+pub use wire::{FieldProblem, Problem};
 
 /// Where problem types live: a problem's `type` is this base and its class
 /// (`https://rollcall.dev/problems/invitation-expired`). Clients branch on `type`.
@@ -221,6 +184,25 @@ impl ApiError {
     pub fn errors(&self) -> &[FieldProblem] {
         &self.errors
     }
+    /// The problem body this answer carries, with the current request's id.
+    pub fn problem(&self) -> Problem {
+        Problem {
+            type_: format!("{PROBLEM_BASE}{}", self.class),
+            title: self.status.canonical_reason().unwrap_or("Error").into(),
+            status: i32::from(self.status.as_u16()),
+            detail: self.detail.clone(),
+            request_id: request_id(),
+            errors: self.errors.clone(),
+            invitation_id: self.invitation_id,
+        }
+    }
+    /// The seconds its `Retry-After` says (429, 503), when it has one.
+    pub fn retry_after(&self) -> Option<u64> {
+        self.headers
+            .iter()
+            .find(|(name, _)| name == header::RETRY_AFTER)
+            .and_then(|(_, value)| value.parse().ok())
+    }
 }
 
 impl std::fmt::Display for ApiError {
@@ -282,6 +264,7 @@ impl From<Error> for ApiError {
             },
             Error::InvitationGone { detail, .. } => problem(detail),
             Error::BadRequest(m)
+            | Error::TooLarge(m)
             | Error::KeyReused(m)
             | Error::Unauthenticated(m)
             | Error::Forbidden(m)
@@ -302,15 +285,7 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let body = Problem {
-            type_: format!("{PROBLEM_BASE}{}", self.class),
-            title: self.status.canonical_reason().unwrap_or("Error").into(),
-            status: i32::from(self.status.as_u16()),
-            detail: self.detail.clone(),
-            request_id: request_id(),
-            errors: self.errors.clone(),
-            invitation_id: self.invitation_id,
-        };
+        let body = self.problem();
         let mut res = HttpResponse::build(self.status);
         res.content_type("application/problem+json");
         for (name, value) in &self.headers {
@@ -434,7 +409,7 @@ problem_responses! {
     NotFound => "No such resource, or not one the caller may see.";
     Conflict => "The request conflicts with the current state.", replayable;
     Gone => "The invitation can no longer be used: expired, revoked, declined or accepted by someone else.", replayable;
-    PayloadTooLarge => "The body is larger than 64 KiB.";
+    PayloadTooLarge => "The body is larger than the operation takes: 64 KiB; for a bulk invite, 1 MiB or more than 100 rows.";
     RequestTimeout => "The request body did not arrive within 10 seconds; the connection is closed.";
     UnsupportedMediaType => "The body is not `application/json`.";
     UnprocessableContent => "The body is well-formed JSON with invalid fields, each named in `errors`.";
@@ -503,6 +478,7 @@ mod tests {
         let errors = [
             Error::BadRequest(String::new()),
             Error::Invalid(Vec::new()),
+            Error::TooLarge(String::new()),
             Error::KeyReused(String::new()),
             Error::Unauthenticated(String::new()),
             Error::Forbidden(String::new()),

@@ -194,6 +194,20 @@ pub struct Health {
     pub status: String,
 }
 
+/// The OpenAPI document a server follows, as `/openapi.json` serves it. Only what a client
+/// reads to learn which operations the server has is described; the rest is OpenAPI's own.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ApiDocument {
+    /// The OpenAPI version (`3.0.3`).
+    pub openapi: String,
+    /// The API's title, version and description.
+    #[schema(value_type = Object)]
+    pub info: serde_json::Value,
+    /// Every path, with its operations by method.
+    #[schema(value_type = Object, additional_properties = true)]
+    pub paths: serde_json::Map<String, serde_json::Value>,
+}
+
 /// A change of the role (or scope) and/or permissions, the permissions parsed. Neither is a
 /// valid, empty change (as an empty JSON merge patch is): the member is answered as it is.
 pub(crate) fn parse_change<T>(

@@ -338,3 +338,74 @@ pub struct InvitationLookup {
 
 /// A page of invitations, newest first.
 pub type InvitationPage = crate::Page<Invitation>;
+
+/// The most invitations one bulk invite takes.
+pub const MAX_BULK_INVITATIONS: usize = 100;
+
+/// Many invitations in one call: each row is what `POST /organization/{id}/invite` takes.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BulkInviteRequest {
+    /// 1 to 100 invitations, each as a single invite takes it, answered in this order.
+    #[schema(min_items = 1, max_items = 100)]
+    pub invitations: Vec<InviteRequest>,
+}
+
+impl BulkInviteRequest {
+    /// Every row parsed, or every invalid field of every row at once (`invitations.3.email`):
+    /// bad input creates nothing. More than 100 rows is a 413.
+    pub fn parse(&self) -> Result<Vec<model::Invite>> {
+        let rows = self.invitations.len();
+        if rows > MAX_BULK_INVITATIONS {
+            return Err(domain::Error::TooLarge(format!(
+                "{rows} invitations in one call; send at most {MAX_BULK_INVITATIONS} per call"
+            )));
+        }
+        if rows == 0 {
+            return Err(domain::Error::invalid(
+                "invitations",
+                "must hold at least one invitation",
+            ));
+        }
+        let mut v = Validator::default();
+        let invites: Vec<_> = self
+            .invitations
+            .iter()
+            .enumerate()
+            .filter_map(|(i, row)| v.check(&format!("invitations.{i}"), row.parse()))
+            .collect();
+        v.finish()?;
+        Ok(invites)
+    }
+}
+
+/// What became of each row of a bulk invite, in the rows' order.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BulkInvitationResults {
+    /// One result per row of the request, in its order.
+    pub results: Vec<BulkInvitationResult>,
+}
+
+/// What became of one row of a bulk invite: its invitation (201), or the problem a single
+/// invite of that row would have answered.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkInvitationResult {
+    /// 201 when the row's invitation was created; otherwise the status a single invite of the
+    /// row would have answered (409 with `problem.invitationId` when one is pending for that
+    /// email already; 429 past the quota, with `retryAfter`).
+    #[schema(minimum = 201, maximum = 599)]
+    pub status: i32,
+    /// The invitation, with its token (status 201 only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub invitation: Option<InvitationWithToken>,
+    /// Why the row was refused (every status but 201).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub problem: Option<crate::Problem>,
+    /// Whole seconds to wait before sending this row again (429 and 503 only), as the
+    /// `Retry-After` of a single invite would say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, minimum = 1)]
+    pub retry_after: Option<u32>,
+}

@@ -1,9 +1,13 @@
 //! `GET /healthz` (the process is up; it does not touch the database) and `GET /readyz` (the
-//! database answers too): what a load balancer or an orchestrator polls.
+//! database answers too): what a load balancer or an orchestrator polls. `GET /openapi.json`:
+//! the contract itself, which clients read to learn what this server offers (the CLI looks for
+//! the bulk invite there).
+
+use std::sync::LazyLock;
 
 use actix_web::{HttpResponse, web};
 use app::App;
-use wire::Health;
+use wire::{ApiDocument, Health};
 
 use crate::problem::ApiError;
 
@@ -39,4 +43,25 @@ pub async fn ready_view(app: web::Data<App>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(Health {
         status: "ok".into(),
     }))
+}
+
+/// `openapi/rollcall.yaml` as JSON, converted once.
+static DOCUMENT: LazyLock<String> = LazyLock::new(|| contract::document().to_string());
+
+/// The OpenAPI document this server follows (`openapi/rollcall.yaml`, as JSON).
+///
+/// What Swagger UI (`/docs`) shows, and what a client reads to learn which operations this
+/// server has.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    operation_id = "document_view",
+    tag = "health",
+    responses((status = 200, description = "The OpenAPI document", body = ApiDocument)),
+    security()
+)]
+pub async fn document_view() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(DOCUMENT.as_str())
 }

@@ -139,6 +139,7 @@ impl Modify for BearerScheme {
     paths(
         health::health_view,
         health::ready_view,
+        health::document_view,
         users_organizations::ad_user_invite,
         users_organizations::bo_user_create,
         users_organizations::bo_user_view,
@@ -157,6 +158,7 @@ impl Modify for BearerScheme {
         organizations::organization_create,
         organizations::organization_view,
         organizations::invitation_create,
+        organizations::invitation_bulk_create,
         teams::team_create,
         teams::team_list,
         teams::team_update,
@@ -226,6 +228,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     use organizations as org;
     use users_organizations as uo;
     health_routes(cfg);
+    cfg.service(resource("/openapi.json", "GET").route(web::get().to(health::document_view)));
     cfg.service(
         resource("/users-organizations/v1/ad/users", "GET").route(web::get().to(uo::ad_user_list)),
     )
@@ -333,6 +336,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(
         resource("/organization/{organizationId}/invitations", "GET")
             .route(web::get().to(org::invitation_list)),
+    )
+    .service(
+        resource("/organization/{organizationId}/invitations/bulk", "POST")
+            .route(web::post().to(org::invitation_bulk_create)),
     )
     .service(
         resource(

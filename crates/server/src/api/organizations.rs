@@ -6,14 +6,16 @@ use app::App;
 use domain::{Error, InvitationStatus, Result, UserId, model::InvitationFilter, page::Limit};
 use uuid::Uuid;
 use wire::{
-    AuditEventPage, CreateOrganizationRequest, InvitationPage, InvitationWithToken, InviteRequest,
-    MemberPage, UpdateMemberRequest,
+    AuditEventPage, BulkInvitationResult, BulkInvitationResults, BulkInviteRequest,
+    CreateOrganizationRequest, InvitationPage, InvitationWithToken, InviteRequest, MemberPage,
+    UpdateMemberRequest,
 };
 
 use crate::{
     api::{PageQuery, Reply, no_content, ok, reply},
     auth::Caller,
-    extract::{Json, Keyed},
+    extract::{BULK_BODY_BYTES, Json, Keyed},
+    problem::ApiError,
 };
 
 /// Create an organization; the caller becomes its administrator.
@@ -31,7 +33,7 @@ use crate::{
     responses(
         crate::problem::Refusals,
         crate::problem::BodyRefusals,
-        (status = 201, description = "The organization has been created", body = wire::Organization, links(("OrganizationView" = (operation_id = "organization_view", parameters(("organizationId" = "$response.body#/id")))), ("TeamCreate" = (operation_id = "team_create", parameters(("organizationId" = "$response.body#/id")))), ("TeamList" = (operation_id = "team_list", parameters(("organizationId" = "$response.body#/id")))), ("InvitationCreate" = (operation_id = "invitation_create", parameters(("organizationId" = "$response.body#/id")))), ("InvitationList" = (operation_id = "invitation_list", parameters(("organizationId" = "$response.body#/id")))), ("MemberList" = (operation_id = "member_list", parameters(("organizationId" = "$response.body#/id")))), ("AuditEventList" = (operation_id = "audit_event_list", parameters(("organizationId" = "$response.body#/id")))))),
+        (status = 201, description = "The organization has been created", body = wire::Organization, links(("OrganizationView" = (operation_id = "organization_view", parameters(("organizationId" = "$response.body#/id")))), ("TeamCreate" = (operation_id = "team_create", parameters(("organizationId" = "$response.body#/id")))), ("TeamList" = (operation_id = "team_list", parameters(("organizationId" = "$response.body#/id")))), ("InvitationCreate" = (operation_id = "invitation_create", parameters(("organizationId" = "$response.body#/id")))), ("InvitationBulkCreate" = (operation_id = "invitation_bulk_create", parameters(("organizationId" = "$response.body#/id")))), ("InvitationList" = (operation_id = "invitation_list", parameters(("organizationId" = "$response.body#/id")))), ("MemberList" = (operation_id = "member_list", parameters(("organizationId" = "$response.body#/id")))), ("AuditEventList" = (operation_id = "audit_event_list", parameters(("organizationId" = "$response.body#/id")))))),
         (status = 403, response = crate::problem::Forbidden),
         (status = 409, response = crate::problem::Conflict),
         (status = 429, response = crate::problem::TooManyRequests),
@@ -111,6 +113,69 @@ pub async fn invitation_create(
         app.invitation_create(&caller, path.into_inner(), invite, key)
             .await?,
     )
+}
+
+/// Invite up to 100 people in one call.
+///
+/// Each row is what a single invite takes, and is answered, in its order, with what a single
+/// invite of it would answer: its own transaction, counted by the quota (a row past it is a 429
+/// result with `retryAfter`), its email queued. A row whose email has a pending invitation
+/// already is a 409 result naming it in `problem.invitationId`, so sending a list again creates
+/// nothing new. Takes no `Idempotency-Key`. The body is at most 1 MiB and 100 rows (413); an
+/// invalid row refuses the whole call (422 naming `invitations.<row>.<field>`) and nothing is
+/// created.
+#[utoipa::path(
+    post,
+    path = "/organization/{organizationId}/invitations/bulk",
+    operation_id = "invitation_bulk_create",
+    tag = "invitations",
+    params(crate::api::OrganizationPath),
+    request_body = BulkInviteRequest,
+    responses(
+        crate::problem::Refusals,
+        crate::problem::BodyRefusals,
+        (status = 200, description = "One result per row, in the rows' order", body = BulkInvitationResults),
+        (status = 403, response = crate::problem::Forbidden),
+        (status = 404, response = crate::problem::NotFound),
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn invitation_bulk_create(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    body: Json<BulkInviteRequest, BULK_BODY_BYTES>,
+    app: web::Data<App>,
+) -> Reply {
+    let invites = body.0.parse()?;
+    let results = app
+        .invitation_bulk_create(&caller, path.into_inner(), invites)
+        .await?;
+    ok(BulkInvitationResults {
+        results: results.into_iter().map(bulk_result).collect(),
+    })
+}
+
+/// One row's result: 201 and the invitation, or the problem a single invite would answer.
+fn bulk_result(row: Result<InvitationWithToken>) -> BulkInvitationResult {
+    match row {
+        Ok(invitation) => BulkInvitationResult {
+            status: 201,
+            invitation: Some(invitation),
+            problem: None,
+            retry_after: None,
+        },
+        Err(e) => {
+            let refused = ApiError::from(e);
+            BulkInvitationResult {
+                status: i32::from(refused.status().as_u16()),
+                invitation: None,
+                problem: Some(refused.problem()),
+                retry_after: refused
+                    .retry_after()
+                    .map(|s| u32::try_from(s).unwrap_or(u32::MAX)),
+            }
+        }
+    }
 }
 
 /// The filters and page of an invitation list, from a query string where `status` may repeat.
