@@ -5,7 +5,7 @@
 use std::{net::TcpListener, sync::Arc};
 
 use crate::config::Settings;
-use app::{App, BearerClaims, Credentials, SessionClaims};
+use app::{App, BearerClaims, Credentials, SessionClaims, identity::KeySet};
 use clap::{Parser, Subcommand};
 use domain::{Clock, OrganizationId, SystemClock, UserId};
 
@@ -111,11 +111,16 @@ async fn run(settings: Settings, workers: usize) -> Result<(), String> {
     let listener = TcpListener::bind(&settings.bind)
         .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let credentials = Credentials::hs256(&settings.jwt_secret)
-        .expecting(settings.jwt_issuer.clone(), settings.jwt_audience.clone());
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let mut credentials = Credentials::hs256(&settings.jwt_secret)
+        .expecting(settings.jwt_issuer.clone(), settings.jwt_audience.clone())
+        .with_claims(settings.identity.claims.clone());
+    if let Some(source) = &settings.identity.provider {
+        credentials = credentials.with_provider(KeySet::new(source.clone(), clock.clone())?);
+    }
     let app = App::new(
         store,
-        Arc::new(SystemClock),
+        clock,
         credentials,
         &settings.jwt_secret,
         settings.policy.clone(),
@@ -124,6 +129,9 @@ async fn run(settings: Settings, workers: usize) -> Result<(), String> {
     eprintln!("  Swagger UI:  http://{addr}/docs/");
     eprintln!("  database:    {}", settings.redacted_database_url());
     eprintln!("  JWT secret:  {}", settings.secret_source);
+    if let Some(source) = &settings.identity.provider {
+        eprintln!("  bearers:     verified with the keys of {source} only");
+    }
     eprintln!(
         "  mint tokens: eval \"$(rollcall token --user 1 --email you@example.com --backoffice)\""
     );
@@ -142,6 +150,11 @@ fn token(
     backoffice: bool,
     ttl: i64,
 ) -> Result<(), String> {
+    if settings.identity.provider.is_some() {
+        eprintln!(
+            "rollcall: an identity provider is configured: the server refuses this bearer (get one from the provider); the session is good for a user id the provider's bearer maps to"
+        );
+    }
     let credentials = Credentials::hs256(&settings.jwt_secret);
     let now = SystemClock.now();
     let ttl = chrono::Duration::seconds(ttl);

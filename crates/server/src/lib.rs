@@ -34,8 +34,11 @@ fn request_id_for(req: &actix_web::dev::ServiceRequest) -> String {
 }
 
 /// Starts serving on `listener` with `workers` threads; the returned server stops gracefully
-/// (finishing requests in flight) on SIGINT or SIGTERM.
+/// (finishing requests in flight) on SIGINT or SIGTERM. The identity provider's keys, when one
+/// is configured, are fetched at once in the background.
 pub fn serve(listener: TcpListener, app: App, workers: usize) -> std::io::Result<Server> {
+    let warm = app.clone();
+    actix_web::rt::spawn(async move { warm.warm_keys().await });
     let state = web::Data::new(app);
     let document = contract::document();
     let server = HttpServer::new(move || {
