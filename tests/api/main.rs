@@ -3,6 +3,7 @@
 
 mod database;
 mod helpers;
+mod openid;
 mod operations;
 mod processes;
 mod recording;
@@ -17,6 +18,7 @@ mod forged;
 mod hardening;
 mod hostile;
 mod idempotency;
+mod identity;
 mod invitations;
 mod me;
 mod members;

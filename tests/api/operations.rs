@@ -276,7 +276,7 @@ fn encode(s: &str) -> String {
 
 /// A JWT of `claims`, HS256 with `secret`.
 pub fn sign(claims: &Value, secret: &str) -> String {
-    let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes());
+    let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()).expect("an HMAC key");
     jsonwebtoken::encode(&jsonwebtoken::Header::default(), claims, &key).expect("signed")
 }
 
