@@ -55,7 +55,15 @@ mod tests {
             assert_eq!(Locale::parse(good).unwrap().as_str(), good);
         }
         let too_long = format!("en-{}", ["abcdefgh"; 5].join("-"));
-        for bad in ["", "e", &too_long, "en_US", "12", "en-", "pt-BRAZILIAN1"] {
+        for bad in [
+            "",
+            "e",
+            &too_long,
+            "en_US",
+            "12",
+            "en-",
+            "pt-BRAZILIAN1",
+        ] {
             assert!(Locale::parse(bad).is_err(), "{bad:?}");
         }
     }
