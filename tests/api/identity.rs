@@ -426,6 +426,34 @@ async fn external_subjects_map_to_one_user_across_calls() {
 }
 
 #[actix_web::test]
+async fn a_new_identitys_keyed_first_request_is_replayed_once_it_has_a_profile() {
+    let provider = OpenIdProvider::start();
+    let app = server(&provider).await;
+    let token = provider
+        .token(&SignIn::verified("auth0|keyed", "keyed@example.com"))
+        .await;
+    let client = bearer(&app, &token);
+    let send = || {
+        client
+            .organization_create()
+            .idempotency_key("first-org")
+            .body(types::CreateOrganizationRequest::builder().name("Keyed"))
+            .send()
+    };
+    let first = send().await.expect("created");
+    assert!(first.headers().get("idempotency-replayed").is_none());
+    let again = send().await.expect("replayed");
+    assert_eq!(again.headers()["idempotency-replayed"], "true");
+    assert_eq!(again.into_inner().id, first.into_inner().id);
+    assert_eq!(count(&app, "organizations").await, 1);
+    let actors = app
+        .query::<i64>("SELECT DISTINCT actor_id AS v FROM audit_events")
+        .await;
+    let user = app.query::<i64>("SELECT id AS v FROM users").await;
+    assert_eq!(actors, user, "the new profile is the actor of its events");
+}
+
+#[actix_web::test]
 async fn an_identity_without_a_profile_acts_as_no_user_until_it_accepts_an_invitation() {
     let provider = OpenIdProvider::start();
     let app = server(&provider).await;
