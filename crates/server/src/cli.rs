@@ -129,12 +129,12 @@ async fn run(settings: Settings, workers: usize) -> Result<(), String> {
     eprintln!("  Swagger UI:  http://{addr}/docs/");
     eprintln!("  database:    {}", settings.redacted_database_url());
     eprintln!("  JWT secret:  {}", settings.secret_source);
-    if let Some(source) = &settings.identity.provider {
-        eprintln!("  bearers:     verified with the keys of {source} only");
+    match &settings.identity.provider {
+        Some(source) => eprintln!("  bearers:     verified with the keys of {source} only"),
+        None => eprintln!(
+            "  mint tokens: eval \"$(rollcall token --user 1 --email you@example.com --backoffice)\""
+        ),
     }
-    eprintln!(
-        "  mint tokens: eval \"$(rollcall token --user 1 --email you@example.com --backoffice)\""
-    );
     let server = crate::serve(listener, app, workers).map_err(|e| e.to_string())?;
     server.await.map_err(|e| e.to_string())
 }
