@@ -315,8 +315,8 @@ impl App {
     /// same member (200). The bearer's verified email must be the invitation's, and so must the
     /// caller's profile's email when it has one (403: the member shows the profile's email); a
     /// caller new to Rollcall gets a profile from its token, in the same transaction (a refused
-    /// accept leaves none behind). 404 unknown token; 410 expired, revoked, declined, or accepted by
-    /// someone else.
+    /// accept leaves none behind). 404 unknown token; 410 expired, revoked, declined, or
+    /// accepted by someone else.
     pub async fn invitation_accept(
         &self,
         caller: &Caller,
