@@ -322,7 +322,7 @@ fn jwt(header: &Value, claims: &Value) -> String {
         B64.encode(header.to_string()),
         B64.encode(claims.to_string())
     );
-    let key = jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes());
+    let key = jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()).expect("an HMAC key");
     let signature = jsonwebtoken::crypto::sign(
         signing_input.as_bytes(),
         &key,

@@ -73,6 +73,15 @@ impl TestApp {
 
     /// The server over a fresh database, with `policy` (a small invitation quota, say).
     pub async fn spawn_with(policy: Policy) -> Self {
+        Self::spawn_configured(policy, |keys, _| keys).await
+    }
+
+    /// The server with `policy` and the bearer verification `configure` makes of the suite's
+    /// HS256 keys (an identity provider, claim paths), timed by the test's clock.
+    pub async fn spawn_configured(
+        policy: Policy,
+        configure: impl FnOnce(Credentials, Arc<dyn domain::Clock>) -> Credentials,
+    ) -> Self {
         let database = TestDatabase::create().await;
         let store = Store::connect(&database.url, &StoreOptions::default())
             .await
@@ -84,7 +93,8 @@ impl TestApp {
         let keys = Credentials::hs256(SECRET);
         let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
         let base = format!("http://{}", listener.local_addr().expect("bound"));
-        let app = app::App::new(store.clone(), clock.clone(), keys.clone(), SECRET, policy);
+        let verifying = configure(keys.clone(), clock.clone());
+        let app = app::App::new(store.clone(), clock.clone(), verifying, SECRET, policy);
         let server = rollcall::serve(listener, app.clone(), 1).expect("server starts");
         actix_web::rt::spawn(server);
         let client_base = crate::recording::proxy(&base).unwrap_or_else(|| base.clone());

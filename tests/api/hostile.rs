@@ -440,10 +440,19 @@ fn invalid_values(
                         Some(json!(e)),
                     );
                 }
-            } else if s["pattern"].is_string() {
-                let mut v = value.as_str().unwrap_or_default().to_owned();
-                v.pop();
-                v.push('!');
+            } else if let Some(pattern) = s["pattern"].as_str() {
+                // The valid value with its last character made one the pattern refuses: a
+                // punctuation mark for the patterns of identifiers, a control character for
+                // those of names.
+                let pattern =
+                    regress::Regex::new(pattern).expect("the document's pattern compiles");
+                let mut base = value.as_str().unwrap_or_default().to_owned();
+                base.pop();
+                let v = ['!', '\u{7}', '\u{202E}']
+                    .into_iter()
+                    .map(|c| format!("{base}{c}"))
+                    .find(|v| pattern.find(v).is_none())
+                    .expect("a character the pattern refuses");
                 bad("against its pattern", Some(json!(v)));
             }
             if s["format"] == "uuid" {

@@ -3,6 +3,7 @@
 
 mod database;
 mod helpers;
+mod openid;
 mod operations;
 mod peers;
 mod processes;
@@ -21,6 +22,7 @@ mod forged;
 mod hardening;
 mod hostile;
 mod idempotency;
+mod identity;
 mod invitations;
 mod mail;
 mod me;

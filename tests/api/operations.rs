@@ -276,7 +276,7 @@ fn encode(s: &str) -> String {
 
 /// A JWT of `claims`, HS256 with `secret`.
 pub fn sign(claims: &Value, secret: &str) -> String {
-    let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes());
+    let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()).expect("an HMAC key");
     jsonwebtoken::encode(&jsonwebtoken::Header::default(), claims, &key).expect("signed")
 }
 
@@ -330,6 +330,11 @@ pub struct World {
     resent: Uuid,
     accept_token: String,
     decline_token: String,
+    /// Alpha's webhook endpoints: one every webhook operation acts on, one to delete; and a
+    /// pending delivery (a `webhook.test`) of the first, to retry.
+    webhook: Uuid,
+    spare_webhook: Uuid,
+    delivery: Uuid,
     /// A cursor the server issued (from `bo_user_list`).
     pub cursor: String,
     /// What only Alpha's members may see: its name, uuid, teams, the domain of every member's
@@ -358,6 +363,17 @@ impl World {
         let resent = invite(&admin, alpha.id, "resent").await;
         let accepted = invite(&admin, alpha.id, "acceptor").await;
         let declined = invite(&admin, alpha.id, "decliner").await;
+        let webhook = webhook_in(&admin, alpha.id, "a").await;
+        let spare_webhook = webhook_in(&admin, alpha.id, "spare").await;
+        let delivery = admin
+            .webhook_test()
+            .organization_id(alpha.id)
+            .webhook_id(webhook)
+            .send()
+            .await
+            .expect("a test delivery")
+            .into_inner()
+            .id;
         let other_administrator = Who::verified(200, "owner@beta.example");
         organization(&app.client(&other_administrator), "Beta").await;
         let backoffice = Who::backoffice(9000);
@@ -396,6 +412,9 @@ impl World {
             resent: resent.id,
             accept_token: accepted.token,
             decline_token: declined.token,
+            webhook,
+            spare_webhook,
+            delivery,
             secrets,
             app,
         }
@@ -458,6 +477,20 @@ impl World {
             "invitation_revoke" => in_alpha(A::Manager).path("invitationId", self.revoked),
             "invitation_resend" => in_alpha(A::Manager).path("invitationId", self.resent),
             "audit_event_list" => in_alpha(A::Administrator),
+            "webhook_create" => in_alpha(A::Administrator)
+                .body(json!({"url": format!("https://hooks.{ALPHA_DOMAIN}/new")})),
+            "webhook_list" => in_alpha(A::Administrator),
+            "webhook_view"
+            | "webhook_secret_rotate"
+            | "webhook_test"
+            | "webhook_delivery_list" => in_alpha(A::Administrator).path("webhookId", self.webhook),
+            "webhook_update" => in_alpha(A::Administrator)
+                .path("webhookId", self.webhook)
+                .body(json!({"description": "changed"})),
+            "webhook_delete" => in_alpha(A::Administrator).path("webhookId", self.spare_webhook),
+            "webhook_delivery_retry" => in_alpha(A::Administrator)
+                .path("webhookId", self.webhook)
+                .path("deliveryId", self.delivery),
             "member_update" => in_alpha(A::Manager)
                 .path("userId", member)
                 .body(json!({"role": "member", "permissions": permissions})),
@@ -766,6 +799,22 @@ async fn team_in(client: &Client, org: Uuid, name: &str) -> Uuid {
         .send()
         .await
         .expect("a team")
+        .into_inner()
+        .id
+}
+
+/// An endpoint of Alpha's, at a host of Alpha's domain (one of its secrets).
+async fn webhook_in(client: &Client, org: Uuid, name: &str) -> Uuid {
+    client
+        .webhook_create()
+        .organization_id(org)
+        .body(
+            types::CreateWebhookRequest::builder()
+                .url(format!("https://hooks.{ALPHA_DOMAIN}/{name}")),
+        )
+        .send()
+        .await
+        .expect("an endpoint")
         .into_inner()
         .id
 }

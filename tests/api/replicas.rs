@@ -1,7 +1,8 @@
 //! Two replicas, one PostgreSQL database: two `rollcall serve` processes raced against each
 //! other. Nothing that matters may live in one process's memory, so every race resolves in the
 //! database exactly as it does within one process. These tests need PostgreSQL (SQLite is one
-//! process's database) and run in the suite's PostgreSQL pass.
+//! process's database) and run in the suite's PostgreSQL pass. An identity provider's subject
+//! is one user on both replicas, even when its first requests race across them.
 
 use futures_util::future::join_all;
 use rollcall_client::{Client, types};
@@ -10,6 +11,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use crate::{
     database::{TestDatabase, postgres_url},
     helpers::create_organization,
+    openid::{AUDIENCE, OpenIdProvider, SignIn},
     processes::{Process, client},
 };
 
@@ -354,4 +356,64 @@ async fn two_replicas_deliver_every_webhook_event_and_none_twice() {
         .await,
         INVITES as i64
     );
+}
+
+#[actix_web::test]
+async fn an_external_subject_is_one_user_across_two_replicas_even_on_thirty_first_requests() {
+    if postgres_url().is_none() {
+        eprintln!("two replicas need PostgreSQL: this test runs in the PostgreSQL pass");
+        return;
+    }
+    let provider = OpenIdProvider::start();
+    let database = TestDatabase::create().await;
+    let env = [
+        ("ROLLCALL_OIDC_ISSUER", provider.issuer.as_str()),
+        ("ROLLCALL_JWT_AUDIENCE", AUDIENCE),
+        ("ROLLCALL_ORGANIZATIONS_PER_HOUR", "100"),
+    ];
+    let (a, b) = futures_util::join!(
+        Process::start(&database.url, &env),
+        Process::start(&database.url, &env)
+    );
+    let token = provider
+        .token(&SignIn::verified("auth0|64f1c2a9e1b0", "ada@example.com"))
+        .await;
+    let replicas = [
+        rollcall_client::with_bearer(&a.base, &token).expect("a bearer makes a client"),
+        rollcall_client::with_bearer(&b.base, &token).expect("a bearer makes a client"),
+    ];
+    let attempts = (0..30).map(|i| {
+        replicas[i % 2]
+            .organization_create()
+            .body(types::CreateOrganizationRequest::builder().name(format!("Org {i}")))
+            .send()
+    });
+    let got = statuses(&join_all(attempts).await);
+    assert_eq!(tally(&got, 201), 30, "{got:?}");
+    let db = Database::connect(&database.url)
+        .await
+        .expect("a connection");
+    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM identities").await, 1);
+    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM users").await, 1);
+    assert_eq!(
+        count(&db, "SELECT COUNT(DISTINCT user_id) AS n FROM memberships").await,
+        1
+    );
+    // A later sign-in, on either replica, is that user.
+    let later = provider
+        .token(&SignIn::verified("auth0|64f1c2a9e1b0", "ada@example.com"))
+        .await;
+    let mut seen = Vec::new();
+    for base in [&a.base, &b.base] {
+        let page = rollcall_client::with_bearer(base, &later)
+            .expect("a bearer makes a client")
+            .me_organization_list()
+            .limit(std::num::NonZeroU64::new(100).unwrap())
+            .send()
+            .await
+            .expect("my organizations")
+            .into_inner();
+        seen.push(page.data.len());
+    }
+    assert_eq!(seen, [30, 30]);
 }

@@ -9,7 +9,11 @@
 //!   and then on PostgreSQL (`--sqlite-only` skips the second pass; the Swagger UI test needs
 //!   Debian's chromium and chromium-driver, installed here when missing), the schemathesis
 //!   contract test against a live server, and the seed flows run by TypeScript and Python
-//!   clients generated from the document (`consumers.rs`). Each step prints its time.
+//!   clients generated from the document (`consumers.rs`). Each step prints its time. The
+//!   identity tests' OpenID provider (npm `oidc-provider`) is installed first
+//!   (`tools::identity_provider`).
+//! * `identity-provider`: install only that provider into `target/identity`, for running the
+//!   identity tests alone.
 //! * `openapi breaking [--base REV]`: which differences from an earlier document break a
 //!   client, and whether `info.version`'s major says so (`breaking.rs`); `openapi lint` and
 //!   `openapi consumers` run those CI steps alone.
@@ -40,6 +44,7 @@ fn main() -> ExitCode {
             Err(e) => fail(2, &format!("cannot serialize the handlers' document: {e}")),
         },
         Some("ci") => ci(),
+        Some("identity-provider") => result(tools::identity_provider()),
         Some("bench") => bench::run(&std::env::args().skip(2).collect::<Vec<_>>()),
         Some("openapi") => match std::env::args().nth(2).as_deref() {
             Some("breaking") => breaking::run(&std::env::args().skip(3).collect::<Vec<_>>()),
@@ -54,7 +59,7 @@ fn main() -> ExitCode {
         },
         _ => fail(
             2,
-            "usage: cargo xtask drift | dump | ci | openapi breaking [--base REV] | openapi lint | openapi consumers | bench [--quick] [--peer] [--postgres] [--scale]",
+            "usage: cargo xtask drift | dump | ci | identity-provider | openapi breaking [--base REV] | openapi lint | openapi consumers | bench [--quick] [--peer] [--postgres] [--scale]",
         ),
     }
 }
@@ -168,6 +173,9 @@ fn ci() -> ExitCode {
         ));
     }
     if let Err(e) = ensure_browser() {
+        return fail(2, &e);
+    }
+    if let Err(e) = timed("identity provider", tools::identity_provider) {
         return fail(2, &e);
     }
     let exchanges = match conformance::fresh_exchanges() {

@@ -43,6 +43,12 @@ pub fn npm_ci(source: &str, into: &Path) -> Result<PathBuf, String> {
     Ok(bin)
 }
 
+/// The OpenID provider the identity tests run against (npm `oidc-provider`, pinned in
+/// tests/identity/package-lock.json), into `target/identity`, where the tests look for it.
+pub fn identity_provider() -> Result<(), String> {
+    npm_ci("tests/identity", &target().join("identity")).map(|_| ())
+}
+
 /// A virtual environment at `venv` with `requirements` installed; returns its python.
 pub fn venv(requirements: &str, venv: &Path) -> Result<PathBuf, String> {
     let pins = read(requirements)?;

@@ -18,9 +18,9 @@ use wire::{DEFAULT_LIFETIME_SECONDS, InvitationWithToken, Page};
 use crate::{
     Answer, App, Caller, KeyedRequest, PageRequest,
     events::event,
+    identity::ensure_profile,
     keyed::{self, Claimed},
     members::add_or_restore,
-    organizations::ensure_profile,
     outbox,
 };
 
@@ -83,6 +83,7 @@ impl App {
     ) -> Result<Answer<InvitationWithToken>> {
         rules::may_invite(actor, invite.role, invite.permissions.as_ref())?;
         let token = InvitationToken::generate()?;
+        let invited_by = actor.user_id;
         let (app, caller, ctx, per_hour) = (
             self.clone(),
             caller.clone(),
@@ -122,7 +123,7 @@ impl App {
                         role: invite.role,
                         team_assignments: invite.team_assignments.clone(),
                         permissions: invite.permissions.clone(),
-                        invited_by: caller.id(),
+                        invited_by,
                         token_hash: token.hash(),
                         expires_at: ctx.now + invite.lifetime,
                     };
@@ -356,10 +357,11 @@ impl App {
 
     /// `POST /invitations/accept`: the caller becomes a member, with the invitation's role,
     /// permissions and teams, in one transaction, exactly once; accepting again answers the
-    /// same member (200). The bearer's verified email must be the invitation's (403); a caller
-    /// new to Rollcall gets a profile from its token, in the same transaction (a refused accept
-    /// leaves none behind). 404 unknown token; 410 expired, revoked, declined, or accepted by
-    /// someone else.
+    /// same member (200). The bearer's verified email must be the invitation's, and so must the
+    /// caller's profile's email when it has one (403: the member shows the profile's email); a
+    /// caller new to Rollcall gets a profile from its token, in the same transaction (a refused
+    /// accept leaves none behind). 404 unknown token; 410 expired, revoked, declined, or
+    /// accepted by someone else.
     pub async fn invitation_accept(
         &self,
         caller: &Caller,
@@ -373,7 +375,7 @@ impl App {
                 Box::pin(async move {
                     // The invitation is checked before the key: a replay is authorized as a
                     // new accept is.
-                    let inv = held_by(tx, &token, &email).await?;
+                    let inv = held_by(tx, &token, &caller, &email).await?;
                     let slot = match keyed::claim(tx, &caller, key.as_ref(), ctx.now).await? {
                         Claimed::Replay { status, body } => return keyed::replayed(status, &body),
                         Claimed::Fresh(slot) => slot,
@@ -386,17 +388,18 @@ impl App {
             .await
     }
 
-    /// `POST /invitations/decline`: 403 unless the caller's verified email is the invitation's;
-    /// 410 when it is no longer pending.
+    /// `POST /invitations/decline`: 403 unless the caller's verified email (and its profile's,
+    /// when it has one) is the invitation's; 410 when it is no longer pending.
     pub async fn invitation_decline(
         &self,
         caller: &Caller,
         token: InvitationToken,
     ) -> Result<wire::Invitation> {
         let email = caller.verified_email()?;
+        let caller_ = caller.clone();
         self.write(caller, move |tx, ctx| {
             Box::pin(async move {
-                let inv = held_by(tx, &token, &email).await?;
+                let inv = held_by(tx, &token, &caller_, &email).await?;
                 let (declined, now_is) =
                     finish(tx, inv.id, InvitationStatus::Declined, None, ctx.now).await?;
                 let now_is = now_is.ok_or_else(unknown_token)?;
@@ -453,8 +456,15 @@ async fn sent_by_peer(
     Ok(inv)
 }
 
-/// The invitation with this token, when it was sent to `email`: 404 unknown, 403 another's.
-async fn held_by(tx: Tx<'_>, token: &InvitationToken, email: &Email) -> Result<Invitation> {
+/// The invitation with this token, when it was sent to `email` (the caller's verified email)
+/// and, when the caller has a profile, to that profile's email (the member would show it): 404
+/// unknown, 403 another's.
+async fn held_by(
+    tx: Tx<'_>,
+    token: &InvitationToken,
+    caller: &Caller,
+    email: &Email,
+) -> Result<Invitation> {
     let inv = tx
         .invitation_by_token(&token.hash())
         .await?
@@ -464,7 +474,20 @@ async fn held_by(tx: Tx<'_>, token: &InvitationToken, email: &Email) -> Result<I
             "this invitation was sent to another email address; sign in as its invitee".into(),
         ));
     }
+    if let Some(user) = caller.user()
+        && let Some(profile) = tx.user(user).await?
+        && profile.email != inv.email
+    {
+        return Err(profile_elsewhere(&profile.email));
+    }
     Ok(inv)
+}
+
+/// 403: the token's verified email is not the caller's profile's.
+pub(crate) fn profile_elsewhere(profile: &Email) -> Error {
+    Error::EmailMismatch(format!(
+        "your token's verified email is not your Rollcall profile's ({profile}); invitations are accepted by the profile's email: ask for one sent to it"
+    ))
 }
 
 /// Accepts `inv` for `caller`: flips it (only the transaction that changed the row goes on),
@@ -477,39 +500,36 @@ async fn accept(
     ctx: &Context,
 ) -> Result<Answer<wire::Member>> {
     let org = &inv.organization;
-    let (accepted, now_is) = finish(
-        tx,
-        inv.id,
-        InvitationStatus::Accepted,
-        Some(caller.id()),
-        ctx.now,
-    )
-    .await?;
+    // The profile first (made now, and the identity linked, for a caller new to Rollcall): it
+    // is who accepts. A refusal below rolls it back with everything else.
+    let profile = ensure_profile(tx, caller, ctx).await?;
+    let user = profile.id;
+    let ctx = &Context {
+        actor: Some(user),
+        ..ctx.clone()
+    };
+    let (accepted, now_is) =
+        finish(tx, inv.id, InvitationStatus::Accepted, Some(user), ctx.now).await?;
     let now_is = now_is.ok_or_else(unknown_token)?;
     if !accepted {
         let status = now_is.status_at(ctx.now);
-        if status == InvitationStatus::Accepted
-            && tx.accepted_by(inv.id).await? == Some(caller.id())
-        {
-            let member =
-                tx.member(caller.id(), org.id)
-                    .await?
-                    .ok_or_else(|| {
-                        Error::InvitationGone {
+        if status == InvitationStatus::Accepted && tx.accepted_by(inv.id).await? == Some(user) {
+            let member = tx
+                .member(user, org.id)
+                .await?
+                .ok_or_else(|| Error::InvitationGone {
                     status: InvitationStatus::Accepted,
                     detail:
                         "this invitation was accepted, but that membership has since been removed"
                             .into(),
-                }
-                    })?;
+                })?;
             return Ok(Answer::existing(wire::Member::from(&member)));
         }
         return Err(finished(status));
     }
-    let profile = ensure_profile(tx, caller, ctx).await?;
     let membership = add_or_restore(
         tx,
-        caller.id(),
+        user,
         org.id,
         RoleChange::To(inv.role),
         &inv.permissions.clone().unwrap_or_default(),
@@ -519,12 +539,12 @@ async fn accept(
     for assignment in &inv.team_assignments {
         // A team deleted since the invitation was sent is skipped.
         if tx.team(org.id, assignment.team_id).await?.is_some() {
-            tx.set_team_member(assignment.team_id, caller.id(), assignment.role, ctx.now)
+            tx.set_team_member(assignment.team_id, user, assignment.role, ctx.now)
                 .await?;
         }
     }
     let teams = tx
-        .member(caller.id(), org.id)
+        .member(user, org.id)
         .await?
         .map(|m| m.teams)
         .unwrap_or_default();
@@ -545,7 +565,7 @@ async fn accept(
         ctx,
         EventType::MembershipCreated,
         Some(org),
-        format!("user:{}", caller.id()),
+        format!("user:{user}"),
         &member,
     )?)
     .await?;

@@ -55,7 +55,7 @@ pub(crate) async fn claim(
         return Ok(Claimed::Fresh(None));
     };
     let scope = KeyScope {
-        caller: caller.id().to_string(),
+        caller: caller.principal(),
         method: k.key.method.clone(),
         path: k.key.path.clone(),
         key: k.key.key.clone(),

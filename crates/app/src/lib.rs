@@ -11,6 +11,7 @@ mod credentials;
 mod cursors;
 pub mod delivery;
 mod events;
+pub mod identity;
 mod keyed;
 mod outbox;
 mod quota;
@@ -112,10 +113,11 @@ impl App {
         &self.0.cursors
     }
 
-    /// The context of a change `caller` makes now.
+    /// The context of a change `caller` makes now (no actor yet for an identity whose first
+    /// creating request is making its profile: that use case names it once made).
     fn context(&self, caller: &Caller) -> Context {
         Context {
-            actor: Some(caller.id()),
+            actor: caller.user(),
             request_id: caller.request_id.clone(),
             now: self.now(),
         }
@@ -131,9 +133,22 @@ impl App {
         self.store().write(move |tx| work(tx, ctx)).await
     }
 
-    /// Readiness: the database answers.
+    /// Readiness: the database answers, and with an identity provider configured, its keys
+    /// were fetched once (this tries, at most once per 30 s, while they never were).
     pub async fn ready(&self) -> Result<()> {
-        self.store().ping().await
+        self.store().ping().await?;
+        match self.credentials().provider() {
+            Some(keys) => keys.warm().await,
+            None => Ok(()),
+        }
+    }
+
+    /// Fetches the identity provider's keys now, when one is configured (at start-up, so the
+    /// first request finds them); a failure is logged and retried by later requests.
+    pub async fn warm_keys(&self) {
+        if let Some(keys) = self.credentials().provider() {
+            let _ = keys.warm().await;
+        }
     }
 }
 

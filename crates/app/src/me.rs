@@ -16,11 +16,16 @@ impl App {
         page: PageRequest,
     ) -> Result<Page<wire::MyOrganization>> {
         let after = self.cursors().after::<OrganizationId>(&page)?;
-        let rows = self
-            .store()
-            .read()
-            .organizations_of(caller.id(), after, page.limit.get())
-            .await?;
+        let rows = match caller.user() {
+            Some(user) => {
+                self.store()
+                    .read()
+                    .organizations_of(user, after, page.limit.get())
+                    .await?
+            }
+            // An identity with no profile yet is a member of nothing.
+            None => Vec::new(),
+        };
         Ok(self
             .cursors()
             .page(rows, page.limit, |(org, _)| org.id)
@@ -33,7 +38,8 @@ impl App {
     }
 
     /// `GET /me/invitations`: the pending invitations to the caller's verified email, newest
-    /// first (403 without one).
+    /// first (403 without one, or when it is not the caller's profile's: those are the
+    /// invitations it can accept).
     pub async fn me_invitation_list(
         &self,
         caller: &Caller,
@@ -42,9 +48,14 @@ impl App {
         let email = caller.verified_email()?;
         let after = self.cursors().after::<(DateTime<Utc>, Uuid)>(&page)?;
         let now = self.now();
-        let rows = self
-            .store()
-            .read()
+        let db = self.store().read();
+        if let Some(user) = caller.user()
+            && let Some(profile) = db.user(user).await?
+            && profile.email != email
+        {
+            return Err(crate::invitations::profile_elsewhere(&profile.email));
+        }
+        let rows = db
             .invitations_to(&email, after, page.limit.get(), now)
             .await?;
         Ok(self

@@ -109,7 +109,7 @@ impl App {
         };
         let db = self.store().read();
         let membership = db
-            .live_membership(session.caller.id(), id)
+            .live_membership(session.user, id)
             .await?
             .ok_or_else(not_member)?;
         let org = db.organization(id).await?.ok_or_else(not_member)?;
@@ -130,7 +130,7 @@ impl App {
         let (org, actor) = self.acting_member(session).await?;
         rules::may_manage_members(actor.role)?;
         rules::may_grant_permissions(actor.role, &actor.permissions, &permissions)?;
-        let (added_by, per_hour) = (session.caller.id(), self.0.policy.invitations_per_hour);
+        let (added_by, per_hour) = (session.user, self.0.policy.invitations_per_hour);
         self.write_keyed(&session.caller, key, move |tx, ctx| {
             Box::pin(async move {
                 let user = match tx.user_by_email(&profile.email).await? {

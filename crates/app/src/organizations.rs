@@ -4,14 +4,16 @@
 
 use domain::{
     EventType, Result,
-    model::{Membership, Organization, User},
+    model::{Context, Membership, Organization},
     rules,
 };
-use storage::{Profile, Tx};
 use uuid::Uuid;
 use wire::Page;
 
-use crate::{Answer, App, Caller, KeyedRequest, PageRequest, events::event, not_yours};
+use crate::{
+    Answer, App, Caller, KeyedRequest, PageRequest, events::event, identity::ensure_profile,
+    not_yours,
+};
 
 impl App {
     /// The organization `uuid` and the caller's live membership of it; 404 when either is
@@ -23,8 +25,9 @@ impl App {
     ) -> Result<(Organization, Membership)> {
         let db = self.store().read();
         let org = db.organization_by_uuid(uuid).await?.ok_or_else(not_yours)?;
+        let user = caller.user().ok_or_else(not_yours)?;
         let membership = db
-            .live_membership(caller.id(), org.id)
+            .live_membership(user, org.id)
             .await?
             .ok_or_else(not_yours)?;
         Ok((org, membership))
@@ -43,7 +46,8 @@ impl App {
     }
 
     /// `POST /organization`: a new organization whose administrator is the caller. A caller
-    /// without a profile gets one from its bearer's verified email, in the same transaction.
+    /// without a profile gets one from its bearer's verified email (a provider's identity is
+    /// linked to it), in the same transaction. The quota counts per user.
     pub async fn organization_create(
         &self,
         caller: &Caller,
@@ -54,7 +58,12 @@ impl App {
         self.write_keyed(caller, key, move |tx, ctx| {
             Box::pin(async move {
                 let caller = caller_;
-                let bucket = format!("organizations:user:{}", caller.id());
+                let profile = ensure_profile(tx, &caller, &ctx).await?;
+                let ctx = Context {
+                    actor: Some(profile.id),
+                    ..ctx
+                };
+                let bucket = format!("organizations:user:{}", profile.id);
                 crate::quota::take(
                     tx,
                     &bucket,
@@ -63,11 +72,10 @@ impl App {
                     &ctx,
                 )
                 .await?;
-                let profile = ensure_profile(tx, &caller, &ctx).await?;
                 let org = tx.insert_organization(&name, ctx.now).await?;
                 let membership = tx
                     .insert_membership(
-                        caller.id(),
+                        profile.id,
                         org.id,
                         domain::Role::Administrator,
                         &domain::Permissions::default(),
@@ -92,7 +100,7 @@ impl App {
                     &ctx,
                     EventType::MembershipCreated,
                     Some(&org),
-                    format!("user:{}", caller.id()),
+                    format!("user:{}", member.user.id),
                     &wire::Member::from(&member),
                 )?)
                 .await?;
@@ -131,35 +139,5 @@ impl App {
             .cursors()
             .page(rows, page.limit, |e| e.id)
             .map(|e| wire::AuditEvent::from(&e)))
-    }
-}
-
-/// The caller's profile, made from its bearer's verified email (403 without one; 409 when that
-/// email is another user's) when it has none yet, with its `user.created` event — inside the
-/// caller's unit of work, so a refused use case leaves no profile behind.
-pub(crate) async fn ensure_profile(
-    tx: Tx<'_>,
-    caller: &Caller,
-    ctx: &domain::model::Context,
-) -> Result<User> {
-    if let Some(user) = tx.user(caller.id()).await? {
-        return Ok(user);
-    }
-    match tx
-        .ensure_profile(caller.id(), &caller.new_profile()?, ctx.now)
-        .await?
-    {
-        Profile::Existing(user) => Ok(user),
-        Profile::Created(user) => {
-            tx.append_event(&event(
-                ctx,
-                EventType::UserCreated,
-                None,
-                format!("user:{}", user.id),
-                &wire::User::from(&user),
-            )?)
-            .await?;
-            Ok(user)
-        }
     }
 }

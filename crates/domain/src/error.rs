@@ -89,6 +89,11 @@ pub enum Error {
     /// The database cannot be reached: 503; the caller may retry.
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// The identity provider's keys cannot be had (never fetched, or more than a day past
+    /// freshness while it is down), so no bearer can be verified: 503. The message names the
+    /// provider and why, and is sent.
+    #[error("identity provider unavailable: {0}")]
+    ProviderUnavailable(String),
     /// A bug or an unexpected storage failure: 500. The message is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -121,7 +126,7 @@ impl Error {
                 S::Expired | S::Pending => "invitation-expired",
             },
             Self::RateLimited { .. } => "quota-exceeded",
-            Self::Unavailable(_) => "unavailable",
+            Self::Unavailable(_) | Self::ProviderUnavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
         }
     }

@@ -7,6 +7,7 @@ use std::ops::Deref;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
 use app::App;
 use domain::{Error, Result};
+use futures_util::future::LocalBoxFuture;
 
 use crate::problem::{ApiError, request_id};
 
@@ -54,10 +55,11 @@ fn single<'r>(req: &'r HttpRequest, name: &str) -> Result<Option<&'r header::Hea
     Ok(first)
 }
 
-fn bearer(req: &HttpRequest) -> Result<app::Caller> {
+/// The bearer token of `Authorization: Bearer <token>`; 401 when missing or malformed.
+fn bearer_token(req: &HttpRequest) -> Result<String> {
     let header = single(req, header::AUTHORIZATION.as_str())?
         .ok_or_else(|| Error::Unauthenticated("send `Authorization: Bearer <token>`".into()))?;
-    let token = header
+    header
         .to_str()
         .ok()
         .and_then(|v| {
@@ -66,36 +68,47 @@ fn bearer(req: &HttpRequest) -> Result<app::Caller> {
         })
         .map(str::trim)
         .filter(|t| !t.is_empty())
+        .map(str::to_owned)
         .ok_or_else(|| {
             Error::Unauthenticated("the Authorization header must be `Bearer <token>`".into())
-        })?;
-    app(req).caller(token, &request_id())
+        })
 }
 
-fn session(req: &HttpRequest) -> Result<app::SessionCaller> {
-    let caller = bearer(req)?;
-    let token = single(req, SESSION_HEADER)?
+/// The session token of `x-session-token`; 401 when missing.
+fn session_token(req: &HttpRequest) -> Result<String> {
+    single(req, SESSION_HEADER)?
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| Error::Unauthenticated(format!("send the `{SESSION_HEADER}` header")))?;
-    app(req).session_caller(caller, token)
+        .map(str::to_owned)
+        .ok_or_else(|| Error::Unauthenticated(format!("send the `{SESSION_HEADER}` header")))
 }
 
+/// The headers are read now; verifying (which may wait for the identity provider's keys) is
+/// `app`'s, in the returned future.
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = std::future::Ready<std::result::Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, std::result::Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(bearer(req).map(Caller).map_err(ApiError::from))
+        let (app, request_id, token) = (app(req).clone(), request_id(), bearer_token(req));
+        Box::pin(async move {
+            let caller = app.caller(&token?, &request_id).await?;
+            Ok(Caller(caller))
+        })
     }
 }
 
 impl FromRequest for Session {
     type Error = ApiError;
-    type Future = std::future::Ready<std::result::Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, std::result::Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(session(req).map(Session).map_err(ApiError::from))
+        let (app, request_id) = (app(req).clone(), request_id());
+        let (bearer, session) = (bearer_token(req), session_token(req));
+        Box::pin(async move {
+            let caller = app.caller(&bearer?, &request_id).await?;
+            Ok(Session(app.session_caller(caller, &session?)?))
+        })
     }
 }

@@ -7,7 +7,7 @@
 use std::{net::TcpListener, sync::Arc};
 
 use crate::config::Settings;
-use app::{App, BearerClaims, Credentials, SessionClaims};
+use app::{App, BearerClaims, Credentials, SessionClaims, identity::KeySet};
 use clap::{Parser, Subcommand};
 use domain::{Clock, OrganizationId, SystemClock, UserId};
 
@@ -120,11 +120,16 @@ async fn run(settings: Settings, workers: usize, api: bool) -> Result<(), String
     let listener = TcpListener::bind(&settings.bind)
         .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let credentials = Credentials::hs256(&settings.jwt_secret)
-        .expecting(settings.jwt_issuer.clone(), settings.jwt_audience.clone());
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let mut credentials = Credentials::hs256(&settings.jwt_secret)
+        .expecting(settings.jwt_issuer.clone(), settings.jwt_audience.clone())
+        .with_claims(settings.identity.claims.clone());
+    if let Some(source) = &settings.identity.provider {
+        credentials = credentials.with_provider(KeySet::new(source.clone(), clock.clone())?);
+    }
     let app = App::new(
         store,
-        Arc::new(SystemClock),
+        clock,
         credentials,
         &settings.jwt_secret,
         settings.policy.clone(),
@@ -139,9 +144,12 @@ async fn run(settings: Settings, workers: usize, api: bool) -> Result<(), String
     eprintln!("  JWT secret:  {}", settings.secret_source);
     eprintln!("  emails:      {}", worker.describe());
     if api {
-        eprintln!(
-            "  mint tokens: eval \"$(rollcall token --user 1 --email you@example.com --backoffice)\""
-        );
+        match &settings.identity.provider {
+            Some(source) => eprintln!("  bearers:     verified with the keys of {source} only"),
+            None => eprintln!(
+                "  mint tokens: eval \"$(rollcall token --user 1 --email you@example.com --backoffice)\""
+            ),
+        }
     }
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let run_worker = settings.background || !api;
@@ -180,6 +188,11 @@ fn token(
     backoffice: bool,
     ttl: i64,
 ) -> Result<(), String> {
+    if settings.identity.provider.is_some() {
+        eprintln!(
+            "rollcall: an identity provider is configured: the server refuses this bearer (get one from the provider); the session is good for a user id the provider's bearer maps to"
+        );
+    }
     let credentials = Credentials::hs256(&settings.jwt_secret);
     let now = SystemClock.now();
     let ttl = chrono::Duration::seconds(ttl);

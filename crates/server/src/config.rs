@@ -2,7 +2,10 @@
 //! `ROLLCALL_BIND` (127.0.0.1:8080), `DATABASE_URL` (`sqlite://rollcall.db?mode=rwc`),
 //! `ROLLCALL_JWT_SECRET` (when unset with SQLite: a random secret generated at first start and
 //! kept in `rollcall.secret` beside the database file), `ROLLCALL_JWT_ISSUER` and
-//! `ROLLCALL_JWT_AUDIENCE` (checked in bearers when set), and the database's limits:
+//! `ROLLCALL_JWT_AUDIENCE` (checked in bearers when set), the identity provider whose keys
+//! verify bearers instead of the secret (`ROLLCALL_OIDC_ISSUER` or `ROLLCALL_JWT_JWKS_URL`) and
+//! where its claims are (`ROLLCALL_JWT_USER_ID_CLAIM`, `ROLLCALL_JWT_EMAIL_CLAIM`,
+//! `ROLLCALL_JWT_ROLES_CLAIM`; see `identity`), and the database's limits:
 //!
 //! | variable | default | what it bounds |
 //! |---|---|---|
@@ -30,6 +33,7 @@ use std::{
     time::Duration,
 };
 
+use app::identity::{ClaimPaths, KeySource};
 use storage::StoreOptions;
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -47,6 +51,9 @@ pub struct Settings {
     pub jwt_issuer: Option<String>,
     /// `ROLLCALL_JWT_AUDIENCE`: when set, bearers must carry this `aud`.
     pub jwt_audience: Option<String>,
+    /// Where the identity provider publishes the keys bearers are verified with, when one is
+    /// configured; and where bearers carry their claims.
+    pub identity: Identity,
     /// Where the secret came from, for the start-up message.
     pub secret_source: String,
     /// Pool sizes and timeouts.
@@ -74,10 +81,12 @@ impl Settings {
                 (local_secret(&path)?, path.display().to_string())
             }
         };
+        let identity = identity()?;
         Ok(Self {
             bind: env("ROLLCALL_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned()),
             jwt_secret,
-            jwt_issuer: env("ROLLCALL_JWT_ISSUER"),
+            jwt_issuer: identity.issuer(env("ROLLCALL_JWT_ISSUER"))?,
+            identity,
             jwt_audience: env("ROLLCALL_JWT_AUDIENCE"),
             secret_source,
             store: store_options()?,
@@ -91,6 +100,73 @@ impl Settings {
     /// The database URL with any password replaced by `***`, for messages.
     pub fn redacted_database_url(&self) -> String {
         redact(&self.database_url)
+    }
+}
+
+/// The identity provider and the claims' paths.
+#[derive(Debug, Clone, Default)]
+pub struct Identity {
+    pub provider: Option<KeySource>,
+    pub claims: ClaimPaths,
+}
+
+fn identity() -> Result<Identity, String> {
+    let provider = match (env("ROLLCALL_OIDC_ISSUER"), env("ROLLCALL_JWT_JWKS_URL")) {
+        (Some(_), Some(_)) => {
+            return Err(
+                "set ROLLCALL_OIDC_ISSUER (discovery) or ROLLCALL_JWT_JWKS_URL, not both".into(),
+            );
+        }
+        (Some(issuer), None) => Some(KeySource::Discovery {
+            issuer: fetchable("ROLLCALL_OIDC_ISSUER", issuer)?,
+        }),
+        (None, Some(url)) => Some(KeySource::Jwks {
+            url: fetchable("ROLLCALL_JWT_JWKS_URL", url)?,
+        }),
+        (None, None) => None,
+    };
+    let defaults = ClaimPaths::default();
+    Ok(Identity {
+        provider,
+        claims: ClaimPaths {
+            user_id: env("ROLLCALL_JWT_USER_ID_CLAIM"),
+            email: env("ROLLCALL_JWT_EMAIL_CLAIM").unwrap_or(defaults.email),
+            roles: env("ROLLCALL_JWT_ROLES_CLAIM").unwrap_or(defaults.roles),
+        },
+    })
+}
+
+impl Identity {
+    /// The `iss` bearers must carry: `ROLLCALL_JWT_ISSUER`, or the OpenID issuer (which it must
+    /// then equal).
+    fn issuer(&self, jwt_issuer: Option<String>) -> Result<Option<String>, String> {
+        match (&self.provider, jwt_issuer) {
+            (Some(KeySource::Discovery { issuer }), Some(other)) if *issuer != other => {
+                Err(format!(
+                    "ROLLCALL_JWT_ISSUER={other:?} differs from ROLLCALL_OIDC_ISSUER={issuer:?}: bearers carry one `iss`; unset ROLLCALL_JWT_ISSUER"
+                ))
+            }
+            (Some(KeySource::Discovery { issuer }), _) => Ok(Some(issuer.clone())),
+            (_, jwt_issuer) => Ok(jwt_issuer),
+        }
+    }
+}
+
+/// `url` when keys may be fetched from it: https, or http on loopback only (tests, a provider
+/// beside the server).
+fn fetchable(name: &str, url: String) -> Result<String, String> {
+    let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+        .iter()
+        .any(|p| {
+            url.strip_prefix(p)
+                .is_some_and(|r| r.is_empty() || r.starts_with([':', '/']))
+        });
+    if url.starts_with("https://") || loopback {
+        Ok(url)
+    } else {
+        Err(format!(
+            "{name}={url:?}: the identity provider's keys are fetched over https (http only on loopback)"
+        ))
     }
 }
 
@@ -313,6 +389,40 @@ mod tests {
             redact("sqlite://rollcall.db?mode=rwc"),
             "sqlite://rollcall.db?mode=rwc"
         );
+    }
+
+    #[test]
+    fn an_oidc_issuer_is_the_required_iss_and_another_jwt_issuer_refuses_to_start() {
+        let oidc = Identity {
+            provider: Some(KeySource::Discovery {
+                issuer: "https://idp.example/".into(),
+            }),
+            ..Identity::default()
+        };
+        assert_eq!(
+            oidc.issuer(None).unwrap().as_deref(),
+            Some("https://idp.example/")
+        );
+        assert!(oidc.issuer(Some("https://idp.example/".into())).is_ok());
+        assert!(oidc.issuer(Some("https://other.example/".into())).is_err());
+        assert_eq!(
+            Identity::default()
+                .issuer(Some("x".into()))
+                .unwrap()
+                .as_deref(),
+            Some("x")
+        );
+    }
+
+    #[test]
+    fn keys_are_fetched_over_https_or_from_loopback_only() {
+        let ok = |u: &str| fetchable("V", u.to_owned()).is_ok();
+        assert!(ok("https://tenant.auth0.com/"));
+        assert!(ok("http://127.0.0.1:8080/jwks"));
+        assert!(ok("http://localhost"));
+        assert!(!ok("http://keycloak.internal/realms/x"));
+        assert!(!ok("http://localhost.evil.example/"));
+        assert!(!ok("ftp://x"));
     }
 
     #[test]

@@ -50,8 +50,11 @@ pub fn serve_health(listener: TcpListener, app: App) -> std::io::Result<Server> 
 }
 
 /// Starts serving on `listener` with `workers` threads; the returned server stops gracefully
-/// (finishing requests in flight) on SIGINT or SIGTERM.
+/// (finishing requests in flight) on SIGINT or SIGTERM. The identity provider's keys, when one
+/// is configured, are fetched at once in the background.
 pub fn serve(listener: TcpListener, app: App, workers: usize) -> std::io::Result<Server> {
+    let warm = app.clone();
+    actix_web::rt::spawn(async move { warm.warm_keys().await });
     let state = web::Data::new(app);
     let server = HttpServer::new(move || {
         actix_web::App::new()

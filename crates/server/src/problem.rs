@@ -255,6 +255,13 @@ impl From<Error> for ApiError {
                     ..problem("the database is unavailable; retry later".into())
                 }
             }
+            Error::ProviderUnavailable(msg) => {
+                tracing::warn!(request_id = %request_id(), error = %msg, "identity provider unavailable");
+                Self {
+                    headers: vec![(header::RETRY_AFTER, "30".into())],
+                    ..problem(msg)
+                }
+            }
             Error::RateLimited {
                 detail,
                 retry_after_secs,
@@ -508,6 +515,7 @@ mod tests {
                 retry_after_secs: 1,
             },
             Error::Unavailable(String::new()),
+            Error::ProviderUnavailable(String::new()),
             Error::Internal(String::new()),
         ];
         for e in errors {

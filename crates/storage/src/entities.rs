@@ -277,3 +277,21 @@ pub mod webhook_deliveries {
     }
     no_relations!();
 }
+
+pub mod identities {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "identities")]
+    pub struct Model {
+        /// The identity provider's `iss`.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub issuer: String,
+        /// Its `sub` for the person.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub subject: String,
+        pub user_id: i64,
+        pub created_at: DateTimeUtc,
+    }
+    no_relations!();
+}

@@ -10,6 +10,7 @@ mod m20261123_000004_rate_limits;
 mod m20261130_000001_event_data;
 mod m20261130_000002_user_ids;
 mod m20261130_000003_email_delivery;
+mod m20261201_000001_identities;
 mod m20261201_000002_webhooks;
 
 /// Every migration, oldest first.
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_event_data::Migration),
             Box::new(m20261130_000002_user_ids::Migration),
             Box::new(m20261130_000003_email_delivery::Migration),
+            Box::new(m20261201_000001_identities::Migration),
             Box::new(m20261201_000002_webhooks::Migration),
         ]
     }

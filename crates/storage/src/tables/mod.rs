@@ -4,6 +4,7 @@
 
 mod events;
 mod idempotency;
+mod identities;
 mod invitations;
 mod memberships;
 mod organizations;

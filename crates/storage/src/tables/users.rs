@@ -114,6 +114,52 @@ impl<C: ConnectionTrait> Db<'_, C> {
         ))
     }
 
+    /// The profile with `new`'s email: made now with a server-assigned id, or the one that has
+    /// it (perhaps made a moment ago by a concurrent transaction, which the insert waits for on
+    /// PostgreSQL). Never a unique violation, which would abort a PostgreSQL transaction: the
+    /// insert does nothing on any conflict, and the email or the id says which it was.
+    pub async fn profile_by_email_or_new(
+        &self,
+        new: &NewUser,
+        now: DateTime<Utc>,
+    ) -> Result<Profile> {
+        for _ in 0..1000 {
+            if let Some(user) = self.user_by_email(&new.email).await? {
+                return Ok(Profile::Existing(user));
+            }
+            let id = self.next_id("users").await?;
+            let mut row = new_row(new, now);
+            row.id = Set(id);
+            let inserted = users::Entity::insert(row)
+                .on_conflict(OnConflict::new().do_nothing().to_owned())
+                .exec_with_returning(self.conn)
+                .await;
+            match inserted {
+                Ok(row) => return Ok(Profile::Created(user_from_row(row)?)),
+                // The email was taken meanwhile (found at the top), or the id is an explicit
+                // `sub`'s (take the next).
+                Err(DbErr::RecordNotInserted | DbErr::RecordNotFound(_)) => continue,
+                Err(e) => return Err(db_err(e)),
+            }
+        }
+        Err(Error::Internal(
+            "a thousand server-assigned user ids in a row are taken".into(),
+        ))
+    }
+
+    /// A server-assigned user id that no profile holds, for a user that has no profile yet.
+    pub async fn new_user_id(&self) -> Result<UserId> {
+        for _ in 0..1000 {
+            let id = UserId::parse(self.next_id("users").await?).map_err(internal)?;
+            if self.user(id).await?.is_none() {
+                return Ok(id);
+            }
+        }
+        Err(Error::Internal(
+            "a thousand server-assigned user ids in a row are taken".into(),
+        ))
+    }
+
     /// The next value of the counter `name`.
     async fn next_id(&self, name: &str) -> Result<i64> {
         use sea_orm::{Statement, Value};
