@@ -513,7 +513,7 @@ pub async fn every_kind_of_change(
     founder: &Client,
     org: &types::Organization,
 ) -> Changes {
-    let team = create_team(&founder, org.id, "Ops").await;
+    let team = create_team(founder, org.id, "Ops").await;
     founder
         .team_update()
         .organization_id(org.id)

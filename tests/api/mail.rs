@@ -441,9 +441,7 @@ async fn the_expiry_sweep_marks_an_invitation_expired_once_with_one_event() {
     let _worker = app.start_worker(worker_settings(None));
     let until = std::time::Instant::now() + Duration::from_secs(20);
     while app
-        .query::<String>(&format!(
-            "SELECT status AS v FROM invitations WHERE email = 'kim@example.com'"
-        ))
+        .query::<String>("SELECT status AS v FROM invitations WHERE email = 'kim@example.com'")
         .await
         != ["expired"]
     {

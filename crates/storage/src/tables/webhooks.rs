@@ -193,7 +193,7 @@ impl<C: ConnectionTrait> Db<'_, C> {
         let done = webhook_endpoints::Entity::update_many()
             .col_expr(
                 webhook_endpoints::Column::PreviousSecret,
-                Expr::col(webhook_endpoints::Column::Secret).into(),
+                Expr::col(webhook_endpoints::Column::Secret),
             )
             .col_expr(
                 webhook_endpoints::Column::PreviousUntil,
