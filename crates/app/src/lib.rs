@@ -135,6 +135,11 @@ impl App {
     pub async fn ready(&self) -> Result<()> {
         self.store().ping().await
     }
+
+    /// The database's connection pools as they are now (metrics; no query).
+    pub fn pool_stats(&self) -> Vec<storage::PoolStats> {
+        self.store().pool_stats()
+    }
 }
 
 /// How a use case answered: the body, whether it created something now (201) or answers what
