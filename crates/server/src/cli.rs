@@ -217,6 +217,7 @@ async fn run(settings: Settings, workers: usize, api: bool) -> Result<(), String
         crate::serve_health(listener, app, &settings.serve)
     }
     .map_err(|e| e.to_string())?;
+    actix_web::rt::spawn(crate::stop_on_signals(server.handle()));
     let served = server.await.map_err(|e| e.to_string());
     let _ = stop.send(true);
     if background.await.is_err() {

@@ -10,11 +10,16 @@ pub mod extract;
 pub mod problem;
 pub mod telemetry;
 
-use std::{net::TcpListener, time::Duration, time::Instant};
+use std::{
+    net::TcpListener,
+    sync::atomic::{AtomicBool, Ordering},
+    time::{Duration, Instant},
+};
 
 use actix_web::{
     HttpServer,
-    dev::{Server, Service},
+    dev::{Server, ServerHandle, Service},
+    http::ConnectionType,
     http::header::{HeaderName, HeaderValue},
     middleware::Condition,
     web,
@@ -67,8 +72,46 @@ impl Default for ServeOptions {
     }
 }
 
+/// Set once the process is stopping: answers close their connections from then on.
+static STOPPING: AtomicBool = AtomicBool::new(false);
+
+/// Stops `server` gracefully on the first SIGTERM or SIGINT — it stops accepting, requests in
+/// flight finish (within the shutdown timeout), and every answer from then on closes its
+/// connection so that keep-alive clients leave — and at once on a second signal.
+#[cfg(unix)]
+pub async fn stop_on_signals(server: ServerHandle) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::error!("cannot listen for SIGTERM and SIGINT; stop the process with SIGKILL");
+        return;
+    };
+    let next = async |term: &mut tokio::signal::unix::Signal,
+                      int: &mut tokio::signal::unix::Signal| {
+        tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        }
+    };
+    let first = next(&mut term, &mut int).await;
+    tracing::info!(signal = first, "stopping: finishing the requests in flight");
+    STOPPING.store(true, Ordering::Relaxed);
+    let graceful = server.stop(true);
+    tokio::pin!(graceful);
+    tokio::select! {
+        () = &mut graceful => {}
+        second = next(&mut term, &mut int) => {
+            tracing::warn!(signal = second, "stopping now: requests in flight are dropped");
+            server.stop(false).await;
+        }
+    }
+}
+
 /// Serves only `/healthz`, `/readyz` and `/metrics` on `listener`: what a `rollcall worker`
-/// process answers to its orchestrator and its scraper. Stops gracefully on SIGINT or SIGTERM.
+/// process answers to its orchestrator and its scraper. Stopped by [`stop_on_signals`] or its
+/// handle.
 pub fn serve_health(
     listener: TcpListener,
     app: App,
@@ -86,13 +129,14 @@ pub fn serve_health(
     })
     .workers(1)
     .shutdown_timeout(options.shutdown_timeout.as_secs())
+    .disable_signals()
     .listen(listener)?
     .run();
     Ok(server)
 }
 
-/// Starts serving on `listener` with `workers` threads and the default options; the returned
-/// server stops gracefully (finishing requests in flight) on SIGINT or SIGTERM.
+/// Starts serving on `listener` with `workers` threads and the default options. The returned
+/// server stops through its handle (`rollcall serve` hands it to [`stop_on_signals`]).
 pub fn serve(listener: TcpListener, app: App, workers: usize) -> std::io::Result<Server> {
     serve_with(listener, app, workers, &ServeOptions::default())
 }
@@ -123,8 +167,11 @@ pub fn serve_with(
                 problem::REQUEST_ID.scope(id.clone(), async move {
                     let mut res = problem::as_problem(fut.await?);
                     let status = res.status().as_u16();
-                    let operation = telemetry::operation_of(res.request());
-                    tracing::info!(request_id = %id, operation, %method, %path, status, micros = started.elapsed().as_micros() as u64, "request");
+                    tracing::info!(request_id = %id, operation = telemetry::operation_of(res.request()), %method, %path, status, micros = started.elapsed().as_micros() as u64, "request");
+                    if STOPPING.load(Ordering::Relaxed) {
+                        // Shutting down: a keep-alive client goes elsewhere for its next request.
+                        res.response_mut().head_mut().set_connection_type(ConnectionType::Close);
+                    }
                     if let Ok(v) = HeaderValue::from_str(&id) {
                         res.headers_mut().insert(REQUEST_ID_HEADER, v);
                     }
@@ -138,6 +185,7 @@ pub fn serve_with(
     })
     .workers(workers)
     .shutdown_timeout(options.shutdown_timeout.as_secs())
+    .disable_signals()
     .listen(listener)?
     .run();
     Ok(server)
