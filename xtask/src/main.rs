@@ -54,7 +54,7 @@ fn main() -> ExitCode {
         },
         _ => fail(
             2,
-            "usage: cargo xtask drift | dump | ci | openapi breaking [--base REV] | openapi lint | openapi consumers | bench [--quick] [--peer] [--postgres] [--scale]",
+            "usage: cargo xtask drift | dump | ci | openapi breaking [--base REV] | openapi lint | openapi consumers | bench [--quick] [--peer] [--postgres] [--scale] | bench --metrics-cost",
         ),
     }
 }
