@@ -1,10 +1,12 @@
-//! `Process`: the real `rollcall serve` as a child process over a given database, for what an
-//! in-process server cannot show: two replicas on one database, and a SIGKILL mid-load.
-//! Tokens are minted with the suite's secret against the wall clock, as a real caller's are.
+//! `Process`: the real `rollcall serve` (or `rollcall worker`) as a child process over a given
+//! database, for what an in-process server cannot show: two replicas on one database, a SIGKILL
+//! or a SIGTERM mid-load, the process's own metrics and log lines. Tokens are minted with the
+//! suite's secret against the wall clock, as a real caller's are.
 
 use std::{
     io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
+    process::{Child, Command, ExitStatus, Stdio},
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
@@ -17,21 +19,39 @@ use crate::helpers::SECRET;
 pub struct Process {
     child: Child,
     pub base: String,
+    /// Every line it wrote on stderr so far.
+    log: Arc<Mutex<Vec<String>>>,
+    /// The thread reading its stderr; it ends when the process does.
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+/// How a process ended, and everything it wrote on stderr.
+pub struct Exited {
+    pub status: ExitStatus,
+    pub log: Vec<String>,
 }
 
 impl Process {
     /// Starts `rollcall serve` on `database_url` with `env` on top, and waits until `/readyz`
     /// answers 200.
     pub async fn start(database_url: &str, env: &[(&str, &str)]) -> Self {
+        Self::start_command(database_url, &["serve", "--workers", "2"], env).await
+    }
+
+    /// Starts `rollcall worker` (the background work, `/healthz`, `/readyz` and `/metrics`) on
+    /// `database_url` with `env` on top, and waits until `/readyz` answers 200.
+    pub async fn start_worker(database_url: &str, env: &[(&str, &str)]) -> Self {
+        Self::start_command(database_url, &["worker"], env).await
+    }
+
+    async fn start_command(database_url: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_rollcall-process"));
         // A directory of its own: what it writes beside itself (`.eml` files) stays there.
         let cwd = std::env::temp_dir().join(format!("rollcall-process-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&cwd).expect("a working directory");
         command
             .current_dir(&cwd)
-            .arg("serve")
-            .arg("--workers")
-            .arg("2")
+            .args(args)
             .env("DATABASE_URL", database_url)
             .env("ROLLCALL_JWT_SECRET", SECRET)
             .env("ROLLCALL_BIND", "127.0.0.1:0")
@@ -44,10 +64,21 @@ impl Process {
         let mut child = command.spawn().expect("rollcall-process starts");
         let stderr = child.stderr.take().expect("stderr is piped");
         let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let kept = log.clone();
+        let reader = std::thread::spawn(move || {
             let mut tx = Some(tx);
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(addr) = line.strip_prefix("Rollcall listening on ") {
+                kept.lock().expect("the log").push(line.clone());
+                // With ROLLCALL_LOG_FORMAT=json the start-up lines are JSON too.
+                let text = serde_json::from_str::<serde_json::Value>(&line)
+                    .ok()
+                    .and_then(|v| v["message"].as_str().map(str::to_owned))
+                    .unwrap_or_else(|| line.clone());
+                let addr = text
+                    .strip_prefix("Rollcall listening on ")
+                    .or_else(|| text.strip_prefix("Rollcall worker listening on "));
+                if let Some(addr) = addr {
                     if let Some(tx) = tx.take() {
                         let _ = tx.send(addr.trim().to_owned());
                     }
@@ -59,7 +90,12 @@ impl Process {
         let base = rx
             .recv_timeout(Duration::from_secs(60))
             .expect("the server says where it listens within a minute");
-        let process = Self { child, base };
+        let process = Self {
+            child,
+            base,
+            log,
+            reader: Some(reader),
+        };
         process.wait_ready(Duration::from_secs(30)).await;
         process
     }
@@ -71,6 +107,36 @@ impl Process {
             "{} was not ready within {limit:?}",
             self.base
         );
+    }
+
+    /// The lines it wrote on stderr so far.
+    pub fn log_lines(&self) -> Vec<String> {
+        self.log.lock().expect("the log").clone()
+    }
+
+    /// SIGTERM, then waits for the process to exit (a minute at most) and answers how it did,
+    /// with every line it wrote.
+    pub async fn terminate(mut self) -> Exited {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill -TERM {pid} failed");
+        let until = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("waitpid") {
+                if let Some(reader) = self.reader.take() {
+                    let _ = reader.join();
+                }
+                return Exited {
+                    status,
+                    log: self.log_lines(),
+                };
+            }
+            assert!(
+                Instant::now() < until,
+                "the process did not exit within a minute of SIGTERM"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// SIGKILL: no shutdown, no flush, no goodbye.

@@ -6,9 +6,12 @@
 //! membership (v1), accept. `--peer` runs the better-auth peer the same way, `--scale` compares
 //! lists and views at 1,000 and 1,000,000 invitations. Prints a table, writes
 //! `target/bench/<stamp>/results.json` (and `target/bench/latest.json`) and `chart.svg`.
+//! `--metrics-cost` measures only what the request-metrics middleware costs on view invitation
+//! (`bench/metrics_cost.rs`: callgrind instructions per request and alternating wrk runs).
 
 mod emails;
 mod load;
+mod metrics_cost;
 mod peer;
 mod report;
 mod seed;
@@ -32,6 +35,7 @@ struct Options {
     peer: bool,
     postgres: bool,
     scale: bool,
+    metrics_cost: bool,
 }
 
 /// Where things are, and how to load.
@@ -50,6 +54,7 @@ pub fn run(args: &[String]) -> ExitCode {
         peer: false,
         postgres: false,
         scale: false,
+        metrics_cost: false,
     };
     for a in args {
         match a.as_str() {
@@ -57,9 +62,10 @@ pub fn run(args: &[String]) -> ExitCode {
             "--peer" => options.peer = true,
             "--postgres" => options.postgres = true,
             "--scale" => options.scale = true,
+            "--metrics-cost" => options.metrics_cost = true,
             other => {
                 eprintln!(
-                    "xtask bench: unknown option {other}; usage: cargo xtask bench [--quick] [--peer] [--postgres] [--scale]"
+                    "xtask bench: unknown option {other}; usage: cargo xtask bench [--quick] [--peer] [--postgres] [--scale] | --metrics-cost"
                 );
                 return ExitCode::from(2);
             }
@@ -102,6 +108,9 @@ fn bench(options: &Options) -> Result<(), String> {
         out,
     };
     println!("results → {}", b.out.display());
+    if options.metrics_cost {
+        return metrics_cost::run(&b);
+    }
     let mut rows = Vec::new();
     println!("\nrollcall on SQLite");
     rows.extend(rollcall(&b, "sqlite")?);
@@ -188,11 +197,7 @@ fn ensure_wrk() -> Result<(), String> {
     if present() {
         return Ok(());
     }
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-    if root {
+    if is_root() {
         println!("wrk is missing: apt-get install -y wrk");
         let _ = Command::new("apt-get").arg("update").status();
         let _ = Command::new("apt-get")
@@ -204,6 +209,14 @@ fn ensure_wrk() -> Result<(), String> {
     } else {
         Err("the load generator wrk is missing; install it (Debian/Ubuntu: sudo apt-get install -y wrk) and rerun".into())
     }
+}
+
+/// Whether this runs as root (and so may install a missing tool with apt-get).
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 /// The release binaries of Rollcall and of the baseline, with one profile.

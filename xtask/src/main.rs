@@ -59,7 +59,7 @@ fn main() -> ExitCode {
         },
         _ => fail(
             2,
-            "usage: cargo xtask drift | dump | ci | identity-provider | openapi breaking [--base REV] | openapi lint | openapi consumers | bench [--quick] [--peer] [--postgres] [--scale]",
+            "usage: cargo xtask drift | dump | ci | identity-provider | openapi breaking [--base REV] | openapi lint | openapi consumers | bench [--quick] [--peer] [--postgres] [--scale] | bench --metrics-cost",
         ),
     }
 }

@@ -6,7 +6,8 @@
 use chrono::Duration;
 use domain::{
     InvitationStatus, InvitationToken, Result,
-    model::{MailKind, OutboxMessage},
+    model::{DeliveryStatus, MailKind, OutboxMessage},
+    webhook::HookStatus,
 };
 use storage::Outcome;
 
@@ -32,7 +33,24 @@ pub struct Prepared {
     pub token: Option<InvitationToken>,
 }
 
+/// How many emails and webhook deliveries are in each state, in the whole database.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueDepths {
+    pub emails: Vec<(DeliveryStatus, u64)>,
+    pub webhooks: Vec<(HookStatus, u64)>,
+}
+
 impl App {
+    /// The outbox's and the webhook queue's depth by state (two grouped counts on the read
+    /// pool): what the workers publish as gauges, every few seconds.
+    pub async fn queue_depths(&self) -> Result<QueueDepths> {
+        let read = self.store().read();
+        Ok(QueueDepths {
+            emails: read.outbox_depth().await?,
+            webhooks: read.webhook_depth().await?,
+        })
+    }
+
     /// Takes up to `limit` due messages and holds them for `lease` (past it, another worker may
     /// take one: this worker died).
     pub async fn delivery_claim(&self, lease: Duration, limit: u64) -> Result<Vec<OutboxMessage>> {

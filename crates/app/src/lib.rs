@@ -150,6 +150,11 @@ impl App {
             let _ = keys.warm().await;
         }
     }
+
+    /// The database's connection pools as they are now (metrics; no query).
+    pub fn pool_stats(&self) -> Vec<storage::PoolStats> {
+        self.store().pool_stats()
+    }
 }
 
 /// How a use case answered: the body, whether it created something now (201) or answers what

@@ -11,6 +11,7 @@
 
 mod mailer;
 mod schedule;
+mod telemetry;
 mod templates;
 mod webhooks;
 
@@ -28,6 +29,7 @@ use tokio::sync::watch;
 
 pub use mailer::{Mailer, SendError};
 pub use schedule::Schedule;
+pub use telemetry::describe as describe_metrics;
 pub use templates::{Rendered, Templates};
 pub use webhooks::{HookSettings, HookWorker};
 
@@ -54,6 +56,9 @@ pub struct Settings {
     pub concurrency: usize,
     /// How often the expiry sweep runs.
     pub sweep_every: Duration,
+    /// How often the queue gauges are read from the database
+    /// (`ROLLCALL_QUEUE_GAUGE_INTERVAL_MS`).
+    pub gauges_every: Duration,
     /// The webhook worker.
     pub webhooks: HookSettings,
 }
@@ -78,6 +83,7 @@ impl Settings {
             batch: 64,
             concurrency: 8,
             sweep_every: Duration::from_secs(60),
+            gauges_every: Duration::from_secs(10),
             webhooks: HookSettings::default(),
         }
     }
@@ -125,6 +131,11 @@ impl Worker {
     /// returns.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         let hooks = tokio::spawn(self.hooks.clone().run(stop.clone()));
+        let gauges = tokio::spawn(telemetry::refresh(
+            self.app.clone(),
+            self.settings.gauges_every,
+            stop.clone(),
+        ));
         let mut next_sweep = tokio::time::Instant::now();
         while !*stop.borrow() {
             if tokio::time::Instant::now() >= next_sweep {
@@ -143,6 +154,7 @@ impl Worker {
         if hooks.await.is_err() {
             tracing::warn!("the webhook worker ended abnormally");
         }
+        let _ = gauges.await;
     }
 
     /// One round: claim due messages and send them, a few at once. Answers how many it tried.
@@ -194,6 +206,7 @@ impl Worker {
                 return;
             }
         };
+        telemetry::email_delivered(kind, &attempt);
         match &attempt {
             Attempt::Sent => tracing::info!(message = id, kind = kind.as_str(), "email sent"),
             Attempt::Failed { error, retry_in } => {

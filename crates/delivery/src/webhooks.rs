@@ -143,6 +143,7 @@ impl HookWorker {
     async fn deliver(&self, job: HookJob) {
         let d = &job.delivery;
         let attempt = self.attempt(&job).await;
+        crate::telemetry::webhook_delivered(&attempt);
         match &attempt {
             HookAttempt::Delivered { status_code } => {
                 tracing::info!(delivery = %d.id, endpoint = %d.endpoint_id, event = %d.event_type, status = status_code, "webhook delivered")

@@ -1,12 +1,18 @@
 //! The `rollcall` command line: `rollcall serve` runs the service (the API and the background
 //! work); `rollcall worker` runs only the background work (emails, the expiry sweep) with
-//! `/healthz` and `/readyz`; `rollcall token` mints a bearer and a session token from the
+//! `/healthz`, `/readyz` and `/metrics`; `rollcall token` mints a bearer and a session token from the
 //! configured secret, for trying the API locally. It lives in the library so that the process
 //! tests run exactly this code as their server.
 
-use std::{net::TcpListener, sync::Arc};
+use std::{
+    net::TcpListener,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+};
 
-use crate::config::Settings;
+use crate::config::{LogFormat, Settings};
 use app::{App, BearerClaims, Credentials, SessionClaims, identity::KeySet};
 use clap::{Parser, Subcommand};
 use domain::{Clock, OrganizationId, SystemClock, UserId};
@@ -31,7 +37,8 @@ enum Command {
         workers: Option<usize>,
     },
     /// Run only the background work: send queued emails and mark expired invitations; answer
-    /// `/healthz` and `/readyz` on ROLLCALL_BIND. Any number may run beside `serve` replicas.
+    /// `/healthz`, `/readyz` and `/metrics` on ROLLCALL_BIND. Any number may run beside `serve`
+    /// replicas.
     Worker,
     /// Print `export` lines for a bearer (ROLLCALL_BEARER) and a session (ROLLCALL_SESSION).
     Token {
@@ -59,14 +66,14 @@ enum Command {
 
 /// Runs the command line (`std::env::args`) and answers the process's exit code.
 pub fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("ROLLCALL_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    let format = match crate::config::log_format() {
+        Ok(format) => format,
+        Err(e) => {
+            eprintln!("rollcall: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    init_logs(format);
     let cli = Cli::parse();
     let result = Settings::from_env().and_then(|settings| match cli.command {
         Command::Serve { workers } => serve(settings, workers, true),
@@ -93,9 +100,57 @@ pub fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("rollcall: {e}");
+            line("ERROR", &format!("rollcall: {e}"));
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+/// Log lines on stderr, filtered by `ROLLCALL_LOG`: for people, or one JSON object per line
+/// (`ROLLCALL_LOG_FORMAT=json`; the event's fields at the top level beside `timestamp`, `level`,
+/// `target` and `message`).
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ROLLCALL_LOG")
+        .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        LogFormat::Json => {
+            JSON_LOGS.store(true, Ordering::Relaxed);
+            logs.json()
+                .flatten_event(true)
+                .with_current_span(false)
+                .with_span_list(false)
+                .init()
+        }
+    }
+}
+
+/// Whether log lines are JSON: then the start-up lines are too.
+static JSON_LOGS: AtomicBool = AtomicBool::new(false);
+
+/// A start-up line on stderr: as it is for people, or as a JSON log line (whatever the filter,
+/// like the text line) when logs are JSON, so that every line of the log parses.
+fn say(text: &str) {
+    line("INFO", text);
+}
+
+/// `text` on stderr, as a JSON log line at `level` when logs are JSON.
+fn line(level: &str, text: &str) {
+    if JSON_LOGS.load(Ordering::Relaxed) {
+        let event = serde_json::json!({
+            "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            "level": level,
+            "message": text.trim(),
+            "target": "rollcall::cli",
+        });
+        eprintln!("{event}");
+    } else {
+        eprintln!("{text}");
     }
 }
 
@@ -136,27 +191,30 @@ async fn run(settings: Settings, workers: usize, api: bool) -> Result<(), String
     );
     let worker = delivery::Worker::new(app.clone(), settings.delivery.clone())?;
     let what = if api { "Rollcall" } else { "Rollcall worker" };
-    eprintln!("{what} listening on http://{addr}");
+    say(&format!("{what} listening on http://{addr}"));
     if api {
-        eprintln!("  Swagger UI:  http://{addr}/docs/");
+        say(&format!("  Swagger UI:  http://{addr}/docs/"));
     }
-    eprintln!("  database:    {}", settings.redacted_database_url());
-    eprintln!("  JWT secret:  {}", settings.secret_source);
-    eprintln!("  emails:      {}", worker.describe());
+    say(&format!(
+        "  database:    {}",
+        settings.redacted_database_url()
+    ));
+    say(&format!("  JWT secret:  {}", settings.secret_source));
+    say(&format!("  emails:      {}", worker.describe()));
     if api {
         match &settings.identity.provider {
-            Some(source) => eprintln!("  bearers:     verified with the keys of {source} only"),
-            None => eprintln!(
-                "  mint tokens: eval \"$(rollcall token --user 1 --email you@example.com --backoffice)\""
+            Some(source) => say(&format!(
+                "  bearers:     verified with the keys of {source} only"
+            )),
+            None => say(
+                "  mint tokens: eval \"$(rollcall token --user 1 --email you@example.com --backoffice)\"",
             ),
         }
     }
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let run_worker = settings.background || !api;
     if !run_worker {
-        eprintln!(
-            "  background:  off (ROLLCALL_BACKGROUND=false); `rollcall worker` sends the emails"
-        );
+        say("  background:  off (ROLLCALL_BACKGROUND=false); `rollcall worker` sends the emails");
     }
     let background = actix_web::rt::spawn(async move {
         if run_worker {
@@ -164,11 +222,12 @@ async fn run(settings: Settings, workers: usize, api: bool) -> Result<(), String
         }
     });
     let server = if api {
-        crate::serve(listener, app, workers)
+        crate::serve_with(listener, app, workers, &settings.serve)
     } else {
-        crate::serve_health(listener, app)
+        crate::serve_health(listener, app, &settings.serve)
     }
     .map_err(|e| e.to_string())?;
+    actix_web::rt::spawn(crate::stop_on_signals(server.handle()));
     let served = server.await.map_err(|e| e.to_string());
     let _ = stop.send(true);
     if background.await.is_err() {

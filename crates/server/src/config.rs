@@ -27,6 +27,12 @@
 //! `ROLLCALL_WEBHOOK_CONCURRENCY` (64 in flight), `ROLLCALL_WEBHOOK_PER_ENDPOINT` (8 in flight
 //! to one endpoint), `ROLLCALL_WEBHOOK_TIMEOUT_SECONDS` (15), `ROLLCALL_WEBHOOK_LEASE_SECONDS`
 //! (the timeout and 30 more; it must exceed the timeout).
+//!
+//! Operations: `ROLLCALL_METRICS_TOKEN` (unset: `/metrics` is open; set: it is required as a
+//! bearer), `ROLLCALL_REQUEST_METRICS` (true: requests are counted and timed),
+//! `ROLLCALL_QUEUE_GAUGE_INTERVAL_MS` (10000: how often a worker reads the queues' depths),
+//! `ROLLCALL_SHUTDOWN_TIMEOUT_SECONDS` (30: how long requests in flight may take to finish on
+//! SIGTERM), `ROLLCALL_LOG_FORMAT` (`text` or `json`, read by [`log_format`]).
 
 use std::{
     path::{Path, PathBuf},
@@ -65,6 +71,32 @@ pub struct Settings {
     /// `ROLLCALL_BACKGROUND` (default true): whether `rollcall serve` also runs the background
     /// work (emails, the expiry sweep). False when dedicated `rollcall worker` processes do.
     pub background: bool,
+    /// The metrics token, request metrics and the shutdown timeout.
+    pub serve: crate::ServeOptions,
+}
+
+/// How log lines are written (`ROLLCALL_LOG_FORMAT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// For people (the default).
+    Text,
+    /// One JSON object per line, for a log collector.
+    Json,
+}
+
+/// `ROLLCALL_LOG_FORMAT`: `text` (default) or `json`.
+pub fn log_format() -> Result<LogFormat, String> {
+    match env("ROLLCALL_LOG_FORMAT")
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None | Some("text") => Ok(LogFormat::Text),
+        Some("json") => Ok(LogFormat::Json),
+        Some(other) => Err(format!(
+            "ROLLCALL_LOG_FORMAT={other:?} is neither text nor json"
+        )),
+    }
 }
 
 fn env(name: &str) -> Option<String> {
@@ -93,6 +125,7 @@ impl Settings {
             policy: policy()?,
             delivery: delivery_settings(&database_url)?,
             background: flag("ROLLCALL_BACKGROUND", true)?,
+            serve: serve_options()?,
             database_url,
         })
     }
@@ -188,6 +221,16 @@ fn store_options() -> Result<StoreOptions, String> {
     })
 }
 
+fn serve_options() -> Result<crate::ServeOptions, String> {
+    let defaults = crate::ServeOptions::default();
+    Ok(crate::ServeOptions {
+        metrics_token: env("ROLLCALL_METRICS_TOKEN"),
+        request_metrics: flag("ROLLCALL_REQUEST_METRICS", defaults.request_metrics)?,
+        shutdown_timeout: number("ROLLCALL_SHUTDOWN_TIMEOUT_SECONDS")?
+            .map_or(defaults.shutdown_timeout, Duration::from_secs),
+    })
+}
+
 fn policy() -> Result<app::Policy, String> {
     let defaults = app::Policy::default();
     Ok(app::Policy {
@@ -224,6 +267,9 @@ fn delivery_settings(database_url: &str) -> Result<delivery::Settings, String> {
     }
     if let Some(ms) = number("ROLLCALL_WORKER_POLL_MS")? {
         settings.poll = Duration::from_millis(ms);
+    }
+    if let Some(ms) = number("ROLLCALL_QUEUE_GAUGE_INTERVAL_MS")? {
+        settings.gauges_every = Duration::from_millis(ms);
     }
     if let Some(seconds) = number("ROLLCALL_EMAIL_LEASE_SECONDS")? {
         settings.lease = chrono::Duration::seconds(i64::try_from(seconds).unwrap_or(i64::MAX));

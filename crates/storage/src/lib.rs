@@ -12,7 +12,7 @@ mod tables;
 mod writer;
 
 pub use seed::SeedInvitation;
-pub use store::{Reader, Store, StoreOptions, Tx, WorkFuture};
+pub use store::{PoolStats, Reader, Store, StoreOptions, Tx, WorkFuture};
 pub use tables::{
     Db, EndpointEffect, HookResult, KeyClaim, KeyScope, NewEndpoint, Outcome, Profile, Rotation,
 };

@@ -19,8 +19,8 @@ use std::{
 
 use domain::{Error, OrganizationId, Result, model::Organization};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr,
-    TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, TransactionTrait,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 use sea_orm_migration::MigratorTrait;
@@ -55,6 +55,32 @@ impl Default for StoreOptions {
             busy_timeout: Duration::from_secs(5),
             statement_timeout: Duration::from_secs(10),
         }
+    }
+}
+
+/// One connection pool's connections: open ones, and of those the idle ones (the rest are in
+/// use).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// `read`, `write` (SQLite) or `main` (PostgreSQL).
+    pub pool: &'static str,
+    pub open: u32,
+    pub idle: u32,
+}
+
+impl PoolStats {
+    fn of<DB: sea_orm::sqlx::Database>(pool: &'static str, p: &sea_orm::sqlx::Pool<DB>) -> Self {
+        let open = p.size();
+        Self {
+            pool,
+            open,
+            idle: u32::try_from(p.num_idle()).unwrap_or(open).min(open),
+        }
+    }
+
+    /// Connections lent out now.
+    pub fn in_use(&self) -> u32 {
+        self.open - self.idle
     }
 }
 
@@ -127,6 +153,22 @@ impl Store {
             .await
             .map(|_| ())
             .map_err(db_err)
+    }
+
+    /// The connection pools as they are now, for metrics: on SQLite `read` and `write` (one
+    /// connection), on PostgreSQL the one `main` pool. Reads counters only; no query.
+    pub fn pool_stats(&self) -> Vec<PoolStats> {
+        if self.read.get_database_backend() == DbBackend::Sqlite {
+            vec![
+                PoolStats::of("read", self.read.get_sqlite_connection_pool()),
+                PoolStats::of("write", self.write.get_sqlite_connection_pool()),
+            ]
+        } else {
+            vec![PoolStats::of(
+                "main",
+                self.read.get_postgres_connection_pool(),
+            )]
+        }
     }
 
     /// Per-table reads over the read pool (each statement on its own; no transaction).

@@ -181,47 +181,9 @@ pub fn measure(load: &Load, settings: &Settings, pid: u32) -> Result<Measured, S
     loop {
         tries += 1;
         wait_quiet();
-        run_wrk(load, settings, settings.warm, &format!("w{tries}"))?;
-        let cpu0 = cpu_ticks(pid).unwrap_or(0);
-        let busy0 = machine_busy_ticks();
-        let started = Instant::now();
-        let (result, wrk_ticks) = run_wrk(load, settings, settings.duration, &format!("m{tries}"))?;
-        let wall = started.elapsed().as_secs_f64();
-        let hz = clock_ticks_per_second();
-        let server = cpu_ticks(pid).unwrap_or(0).saturating_sub(cpu0) as f64 / hz;
-        let machine = machine_busy_ticks().saturating_sub(busy0) as f64 / hz;
-        let wrk = wrk_ticks as f64 / hz;
-        let foreign = (100.0 * (machine - server - wrk) / wall).max(0.0);
-        let m = Measured {
-            requests: result.requests,
-            rps: result.rps,
-            p50_ms: result.p50_ms,
-            p90_ms: result.p90_ms,
-            p99_ms: result.p99_ms,
-            max_ms: result.max_ms,
-            errors: result.non2xx + result.connect + result.read + result.write + result.timeout,
-            server_cpu_pct: 100.0 * server / wall,
-            wrk_cpu_pct: 100.0 * wrk / wall,
-            foreign_cpu_pct: foreign,
-            peak_rss_mib: status_kib(pid, "VmHWM").unwrap_or(0) as f64 / 1024.0,
-        };
-        println!(
-            "  {:<28} {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>8.2} ms  errors {:<6} server CPU {:>3.0}%  peak RSS {:>5.1} MiB{}",
-            load.label,
-            m.rps,
-            m.p50_ms,
-            m.p99_ms,
-            m.errors,
-            m.server_cpu_pct,
-            m.peak_rss_mib,
-            if foreign > FOREIGN_PCT {
-                format!("  (foreign load {foreign:.0}% of a core)")
-            } else {
-                String::new()
-            }
-        );
-        if foreign <= FOREIGN_PCT || tries >= MAX_TRIES {
-            if foreign > FOREIGN_PCT {
+        let m = measure_once(load, settings, pid, &tries.to_string())?;
+        if m.foreign_cpu_pct <= FOREIGN_PCT || tries >= MAX_TRIES {
+            if m.foreign_cpu_pct > FOREIGN_PCT {
                 println!(
                     "  WARNING: {} kept with foreign load; rerun on an idle machine",
                     load.label
@@ -231,6 +193,56 @@ pub fn measure(load: &Load, settings: &Settings, pid: u32) -> Result<Measured, S
         }
         println!("  repeating {} (try {})", load.label, tries + 1);
     }
+}
+
+/// One warm-up and one measured run of `load` against the server `pid`, now, whatever else the
+/// machine is doing (the foreign load is reported with it).
+pub fn measure_once(
+    load: &Load,
+    settings: &Settings,
+    pid: u32,
+    run: &str,
+) -> Result<Measured, String> {
+    run_wrk(load, settings, settings.warm, &format!("w{run}"))?;
+    let cpu0 = cpu_ticks(pid).unwrap_or(0);
+    let busy0 = machine_busy_ticks();
+    let started = Instant::now();
+    let (result, wrk_ticks) = run_wrk(load, settings, settings.duration, &format!("m{run}"))?;
+    let wall = started.elapsed().as_secs_f64();
+    let hz = clock_ticks_per_second();
+    let server = cpu_ticks(pid).unwrap_or(0).saturating_sub(cpu0) as f64 / hz;
+    let machine = machine_busy_ticks().saturating_sub(busy0) as f64 / hz;
+    let wrk = wrk_ticks as f64 / hz;
+    let foreign = (100.0 * (machine - server - wrk) / wall).max(0.0);
+    let m = Measured {
+        requests: result.requests,
+        rps: result.rps,
+        p50_ms: result.p50_ms,
+        p90_ms: result.p90_ms,
+        p99_ms: result.p99_ms,
+        max_ms: result.max_ms,
+        errors: result.non2xx + result.connect + result.read + result.write + result.timeout,
+        server_cpu_pct: 100.0 * server / wall,
+        wrk_cpu_pct: 100.0 * wrk / wall,
+        foreign_cpu_pct: foreign,
+        peak_rss_mib: status_kib(pid, "VmHWM").unwrap_or(0) as f64 / 1024.0,
+    };
+    println!(
+        "  {:<28} {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>8.2} ms  errors {:<6} server CPU {:>3.0}%  peak RSS {:>5.1} MiB{}",
+        load.label,
+        m.rps,
+        m.p50_ms,
+        m.p99_ms,
+        m.errors,
+        m.server_cpu_pct,
+        m.peak_rss_mib,
+        if foreign > FOREIGN_PCT {
+            format!("  (foreign load {foreign:.0}% of a core)")
+        } else {
+            String::new()
+        }
+    );
+    Ok(m)
 }
 
 /// Runs wrk once; answers its result and the CPU ticks it used.

@@ -6,6 +6,7 @@ mod document;
 mod health;
 mod invitations;
 mod me;
+mod metrics;
 mod organizations;
 mod teams;
 mod users_organizations;
@@ -21,6 +22,7 @@ use utoipa::{
 use crate::problem::{self, method_not_allowed};
 pub(crate) use document::header_ref;
 use document::{ResponseHeaders, ScopeNames};
+pub use metrics::MetricsToken;
 
 /// The header parameter every `users-organizations/v1` operation takes.
 #[derive(utoipa::IntoParams)]
@@ -129,6 +131,10 @@ impl Modify for BearerScheme {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "metricsToken",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
 }
 
@@ -140,6 +146,7 @@ impl Modify for BearerScheme {
         health::health_view,
         health::ready_view,
         health::document_view,
+        metrics::metrics_view,
         users_organizations::ad_user_invite,
         users_organizations::bo_user_create,
         users_organizations::bo_user_view,
@@ -217,10 +224,11 @@ fn resource(path: &str, allow: &'static str) -> Resource {
     }))
 }
 
-/// Registers the health endpoints alone (a worker process serves only these).
+/// Registers the health and metrics endpoints alone (a worker process serves only these).
 pub fn health_routes(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/healthz", "GET").route(web::get().to(health::health_view)))
-        .service(resource("/readyz", "GET").route(web::get().to(health::ready_view)));
+        .service(resource("/readyz", "GET").route(web::get().to(health::ready_view)))
+        .service(resource("/metrics", "GET").route(web::get().to(metrics::metrics_view)));
 }
 
 /// Registers every operation.

@@ -150,6 +150,8 @@ pub async fn invitation_bulk_create(
     let results = app
         .invitation_bulk_create(&caller, path.into_inner(), invites)
         .await?;
+    // The request metrics see one request; the invitations it created are counted here.
+    crate::telemetry::invitations_created(results.iter().filter(|r| r.is_ok()).count() as u64);
     ok(BulkInvitationResults {
         results: results.into_iter().map(bulk_result).collect(),
     })
