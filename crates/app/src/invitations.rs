@@ -116,7 +116,6 @@ impl App {
                             org.uuid
                         )));
                     }
-                    count_invitation(tx, &org, per_hour, &ctx).await?;
                     let new = NewInvitation {
                         organization_id: org.id,
                         email: invite.email.clone(),
@@ -146,6 +145,9 @@ impl App {
                         &view,
                     )?)
                     .await?;
+                    // Counted last: the organization's quota row is locked from here to the
+                    // commit, so concurrent invites wait on it as briefly as can be.
+                    count_invitation(tx, &org, per_hour, &ctx).await?;
                     // The kept answer never holds the token: a replay mints a new one.
                     keyed::keep(tx, slot, &Answer::created(view.clone().with_token(""))).await?;
                     Ok(Answer::created(view.with_token(token.expose())))
