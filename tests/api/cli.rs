@@ -759,3 +759,134 @@ async fn a_503_is_sent_again_after_its_retry_after_and_past_max_wait_the_rows_ar
         "sent, then again after 1 s twice"
     );
 }
+
+/// `rollcallctl webhooks`: register an endpoint (its secret printed once), list and view it,
+/// change its events, send a test and see the delivery, rotate the secret; a member is refused
+/// with exit code 3 and the problem's title.
+#[actix_web::test]
+async fn webhooks_are_managed_from_the_terminal_by_administrators() {
+    let app = TestApp::spawn().await;
+    let (founder, org) = app.founded().await;
+    let org_id = org.id.to_string();
+    let created = ctl(
+        &app,
+        &[
+            "--json",
+            "webhooks",
+            "create",
+            &org_id,
+            "https://hooks.example.com/rollcall",
+            "--event",
+            "invitation.accepted,team.created",
+            "--description",
+            "billing sync",
+        ],
+    )
+    .await;
+    assert_eq!(created.code, 0, "{}", created.stderr);
+    let endpoint = created.json();
+    assert!(endpoint["secret"].as_str().unwrap().starts_with("whsec_"));
+    assert_eq!(
+        endpoint["events"],
+        json!(["invitation.accepted", "team.created"])
+    );
+    let id = endpoint["id"].as_str().unwrap().to_owned();
+    let table = ctl(&app, &["webhooks", "list", &org_id]).await;
+    assert_eq!(table.code, 0, "{}", table.stderr);
+    assert!(
+        table.stdout.contains("https://hooks.example.com/rollcall") && table.stdout.contains("URL"),
+        "{}",
+        table.stdout
+    );
+    assert!(
+        !table.stdout.contains("whsec_"),
+        "a list never shows the secret"
+    );
+    let updated = ctl(
+        &app,
+        &[
+            "--json",
+            "webhooks",
+            "update",
+            &org_id,
+            &id,
+            "--all-events",
+            "--disable",
+        ],
+    )
+    .await;
+    assert_eq!(updated.code, 0, "{}", updated.stderr);
+    assert_eq!(updated.json()["events"], json!([]));
+    assert_eq!(updated.json()["enabled"], false);
+    let refused = ctl(&app, &["webhooks", "test", &org_id, &id]).await;
+    assert_eq!(refused.code, 3, "a disabled endpoint is not tested");
+    let enabled = ctl(
+        &app,
+        &["--json", "webhooks", "update", &org_id, &id, "--enable"],
+    )
+    .await;
+    assert_eq!(enabled.json()["enabled"], true);
+    let test = ctl(&app, &["--json", "webhooks", "test", &org_id, &id]).await;
+    assert_eq!(test.code, 0, "{}", test.stderr);
+    assert_eq!(test.json()["eventType"], "webhook.test");
+    let deliveries = ctl(
+        &app,
+        &[
+            "--json",
+            "webhooks",
+            "deliveries",
+            &org_id,
+            &id,
+            "--status",
+            "pending",
+        ],
+    )
+    .await;
+    assert_eq!(deliveries.json()[0]["id"], test.json()["id"]);
+    let rotated = ctl(&app, &["--json", "webhooks", "rotate-secret", &org_id, &id]).await;
+    let secret = rotated.json()["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("whsec_") && secret != endpoint["secret"]);
+    let member = app
+        .join(
+            &founder,
+            org.id,
+            2,
+            "member@example.com",
+            types::Role::Member,
+            vec![],
+        )
+        .await;
+    drop(member);
+    let bearer = app.bearer(&Who::verified(2, "member@example.com"));
+    let as_member = ctl_at(
+        &app.client_base,
+        Some(&bearer),
+        &["webhooks", "list", &org_id],
+    )
+    .await;
+    assert_eq!(as_member.code, 3);
+    assert!(
+        as_member
+            .stderr
+            .contains("only administrators manage webhooks"),
+        "{}",
+        as_member.stderr
+    );
+    let bad = ctl(
+        &app,
+        &[
+            "webhooks",
+            "create",
+            &org_id,
+            "https://x.example",
+            "--event",
+            "user.created",
+        ],
+    )
+    .await;
+    assert_eq!(
+        bad.code, 2,
+        "an audit-only type is a usage error: {}",
+        bad.stderr
+    );
+}

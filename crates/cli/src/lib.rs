@@ -56,6 +56,9 @@ pub enum Command {
     Invitations(commands::invitations::Command),
     /// Invite everyone in a CSV file (`email,role[,teams][,locale]`, with a header row).
     Invite(invite::Args),
+    /// Webhook endpoints of an organization, their secrets and deliveries (administrators).
+    #[command(subcommand)]
+    Webhooks(commands::webhooks::Command),
     /// The events (audit log) of an organization.
     #[command(subcommand)]
     Events(commands::events::Command),
@@ -118,6 +121,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Invitations(command) => c::invitations::run(&ctx, command).await?,
         Command::Invite(args) => return invite::run(&ctx, args).await,
         Command::Events(command) => c::events::run(&ctx, command).await?,
+        Command::Webhooks(command) => c::webhooks::run(&ctx, command).await?,
         Command::Sessions(command) => c::sessions::run(&ctx, command).await?,
         Command::Memberships(command) => c::memberships::run(&ctx, command).await?,
         Command::Backoffice(command) => c::backoffice::run(&ctx, command).await?,

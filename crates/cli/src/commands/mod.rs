@@ -12,6 +12,7 @@ pub mod memberships;
 pub mod organizations;
 pub mod sessions;
 pub mod teams;
+pub mod webhooks;
 
 use futures_util::TryStreamExt;
 use rollcall_client::{ListOperation, Page, types};
