@@ -121,10 +121,7 @@ impl App {
             shown(&raw)
         };
         Ok(Answer {
-            body: wire::WebhookEndpointWithSecret {
-                endpoint: answer.body,
-                secret,
-            },
+            body: wire::WebhookEndpointWithSecret::new(answer.body, secret),
             created: answer.created,
             replayed: answer.replayed,
         })
