@@ -12,7 +12,8 @@ there and match theirs (`x-request-id` on every answer, `Retry-After`, `WWW-Auth
 
 One thing is stricter than the document says: an object schema that does not mention
 `additionalProperties` is validated as if it said `false`, so an answer may not carry a field
-the document does not declare (a client generated from the document would drop it).
+the document does not declare (a client generated from the document would drop it). An `allOf`
+of object schemas is first joined into the one object it describes, then closed as a whole.
 
 Usage: validate.py EXCHANGES_DIR [DOCUMENT] (default openapi/rollcall.yaml). Exit 0 when every answer conforms and every operation of the
 document was seen at least once; 1 otherwise, with each failure, its test and how to look.
@@ -34,6 +35,42 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 DOCUMENT = os.path.join(ROOT, "openapi", "rollcall.yaml")
 HOST = "http://127.0.0.1"
+
+
+def merged(document):
+    """Every `allOf` whose members are all object schemas becomes the one object they describe
+    (properties and required lists joined), so that closing each member below does not make
+    the composition unsatisfiable: a member closed alone would refuse its siblings' fields."""
+    schemas = document.get("components", {}).get("schemas", {})
+
+    def resolved(member):
+        ref = member.get("$ref", "")
+        if ref.startswith("#/components/schemas/"):
+            return resolved(schemas[ref.rsplit("/", 1)[1]])
+        return member
+
+    def walk(node):
+        if isinstance(node, dict):
+            members = node.get("allOf")
+            if isinstance(members, list) and members:
+                parts = [walk(copy.deepcopy(resolved(m))) for m in members]
+                if all(isinstance(p, dict) and "properties" in p and "allOf" not in p for p in parts):
+                    one = {k: v for k, v in node.items() if k != "allOf"}
+                    one["type"] = "object"
+                    one["properties"] = {}
+                    required = []
+                    for part in parts:
+                        one["properties"].update(part["properties"])
+                        required += [r for r in part.get("required", []) if r not in required]
+                    if required:
+                        one["required"] = required
+                    node = one
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(document)
 
 
 def closed(node):
@@ -88,7 +125,7 @@ def load(path=DOCUMENT):
         document = yaml.safe_load(f)
     # openapi-core reads `application/json` bodies as JSON; problem+json is JSON too (RFC 9457).
     config = Config(extra_media_type_deserializers={"application/problem+json": json.loads})
-    return document, OpenAPI.from_dict(closed(copy.deepcopy(document)), config=config)
+    return document, OpenAPI.from_dict(closed(merged(copy.deepcopy(document))), config=config)
 
 
 def check(api, exchange):

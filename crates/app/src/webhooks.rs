@@ -121,7 +121,10 @@ impl App {
             shown(&raw)
         };
         Ok(Answer {
-            body: wire::WebhookEndpointWithSecret::new(answer.body, secret),
+            body: wire::WebhookEndpointWithSecret {
+                endpoint: answer.body,
+                secret,
+            },
             created: answer.created,
             replayed: answer.replayed,
         })

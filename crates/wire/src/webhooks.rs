@@ -223,57 +223,16 @@ impl From<&webhook::Endpoint> for WebhookEndpoint {
     }
 }
 
-/// A new endpoint, with its signing secret: shown now and on rotation only. A flat object (the
-/// endpoint's fields and `secret`), not an `allOf`, so strict validators and other languages'
-/// generators read it as one type.
+/// A new endpoint, with its signing secret: shown now and on rotation only.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookEndpointWithSecret {
-    pub id: Uuid,
-    #[schema(format = "uri", example = "https://hooks.example.com/rollcall")]
-    pub url: String,
-    /// The event types it receives; empty: every one.
-    pub events: Vec<WebhookEventType>,
-    #[schema(required = true)]
-    pub description: Option<String>,
-    /// Whether Rollcall delivers to it.
-    pub enabled: bool,
-    /// Why Rollcall disabled it; null when enabled or disabled by an administrator.
-    #[schema(required = true)]
-    pub disabled_reason: Option<DisabledReason>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub endpoint: WebhookEndpoint,
     /// `whsec_` and the base64 of 32 random bytes: what a Standard Webhooks library verifies
     /// deliveries with.
     #[schema(example = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")]
     pub secret: String,
-}
-
-impl WebhookEndpointWithSecret {
-    /// The endpoint as answered everywhere else, with the secret shown beside it.
-    pub fn new(endpoint: WebhookEndpoint, secret: String) -> Self {
-        let WebhookEndpoint {
-            id,
-            url,
-            events,
-            description,
-            enabled,
-            disabled_reason,
-            created_at,
-            updated_at,
-        } = endpoint;
-        Self {
-            id,
-            url,
-            events,
-            description,
-            enabled,
-            disabled_reason,
-            created_at,
-            updated_at,
-            secret,
-        }
-    }
 }
 
 /// An endpoint's new signing secret. The previous one keeps signing beside it for 24 hours.
