@@ -39,8 +39,8 @@ impl fmt::Display for Change {
 /// Every difference between `base` and `head` (OpenAPI documents as JSON), breaking or not.
 pub fn changes(base: &Value, head: &Value) -> Vec<Change> {
     let mut cmp = Compare {
-        base: normalize(&as_generators_read(base)),
-        head: normalize(&as_generators_read(head)),
+        base: normalize(&all_of_joined(&as_generators_read(base))),
+        head: normalize(&all_of_joined(&as_generators_read(head))),
         out: Vec::new(),
         seen: HashSet::new(),
     };
@@ -91,6 +91,81 @@ fn as_generators_read(doc: &Value) -> Value {
     }
     let mut doc = doc.clone();
     walk(&mut doc);
+    doc
+}
+
+/// Every `allOf` whose members are all object schemas (inline or by `$ref` to a component)
+/// written as the one object it describes: their properties and required lists joined, the
+/// `allOf`'s own keywords (description, …) kept. An answer or request that satisfies the one
+/// satisfies the other, so writing a schema either way changes nothing for a client, and a
+/// property removed from a member is still found as a removed property.
+fn all_of_joined(doc: &Value) -> Value {
+    /// How deep `allOf` members are followed through `$ref`s (a guard against cycles).
+    const DEPTH: usize = 16;
+    fn resolved<'a>(schemas: &'a Value, v: &'a Value, depth: usize) -> &'a Value {
+        let name = v
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/components/schemas/"));
+        match name.and_then(|n| schemas.get(n)) {
+            Some(target) if depth < DEPTH => resolved(schemas, target, depth + 1),
+            _ => v,
+        }
+    }
+    fn walk(v: &mut Value, schemas: &Value, depth: usize) {
+        match v {
+            Value::Object(m) => {
+                let members = m.get("allOf").and_then(Value::as_array).cloned();
+                if let Some(members) = members.filter(|a| !a.is_empty() && depth < DEPTH) {
+                    let parts: Vec<Value> = members
+                        .iter()
+                        .map(|x| {
+                            let mut part = resolved(schemas, x, depth).clone();
+                            walk(&mut part, schemas, depth + 1);
+                            part
+                        })
+                        .collect();
+                    let objects = parts
+                        .iter()
+                        .all(|p| p.get("properties").is_some_and(Value::is_object));
+                    if objects {
+                        let mut properties = Map::new();
+                        let mut required: Vec<Value> = Vec::new();
+                        for part in parts {
+                            if let Some(p) = part["properties"].as_object() {
+                                properties.extend(p.clone());
+                            }
+                            for r in part
+                                .get("required")
+                                .and_then(Value::as_array)
+                                .into_iter()
+                                .flatten()
+                            {
+                                if !required.contains(r) {
+                                    required.push(r.clone());
+                                }
+                            }
+                        }
+                        m.remove("allOf");
+                        m.insert("type".into(), Value::from("object"));
+                        m.insert("properties".into(), Value::Object(properties));
+                        if !required.is_empty() {
+                            m.insert("required".into(), Value::Array(required));
+                        }
+                    }
+                }
+                m.values_mut().for_each(|x| walk(x, schemas, depth));
+            }
+            Value::Array(a) => a.iter_mut().for_each(|x| walk(x, schemas, depth)),
+            _ => {}
+        }
+    }
+    let schemas = doc
+        .pointer("/components/schemas")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let mut doc = doc.clone();
+    walk(&mut doc, &schemas, 0);
     doc
 }
 

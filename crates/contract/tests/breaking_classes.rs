@@ -353,3 +353,39 @@ fn a_change_inside_a_referenced_schema_is_found_through_the_reference() {
         true,
     );
 }
+
+/// `Thing` written as an `allOf` of `Owner`-like parts instead of one object.
+fn thing_as_all_of(d: &mut Value, keep_kind: bool) {
+    let mut rest = json!({"type": "object", "required": ["name"], "properties": {
+        "name": {"type": "string"},
+        "owner": {"oneOf": [{"$ref": "#/components/schemas/Owner"}, {"enum": [null]}]}
+    }});
+    if keep_kind {
+        rest["required"] = json!(["name", "kind"]);
+        rest["properties"]["kind"] = json!({"type": "string", "enum": ["a", "b"]});
+    }
+    schema(d, "ThingId")["type"] = json!("object");
+    schema(d, "ThingId")["required"] = json!(["id"]);
+    schema(d, "ThingId")["properties"] = json!({"id": {"type": "integer", "maximum": 100}});
+    *schema(d, "Thing") = json!({
+        "description": "a thing",
+        "allOf": [{"$ref": "#/components/schemas/ThingId"}, rest]
+    });
+}
+
+#[test]
+fn an_object_rewritten_as_an_all_of_of_its_parts_is_no_change() {
+    let found = after(|d| thing_as_all_of(d, true));
+    assert_eq!(found, vec![], "the same object, composed: {found:#?}");
+}
+
+#[test]
+fn a_property_removed_from_an_all_of_member_still_breaks() {
+    let found = after(|d| thing_as_all_of(d, false));
+    assert!(
+        found
+            .iter()
+            .any(|c| c.breaking && c.at.contains("Thing.kind")),
+        "the removed `kind` must break answers: {found:#?}"
+    );
+}
