@@ -337,6 +337,50 @@ async fn with_the_provider_down_a_warm_cache_serves_for_24_hours_past_freshness(
 }
 
 #[actix_web::test]
+async fn stale_keys_serve_at_once_while_a_fetch_hangs_on_a_silent_provider() {
+    let mut provider = OpenIdProvider::start();
+    let app = server(&provider).await;
+    let token = provider
+        .token(&SignIn {
+            ttl_seconds: 3 * 24 * 3600,
+            ..SignIn::verified("auth0|s", "s@example.com")
+        })
+        .await;
+    assert_eq!(me(&app, &token).await.status, 200);
+    let silence = provider.go_silent();
+    app.advance(Duration::minutes(11));
+    // The first request past freshness fetches again, and that fetch hangs on the silent port.
+    let fetching = me(&app, &token);
+    tokio::pin!(fetching);
+    while silence.accepted() == 0 {
+        tokio::select! {
+            answered = &mut fetching => panic!(
+                "answered ({}) before its fetch reached the provider's port",
+                answered.status
+            ),
+            () = tokio::time::sleep(std::time::Duration::from_millis(20)) => {}
+        }
+    }
+    let meanwhile = me(&app, &token).await;
+    assert_eq!(
+        meanwhile.status,
+        200,
+        "a stale key serves: {}",
+        String::from_utf8_lossy(&meanwhile.bytes)
+    );
+    assert_eq!(
+        silence.closed(),
+        0,
+        "the second request was answered while the fetch still hung, not after it gave up"
+    );
+    assert_eq!(
+        fetching.await.status,
+        200,
+        "the fetching request serves its stale key once the fetch times out"
+    );
+}
+
+#[actix_web::test]
 async fn with_the_provider_down_from_the_start_nothing_verifies_and_readyz_is_503() {
     let mut provider = OpenIdProvider::start();
     provider.stop();

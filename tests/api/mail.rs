@@ -191,7 +191,9 @@ async fn transient_smtp_refusals_are_retried_on_the_schedule_until_sent() {
         .unwrap()
         .into_inner();
     // 451, then a retry after about a second of the server's clock, 451 again, then accepted.
-    for _ in 0..2 {
+    // Each round waits for its own refusal (the attempt count says which), so the clock moves
+    // past a retry only once that retry is scheduled.
+    for round in 1..=2 {
         let until = std::time::Instant::now() + Duration::from_secs(20);
         loop {
             let inv = founder
@@ -202,11 +204,12 @@ async fn transient_smtp_refusals_are_retried_on_the_schedule_until_sent() {
                 .await
                 .unwrap()
                 .into_inner();
-            if inv
-                .email_delivery
-                .last_error
-                .as_deref()
-                .is_some_and(|e| e.contains("451"))
+            if inv.email_delivery.attempts >= round
+                && inv
+                    .email_delivery
+                    .last_error
+                    .as_deref()
+                    .is_some_and(|e| e.contains("451"))
             {
                 break;
             }

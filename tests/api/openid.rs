@@ -8,9 +8,13 @@
 //! new key set.
 
 use std::{
-    io::{BufRead, BufReader},
+    io::{BufRead, BufReader, Read},
     path::PathBuf,
     process::{Child, Command, Stdio},
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
     time::Duration,
 };
 
@@ -220,6 +224,29 @@ impl OpenIdProvider {
         }
     }
 
+    /// Stops the provider and leaves its port taking connections that are never answered, as a
+    /// provider behind a firewall that drops what it is sent.
+    pub fn go_silent(&mut self) -> Silence {
+        self.stop();
+        let listener = std::net::TcpListener::bind(("127.0.0.1", self.port))
+            .expect("the stopped provider's port can be taken again");
+        let silence = Silence::default();
+        let (accepted, closed) = (silence.accepted.clone(), silence.closed.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                accepted.fetch_add(1, Ordering::SeqCst);
+                let closed = closed.clone();
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 4096];
+                    while matches!(stream.read(&mut buf), Ok(n) if n > 0) {}
+                    closed.fetch_add(1, Ordering::SeqCst);
+                });
+            }
+        });
+        silence
+    }
+
     /// Starts it again on the same port with the same keys.
     pub fn restart(&mut self) {
         self.stop();
@@ -312,5 +339,23 @@ impl Drop for OpenIdProvider {
     fn drop(&mut self) {
         self.stop();
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// What a silent provider's port saw: connections taken, and those the client gave up on.
+#[derive(Default)]
+pub struct Silence {
+    accepted: Arc<AtomicUsize>,
+    closed: Arc<AtomicUsize>,
+}
+
+impl Silence {
+    pub fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+
+    /// Connections the client closed (its fetch ended, by its timeout).
+    pub fn closed(&self) -> usize {
+        self.closed.load(Ordering::SeqCst)
     }
 }

@@ -492,6 +492,53 @@ async fn a_receiver_that_hangs_does_not_hold_back_another_endpoint() {
     assert!(of(&got, "fast").iter().all(|h| h.verified == [true]));
 }
 
+#[actix_web::test]
+async fn a_secret_this_server_cannot_open_fails_its_delivery_and_holds_back_no_other() {
+    let app = private_network().await;
+    let receiver = HookReceiver::start();
+    let (founder, org) = app.founded().await;
+    let broken = register(&founder, org.id, &receiver.url("broken"), None).await;
+    let sound = register(&founder, org.id, &receiver.url("sound"), None).await;
+    steer(
+        &receiver,
+        json!({"broken": {"secrets": [broken.secret]}, "sound": {"secrets": [sound.secret]}}),
+    );
+    // As if the endpoint had been made under another ROLLCALL_SECRET: its sealed secret no
+    // longer opens.
+    let garbage = if app.database.is_postgres() {
+        "'\\x00010203'::bytea"
+    } else {
+        "X'00010203'"
+    };
+    app.query::<i64>(&format!(
+        "UPDATE webhook_endpoints SET secret = {garbage} WHERE url = '{}'",
+        broken.url
+    ))
+    .await;
+    let _worker = app.start_worker(worker(true));
+    create_team(&founder, org.id, "Ops").await;
+    receiver
+        .wait_until(
+            Duration::from_secs(20),
+            "the sound endpoint's delivery",
+            |h| of(h, "sound").len() == 1,
+        )
+        .await;
+    let failed = deliveries_become(&founder, org.id, broken.id, "a failed delivery", |d| {
+        d.status == types::WebhookDeliveryStatus::Failed
+    })
+    .await;
+    let error = failed[0].last_error.as_deref().unwrap_or_default();
+    assert!(
+        error.contains("rotate the endpoint's secret"),
+        "the failure says how to mend it: {error}"
+    );
+    assert!(
+        of(&receiver.received(), "broken").is_empty(),
+        "nothing was sent without its secret"
+    );
+}
+
 /// A name other than `localhost` that the machine resolves to a loopback address (from
 /// `/etc/hosts`), as a DNS rebinding attack would make a public-looking name do.
 fn loopback_name() -> String {
@@ -531,6 +578,10 @@ async fn a_name_that_resolves_to_loopback_is_refused_at_delivery() {
     assert!(
         !error.contains("s3cr3t"),
         "an error never repeats the URL, whose path may be a secret: {error}"
+    );
+    assert!(
+        !error.contains("127.0.0.1") && !error.contains("::1"),
+        "an administrator never learns what a name resolves to inside the network: {error}"
     );
     assert_eq!(got[0].last_status_code, None);
     assert!(receiver.received().is_empty(), "no connection was made");

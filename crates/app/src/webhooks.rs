@@ -346,17 +346,41 @@ impl App {
             })
             .await?;
         let sealer = self.secrets();
-        claimed
-            .into_iter()
-            .map(|delivery| {
-                let keys = delivery
-                    .sealed_secrets
-                    .iter()
-                    .map(|s| sealer.open_bytes(s))
-                    .collect::<Result<Vec<_>>>()?;
-                Ok(HookJob { delivery, keys })
-            })
-            .collect()
+        let mut jobs = Vec::with_capacity(claimed.len());
+        for delivery in claimed {
+            // The current secret signs; the previous one beside it when it still opens.
+            let mut sealed = delivery.sealed_secrets.iter();
+            match sealed.next().map(|s| sealer.open_bytes(s)) {
+                Some(Ok(current)) => {
+                    let mut keys = vec![current];
+                    keys.extend(sealed.filter_map(|s| sealer.open_bytes(s).ok()));
+                    jobs.push(HookJob { delivery, keys });
+                }
+                // A secret sealed under another server secret can never be sent with: that
+                // delivery fails for good, saying how to mend it, and the others go on.
+                Some(Err(_)) | None => {
+                    let (id, endpoint) = (delivery.id, delivery.endpoint_id);
+                    tracing::warn!(delivery = %id, endpoint = %endpoint, "a webhook endpoint's secret cannot be opened with this server's secret");
+                    let result = HookResult {
+                        status: HookStatus::Failed,
+                        next_attempt_at: None,
+                        status_code: None,
+                        error: Some(UNOPENABLE_SECRET.into()),
+                        endpoint: EndpointEffect::Failed {
+                            cutoff: now - FAILING_DISABLES_AFTER,
+                        },
+                    };
+                    self.store()
+                        .write(move |tx| {
+                            Box::pin(
+                                async move { tx.record_delivery(id, endpoint, &result, now).await },
+                            )
+                        })
+                        .await?;
+                }
+            }
+        }
+        Ok(jobs)
     }
 
     /// Records what became of an attempt at `job`, and what it says of its endpoint.
@@ -403,6 +427,9 @@ impl App {
             .await
     }
 }
+
+/// Why a delivery failed whose endpoint's secret this server cannot open.
+const UNOPENABLE_SECRET: &str = "this server cannot open the endpoint's signing secret (was ROLLCALL_SECRET changed since it was made?); rotate the endpoint's secret, then retry the delivery";
 
 /// 32 random bytes.
 fn new_secret() -> Result<Vec<u8>> {

@@ -305,10 +305,13 @@ impl Resolve for PublicOnly {
             let public: Vec<SocketAddr> =
                 all.iter().copied().filter(|a| is_public(a.ip())).collect();
             if public.is_empty() {
+                // The addresses go to the operator's log only: the error becomes the delivery's
+                // `lastError`, which an organization's administrators read, and naming what an
+                // internal name resolves to would make the resolver theirs to query.
                 let shown: Vec<String> = all.iter().map(|a| a.ip().to_string()).collect();
+                tracing::debug!(%host, addresses = %shown.join(", "), "webhook host has no public address");
                 return Err(format!(
-                    "{host} resolves to no public address ({}); set ROLLCALL_WEBHOOK_ALLOW_PRIVATE=true to deliver inside a private network",
-                    shown.join(", ")
+                    "{host} resolves to no public address; set ROLLCALL_WEBHOOK_ALLOW_PRIVATE=true to deliver inside a private network"
                 )
                 .into());
             }

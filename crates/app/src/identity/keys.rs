@@ -159,7 +159,13 @@ impl KeySet {
         let seen = self.read().attempts;
         match self.find(kid) {
             Found::Fresh(key) => return Ok(key),
-            Found::Stale(_) | Found::TooOld | Found::Missing => self.refresh(seen).await,
+            // A stale key serves at once while another request is fetching: a provider that is
+            // down (its fetch waiting out the timeout) must not hold every request behind it.
+            Found::Stale(key) => match self.fetching.try_lock() {
+                Ok(held) => self.refresh_holding(seen, held).await,
+                Err(_) => return Ok(key),
+            },
+            Found::TooOld | Found::Missing => self.refresh(seen).await,
         }
         match self.find(kid) {
             Found::Fresh(key) | Found::Stale(key) => Ok(key),
@@ -193,7 +199,12 @@ impl KeySet {
     /// Fetches the set once, unless a fetch ended while this caller waited for the lock (`seen`
     /// is the attempt count it saw before) or the last attempt is under 30 s old.
     async fn refresh(&self, seen: u64) {
-        let _one_at_a_time = self.fetching.lock().await;
+        let held = self.fetching.lock().await;
+        self.refresh_holding(seen, held).await;
+    }
+
+    /// `refresh` for a caller that holds the fetch lock already.
+    async fn refresh_holding(&self, seen: u64, _one_at_a_time: tokio::sync::MutexGuard<'_, ()>) {
         let now = self.clock.now();
         {
             let state = self.read();

@@ -320,7 +320,9 @@ impl<C: ConnectionTrait> Db<'_, C> {
 
     /// Takes up to `limit` due deliveries of enabled endpoints, no more per endpoint than makes
     /// `per_endpoint` held at once (counting the leases other workers hold), and holds them
-    /// until `lease_until`. On PostgreSQL rows another transaction holds are skipped.
+    /// until `lease_until`. On PostgreSQL rows another transaction holds are skipped, and the
+    /// locked row is judged again as it is now (status, due time, lease): a row another worker
+    /// claimed, sent and recorded since this statement's snapshot is not taken twice.
     pub async fn claim_deliveries(
         &self,
         now: DateTime<Utc>,
@@ -350,7 +352,8 @@ impl<C: ConnectionTrait> Db<'_, C> {
                  WHERE due.rn + COALESCE(busy.n, 0) <= $3
                  ORDER BY due.next_attempt_at
                  LIMIT $4
-               ) AND (d.lease_until IS NULL OR d.lease_until < $2) {lock}
+               ) AND d.status = '{PENDING}' AND d.next_attempt_at <= $2
+                 AND (d.lease_until IS NULL OR d.lease_until < $2) {lock}
              ) RETURNING *"
         );
         let values = vec![
