@@ -96,18 +96,35 @@ pub fn drain(b: &Bench) -> Result<Drain, String> {
 /// postfix's `smtp-sink`, accepting and discarding.
 struct SmtpSink(Child);
 
+/// Where Debian's postfix puts it (not on every user's PATH).
+const SMTP_SINK: &str = "/usr/sbin/smtp-sink";
+
 impl SmtpSink {
     fn start(addr: &str) -> Result<Self, String> {
-        let child = Command::new("smtp-sink")
+        let mut command = Command::new(SMTP_SINK);
+        // As root, smtp-sink insists on dropping its privileges to a user named with -u.
+        if super::is_root() {
+            command.args(["-u", "nobody"]);
+        }
+        let mut child = command
             .args([addr, "256"])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| format!("cannot start smtp-sink: {e}"))?;
+            .map_err(|e| format!("cannot start {SMTP_SINK}: {e}"))?;
         let until = Instant::now() + Duration::from_secs(10);
         while std::net::TcpStream::connect(addr).is_err() {
-            if Instant::now() > until {
-                return Err(format!("smtp-sink did not listen on {addr}"));
+            let exited = child.try_wait().ok().flatten().is_some();
+            if exited || Instant::now() > until {
+                let _ = child.kill();
+                let mut said = String::new();
+                if let Some(mut stderr) = child.stderr.take() {
+                    let _ = std::io::Read::read_to_string(&mut stderr, &mut said);
+                }
+                return Err(format!(
+                    "smtp-sink did not listen on {addr}: {}",
+                    said.trim()
+                ));
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -125,13 +142,13 @@ impl Drop for SmtpSink {
 /// postfix's `smtp-sink`, installed with apt-get (postfix itself left unconfigured) when
 /// missing.
 fn ensure_smtp_sink() -> Result<(), String> {
-    if Path::new("/usr/sbin/smtp-sink").exists() {
+    if Path::new(SMTP_SINK).exists() {
         return Ok(());
     }
     println!("smtp-sink is missing: apt-get install -y postfix (unconfigured)");
     let install = "echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix";
     let _ = Command::new("sh").args(["-c", install]).status();
-    if Path::new("/usr/sbin/smtp-sink").exists() {
+    if Path::new(SMTP_SINK).exists() {
         Ok(())
     } else {
         Err("postfix's smtp-sink is missing; install it (Debian: apt-get install postfix) and rerun".into())
