@@ -429,7 +429,7 @@ impl App {
 }
 
 /// Why a delivery failed whose endpoint's secret this server cannot open.
-const UNOPENABLE_SECRET: &str = "this server cannot open the endpoint's signing secret (was ROLLCALL_SECRET changed since it was made?); rotate the endpoint's secret, then retry the delivery";
+const UNOPENABLE_SECRET: &str = "this server cannot open the endpoint's signing secret (was ROLLCALL_JWT_SECRET changed since it was made?); rotate the endpoint's secret, then retry the delivery";
 
 /// 32 random bytes.
 fn new_secret() -> Result<Vec<u8>> {
