@@ -6,7 +6,7 @@
 use app::Policy;
 use rollcall_client::{Client, types};
 
-use crate::helpers::{TestApp, Who, create_organization, create_team, send_invite};
+use crate::helpers::{Raw, TestApp, Who, create_organization, create_team, send_invite};
 
 /// An invite body for `email` as a member.
 fn row(email: &str) -> types::InviteRequest {
@@ -47,8 +47,27 @@ fn class(result: &types::BulkInvitationResult) -> &str {
         .expect("a stable problem type")
 }
 
-fn bulk_path(org: uuid::Uuid) -> String {
-    format!("/organization/{org}/invitations/bulk")
+/// `body` POSTed as JSON to `org`'s bulk invite by `who`, read without the typed client (which
+/// would refuse to send what these tests send).
+async fn post_bulk(app: &TestApp, who: &Client, org: uuid::Uuid, body: Vec<u8>) -> Raw {
+    app.raw(
+        who,
+        reqwest::Method::POST,
+        &format!("/organization/{org}/invitations/bulk"),
+        &[("content-type", "application/json")],
+        Some(body),
+    )
+    .await
+}
+
+/// The fields a refused bulk invite names, in order.
+fn fields(refused: &Raw) -> Vec<String> {
+    refused
+        .problem()
+        .errors
+        .into_iter()
+        .map(|e| e.field)
+        .collect()
 }
 
 #[actix_web::test]
@@ -168,15 +187,13 @@ async fn a_hundred_rows_are_taken_and_a_hundred_and_one_are_a_413_that_creates_n
             .collect()
     };
     let before = app.counts().await;
-    let refused = app
-        .raw(
-            &founder,
-            reqwest::Method::POST,
-            &bulk_path(org.id),
-            &[("content-type", "application/json")],
-            Some(serde_json::to_vec(&serde_json::json!({"invitations": rows(101, "a")})).unwrap()),
-        )
-        .await;
+    let refused = post_bulk(
+        &app,
+        &founder,
+        org.id,
+        serde_json::to_vec(&serde_json::json!({"invitations": rows(101, "a")})).unwrap(),
+    )
+    .await;
     assert_eq!(refused.status, 413);
     let problem = refused.problem();
     assert_eq!(
@@ -223,15 +240,7 @@ async fn its_body_may_reach_one_mebibyte_where_other_bodies_stop_at_64_kib() {
         .collect();
     let body = serde_json::to_vec(&serde_json::json!({ "invitations": big_rows })).unwrap();
     assert!(body.len() > 64 * 1024 && body.len() < 1024 * 1024);
-    let taken = app
-        .raw(
-            &founder,
-            reqwest::Method::POST,
-            &bulk_path(org.id),
-            &[("content-type", "application/json")],
-            Some(body),
-        )
-        .await;
+    let taken = post_bulk(&app, &founder, org.id, body).await;
     assert_eq!(
         taken.status,
         200,
@@ -245,15 +254,7 @@ async fn its_body_may_reach_one_mebibyte_where_other_bodies_stop_at_64_kib() {
     )
     .unwrap();
     let before = app.counts().await;
-    let refused = app
-        .raw(
-            &founder,
-            reqwest::Method::POST,
-            &bulk_path(org.id),
-            &[("content-type", "application/json")],
-            Some(over),
-        )
-        .await;
+    let refused = post_bulk(&app, &founder, org.id, over).await;
     assert_eq!(refused.status, 413);
     assert_eq!(
         refused.problem().type_,
@@ -288,24 +289,10 @@ async fn an_invalid_row_refuses_the_whole_call_naming_its_field_and_nothing_is_c
         {"email": "not an email", "role": "member"},
         {"email": "also@example.com", "role": "owner"},
     ]});
-    let refused = app
-        .raw(
-            &founder,
-            reqwest::Method::POST,
-            &bulk_path(org.id),
-            &[("content-type", "application/json")],
-            Some(serde_json::to_vec(&body).unwrap()),
-        )
-        .await;
+    let refused = post_bulk(&app, &founder, org.id, serde_json::to_vec(&body).unwrap()).await;
     assert_eq!(refused.status, 422);
-    let fields: Vec<String> = refused
-        .problem()
-        .errors
-        .into_iter()
-        .map(|e| e.field)
-        .collect();
     assert_eq!(
-        fields,
+        fields(&refused),
         ["invitations.2.role"],
         "serde stops at the shape error"
     );
@@ -315,37 +302,15 @@ async fn an_invalid_row_refuses_the_whole_call_naming_its_field_and_nothing_is_c
         {"email": "not an email", "role": "member"},
         {"email": "also@example.com", "role": "member", "expiresInSeconds": 5},
     ]});
-    let refused = app
-        .raw(
-            &founder,
-            reqwest::Method::POST,
-            &bulk_path(org.id),
-            &[("content-type", "application/json")],
-            Some(serde_json::to_vec(&body).unwrap()),
-        )
-        .await;
+    let refused = post_bulk(&app, &founder, org.id, serde_json::to_vec(&body).unwrap()).await;
     assert_eq!(refused.status, 422);
-    let fields: Vec<String> = refused
-        .problem()
-        .errors
-        .into_iter()
-        .map(|e| e.field)
-        .collect();
     assert_eq!(
-        fields,
+        fields(&refused),
         ["invitations.1.email", "invitations.2.expiresInSeconds"],
         "every invalid field of every row at once"
     );
 
-    let empty = app
-        .raw(
-            &founder,
-            reqwest::Method::POST,
-            &bulk_path(org.id),
-            &[("content-type", "application/json")],
-            Some(br#"{"invitations": []}"#.to_vec()),
-        )
-        .await;
+    let empty = post_bulk(&app, &founder, org.id, br#"{"invitations": []}"#.to_vec()).await;
     assert_eq!(empty.status, 422);
     assert_eq!(empty.problem().errors[0].field, "invitations");
     assert_eq!(app.counts().await, before);
@@ -390,15 +355,13 @@ async fn another_organization_is_a_404_a_member_a_403_and_a_manager_row_for_an_a
         let (got, _) = crate::helpers::problem(refused);
         assert_eq!(got, status);
     }
-    let anonymous = app
-        .raw(
-            &app.anonymous(),
-            reqwest::Method::POST,
-            &bulk_path(org.id),
-            &[("content-type", "application/json")],
-            Some(br#"{"invitations": [{"email": "x@example.com", "role": "member"}]}"#.to_vec()),
-        )
-        .await;
+    let anonymous = post_bulk(
+        &app,
+        &app.anonymous(),
+        org.id,
+        br#"{"invitations": [{"email": "x@example.com", "role": "member"}]}"#.to_vec(),
+    )
+    .await;
     assert_eq!(anonymous.status, 401);
     assert_eq!(app.counts().await, before, "refused calls create nothing");
 
