@@ -8,6 +8,7 @@
 //! `target/bench/<stamp>/results.json` (and `target/bench/latest.json`) and `chart.svg`.
 //! `--metrics-cost` measures only what the request-metrics middleware costs on view invitation
 //! (`bench/metrics_cost.rs`: callgrind instructions per request and alternating wrk runs).
+//! `--drains` runs only the background work: the email drain and the webhook fan-out.
 
 mod emails;
 mod load;
@@ -36,6 +37,7 @@ struct Options {
     postgres: bool,
     scale: bool,
     metrics_cost: bool,
+    drains: bool,
 }
 
 /// Where things are, and how to load.
@@ -55,6 +57,7 @@ pub fn run(args: &[String]) -> ExitCode {
         postgres: false,
         scale: false,
         metrics_cost: false,
+        drains: false,
     };
     for a in args {
         match a.as_str() {
@@ -63,9 +66,10 @@ pub fn run(args: &[String]) -> ExitCode {
             "--postgres" => options.postgres = true,
             "--scale" => options.scale = true,
             "--metrics-cost" => options.metrics_cost = true,
+            "--drains" => options.drains = true,
             other => {
                 eprintln!(
-                    "xtask bench: unknown option {other}; usage: cargo xtask bench [--quick] [--peer] [--postgres] [--scale] | --metrics-cost"
+                    "xtask bench: unknown option {other}; usage: cargo xtask bench [--quick] [--peer] [--postgres] [--scale] | --metrics-cost | --drains"
                 );
                 return ExitCode::from(2);
             }
@@ -111,6 +115,10 @@ fn bench(options: &Options) -> Result<(), String> {
     if options.metrics_cost {
         return metrics_cost::run(&b);
     }
+    if options.drains {
+        drains(&b)?;
+        return Ok(());
+    }
     let mut rows = Vec::new();
     println!("\nrollcall on SQLite");
     rows.extend(rollcall(&b, "sqlite")?);
@@ -118,20 +126,7 @@ fn bench(options: &Options) -> Result<(), String> {
         println!("\nrollcall on PostgreSQL");
         rows.extend(rollcall(&b, "postgres")?);
     }
-    println!("\nemail drain: 10,000 queued invitation emails into postfix's smtp-sink");
-    let drain = emails::drain(&b)?;
-    println!(
-        "  {} emails sent in {:.1} s: {:.0} emails/s",
-        drain.emails, drain.seconds, drain.per_second
-    );
-    println!(
-        "\nwebhook fan-out: 10,000 deliveries (2,500 events × 4 endpoints) to a local receiver"
-    );
-    let fan_out = webhooks::fan_out(&b)?;
-    println!(
-        "  {} deliveries in {:.1} s: {:.0} deliveries/s",
-        fan_out.deliveries, fan_out.seconds, fan_out.per_second
-    );
+    let (drain, fan_out) = drains(&b)?;
     println!("\nbaseline: bare actix-web JSON handler");
     rows.push(baseline(&b)?);
     if options.peer {
@@ -189,6 +184,25 @@ fn bench(options: &Options) -> Result<(), String> {
         b.out.join("chart.svg").display()
     );
     Ok(())
+}
+
+/// The background work's two figures: the email drain and the webhook fan-out.
+fn drains(b: &Bench) -> Result<(emails::Drain, webhooks::FanOut), String> {
+    println!("\nemail drain: 10,000 queued invitation emails into postfix's smtp-sink");
+    let drain = emails::drain(b)?;
+    println!(
+        "  {} emails sent in {:.1} s: {:.0} emails/s",
+        drain.emails, drain.seconds, drain.per_second
+    );
+    println!(
+        "\nwebhook fan-out: 10,000 deliveries (2,500 events × 4 endpoints) to a local receiver"
+    );
+    let fan_out = webhooks::fan_out(b)?;
+    println!(
+        "  {} deliveries in {:.1} s: {:.0} deliveries/s",
+        fan_out.deliveries, fan_out.seconds, fan_out.per_second
+    );
+    Ok((drain, fan_out))
 }
 
 /// wrk from the distribution, installed when missing (as root), else how to get it.

@@ -51,13 +51,30 @@ impl App {
         })
     }
 
-    /// Takes up to `limit` due messages and holds them for `lease` (past it, another worker may
-    /// take one: this worker died).
-    pub async fn delivery_claim(&self, lease: Duration, limit: u64) -> Result<Vec<OutboxMessage>> {
+    /// Records what became of each message in `finished` (a message superseded meanwhile stays
+    /// skipped), then takes up to `limit` due messages and holds them for `lease` (past it, another worker
+    /// may take one: this worker died) — in one unit of work, so that a worker's turn costs one
+    /// write however many messages it settles and takes.
+    pub async fn delivery_record_and_claim(
+        &self,
+        finished: Vec<(i64, Attempt)>,
+        lease: Duration,
+        limit: u64,
+    ) -> Result<Vec<OutboxMessage>> {
         let now = self.now();
+        let outcomes: Vec<(i64, Outcome)> = finished
+            .into_iter()
+            .map(|(id, attempt)| (id, outcome(attempt, now)))
+            .collect();
         self.store()
             .write(move |tx| {
-                Box::pin(async move { tx.claim_messages(now, now + lease, limit).await })
+                Box::pin(async move {
+                    tx.record_outcomes(&outcomes, now).await?;
+                    if limit == 0 {
+                        return Ok(Vec::new());
+                    }
+                    tx.claim_messages(now, now + lease, limit).await
+                })
             })
             .await
     }
@@ -93,27 +110,23 @@ impl App {
             token: Some(token),
         }))
     }
+}
 
-    /// Records what became of the message `id`.
-    pub async fn delivery_record(&self, id: i64, attempt: Attempt) -> Result<()> {
-        let now = self.now();
-        let outcome = match attempt {
-            Attempt::Sent => Outcome::Sent,
-            Attempt::Failed {
-                error,
-                retry_in: Some(after),
-            } => Outcome::Retry {
-                next_attempt_at: now + after,
-                error,
-            },
-            Attempt::Failed {
-                error,
-                retry_in: None,
-            } => Outcome::Failed { error },
-            Attempt::Unwanted { reason } => Outcome::Skipped { reason },
-        };
-        self.store()
-            .write(move |tx| Box::pin(async move { tx.record_outcome(id, &outcome, now).await }))
-            .await
+/// What an attempt made at `now` means for its message.
+fn outcome(attempt: Attempt, now: chrono::DateTime<chrono::Utc>) -> Outcome {
+    match attempt {
+        Attempt::Sent => Outcome::Sent,
+        Attempt::Failed {
+            error,
+            retry_in: Some(after),
+        } => Outcome::Retry {
+            next_attempt_at: now + after,
+            error,
+        },
+        Attempt::Failed {
+            error,
+            retry_in: None,
+        } => Outcome::Failed { error },
+        Attempt::Unwanted { reason } => Outcome::Skipped { reason },
     }
 }

@@ -283,7 +283,7 @@ impl App {
                     };
                     let mut inv = inv;
                     inv.email_delivery =
-                        outbox::invitation_email(&app, tx, &inv, &token, &notice, &ctx).await?;
+                        outbox::reissued_email(&app, tx, &inv, &token, &notice, &ctx).await?;
                     let view = wire::Invitation::new(&inv, ctx.now);
                     tx.append_event(&event(
                         &ctx,
@@ -638,8 +638,7 @@ async fn replay(
     match rotated {
         Some(Rotation::Rotated(mut inv)) => {
             // The email the first answer queued carried the old token: a new one supersedes it.
-            inv.email_delivery =
-                outbox::invitation_email(app, tx, &inv, &token, notice, ctx).await?;
+            inv.email_delivery = outbox::reissued_email(app, tx, &inv, &token, notice, ctx).await?;
             Ok(Answer {
                 body: wire::Invitation::new(&inv, ctx.now).with_token(token.expose()),
                 ..kept

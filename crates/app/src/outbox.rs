@@ -16,9 +16,9 @@ use storage::Tx;
 
 use crate::App;
 
-/// Queues the email of `inv` with `token` as `notice` says, superseding any earlier one;
-/// answers where it stands now (queued, or skipped and why).
-pub(crate) async fn invitation_email(
+/// Queues the email of `inv` with a new `token` as `notice` says, superseding the earlier one
+/// (resend, a rotating replay: that email's link no longer works); answers where it stands now.
+pub(crate) async fn reissued_email(
     app: &App,
     tx: Tx<'_>,
     inv: &Invitation,
@@ -28,6 +28,19 @@ pub(crate) async fn invitation_email(
 ) -> Result<EmailDelivery> {
     tx.supersede_messages(inv.id, "superseded by a newer email for this invitation")
         .await?;
+    invitation_email(app, tx, inv, token, notice, ctx).await
+}
+
+/// Queues the email of the new invitation `inv` with `token` as `notice` says; answers where it
+/// stands now (queued, or skipped and why).
+pub(crate) async fn invitation_email(
+    app: &App,
+    tx: Tx<'_>,
+    inv: &Invitation,
+    token: &InvitationToken,
+    notice: &Notice,
+    ctx: &Context,
+) -> Result<EmailDelivery> {
     let cap = app.0.policy.emails_per_recipient_per_day;
     let skip = if !notice.send_email {
         Some("sendEmail was false: the inviter delivers the link".to_owned())

@@ -327,19 +327,38 @@ impl App {
         .await
     }
 
-    /// Takes up to `limit` due deliveries (at most `per_endpoint` held at once per endpoint)
-    /// and holds them for `lease`, their secrets opened.
-    pub async fn webhook_claim(
+    /// Records what became of each attempt in `finished` and what it says of its endpoint,
+    /// then takes up to `limit` due deliveries (at most `per_endpoint` held at once per
+    /// endpoint) and holds them for `lease`, their secrets opened — in one unit of work, so
+    /// that a worker's turn costs one write however many deliveries it settles and takes.
+    pub async fn webhook_record_and_claim(
         &self,
+        finished: Vec<(HookJob, HookAttempt)>,
         lease: Duration,
         per_endpoint: u32,
         limit: u64,
     ) -> Result<Vec<HookJob>> {
         let now = self.now();
+        let mut results: Vec<(Uuid, Uuid, HookResult)> = finished
+            .into_iter()
+            .map(|(job, attempt)| {
+                let d = job.delivery;
+                (d.endpoint_id, d.id, hook_result(attempt, now))
+            })
+            .collect();
+        // Endpoints' rows are written in one order by every worker: two replicas' turns cannot
+        // deadlock on PostgreSQL.
+        results.sort_by_key(|(endpoint, id, _)| (*endpoint, *id));
         let claimed = self
             .store()
             .write(move |tx| {
                 Box::pin(async move {
+                    for (endpoint, id, result) in &results {
+                        tx.record_delivery(*id, *endpoint, result, now).await?;
+                    }
+                    if limit == 0 {
+                        return Ok(Vec::new());
+                    }
                     tx.claim_deliveries(now, now + lease, per_endpoint, limit)
                         .await
                 })
@@ -347,6 +366,7 @@ impl App {
             .await?;
         let sealer = self.secrets();
         let mut jobs = Vec::with_capacity(claimed.len());
+        let mut unopenable = Vec::new();
         for delivery in claimed {
             // The current secret signs; the previous one beside it when it still opens.
             let mut sealed = delivery.sealed_secrets.iter();
@@ -359,72 +379,62 @@ impl App {
                 // A secret sealed under another server secret can never be sent with: that
                 // delivery fails for good, saying how to mend it, and the others go on.
                 Some(Err(_)) | None => {
-                    let (id, endpoint) = (delivery.id, delivery.endpoint_id);
-                    tracing::warn!(delivery = %id, endpoint = %endpoint, "a webhook endpoint's secret cannot be opened with this server's secret");
-                    let result = HookResult {
-                        status: HookStatus::Failed,
-                        next_attempt_at: None,
-                        status_code: None,
-                        error: Some(UNOPENABLE_SECRET.into()),
-                        endpoint: EndpointEffect::Failed {
-                            cutoff: now - FAILING_DISABLES_AFTER,
+                    tracing::warn!(delivery = %delivery.id, endpoint = %delivery.endpoint_id, "a webhook endpoint's secret cannot be opened with this server's secret");
+                    unopenable.push((
+                        HookJob {
+                            delivery,
+                            keys: Vec::new(),
                         },
-                    };
-                    self.store()
-                        .write(move |tx| {
-                            Box::pin(
-                                async move { tx.record_delivery(id, endpoint, &result, now).await },
-                            )
-                        })
-                        .await?;
+                        HookAttempt::Failed {
+                            status_code: None,
+                            error: UNOPENABLE_SECRET.into(),
+                            retry_in: None,
+                        },
+                    ));
                 }
             }
         }
+        if !unopenable.is_empty() {
+            Box::pin(self.webhook_record_and_claim(unopenable, lease, per_endpoint, 0)).await?;
+        }
         Ok(jobs)
     }
+}
 
-    /// Records what became of an attempt at `job`, and what it says of its endpoint.
-    pub async fn webhook_record(&self, job: &HookJob, attempt: HookAttempt) -> Result<()> {
-        let now = self.now();
-        let result = match attempt {
-            HookAttempt::Delivered { status_code } => HookResult {
-                status: HookStatus::Succeeded,
-                next_attempt_at: None,
-                status_code: Some(status_code),
-                error: None,
-                endpoint: EndpointEffect::Succeeded,
+/// What an attempt made at `now` means for its delivery and its endpoint.
+fn hook_result(attempt: HookAttempt, now: chrono::DateTime<chrono::Utc>) -> HookResult {
+    match attempt {
+        HookAttempt::Delivered { status_code } => HookResult {
+            status: HookStatus::Succeeded,
+            next_attempt_at: None,
+            status_code: Some(status_code),
+            error: None,
+            endpoint: EndpointEffect::Succeeded,
+        },
+        HookAttempt::Gone => HookResult {
+            status: HookStatus::Failed,
+            next_attempt_at: None,
+            status_code: Some(410),
+            error: Some("the endpoint answered 410 Gone: it is disabled".into()),
+            endpoint: EndpointEffect::Disable(DisabledReason::Gone),
+        },
+        HookAttempt::Failed {
+            status_code,
+            error,
+            retry_in,
+        } => HookResult {
+            status: if retry_in.is_some() {
+                HookStatus::Pending
+            } else {
+                HookStatus::Failed
             },
-            HookAttempt::Gone => HookResult {
-                status: HookStatus::Failed,
-                next_attempt_at: None,
-                status_code: Some(410),
-                error: Some("the endpoint answered 410 Gone: it is disabled".into()),
-                endpoint: EndpointEffect::Disable(DisabledReason::Gone),
+            next_attempt_at: retry_in.map(|after| now + after),
+            status_code,
+            error: Some(error),
+            endpoint: EndpointEffect::Failed {
+                cutoff: now - FAILING_DISABLES_AFTER,
             },
-            HookAttempt::Failed {
-                status_code,
-                error,
-                retry_in,
-            } => HookResult {
-                status: if retry_in.is_some() {
-                    HookStatus::Pending
-                } else {
-                    HookStatus::Failed
-                },
-                next_attempt_at: retry_in.map(|after| now + after),
-                status_code,
-                error: Some(error),
-                endpoint: EndpointEffect::Failed {
-                    cutoff: now - FAILING_DISABLES_AFTER,
-                },
-            },
-        };
-        let (id, endpoint) = (job.delivery.id, job.delivery.endpoint_id);
-        self.store()
-            .write(move |tx| {
-                Box::pin(async move { tx.record_delivery(id, endpoint, &result, now).await })
-            })
-            .await
+        },
     }
 }
 

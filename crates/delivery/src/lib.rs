@@ -5,11 +5,13 @@
 //! so replicas share the work and never hold the same message), renders each from its templates,
 //! hands it to the mail server (or writes an `.eml` file), and records the outcome: sent, retried
 //! later on the schedule (transient failures), failed (permanent ones, or the last attempt), or
-//! skipped (its invitation is no longer pending). Delivery is at least once: a worker that dies
+//! skipped (its invitation is no longer pending). Outcomes are recorded in the same write as the
+//! next claim (`pipeline`), many at a time. Delivery is at least once: a worker that dies
 //! after the server took a message but before recording it leaves the message to be sent again,
 //! with the same `Message-ID`, once its lease ends. Stopping finishes the messages being sent.
 
 mod mailer;
+mod pipeline;
 mod schedule;
 mod telemetry;
 mod templates;
@@ -22,10 +24,11 @@ use app::{
     delivery::{Attempt, Prepared},
 };
 use domain::model::{MailKind, OutboxMessage};
-use futures_util::StreamExt;
 use minijinja::Value;
 use serde_json::json;
 use tokio::sync::watch;
+
+use crate::pipeline::Pace;
 
 pub use mailer::{Mailer, SendError};
 pub use schedule::Schedule;
@@ -51,8 +54,8 @@ pub struct Settings {
     pub poll: Duration,
     /// How long a claimed message is held before another worker may take it.
     pub lease: chrono::Duration,
-    /// Messages claimed at once, and sent at once.
-    pub batch: u64,
+    /// `ROLLCALL_EMAIL_CONCURRENCY`: messages being sent at once, each on its own SMTP
+    /// connection (the pool holds as many).
     pub concurrency: usize,
     /// How often the expiry sweep runs.
     pub sweep_every: Duration,
@@ -62,6 +65,12 @@ pub struct Settings {
     /// The webhook worker.
     pub webhooks: HookSettings,
 }
+
+/// Emails sent at once by default. Each send waits about 40 ms that no machine spends: lettre
+/// (0.11.23) writes a message's body and its closing dot separately without `TCP_NODELAY`, so
+/// Nagle holds the dot until the server's delayed acknowledgement of the body (fixed upstream,
+/// lettre pull request 1159, not yet released). Many connections at once hide that wait.
+pub const DEFAULT_EMAIL_CONCURRENCY: usize = 64;
 
 /// The default sender.
 pub const DEFAULT_FROM: &str = "Rollcall <no-reply@localhost>";
@@ -80,8 +89,7 @@ impl Settings {
             schedule: Schedule::default(),
             poll: Duration::from_secs(1),
             lease: chrono::Duration::seconds(60),
-            batch: 64,
-            concurrency: 8,
+            concurrency: DEFAULT_EMAIL_CONCURRENCY,
             sweep_every: Duration::from_secs(60),
             gauges_every: Duration::from_secs(10),
             webhooks: HookSettings::default(),
@@ -111,6 +119,7 @@ impl Worker {
             settings.smtp_url.as_deref(),
             settings.mail_dir.clone(),
             &settings.from,
+            u32::try_from(settings.concurrency).unwrap_or(u32::MAX),
         )?;
         let templates = Templates::new(settings.templates.as_deref())?;
         Ok(Self {
@@ -127,58 +136,66 @@ impl Worker {
         self.mailer.describe()
     }
 
-    /// Runs until `stop` turns true; then finishes the messages and deliveries being sent and
-    /// returns.
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        let hooks = tokio::spawn(self.hooks.clone().run(stop.clone()));
+    /// Runs until `stop` turns true; then finishes the messages and deliveries being sent,
+    /// records them and returns.
+    pub async fn run(self, stop: watch::Receiver<bool>) {
+        let worker = Arc::new(self);
+        let hooks = tokio::spawn(worker.hooks.clone().run(stop.clone()));
         let gauges = tokio::spawn(telemetry::refresh(
-            self.app.clone(),
-            self.settings.gauges_every,
+            worker.app.clone(),
+            worker.settings.gauges_every,
             stop.clone(),
         ));
-        let mut next_sweep = tokio::time::Instant::now();
-        while !*stop.borrow() {
-            if tokio::time::Instant::now() >= next_sweep {
-                self.sweep().await;
-                next_sweep = tokio::time::Instant::now() + self.settings.sweep_every;
-            }
-            let sent = self.round().await;
-            if sent == 0 {
-                tokio::select! {
-                    _ = tokio::time::sleep(self.settings.poll) => {}
-                    _ = stop.changed() => {}
+        let sweeps = tokio::spawn(Arc::clone(&worker).sweep_every(stop.clone()));
+        let pace = Pace {
+            concurrency: worker.settings.concurrency,
+            poll: worker.settings.poll,
+        };
+        let lease = worker.settings.lease;
+        pipeline::run(
+            pace,
+            stop,
+            |finished: Vec<Option<(i64, Attempt)>>, free| {
+                let app = worker.app.clone();
+                let finished = finished.into_iter().flatten().collect();
+                async move {
+                    app.delivery_record_and_claim(finished, lease, free as u64)
+                        .await
+                        .unwrap_or_else(|e| {
+                            // Outcomes not recorded: those messages go again (same Message-ID)
+                            // when their leases end.
+                            tracing::warn!(error = %e, "recording and claiming emails failed; retrying soon");
+                            Vec::new()
+                        })
                 }
-            }
-        }
+            },
+            |message| {
+                let worker = Arc::clone(&worker);
+                async move { worker.deliver(message).await }
+            },
+        )
+        .await;
         tracing::info!("the email worker stopped");
         if hooks.await.is_err() {
             tracing::warn!("the webhook worker ended abnormally");
         }
+        let _ = sweeps.await;
         let _ = gauges.await;
     }
 
-    /// One round: claim due messages and send them, a few at once. Answers how many it tried.
-    pub async fn round(&self) -> usize {
-        let claimed = match self
-            .app
-            .delivery_claim(self.settings.lease, self.settings.batch)
-            .await
-        {
-            Ok(claimed) => claimed,
-            Err(e) => {
-                tracing::warn!(error = %e, "claiming emails failed; retrying soon");
-                return 0;
+    /// Runs the expiry sweep now and every `sweep_every` until `stop` turns true.
+    async fn sweep_every(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
+        while !*stop.borrow() {
+            self.sweep().await;
+            tokio::select! {
+                _ = tokio::time::sleep(self.settings.sweep_every) => {}
+                changed = stop.changed() => if changed.is_err() { return },
             }
-        };
-        let count = claimed.len();
-        futures_util::stream::iter(claimed)
-            .for_each_concurrent(self.settings.concurrency, |message| self.deliver(message))
-            .await;
-        count
+        }
     }
 
     /// Rewrites pending invitations past their expiry, with their events.
-    pub async fn sweep(&self) {
+    async fn sweep(&self) {
         loop {
             match self.app.invitation_expire_due(500).await {
                 Ok(0) => return,
@@ -194,16 +211,17 @@ impl Worker {
         }
     }
 
-    async fn deliver(&self, message: OutboxMessage) {
+    /// Sends one claimed message and answers what became of it; `None` when it could not even
+    /// be prepared (it stays held until its lease ends, then is tried again).
+    async fn deliver(&self, message: OutboxMessage) -> Option<(i64, Attempt)> {
         let id = message.id;
         let kind = message.kind;
         let attempt = match self.app.delivery_prepare(message).await {
             Ok(Ok(prepared)) => self.attempt(&prepared).await,
             Ok(Err(reason)) => Attempt::Unwanted { reason },
             Err(e) => {
-                // The message stays claimed until its lease ends, then is tried again.
                 tracing::warn!(message = id, error = %e, "an email could not be prepared");
-                return;
+                return None;
             }
         };
         telemetry::email_delivered(kind, &attempt);
@@ -216,10 +234,7 @@ impl Worker {
                 tracing::info!(message = id, kind = kind.as_str(), %reason, "email skipped")
             }
         }
-        if let Err(e) = self.app.delivery_record(id, attempt).await {
-            // Sent but not recorded: sent again (same Message-ID) when the lease ends.
-            tracing::warn!(message = id, error = %e, "an email's outcome could not be recorded");
-        }
+        Some((id, attempt))
     }
 
     async fn attempt(&self, prepared: &Prepared) -> Attempt {

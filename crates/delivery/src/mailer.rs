@@ -10,6 +10,7 @@ use domain::Email;
 use lettre::{
     AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
     message::{Mailbox, MultiPart},
+    transport::smtp::PoolConfig,
 };
 
 use crate::templates::Rendered;
@@ -39,8 +40,14 @@ pub enum Mailer {
 impl Mailer {
     /// SMTP at `smtp_url` (`smtp://user:pass@host:587?tls=required`, `smtps://…`,
     /// `smtp://host:2525` for a plain loopback server), else `.eml` files in `mail_dir`.
-    /// `from` is the sender, `Name <address>`.
-    pub fn new(smtp_url: Option<&str>, mail_dir: PathBuf, from: &str) -> Result<Self, String> {
+    /// `from` is the sender, `Name <address>`; `connections` is how many SMTP connections the
+    /// pool may hold, one per message being sent.
+    pub fn new(
+        smtp_url: Option<&str>,
+        mail_dir: PathBuf,
+        from: &str,
+        connections: u32,
+    ) -> Result<Self, String> {
         let from: Mailbox = from.parse().map_err(|e| {
             format!("ROLLCALL_EMAIL_FROM={from:?} is not a mailbox such as `Rollcall <no-reply@example.com>`: {e}")
         })?;
@@ -51,6 +58,7 @@ impl Mailer {
                         format!("ROLLCALL_SMTP_URL is not an SMTP URL such as smtp://user:pass@host:587?tls=required: {e}")
                     })?
                     .timeout(Some(Duration::from_secs(15)))
+                    .pool_config(PoolConfig::new().max_size(connections.max(1)))
                     .build();
                 Ok(Self::Smtp { transport, from })
             }

@@ -4,7 +4,8 @@
 //!
 //! Many deliveries are in flight at once (`concurrency`), but no more than `per_endpoint` to one
 //! endpoint (counted in the database across workers), so a receiver that hangs holds only its
-//! own slots. Claims go on while deliveries are in flight: a slot freed is filled at once.
+//! own slots. Claims go on while deliveries are in flight: a slot freed is filled at once, in
+//! the same write that records the deliveries that finished (`pipeline`).
 //!
 //! Safety: no proxy, no redirects (a 3xx is a failure), and unless private networks are
 //! allowed, the URL must be `https` and every address its host resolves to must be public —
@@ -23,9 +24,12 @@ use reqwest::{
     dns::{Addrs, Name, Resolve, Resolving},
     header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER, USER_AGENT},
 };
-use tokio::{sync::watch, task::JoinSet};
+use tokio::sync::watch;
 
-use crate::Schedule;
+use crate::{
+    Schedule,
+    pipeline::{self, Pace},
+};
 
 /// How the webhook worker runs.
 #[derive(Debug, Clone)]
@@ -103,46 +107,44 @@ impl HookWorker {
         })
     }
 
-    /// Runs until `stop` turns true; then finishes the deliveries in flight and returns.
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        let mut tasks = JoinSet::new();
-        while !*stop.borrow() {
-            let free = self.settings.concurrency.saturating_sub(tasks.len());
-            let mut claimed = 0;
-            if free > 0 {
-                match self
-                    .app
-                    .webhook_claim(self.settings.lease, self.settings.per_endpoint, free as u64)
-                    .await
-                {
-                    Ok(jobs) => {
-                        claimed = jobs.len();
-                        for job in jobs {
-                            let worker = self.clone();
-                            tasks.spawn(async move { worker.deliver(job).await });
-                        }
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "claiming webhook deliveries failed; retrying soon")
-                    }
+    /// Runs until `stop` turns true; then finishes the deliveries in flight, records them and
+    /// returns.
+    pub async fn run(self, stop: watch::Receiver<bool>) {
+        let pace = Pace {
+            concurrency: self.settings.concurrency,
+            poll: self.settings.poll,
+        };
+        let (lease, per_endpoint) = (self.settings.lease, self.settings.per_endpoint);
+        pipeline::run(
+            pace,
+            stop,
+            |finished, free| {
+                let app = self.app.clone();
+                async move {
+                    app.webhook_record_and_claim(finished, lease, per_endpoint, free as u64)
+                        .await
+                        .unwrap_or_else(|e| {
+                            // Outcomes not recorded: those deliveries go again when their leases end.
+                            tracing::warn!(error = %e, "recording and claiming webhook deliveries failed; retrying soon");
+                            Vec::new()
+                        })
                 }
-            }
-            if claimed == 0 || tasks.len() >= self.settings.concurrency {
-                tokio::select! {
-                    Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
-                    _ = tokio::time::sleep(self.settings.poll) => {}
-                    _ = stop.changed() => {}
+            },
+            |job| {
+                let worker = self.clone();
+                async move {
+                    let attempt = worker.deliver(&job).await;
+                    (job, attempt)
                 }
-            }
-            while tasks.try_join_next().is_some() {}
-        }
-        while tasks.join_next().await.is_some() {}
+            },
+        )
+        .await;
         tracing::info!("the webhook worker stopped");
     }
 
-    async fn deliver(&self, job: HookJob) {
+    async fn deliver(&self, job: &HookJob) -> HookAttempt {
         let d = &job.delivery;
-        let attempt = self.attempt(&job).await;
+        let attempt = self.attempt(job).await;
         crate::telemetry::webhook_delivered(&attempt);
         match &attempt {
             HookAttempt::Delivered { status_code } => {
@@ -157,10 +159,7 @@ impl HookWorker {
                 tracing::warn!(delivery = %d.id, endpoint = %d.endpoint_id, %error, retry_in_seconds = retry_in.map(|r| r.num_seconds()), "webhook not delivered")
             }
         }
-        if let Err(e) = self.app.webhook_record(&job, attempt).await {
-            // Sent but not recorded: sent again (same webhook-id) when the lease ends.
-            tracing::warn!(delivery = %d.id, error = %e, "a webhook delivery's outcome could not be recorded");
-        }
+        attempt
     }
 
     /// One attempt: sign, POST, and judge the answer.

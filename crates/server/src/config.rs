@@ -20,6 +20,7 @@
 //! Email delivery: `ROLLCALL_SMTP_URL` (unset: `.eml` files in `mail/` beside the SQLite file),
 //! `ROLLCALL_EMAIL_FROM`, `ROLLCALL_EMAIL_TEMPLATES`, `ROLLCALL_INVITATION_URL`,
 //! `ROLLCALL_EMAIL_RETRY_SCHEDULE`, `ROLLCALL_EMAIL_LEASE_SECONDS`, `ROLLCALL_WORKER_POLL_MS`,
+//! `ROLLCALL_EMAIL_CONCURRENCY` (64 being sent at once, each on its own SMTP connection),
 //! `ROLLCALL_BACKGROUND`.
 //!
 //! Webhooks: `ROLLCALL_WEBHOOK_RETRY_SCHEDULE` (`5s,5m,30m,2h,5h,10h,10h`),
@@ -267,6 +268,9 @@ fn delivery_settings(database_url: &str) -> Result<delivery::Settings, String> {
     }
     if let Some(ms) = number("ROLLCALL_WORKER_POLL_MS")? {
         settings.poll = Duration::from_millis(ms);
+    }
+    if let Some(n) = number("ROLLCALL_EMAIL_CONCURRENCY")? {
+        settings.concurrency = usize::try_from(n.max(1)).unwrap_or(usize::MAX);
     }
     if let Some(ms) = number("ROLLCALL_QUEUE_GAUGE_INTERVAL_MS")? {
         settings.gauges_every = Duration::from_millis(ms);

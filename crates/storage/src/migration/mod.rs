@@ -12,6 +12,7 @@ mod m20261130_000002_user_ids;
 mod m20261130_000003_email_delivery;
 mod m20261201_000001_identities;
 mod m20261201_000002_webhooks;
+mod m20261202_000001_delivery_claim_indexes;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000003_email_delivery::Migration),
             Box::new(m20261201_000001_identities::Migration),
             Box::new(m20261201_000002_webhooks::Migration),
+            Box::new(m20261202_000001_delivery_claim_indexes::Migration),
         ]
     }
 }

@@ -10,7 +10,7 @@ use domain::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, QuerySelect, Set, Statement, Value,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement, Value,
     sea_query::{Expr, ExprTrait as _, Query},
 };
 use uuid::Uuid;
@@ -157,25 +157,18 @@ impl<C: ConnectionTrait> Db<'_, C> {
             }
             _ => due.build(sea_orm::sea_query::SqliteQueryBuilder),
         };
-        // The lease is the last parameter of the outer statement.
+        // The lease is the last parameter. The rows are picked once (MATERIALIZED): on
+        // PostgreSQL, `id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)` may run its subquery
+        // again for each row and take more than n.
         let lease_param = match backend {
             DbBackend::Postgres => format!("${}", values.0.len() + 1),
             _ => "?".to_owned(),
         };
         values.0.push(Value::from(lease_until));
         let sql = format!(
-            "UPDATE outbox_messages SET lease_until = {lease_param} WHERE id IN ({due_sql}) RETURNING *"
+            "WITH due AS MATERIALIZED ({due_sql}) UPDATE outbox_messages SET lease_until = {lease_param} WHERE id IN (SELECT id FROM due) RETURNING *"
         );
-        // SQLite numbers `?` in order of appearance: the lease comes first there.
-        let values = match backend {
-            DbBackend::Postgres => values.0,
-            _ => {
-                let mut v = values.0;
-                let lease = v.pop().expect("the lease was pushed");
-                v.insert(0, lease);
-                v
-            }
-        };
+        let values = values.0;
         let rows = self
             .conn
             .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
@@ -190,31 +183,40 @@ impl<C: ConnectionTrait> Db<'_, C> {
             .collect()
     }
 
-    /// Records what became of the message `id`, which a worker held, and mirrors it onto its
-    /// invitation. A message that was superseded meanwhile (no longer queued) keeps being
-    /// skipped: only what is still queued changes.
-    pub async fn record_outcome(
+    /// Records what became of each message in `outcomes`, which a worker held, and mirrors it
+    /// onto its invitation. A message that was superseded meanwhile (no longer queued) keeps
+    /// being skipped: only what is still queued changes.
+    pub async fn record_outcomes(
         &self,
-        id: i64,
-        outcome: &Outcome,
+        outcomes: &[(i64, Outcome)],
         now: DateTime<Utc>,
     ) -> Result<()> {
         // Rows are locked in the order use cases lock them, invitation before message (an
         // invite that meets an expired invitation rewrites it, then supersedes its messages):
-        // the other order deadlocks with such a request on PostgreSQL.
-        if self.backend() == DbBackend::Postgres
-            && let Some(invitation) = outbox_messages::Entity::find_by_id(id)
-                .one(self.conn)
-                .await
-                .map_err(db_err)?
-                .and_then(|m| m.invitation_id)
-        {
-            invitations::Entity::find_by_id(invitation)
+        // the other order deadlocks with such a request on PostgreSQL. The invitations are
+        // locked all at once, in id order, so that two workers' turns cannot deadlock either.
+        if self.backend() == DbBackend::Postgres && !outcomes.is_empty() {
+            let ids: Vec<i64> = outcomes.iter().map(|(id, _)| *id).collect();
+            let of_messages = Query::select()
+                .column(outbox_messages::Column::InvitationId)
+                .from(outbox_messages::Entity)
+                .and_where(outbox_messages::Column::Id.is_in(ids))
+                .to_owned();
+            invitations::Entity::find()
+                .filter(invitations::Column::Id.in_subquery(of_messages))
+                .order_by_asc(invitations::Column::Id)
                 .lock_exclusive()
-                .one(self.conn)
+                .all(self.conn)
                 .await
                 .map_err(db_err)?;
         }
+        for (id, outcome) in outcomes {
+            self.record_outcome(*id, outcome, now).await?;
+        }
+        Ok(())
+    }
+
+    async fn record_outcome(&self, id: i64, outcome: &Outcome, now: DateTime<Utc>) -> Result<()> {
         let mut update = outbox_messages::Entity::update_many()
             .col_expr(
                 outbox_messages::Column::LeaseUntil,

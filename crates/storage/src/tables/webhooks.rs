@@ -320,9 +320,16 @@ impl<C: ConnectionTrait> Db<'_, C> {
 
     /// Takes up to `limit` due deliveries of enabled endpoints, no more per endpoint than makes
     /// `per_endpoint` held at once (counting the leases other workers hold), and holds them
-    /// until `lease_until`. On PostgreSQL rows another transaction holds are skipped, and the
-    /// locked row is judged again as it is now (status, due time, lease): a row another worker
-    /// claimed, sent and recorded since this statement's snapshot is not taken twice.
+    /// until `lease_until`. Endpoints are served in the order of their longest-waiting delivery.
+    ///
+    /// Endpoint by endpoint, each step an index seek (`webhook_deliveries_endpoint_due`,
+    /// `…_endpoint_leased`): first the enabled endpoints with pending deliveries (found by
+    /// skipping from one endpoint to the next), each with its first due delivery and its
+    /// deliveries held now; then, for each with free slots, its first due deliveries. A claim
+    /// costs about the same at 10 or 100,000 pending deliveries. On PostgreSQL rows another
+    /// transaction holds are skipped, and the locked row is judged again as it is now (status,
+    /// due time, lease): a row another worker claimed, sent and recorded since this statement's
+    /// snapshot is not taken twice.
     pub async fn claim_deliveries(
         &self,
         now: DateTime<Utc>,
@@ -331,75 +338,110 @@ impl<C: ConnectionTrait> Db<'_, C> {
         limit: u64,
     ) -> Result<Vec<ClaimedDelivery>> {
         let backend = self.backend();
+        let waiting = format!(
+            "WITH RECURSIVE pending(endpoint_id) AS (
+               SELECT (SELECT endpoint_id FROM webhook_deliveries WHERE status = '{PENDING}'
+                       ORDER BY endpoint_id LIMIT 1)
+               UNION ALL
+               SELECT (SELECT d.endpoint_id FROM webhook_deliveries d
+                       WHERE d.status = '{PENDING}' AND d.endpoint_id > p.endpoint_id
+                       ORDER BY d.endpoint_id LIMIT 1)
+               FROM pending p WHERE p.endpoint_id IS NOT NULL
+             )
+             SELECT * FROM (
+               SELECT e.*,
+                 (SELECT d.next_attempt_at FROM webhook_deliveries d
+                  WHERE d.status = '{PENDING}' AND d.endpoint_id = e.id AND d.next_attempt_at <= $1
+                    AND (d.lease_until IS NULL OR d.lease_until < $1)
+                  ORDER BY d.next_attempt_at LIMIT 1) AS first_due,
+                 (SELECT COUNT(*) FROM webhook_deliveries d
+                  WHERE d.endpoint_id = e.id AND d.lease_until >= $1 AND d.status = '{PENDING}') AS busy
+               FROM pending p JOIN webhook_endpoints e ON e.id = p.endpoint_id
+               WHERE e.enabled = TRUE
+             ) w
+             WHERE w.first_due IS NOT NULL AND w.busy < $2
+             ORDER BY w.first_due
+             LIMIT $3"
+        );
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let endpoints = self
+            .conn
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                waiting,
+                [
+                    Value::from(now),
+                    Value::from(i64::from(per_endpoint)),
+                    Value::from(limit),
+                ],
+            ))
+            .await
+            .map_err(db_err)?;
         let lock = match backend {
             DbBackend::Postgres => "FOR UPDATE SKIP LOCKED",
             _ => "",
         };
-        let sql = format!(
-            "UPDATE webhook_deliveries SET lease_until = $1 WHERE id IN (
-               SELECT d.id FROM webhook_deliveries d WHERE d.id IN (
-                 SELECT due.id FROM (
-                   SELECT d2.id, d2.endpoint_id, d2.next_attempt_at,
-                          ROW_NUMBER() OVER (PARTITION BY d2.endpoint_id ORDER BY d2.next_attempt_at, d2.id) AS rn
-                   FROM webhook_deliveries d2 JOIN webhook_endpoints e ON e.id = d2.endpoint_id
-                   WHERE d2.status = '{PENDING}' AND d2.next_attempt_at <= $2
-                     AND (d2.lease_until IS NULL OR d2.lease_until < $2) AND e.enabled = TRUE
-                 ) due
-                 LEFT JOIN (
-                   SELECT endpoint_id, COUNT(*) AS n FROM webhook_deliveries
-                   WHERE status = '{PENDING}' AND lease_until >= $2 GROUP BY endpoint_id
-                 ) busy ON busy.endpoint_id = due.endpoint_id
-                 WHERE due.rn + COALESCE(busy.n, 0) <= $3
-                 ORDER BY due.next_attempt_at
-                 LIMIT $4
-               ) AND d.status = '{PENDING}' AND d.next_attempt_at <= $2
-                 AND (d.lease_until IS NULL OR d.lease_until < $2) {lock}
-             ) RETURNING *"
+        // The rows are picked once (MATERIALIZED): on PostgreSQL, `id IN (SELECT … LIMIT n FOR
+        // UPDATE SKIP LOCKED)` may run its subquery again for each row and take more than n.
+        let take = format!(
+            "WITH picked AS MATERIALIZED (
+               SELECT d.id FROM webhook_deliveries d
+               WHERE d.status = '{PENDING}' AND d.endpoint_id = $1 AND d.next_attempt_at <= $2
+                 AND (d.lease_until IS NULL OR d.lease_until < $2)
+               ORDER BY d.next_attempt_at, d.id
+               LIMIT $3 {lock}
+             )
+             UPDATE webhook_deliveries SET lease_until = $4
+             WHERE id IN (SELECT id FROM picked) AND status = '{PENDING}'
+               AND next_attempt_at <= $2 AND (lease_until IS NULL OR lease_until < $2)
+             RETURNING *"
         );
-        let values = vec![
-            Value::from(lease_until),
-            Value::from(now),
-            Value::from(i64::from(per_endpoint)),
-            Value::from(i64::try_from(limit).unwrap_or(i64::MAX)),
-        ];
-        let rows = self
-            .conn
-            .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(|r| webhook_deliveries::Model::from_query_result(r, "").map_err(db_err))
-            .collect::<Result<Vec<_>>>()?;
-        if rows.is_empty() {
-            return Ok(Vec::new());
-        }
-        let ids: Vec<Uuid> = rows.iter().map(|r| r.endpoint_id).collect();
-        let endpoints = webhook_endpoints::Entity::find()
-            .filter(webhook_endpoints::Column::Id.is_in(ids))
-            .all(self.conn)
-            .await
-            .map_err(db_err)?;
-        rows.into_iter()
-            .filter_map(|d| {
-                let e = endpoints.iter().find(|e| e.id == d.endpoint_id)?;
-                let mut sealed_secrets = vec![e.secret.clone()];
-                if let (Some(previous), Some(until)) = (&e.previous_secret, e.previous_until)
-                    && until > now
-                {
-                    sealed_secrets.push(previous.clone());
-                }
-                Some(WebhookUrl::from_stored(&e.url).map(|url| ClaimedDelivery {
+        let mut claimed = Vec::new();
+        let mut left = limit;
+        for row in &endpoints {
+            if left <= 0 {
+                break;
+            }
+            let e = webhook_endpoints::Model::from_query_result(row, "").map_err(db_err)?;
+            let busy: i64 = row.try_get("", "busy").map_err(db_err)?;
+            let free = Ord::min(i64::from(per_endpoint) - busy, left);
+            let rows = self
+                .conn
+                .query_all_raw(Statement::from_sql_and_values(
+                    backend,
+                    take.clone(),
+                    [
+                        Value::from(e.id),
+                        Value::from(now),
+                        Value::from(free),
+                        Value::from(lease_until),
+                    ],
+                ))
+                .await
+                .map_err(db_err)?;
+            left -= i64::try_from(rows.len()).unwrap_or(i64::MAX);
+            let url = WebhookUrl::from_stored(&e.url)?;
+            let mut sealed_secrets = vec![e.secret.clone()];
+            if let (Some(previous), Some(until)) = (&e.previous_secret, e.previous_until)
+                && until > now
+            {
+                sealed_secrets.push(previous.clone());
+            }
+            for r in &rows {
+                let d = webhook_deliveries::Model::from_query_result(r, "").map_err(db_err)?;
+                claimed.push(ClaimedDelivery {
                     id: d.id,
                     endpoint_id: d.endpoint_id,
-                    url,
+                    url: url.clone(),
                     message_id: d.message_id,
                     event_type: d.event_type,
                     payload: d.payload,
                     attempts: u32::try_from(d.attempts).unwrap_or(0),
-                    sealed_secrets,
-                }))
-            })
-            .collect()
+                    sealed_secrets: sealed_secrets.clone(),
+                });
+            }
+        }
+        Ok(claimed)
     }
 
     /// Records what the attempt at delivery `id` came to, and what it says of `endpoint`. A

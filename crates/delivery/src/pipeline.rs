@@ -1,0 +1,240 @@
+//! The loop both workers run: up to `concurrency` jobs in flight, and one write per turn that
+//! records the jobs that finished and claims as many new ones as there are free slots.
+//!
+//! Recording and claiming share a transaction because on SQLite every write waits its turn on
+//! the one write connection: a write per outcome and another per claim made the writer, not the
+//! mail server or the receivers, the bound. Turns batch themselves: while one is written, the
+//! jobs finishing meanwhile gather for the next. An outcome is recorded only after its job ran;
+//! one lost with a failed turn leaves its job held until its lease ends, then it runs again
+//! (delivery is at least once, with the same message id).
+
+use std::{future::Future, time::Duration};
+
+use tokio::{sync::watch, task::JoinSet};
+
+/// How many jobs run at once, and how often to look for work when there was none.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pace {
+    pub concurrency: usize,
+    pub poll: Duration,
+}
+
+/// Runs until `stop` turns true, then lets the jobs in flight finish and records them.
+///
+/// `turn(finished, free)` records `finished` and claims up to `free` jobs (none when `free` is
+/// 0), in one write; `run(job)` does one job and answers its outcome.
+pub(crate) async fn run<J, O, T, TF, R, RF>(
+    pace: Pace,
+    mut stop: watch::Receiver<bool>,
+    mut turn: T,
+    run: R,
+) where
+    J: Send + 'static,
+    O: Send + 'static,
+    T: FnMut(Vec<O>, usize) -> TF,
+    TF: Future<Output = Vec<J>>,
+    R: Fn(J) -> RF,
+    RF: Future<Output = O> + Send + 'static,
+{
+    let mut in_flight = JoinSet::new();
+    let mut finished = Vec::new();
+    // A stop signal whose sender is gone can never say stop; it is taken as one.
+    let mut orphaned = false;
+    loop {
+        let stopping = orphaned || *stop.borrow();
+        let free = if stopping {
+            0
+        } else {
+            pace.concurrency.saturating_sub(in_flight.len())
+        };
+        let mut claimed = 0;
+        if !finished.is_empty() || free > 0 {
+            for job in turn(std::mem::take(&mut finished), free).await {
+                claimed += 1;
+                in_flight.spawn(run(job));
+            }
+        }
+        if stopping && in_flight.is_empty() {
+            return;
+        }
+        // Every slot busy: wait for a job to finish. Slots free and work found: claim again at
+        // once. Slots free and no work found: wait for a job to finish, or look again after
+        // `poll`. Stopping: wait only for the jobs in flight.
+        let full = in_flight.len() >= pace.concurrency;
+        if claimed == 0 || full || stopping {
+            tokio::select! {
+                Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
+                    finished.extend(done.ok());
+                }
+                _ = tokio::time::sleep(pace.poll), if !stopping && !full => {}
+                changed = stop.changed(), if !stopping => orphaned = changed.is_err(),
+            }
+        }
+        while let Some(done) = in_flight.try_join_next() {
+            finished.extend(done.ok());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    };
+
+    use super::*;
+
+    /// A queue of numbered jobs, and what the loop did with it: every turn's finished outcomes
+    /// and claims, and the most jobs ever running at once.
+    #[derive(Default)]
+    struct Ledger {
+        queue: Mutex<Vec<u32>>,
+        turns: Mutex<Vec<(Vec<u32>, usize)>>,
+        running: AtomicUsize,
+        most_running: AtomicUsize,
+    }
+
+    impl Ledger {
+        fn with_jobs(n: u32) -> Arc<Self> {
+            let ledger = Self::default();
+            *ledger.queue.lock().unwrap() = (0..n).rev().collect();
+            Arc::new(ledger)
+        }
+
+        fn recorded(&self) -> Vec<u32> {
+            let mut all: Vec<u32> = self
+                .turns
+                .lock()
+                .unwrap()
+                .iter()
+                .flat_map(|(finished, _)| finished.clone())
+                .collect();
+            all.sort_unstable();
+            all
+        }
+    }
+
+    /// Runs the loop over `ledger` with `concurrency` slots, each job taking `work`.
+    async fn drive(
+        ledger: &Arc<Ledger>,
+        concurrency: usize,
+        work: Duration,
+        stop: watch::Receiver<bool>,
+    ) {
+        let pace = Pace {
+            concurrency,
+            poll: Duration::from_millis(5),
+        };
+        let turns = Arc::clone(ledger);
+        let jobs = Arc::clone(ledger);
+        run(
+            pace,
+            stop,
+            move |finished: Vec<u32>, free| {
+                let ledger = Arc::clone(&turns);
+                async move {
+                    let mut queue = ledger.queue.lock().unwrap();
+                    let claimed: Vec<u32> = (0..free).map_while(|_| queue.pop()).collect();
+                    ledger.turns.lock().unwrap().push((finished, claimed.len()));
+                    claimed
+                }
+            },
+            move |job| {
+                let ledger = Arc::clone(&jobs);
+                async move {
+                    let now = ledger.running.fetch_add(1, Ordering::SeqCst) + 1;
+                    ledger.most_running.fetch_max(now, Ordering::SeqCst);
+                    tokio::time::sleep(work).await;
+                    ledger.running.fetch_sub(1, Ordering::SeqCst);
+                    job
+                }
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test(flavor = "current_thread", start_paused = true)]
+    async fn every_job_runs_once_and_is_recorded_within_the_concurrency() {
+        let ledger = Ledger::with_jobs(200);
+        let (stop, stopped) = watch::channel(false);
+        let driving = tokio::spawn({
+            let ledger = Arc::clone(&ledger);
+            async move { drive(&ledger, 8, Duration::from_millis(10), stopped).await }
+        });
+        while ledger.recorded().len() < 200 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        stop.send(true).unwrap();
+        driving.await.unwrap();
+        assert_eq!(ledger.recorded(), (0..200).collect::<Vec<_>>());
+        assert_eq!(ledger.most_running.load(Ordering::SeqCst), 8);
+    }
+
+    #[tokio::test(flavor = "current_thread", start_paused = true)]
+    async fn outcomes_are_recorded_in_the_turn_that_claims_the_next_jobs() {
+        let ledger = Ledger::with_jobs(64);
+        let (_stop, stopped) = watch::channel(false);
+        let driving = tokio::spawn({
+            let ledger = Arc::clone(&ledger);
+            async move { drive(&ledger, 16, Duration::from_millis(10), stopped).await }
+        });
+        while ledger.recorded().len() < 64 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        driving.abort();
+        let turns = ledger.turns.lock().unwrap();
+        // 64 jobs in waves of 16 that finish together: each wave's outcomes are one turn's,
+        // and that turn claims the next wave. Far fewer turns (writes) than jobs.
+        let recording: Vec<_> = turns.iter().filter(|(f, _)| !f.is_empty()).collect();
+        assert!(
+            recording.iter().all(|(finished, _)| finished.len() == 16),
+            "each turn records a whole wave: {recording:?}"
+        );
+        assert_eq!(recording.len(), 4);
+        assert_eq!(
+            recording[0].1, 16,
+            "the turn recording the first wave claims the second"
+        );
+    }
+
+    #[tokio::test(flavor = "current_thread", start_paused = true)]
+    async fn a_stop_lets_jobs_in_flight_finish_and_records_them_and_claims_no_more() {
+        let ledger = Ledger::with_jobs(100);
+        let (stop, stopped) = watch::channel(false);
+        let driving = tokio::spawn({
+            let ledger = Arc::clone(&ledger);
+            async move { drive(&ledger, 4, Duration::from_millis(50), stopped).await }
+        });
+        while ledger.running.load(Ordering::SeqCst) < 4 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        stop.send(true).unwrap();
+        driving.await.unwrap();
+        assert_eq!(ledger.recorded(), vec![0, 1, 2, 3], "the four in flight");
+        assert_eq!(
+            ledger.queue.lock().unwrap().len(),
+            96,
+            "nothing else was claimed"
+        );
+        let last = ledger.turns.lock().unwrap().last().cloned().unwrap();
+        assert_eq!(
+            last,
+            (vec![0, 1, 2, 3], 0),
+            "the last turn records and claims nothing"
+        );
+    }
+
+    #[tokio::test(flavor = "current_thread", start_paused = true)]
+    async fn a_dropped_stop_signal_ends_the_loop_instead_of_spinning() {
+        let ledger = Ledger::with_jobs(0);
+        let (stop, stopped) = watch::channel(false);
+        drop(stop);
+        tokio::time::timeout(
+            Duration::from_secs(5),
+            drive(&ledger, 4, Duration::from_millis(1), stopped),
+        )
+        .await
+        .expect("the loop ends once its stop signal's sender is gone");
+    }
+}

@@ -1,0 +1,34 @@
+//! Indexes for claiming webhook deliveries endpoint by endpoint: pending deliveries by endpoint
+//! in the order they are sent (which also leads from one endpoint with pending deliveries to the
+//! next), and an endpoint's deliveries held under a live lease (the slots it uses).
+//! Without them a claim read every pending delivery to find a few (40 ms at 10,000 pending).
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let db = m.get_connection();
+        for sql in [
+            "CREATE INDEX webhook_deliveries_endpoint_due ON webhook_deliveries (status, endpoint_id, next_attempt_at, id)",
+            "CREATE INDEX webhook_deliveries_endpoint_leased ON webhook_deliveries (endpoint_id, lease_until)",
+        ] {
+            db.execute_unprepared(sql).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let db = m.get_connection();
+        for sql in [
+            "DROP INDEX webhook_deliveries_endpoint_due",
+            "DROP INDEX webhook_deliveries_endpoint_leased",
+        ] {
+            db.execute_unprepared(sql).await?;
+        }
+        Ok(())
+    }
+}
