@@ -494,3 +494,27 @@ async fn without_smtp_emails_are_written_as_eml_files() {
     assert!(eml.contains("Message-ID: <"), "{eml}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[actix_web::test]
+async fn a_claim_leases_no_more_emails_than_it_asks_for() {
+    let app = TestApp::spawn().await;
+    let founder = app.client(&Who::verified(1, "founder@acme.example"));
+    let org = create_organization(&founder, "Acme").await;
+    for n in 0..12 {
+        send_invite(&founder, org.id, &format!("person{n}@example.com"))
+            .await
+            .unwrap();
+    }
+    let claimed = app
+        .app
+        .delivery_record_and_claim(Vec::new(), chrono::Duration::minutes(5), 2)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 2);
+    // `id IN (SELECT … LIMIT 2 FOR UPDATE SKIP LOCKED)` may lease more on PostgreSQL, as the
+    // webhook claim did (webhooks::a_receiver_that_hangs_does_not_hold_back_another_endpoint).
+    let leased = app
+        .query::<i64>("SELECT COUNT(*) AS v FROM outbox_messages WHERE lease_until IS NOT NULL")
+        .await;
+    assert_eq!(leased, [2], "the claim leased only what it answered");
+}

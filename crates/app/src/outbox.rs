@@ -5,7 +5,7 @@
 
 use chrono::Duration;
 use domain::{
-    InvitationToken, Result,
+    Email, InvitationToken, Result,
     model::{
         Context, DeliveryStatus, EmailDelivery, Invitation, MailKind, NewMessage, Notice,
         Organization, User,
@@ -17,7 +17,8 @@ use storage::Tx;
 use crate::App;
 
 /// Queues the email of `inv` with a new `token` as `notice` says, superseding the earlier one
-/// (resend, a rotating replay: that email's link no longer works); answers where it stands now.
+/// (resend, a rotating replay: that email's link no longer works), and shows it on the
+/// invitation; answers where it stands now.
 pub(crate) async fn reissued_email(
     app: &App,
     tx: Tx<'_>,
@@ -28,16 +29,20 @@ pub(crate) async fn reissued_email(
 ) -> Result<EmailDelivery> {
     tx.supersede_messages(inv.id, "superseded by a newer email for this invitation")
         .await?;
-    invitation_email(app, tx, inv, token, notice, ctx).await
+    let delivery = email_delivery(app, tx, &inv.email, notice, ctx).await?;
+    let inviter = tx.user(inv.invited_by).await?;
+    let message = invitation_message(app, inv, inviter.as_ref(), token, notice, &delivery)?;
+    tx.queue_message(&message, ctx.now).await?;
+    Ok(delivery)
 }
 
-/// Queues the email of the new invitation `inv` with `token` as `notice` says; answers where it
-/// stands now (queued, or skipped and why).
-pub(crate) async fn invitation_email(
+/// Where the first email of a new invitation to `to` starts, as `notice` says and the
+/// recipient's daily cap allows: queued, or skipped and why. Decided before the invitation is
+/// stored, so that it is stored with it ([`queue_first_email`] then needs not write it again).
+pub(crate) async fn email_delivery(
     app: &App,
     tx: Tx<'_>,
-    inv: &Invitation,
-    token: &InvitationToken,
+    to: &Email,
     notice: &Notice,
     ctx: &Context,
 ) -> Result<EmailDelivery> {
@@ -45,46 +50,70 @@ pub(crate) async fn invitation_email(
     let skip = if !notice.send_email {
         Some("sendEmail was false: the inviter delivers the link".to_owned())
     } else if tx
-        .invitation_emails_to(&inv.email, ctx.now - Duration::hours(24))
+        .invitation_emails_to(to, ctx.now - Duration::hours(24))
         .await?
         >= u64::from(cap)
     {
         Some(format!(
-            "{} already had {cap} invitation emails in the last 24 hours, the most Rollcall sends to one address",
-            inv.email
+            "{to} already had {cap} invitation emails in the last 24 hours, the most Rollcall sends to one address"
         ))
     } else {
         None
     };
-    let inviter = tx.user(inv.invited_by).await?;
-    let message = NewMessage {
+    Ok(EmailDelivery {
+        status: if skip.is_some() {
+            DeliveryStatus::Skipped
+        } else {
+            DeliveryStatus::Queued
+        },
+        attempts: 0,
+        sent_at: None,
+        last_error: skip,
+    })
+}
+
+/// Queues the first email of the new invitation `inv`, sent by `inviter`, with `token`, as
+/// `inv.email_delivery` (stored with the invitation) says.
+pub(crate) async fn queue_first_email(
+    app: &App,
+    tx: Tx<'_>,
+    inv: &Invitation,
+    inviter: Option<&User>,
+    token: &InvitationToken,
+    notice: &Notice,
+    ctx: &Context,
+) -> Result<()> {
+    let message = invitation_message(app, inv, inviter, token, notice, &inv.email_delivery)?;
+    tx.queue_first_message(&message, ctx.now).await?;
+    Ok(())
+}
+
+/// The invitation email of `inv` in the state `delivery` says; its token sealed unless skipped.
+fn invitation_message(
+    app: &App,
+    inv: &Invitation,
+    inviter: Option<&User>,
+    token: &InvitationToken,
+    notice: &Notice,
+    delivery: &EmailDelivery,
+) -> Result<NewMessage> {
+    Ok(NewMessage {
         kind: MailKind::Invitation,
         recipient: inv.email.clone(),
         invitation_id: Some(inv.id),
-        sealed_token: match skip {
-            Some(_) => None,
-            None => Some(app.0.sealer.seal(token)?),
+        sealed_token: match delivery.status {
+            DeliveryStatus::Skipped => None,
+            _ => Some(app.0.sealer.seal(token)?),
         },
         locale: notice.locale.clone(),
         payload: json!({
             "organizationName": inv.organization.name,
             "role": inv.role.as_str(),
             "expiresAt": inv.expires_at,
-            "inviter": inviter.as_ref().map(person),
+            "inviter": inviter.map(person),
         }),
-        status: if skip.is_some() {
-            DeliveryStatus::Skipped
-        } else {
-            DeliveryStatus::Queued
-        },
-        last_error: skip,
-    };
-    tx.queue_message(&message, ctx.now).await?;
-    Ok(EmailDelivery {
-        status: message.status,
-        attempts: 0,
-        sent_at: None,
-        last_error: message.last_error,
+        status: delivery.status,
+        last_error: delivery.last_error.clone(),
     })
 }
 

@@ -234,6 +234,8 @@ pub struct NewInvitation {
     pub invited_by: UserId,
     pub token_hash: String,
     pub expires_at: DateTime<Utc>,
+    /// Where its first email starts (queued, or skipped and why).
+    pub email_delivery: EmailDelivery,
 }
 
 /// A team of an organization.

@@ -212,7 +212,7 @@ impl<C: ConnectionTrait> Db<'_, C> {
             (invitations::Column::RevokedBy, None::<i64>.into()),
             (
                 invitations::Column::EmailStatus,
-                DeliveryStatus::Skipped.as_str().into(),
+                new.email_delivery.status.as_str().into(),
             ),
             (invitations::Column::EmailAttempts, 0i32.into()),
             (
@@ -221,7 +221,7 @@ impl<C: ConnectionTrait> Db<'_, C> {
             ),
             (
                 invitations::Column::EmailLastError,
-                Some("no email was queued").into(),
+                new.email_delivery.last_error.clone().into(),
             ),
         ];
         let mut select = Query::select();

@@ -41,7 +41,27 @@ impl<C: ConnectionTrait> Db<'_, C> {
     /// Puts `message` in the outbox (a stable `Message-ID` of its own, due now), and mirrors its
     /// state onto its invitation. Answers its id.
     pub async fn queue_message(&self, message: &NewMessage, now: DateTime<Utc>) -> Result<i64> {
-        let row = outbox_messages::ActiveModel {
+        let row = self.insert_message(message, now).await?;
+        self.mirror(&row).await?;
+        Ok(row.id)
+    }
+
+    /// Puts the first email of a new invitation in the outbox, which was stored with this
+    /// message's state already (so nothing is mirrored). Answers its id.
+    pub async fn queue_first_message(
+        &self,
+        message: &NewMessage,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        Ok(self.insert_message(message, now).await?.id)
+    }
+
+    async fn insert_message(
+        &self,
+        message: &NewMessage,
+        now: DateTime<Utc>,
+    ) -> Result<outbox_messages::Model> {
+        outbox_messages::ActiveModel {
             kind: Set(message.kind.as_str().to_owned()),
             recipient: Set(message.recipient.as_str().to_owned()),
             payload: Set(message.payload.clone()),
@@ -60,9 +80,7 @@ impl<C: ConnectionTrait> Db<'_, C> {
         }
         .insert(self.conn)
         .await
-        .map_err(db_err)?;
-        self.mirror(&row).await?;
-        Ok(row.id)
+        .map_err(db_err)
     }
 
     /// Marks the queued messages of `invitation` skipped for `reason` (a newer one supersedes
