@@ -1,7 +1,9 @@
 //! Indexes for claiming webhook deliveries endpoint by endpoint: pending deliveries by endpoint
 //! in the order they are sent (which also leads from one endpoint with pending deliveries to the
-//! next), and an endpoint's deliveries held under a live lease (the slots it uses).
-//! Without them a claim read every pending delivery to find a few (40 ms at 10,000 pending).
+//! next; it replaces `webhook_deliveries_due`, which only the old claim read), and an endpoint's
+//! deliveries held under a lease (the slots it uses; partial, so that a new delivery, never
+//! leased, costs it nothing). Without them a claim read every pending delivery to find a few
+//! (40 ms at 10,000 pending).
 
 use sea_orm_migration::prelude::*;
 
@@ -14,7 +16,8 @@ impl MigrationTrait for Migration {
         let db = m.get_connection();
         for sql in [
             "CREATE INDEX webhook_deliveries_endpoint_due ON webhook_deliveries (status, endpoint_id, next_attempt_at, id)",
-            "CREATE INDEX webhook_deliveries_endpoint_leased ON webhook_deliveries (endpoint_id, lease_until)",
+            "CREATE INDEX webhook_deliveries_endpoint_leased ON webhook_deliveries (endpoint_id, lease_until) WHERE lease_until IS NOT NULL",
+            "DROP INDEX webhook_deliveries_due",
         ] {
             db.execute_unprepared(sql).await?;
         }
@@ -24,6 +27,7 @@ impl MigrationTrait for Migration {
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
         for sql in [
+            "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at)",
             "DROP INDEX webhook_deliveries_endpoint_due",
             "DROP INDEX webhook_deliveries_endpoint_leased",
         ] {
