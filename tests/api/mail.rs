@@ -507,7 +507,7 @@ async fn a_claim_leases_no_more_emails_than_it_asks_for() {
     }
     let claimed = app
         .app
-        .delivery_record_and_claim(Vec::new(), chrono::Duration::minutes(5), 2)
+        .delivery_record_and_claim(&[], chrono::Duration::minutes(5), 2)
         .await
         .unwrap();
     assert_eq!(claimed.len(), 2);

@@ -57,14 +57,14 @@ impl App {
     /// write however many messages it settles and takes.
     pub async fn delivery_record_and_claim(
         &self,
-        finished: Vec<(i64, Attempt)>,
+        finished: &[(i64, Attempt)],
         lease: Duration,
         limit: u64,
     ) -> Result<Vec<OutboxMessage>> {
         let now = self.now();
         let outcomes: Vec<(i64, Outcome)> = finished
-            .into_iter()
-            .map(|(id, attempt)| (id, outcome(attempt, now)))
+            .iter()
+            .map(|(id, attempt)| (*id, outcome(attempt.clone(), now)))
             .collect();
         self.store()
             .write(move |tx| {

@@ -133,7 +133,7 @@ impl App {
                         expires_at: ctx.now + invite.lifetime,
                         email_delivery,
                     };
-                    let invitation = insert(tx, &org, &new, &ctx).await?;
+                    let invitation = insert(&app, tx, &org, new, &invite.notice, &ctx).await?;
                     outbox::queue_first_email(
                         &app,
                         tx,
@@ -587,12 +587,14 @@ async fn accept(
 /// expiry (rewritten to `expired`, with its event, and no longer in the way), a live pending
 /// one (409 naming it).
 async fn insert(
+    app: &App,
     tx: Tx<'_>,
     org: &Organization,
-    new: &NewInvitation,
+    mut new: NewInvitation,
+    notice: &Notice,
     ctx: &Context,
 ) -> Result<Invitation> {
-    if let Some(inv) = tx.insert_invitation(org, new, true, ctx.now).await? {
+    if let Some(inv) = tx.insert_invitation(org, &new, true, ctx.now).await? {
         return Ok(inv);
     }
     if let Some(user) = tx.user_by_email(&new.email).await?
@@ -603,7 +605,8 @@ async fn insert(
             new.email
         )));
     }
-    for expired in tx.expire_pending(org, &new.email, ctx.now).await? {
+    let expired = tx.expire_pending(org, &new.email, ctx.now).await?;
+    for expired in &expired {
         tx.supersede_messages(expired.id, "the invitation expired")
             .await?;
         tx.append_event(&event(
@@ -611,11 +614,15 @@ async fn insert(
             EventType::InvitationExpired,
             Some(org),
             format!("invitation:{}", expired.id),
-            &wire::Invitation::new(&expired, ctx.now),
+            &wire::Invitation::new(expired, ctx.now),
         )?)
         .await?;
     }
-    if let Some(inv) = tx.insert_invitation(org, new, false, ctx.now).await? {
+    // The expired invitation's unsent email no longer counts against the recipient's cap.
+    if !expired.is_empty() {
+        new.email_delivery = outbox::email_delivery(app, tx, &new.email, notice, ctx).await?;
+    }
+    if let Some(inv) = tx.insert_invitation(org, &new, false, ctx.now).await? {
         return Ok(inv);
     }
     match tx.pending_invitation(org, &new.email).await? {

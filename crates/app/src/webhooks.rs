@@ -333,17 +333,17 @@ impl App {
     /// that a worker's turn costs one write however many deliveries it settles and takes.
     pub async fn webhook_record_and_claim(
         &self,
-        finished: Vec<(HookJob, HookAttempt)>,
+        finished: &[(HookJob, HookAttempt)],
         lease: Duration,
         per_endpoint: u32,
         limit: u64,
     ) -> Result<Vec<HookJob>> {
         let now = self.now();
         let mut results: Vec<(Uuid, Uuid, HookResult)> = finished
-            .into_iter()
+            .iter()
             .map(|(job, attempt)| {
-                let d = job.delivery;
-                (d.endpoint_id, d.id, hook_result(attempt, now))
+                let d = &job.delivery;
+                (d.endpoint_id, d.id, hook_result(attempt.clone(), now))
             })
             .collect();
         // Endpoints' rows are written in one order by every worker: two replicas' turns cannot
@@ -394,8 +394,13 @@ impl App {
                 }
             }
         }
-        if !unopenable.is_empty() {
-            Box::pin(self.webhook_record_and_claim(unopenable, lease, per_endpoint, 0)).await?;
+        // Recorded apart; when that fails, these stay held until their leases end and are
+        // judged again then, and the jobs claimed with them go on.
+        if !unopenable.is_empty()
+            && let Err(e) =
+                Box::pin(self.webhook_record_and_claim(&unopenable, lease, per_endpoint, 0)).await
+        {
+            tracing::warn!(error = %e, "deliveries whose secret cannot be opened could not be recorded as failed");
         }
         Ok(jobs)
     }

@@ -155,17 +155,14 @@ impl Worker {
         pipeline::run(
             pace,
             stop,
-            |finished: Vec<Option<(i64, Attempt)>>, free| {
+            |finished: Vec<(i64, Attempt)>, free| {
                 let app = worker.app.clone();
-                let finished = finished.into_iter().flatten().collect();
                 async move {
-                    app.delivery_record_and_claim(finished, lease, free as u64)
+                    app.delivery_record_and_claim(&finished, lease, free as u64)
                         .await
-                        .unwrap_or_else(|e| {
-                            // Outcomes not recorded: those messages go again (same Message-ID)
-                            // when their leases end.
-                            tracing::warn!(error = %e, "recording and claiming emails failed; retrying soon");
-                            Vec::new()
+                        .map_err(|e| {
+                            tracing::warn!(error = %e, outcomes = finished.len(), "recording and claiming emails failed; the outcomes are recorded next turn");
+                            finished
                         })
                 }
             },
@@ -211,18 +208,17 @@ impl Worker {
         }
     }
 
-    /// Sends one claimed message and answers what became of it; `None` when it could not even
-    /// be prepared (it stays held until its lease ends, then is tried again).
-    async fn deliver(&self, message: OutboxMessage) -> Option<(i64, Attempt)> {
-        let id = message.id;
-        let kind = message.kind;
+    /// Sends one claimed message and answers what became of it.
+    async fn deliver(&self, message: OutboxMessage) -> (i64, Attempt) {
+        let (id, kind, attempts) = (message.id, message.kind, message.attempts);
         let attempt = match self.app.delivery_prepare(message).await {
             Ok(Ok(prepared)) => self.attempt(&prepared).await,
             Ok(Err(reason)) => Attempt::Unwanted { reason },
-            Err(e) => {
-                tracing::warn!(message = id, error = %e, "an email could not be prepared");
-                return None;
-            }
+            // Tried again on the schedule, as any transient failure.
+            Err(e) => Attempt::Failed {
+                error: format!("the email could not be prepared: {e}"),
+                retry_in: self.settings.schedule.retry_in(attempts + 1),
+            },
         };
         telemetry::email_delivered(kind, &attempt);
         match &attempt {
@@ -234,7 +230,7 @@ impl Worker {
                 tracing::info!(message = id, kind = kind.as_str(), %reason, "email skipped")
             }
         }
-        Some((id, attempt))
+        (id, attempt)
     }
 
     async fn attempt(&self, prepared: &Prepared) -> Attempt {

@@ -4,9 +4,11 @@
 //! Recording and claiming share a transaction because on SQLite every write waits its turn on
 //! the one write connection: a write per outcome and another per claim made the writer, not the
 //! mail server or the receivers, the bound. Turns batch themselves: while one is written, the
-//! jobs finishing meanwhile gather for the next. An outcome is recorded only after its job ran;
-//! one lost with a failed turn leaves its job held until its lease ends, then it runs again
-//! (delivery is at least once, with the same message id).
+//! jobs finishing meanwhile gather for the next. An outcome is recorded only after its job ran.
+//! A turn that fails gives its outcomes back, and the next turn records them alone, claiming
+//! nothing (whatever made the claim fail does not hold them back); only a stop that cannot
+//! record them after a few tries leaves them, and then their jobs run again once their leases
+//! end (delivery is at least once, with the same message id).
 
 use std::{future::Future, time::Duration};
 
@@ -19,10 +21,14 @@ pub(crate) struct Pace {
     pub poll: Duration,
 }
 
+/// How many failed turns in a row a stop tries before it leaves outcomes unrecorded.
+const STOP_ATTEMPTS: u32 = 3;
+
 /// Runs until `stop` turns true, then lets the jobs in flight finish and records them.
 ///
 /// `turn(finished, free)` records `finished` and claims up to `free` jobs (none when `free` is
-/// 0), in one write; `run(job)` does one job and answers its outcome.
+/// 0), in one write, or fails and gives `finished` back; `run(job)` does one job and answers its
+/// outcome.
 pub(crate) async fn run<J, O, T, TF, R, RF>(
     pace: Pace,
     mut stop: watch::Receiver<bool>,
@@ -32,7 +38,7 @@ pub(crate) async fn run<J, O, T, TF, R, RF>(
     J: Send + 'static,
     O: Send + 'static,
     T: FnMut(Vec<O>, usize) -> TF,
-    TF: Future<Output = Vec<J>>,
+    TF: Future<Output = Result<Vec<J>, Vec<O>>>,
     R: Fn(J) -> RF,
     RF: Future<Output = O> + Send + 'static,
 {
@@ -40,22 +46,44 @@ pub(crate) async fn run<J, O, T, TF, R, RF>(
     let mut finished = Vec::new();
     // A stop signal whose sender is gone can never say stop; it is taken as one.
     let mut orphaned = false;
+    let mut failed_turns = 0;
     loop {
         let stopping = orphaned || *stop.borrow();
-        let free = if stopping {
+        let record_alone = failed_turns > 0 && !finished.is_empty();
+        let free = if stopping || record_alone {
             0
         } else {
             pace.concurrency.saturating_sub(in_flight.len())
         };
         let mut claimed = 0;
         if !finished.is_empty() || free > 0 {
-            for job in turn(std::mem::take(&mut finished), free).await {
-                claimed += 1;
-                in_flight.spawn(run(job));
+            match turn(std::mem::take(&mut finished), free).await {
+                Ok(jobs) => {
+                    failed_turns = 0;
+                    for job in jobs {
+                        claimed += 1;
+                        in_flight.spawn(run(job));
+                    }
+                }
+                Err(kept) => {
+                    failed_turns += 1;
+                    finished = kept;
+                }
             }
         }
         if stopping && in_flight.is_empty() {
-            return;
+            if finished.is_empty() {
+                return;
+            }
+            if failed_turns >= STOP_ATTEMPTS {
+                tracing::warn!(
+                    outcomes = finished.len(),
+                    "stopping without recording some outcomes: their jobs run again when their leases end"
+                );
+                return;
+            }
+            tokio::time::sleep(pace.poll).await;
+            continue;
         }
         // Every slot busy: wait for a job to finish. Slots free and work found: claim again at
         // once. Slots free and no work found: wait for a job to finish, or look again after
@@ -93,6 +121,8 @@ mod tests {
         turns: Mutex<Vec<(Vec<u32>, usize)>>,
         running: AtomicUsize,
         most_running: AtomicUsize,
+        /// How many of the next turns that carry outcomes fail (giving them back).
+        failures: AtomicUsize,
     }
 
     impl Ledger {
@@ -134,10 +164,18 @@ mod tests {
             move |finished: Vec<u32>, free| {
                 let ledger = Arc::clone(&turns);
                 async move {
+                    let failing = !finished.is_empty()
+                        && ledger
+                            .failures
+                            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                            .is_ok();
+                    if failing {
+                        return Err(finished);
+                    }
                     let mut queue = ledger.queue.lock().unwrap();
                     let claimed: Vec<u32> = (0..free).map_while(|_| queue.pop()).collect();
                     ledger.turns.lock().unwrap().push((finished, claimed.len()));
-                    claimed
+                    Ok(claimed)
                 }
             },
             move |job| {
@@ -222,6 +260,30 @@ mod tests {
             last,
             (vec![0, 1, 2, 3], 0),
             "the last turn records and claims nothing"
+        );
+    }
+
+    #[tokio::test(flavor = "current_thread", start_paused = true)]
+    async fn a_failed_turn_keeps_its_outcomes_and_the_next_records_them_alone() {
+        let ledger = Ledger::with_jobs(32);
+        ledger.failures.store(2, Ordering::SeqCst);
+        let (stop, stopped) = watch::channel(false);
+        let driving = tokio::spawn({
+            let ledger = Arc::clone(&ledger);
+            async move { drive(&ledger, 8, Duration::from_millis(10), stopped).await }
+        });
+        while ledger.recorded().len() < 32 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        stop.send(true).unwrap();
+        driving.await.unwrap();
+        assert_eq!(ledger.recorded(), (0..32).collect::<Vec<_>>(), "each once");
+        let turns = ledger.turns.lock().unwrap();
+        let first_recording = turns.iter().find(|(f, _)| !f.is_empty()).unwrap();
+        assert_eq!(
+            first_recording,
+            &((0..8).collect::<Vec<_>>(), 0),
+            "after two failed turns the first wave is recorded alone, nothing claimed with it"
         );
     }
 

@@ -118,15 +118,14 @@ impl HookWorker {
         pipeline::run(
             pace,
             stop,
-            |finished, free| {
+            |finished: Vec<(HookJob, HookAttempt)>, free| {
                 let app = self.app.clone();
                 async move {
-                    app.webhook_record_and_claim(finished, lease, per_endpoint, free as u64)
+                    app.webhook_record_and_claim(&finished, lease, per_endpoint, free as u64)
                         .await
-                        .unwrap_or_else(|e| {
-                            // Outcomes not recorded: those deliveries go again when their leases end.
-                            tracing::warn!(error = %e, "recording and claiming webhook deliveries failed; retrying soon");
-                            Vec::new()
+                        .map_err(|e| {
+                            tracing::warn!(error = %e, outcomes = finished.len(), "recording and claiming webhook deliveries failed; the outcomes are recorded next turn");
+                            finished
                         })
                 }
             },

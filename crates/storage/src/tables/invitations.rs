@@ -13,8 +13,8 @@ use domain::{
     },
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect, SqlErr,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect, SqlErr,
     sea_query::{Expr, ExprTrait as _, OnConflict, Query, SimpleExpr},
 };
 use uuid::Uuid;
@@ -299,16 +299,19 @@ impl<C: ConnectionTrait> Db<'_, C> {
     /// this call rewrote, as they are now. On PostgreSQL, a concurrent sweep waits on the rows
     /// this one changes and then finds them no longer pending: each is rewritten once.
     pub async fn expire_due(&self, now: DateTime<Utc>, limit: u64) -> Result<Vec<Invitation>> {
-        let due: Vec<Uuid> = invitations::Entity::find()
+        let mut due = invitations::Entity::find()
             .select_only()
             .column(invitations::Column::Id)
             .filter(invitations::Column::Status.eq(InvitationStatus::Pending.as_str()))
             .filter(invitations::Column::ExpiresAt.lte(now))
-            .limit(limit)
-            .into_tuple()
-            .all(self.conn)
-            .await
-            .map_err(db_err)?;
+            .order_by_asc(invitations::Column::Id)
+            .limit(limit);
+        // Locked first, in id order, as the email worker locks invitations when it records
+        // outcomes: the two cannot deadlock on PostgreSQL.
+        if self.backend() == DbBackend::Postgres {
+            due = due.lock_exclusive();
+        }
+        let due: Vec<Uuid> = due.into_tuple().all(self.conn).await.map_err(db_err)?;
         if due.is_empty() {
             return Ok(Vec::new());
         }

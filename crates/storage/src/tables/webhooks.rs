@@ -326,10 +326,12 @@ impl<C: ConnectionTrait> Db<'_, C> {
     /// `…_endpoint_leased`): first the enabled endpoints with pending deliveries (found by
     /// skipping from one endpoint to the next), each with its first due delivery and its
     /// deliveries held now; then, for each with free slots, its first due deliveries. A claim
-    /// costs about the same at 10 or 100,000 pending deliveries. On PostgreSQL rows another
-    /// transaction holds are skipped, and the locked row is judged again as it is now (status,
-    /// due time, lease): a row another worker claimed, sent and recorded since this statement's
-    /// snapshot is not taken twice.
+    /// costs about the same at 10 or 100,000 pending deliveries. On PostgreSQL an endpoint's
+    /// claim holds its row (another replica claiming for it at the same moment passes it by) and
+    /// counts its held deliveries again under that lock, so replicas together keep to
+    /// `per_endpoint`; rows another transaction holds are skipped, and the locked row is judged
+    /// again as it is now (status, due time, lease): a row another worker claimed, sent and
+    /// recorded since this statement's snapshot is not taken twice.
     pub async fn claim_deliveries(
         &self,
         now: DateTime<Utc>,
@@ -403,8 +405,21 @@ impl<C: ConnectionTrait> Db<'_, C> {
                 break;
             }
             let e = webhook_endpoints::Model::from_query_result(row, "").map_err(db_err)?;
-            let busy: i64 = row.try_get("", "busy").map_err(db_err)?;
+            let busy: i64 = match backend {
+                // Replicas claim at once: the endpoint's row is taken for this claim (or left
+                // to the replica claiming for it now), and its slots counted again after,
+                // when every other claim for it has committed.
+                DbBackend::Postgres => match self.endpoint_slots_taken(e.id, now).await? {
+                    Some(busy) => busy,
+                    None => continue,
+                },
+                // One writer: what the first statement counted still holds.
+                _ => row.try_get("", "busy").map_err(db_err)?,
+            };
             let free = Ord::min(i64::from(per_endpoint) - busy, left);
+            if free <= 0 {
+                continue;
+            }
             let rows = self
                 .conn
                 .query_all_raw(Statement::from_sql_and_values(
@@ -442,6 +457,43 @@ impl<C: ConnectionTrait> Db<'_, C> {
             }
         }
         Ok(claimed)
+    }
+
+    /// PostgreSQL: locks the endpoint `id`'s row for a claim (`None` when another transaction
+    /// holds it: a replica is claiming for it now) and answers how many of its deliveries are
+    /// held under a lease now. A fan-out's insert only shares the row (its foreign key), so
+    /// events are not held up.
+    async fn endpoint_slots_taken(&self, id: Uuid, now: DateTime<Utc>) -> Result<Option<i64>> {
+        let backend = self.backend();
+        let locked = self
+            .conn
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                "SELECT id FROM webhook_endpoints WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED",
+                [Value::from(id)],
+            ))
+            .await
+            .map_err(db_err)?;
+        if locked.is_none() {
+            return Ok(None);
+        }
+        let busy = self
+            .conn
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                format!(
+                    "SELECT COUNT(*) AS n FROM webhook_deliveries
+                     WHERE endpoint_id = $1 AND lease_until >= $2 AND status = '{PENDING}'"
+                ),
+                [Value::from(id), Value::from(now)],
+            ))
+            .await
+            .map_err(db_err)?
+            .map(|r| r.try_get::<i64>("", "n"))
+            .transpose()
+            .map_err(db_err)?
+            .unwrap_or(0);
+        Ok(Some(busy))
     }
 
     /// Records what the attempt at delivery `id` came to, and what it says of `endpoint`. A
