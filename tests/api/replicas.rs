@@ -446,3 +446,59 @@ async fn invite_as_a_client_would(
         }
     }
 }
+
+#[actix_web::test]
+async fn two_replicas_together_keep_an_endpoints_limit_of_deliveries_in_flight() {
+    if postgres_url().is_none() {
+        eprintln!("two replicas need PostgreSQL: this test runs in the PostgreSQL pass");
+        return;
+    }
+    let database = TestDatabase::create().await;
+    let receiver = crate::peers::HookReceiver::start();
+    let env = [
+        ("ROLLCALL_WEBHOOK_ALLOW_PRIVATE", "true"),
+        ("ROLLCALL_WORKER_POLL_MS", "10"),
+        ("ROLLCALL_WEBHOOK_PER_ENDPOINT", "2"),
+    ];
+    let (a, b) = futures_util::join!(
+        Process::start(&database.url, &env),
+        Process::start(&database.url, &env)
+    );
+    let via_a = client(&a.base, 1, "founder@acme.example");
+    let org = create_organization(&via_a, "Acme").await;
+    let hook = via_a
+        .webhook_create()
+        .organization_id(org.id)
+        .body(
+            types::CreateWebhookRequest::builder()
+                .url(receiver.url("slow"))
+                .events(Some(vec![types::WebhookEventType::InvitationCreated])),
+        )
+        .send()
+        .await
+        .expect("endpoint registered")
+        .into_inner();
+    receiver.control(
+        serde_json::json!({"endpoints": {"slow": {"secrets": [hook.secret], "delay_ms": 20000}}}),
+    );
+    for n in 0..10 {
+        invite_as_a_client_would(&via_a, org.id, &format!("person{n}@example.com"))
+            .await
+            .expect("invited");
+    }
+    receiver
+        .wait_until(
+            std::time::Duration::from_secs(10),
+            "the endpoint's two slots taken",
+            |h| h.len() >= 2,
+        )
+        .await;
+    // Both replicas poll every 10 ms: time for either to take a third, were it to.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(
+        receiver.received().len(),
+        2,
+        "two replicas, one endpoint limited to 2 in flight: 2 requests hang there, no more"
+    );
+    drop(b);
+}
