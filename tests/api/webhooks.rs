@@ -204,12 +204,6 @@ async fn every_event_type_arrives_once_per_endpoint_and_verifies() {
                 && d.last_status_code == Some(204)
                 && d.delivered_at.is_some())
     );
-    // Delivery ids are made by the database at fan-out, time first: valid version 7 uuids.
-    assert!(
-        listed
-            .iter()
-            .all(|d| d.id.get_version_num() == 7 && d.id.get_variant() == uuid::Variant::RFC4122)
-    );
 }
 
 #[actix_web::test]

@@ -219,53 +219,36 @@ impl<C: ConnectionTrait> Db<'_, C> {
         payload: &str,
         now: DateTime<Utc>,
     ) -> Result<usize> {
-        let backend = self.backend();
-        // One statement, whether the organization has endpoints or not: the deliveries are
-        // made from the endpoints that take `kind` (the subscription is stored as names joined
-        // by commas, empty for all). Their ids are version 7 like every other: this moment's
-        // time bits from here, the rest random per row.
-        let stamp = Uuid::now_v7();
-        let (id, stamp) = match backend {
-            DbBackend::Postgres => (
-                "overlay(gen_random_uuid()::text placing $1 from 1 for 18)::uuid",
-                stamp.hyphenated().to_string()[..18].to_owned(),
-            ),
-            _ => (
-                "unhex($1 || substr('89AB', 1 + abs(random() % 4), 1) || substr(hex(randomblob(8)), 2))",
-                stamp.simple().to_string()[..16].to_owned(),
-            ),
-        };
-        let name = kind
-            .as_str()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let sql = format!(
-            "INSERT INTO webhook_deliveries
-               (id, endpoint_id, message_id, event_type, payload, status, attempts, next_attempt_at, created_at)
-             SELECT {id}, e.id, $2, $3, $4, '{PENDING}', 0, $5, $5
-             FROM webhook_endpoints e
-             WHERE e.organization_id = $6 AND e.enabled = TRUE
-               AND (e.events = '' OR ',' || e.events || ',' LIKE $7 ESCAPE '\\')"
-        );
-        let done = self
-            .conn
-            .execute_raw(Statement::from_sql_and_values(
-                backend,
-                sql,
-                [
-                    Value::from(stamp),
-                    Value::from(event_id.to_string()),
-                    Value::from(kind.as_str()),
-                    Value::from(payload),
-                    Value::from(now),
-                    Value::from(org.get()),
-                    Value::from(format!("%,{name},%")),
-                ],
-            ))
+        let endpoints: Vec<(Uuid, String)> = webhook_endpoints::Entity::find()
+            .select_only()
+            .column(webhook_endpoints::Column::Id)
+            .column(webhook_endpoints::Column::Events)
+            .filter(webhook_endpoints::Column::OrganizationId.eq(org.get()))
+            .filter(webhook_endpoints::Column::Enabled.eq(true))
+            .into_tuple()
+            .all(self.conn)
             .await
             .map_err(db_err)?;
-        Ok(usize::try_from(done.rows_affected()).unwrap_or(usize::MAX))
+        let mut rows = Vec::new();
+        for (endpoint, events) in endpoints {
+            if Subscription::from_stored(&events)?.accepts(kind) {
+                rows.push(new_delivery(
+                    endpoint,
+                    event_id.to_string(),
+                    kind.as_str(),
+                    payload,
+                    now,
+                ));
+            }
+        }
+        let n = rows.len();
+        if n > 0 {
+            webhook_deliveries::Entity::insert_many(rows)
+                .exec(self.conn)
+                .await
+                .map_err(db_err)?;
+        }
+        Ok(n)
     }
 
     /// Queues one delivery to `endpoint` alone (`webhook.test`), due now.
