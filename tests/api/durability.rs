@@ -346,21 +346,9 @@ async fn sigkill_under_a_stream_of_invitations_loses_no_webhook() {
     let process = Process::start(&database.url, &env).await;
     let founder = client(&process.base, 1, "founder@acme.example");
     let org = create_organization(&founder, "Acme").await;
-    let hook = founder
-        .webhook_create()
-        .organization_id(org.id)
-        .body(
-            types::CreateWebhookRequest::builder()
-                .url(receiver.url("a"))
-                .events(Some(vec![types::WebhookEventType::InvitationCreated])),
-        )
-        .send()
-        .await
-        .expect("endpoint registered")
-        .into_inner();
-    receiver.control(
-        serde_json::json!({"endpoints": {"a": {"secrets": [hook.secret], "delay_ms": 20}}}),
-    );
+    receiver
+        .register_for_invitations(&founder, org.id, "a", 20)
+        .await;
     let (acknowledged, _) = load_then_kill(process, org.id, 0).await;
     let delivered = |hooks: &[crate::peers::Hook]| -> HashSet<Uuid> {
         hooks

@@ -257,6 +257,33 @@ impl HookReceiver {
         std::fs::rename(tmp, self.dir.join("control.json")).expect("renamed");
     }
 
+    /// Registers, through `client`, an endpoint of `org` at `name` for `invitation.created`,
+    /// and has it verify with that endpoint's secret and answer after `delay_ms`.
+    pub async fn register_for_invitations(
+        &self,
+        client: &rollcall_client::Client,
+        org: uuid::Uuid,
+        name: &str,
+        delay_ms: u64,
+    ) {
+        use rollcall_client::types;
+        let hook = client
+            .webhook_create()
+            .organization_id(org)
+            .body(
+                types::CreateWebhookRequest::builder()
+                    .url(self.url(name))
+                    .events(Some(vec![types::WebhookEventType::InvitationCreated])),
+            )
+            .send()
+            .await
+            .expect("endpoint registered")
+            .into_inner();
+        self.control(serde_json::json!({
+            "endpoints": {name: {"secrets": [hook.secret], "delay_ms": delay_ms}}
+        }));
+    }
+
     /// Every request so far, in the order they arrived.
     pub fn received(&self) -> Vec<Hook> {
         let mut files: Vec<_> = std::fs::read_dir(&self.dir)

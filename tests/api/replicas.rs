@@ -308,21 +308,9 @@ async fn two_replicas_deliver_every_webhook_event_and_none_twice() {
         client(&b.base, 1, "founder@acme.example"),
     );
     let org = create_organization(&via_a, "Acme").await;
-    let hook = via_a
-        .webhook_create()
-        .organization_id(org.id)
-        .body(
-            types::CreateWebhookRequest::builder()
-                .url(receiver.url("a"))
-                .events(Some(vec![types::WebhookEventType::InvitationCreated])),
-        )
-        .send()
-        .await
-        .expect("endpoint registered")
-        .into_inner();
-    receiver.control(
-        serde_json::json!({"endpoints": {"a": {"secrets": [hook.secret], "delay_ms": 30}}}),
-    );
+    receiver
+        .register_for_invitations(&via_a, org.id, "a", 30)
+        .await;
     let emails: Vec<String> = (0..INVITES)
         .map(|n| format!("person{n}@example.com"))
         .collect();
@@ -466,21 +454,9 @@ async fn two_replicas_together_keep_an_endpoints_limit_of_deliveries_in_flight()
     );
     let via_a = client(&a.base, 1, "founder@acme.example");
     let org = create_organization(&via_a, "Acme").await;
-    let hook = via_a
-        .webhook_create()
-        .organization_id(org.id)
-        .body(
-            types::CreateWebhookRequest::builder()
-                .url(receiver.url("slow"))
-                .events(Some(vec![types::WebhookEventType::InvitationCreated])),
-        )
-        .send()
-        .await
-        .expect("endpoint registered")
-        .into_inner();
-    receiver.control(
-        serde_json::json!({"endpoints": {"slow": {"secrets": [hook.secret], "delay_ms": 20000}}}),
-    );
+    receiver
+        .register_for_invitations(&via_a, org.id, "slow", 20000)
+        .await;
     for n in 0..10 {
         invite_as_a_client_would(&via_a, org.id, &format!("person{n}@example.com"))
             .await
