@@ -15,9 +15,12 @@ use crate::{
     processes::{Process, client},
 };
 
-/// Two replicas on a fresh PostgreSQL database, an organization founded through the first,
-/// and a connection for counting rows; `None` (with a note) when the suite runs on SQLite.
-async fn two_replicas() -> Option<(
+/// Two replicas on a fresh PostgreSQL database, both with `env`, an organization founded through
+/// the first, and a connection for counting rows; `None` (with a note) when the suite runs on
+/// SQLite.
+async fn two_replicas(
+    env: &[(&str, &str)],
+) -> Option<(
     TestDatabase,
     Process,
     Process,
@@ -32,8 +35,8 @@ async fn two_replicas() -> Option<(
     }
     let database = TestDatabase::create().await;
     let (a, b) = futures_util::join!(
-        Process::start(&database.url, &[]),
-        Process::start(&database.url, &[])
+        Process::start(&database.url, env),
+        Process::start(&database.url, env)
     );
     // Through replica A.
     let org = create_organization(&client(&a.base, 1, "founder@acme.example"), "Acme").await;
@@ -88,7 +91,7 @@ fn tally(statuses: &[u16], status: u16) -> usize {
 
 #[actix_web::test]
 async fn accepts_split_across_two_replicas_make_exactly_one_membership() {
-    let Some((_database, a, b, org, db)) = two_replicas().await else {
+    let Some((_database, a, b, org, db)) = two_replicas(&[]).await else {
         return;
     };
     let founder = client(&a.base, 1, "founder@acme.example");
@@ -125,7 +128,7 @@ async fn accepts_split_across_two_replicas_make_exactly_one_membership() {
 
 #[actix_web::test]
 async fn invites_of_one_email_across_two_replicas_make_exactly_one_invitation() {
-    let Some((_database, a, b, org, db)) = two_replicas().await else {
+    let Some((_database, a, b, org, db)) = two_replicas(&[]).await else {
         return;
     };
     let replicas = [
@@ -154,7 +157,7 @@ async fn invites_of_one_email_across_two_replicas_make_exactly_one_invitation() 
 
 #[actix_web::test]
 async fn an_idempotency_key_replayed_on_the_other_replica_returns_the_first_answer() {
-    let Some((_database, a, b, _org, db)) = two_replicas().await else {
+    let Some((_database, a, b, _org, db)) = two_replicas(&[]).await else {
         return;
     };
     let create = |base: String| async move {
@@ -183,7 +186,7 @@ async fn an_idempotency_key_replayed_on_the_other_replica_returns_the_first_answ
 
 #[actix_web::test]
 async fn administrators_demoting_each_other_on_two_replicas_leave_exactly_one() {
-    let Some((_database, a, b, org, db)) = two_replicas().await else {
+    let Some((_database, a, b, org, db)) = two_replicas(&[]).await else {
         return;
     };
     let founder = client(&a.base, 1, "founder@acme.example");
@@ -288,26 +291,19 @@ async fn two_replicas_send_each_invitation_email_exactly_once() {
 #[actix_web::test]
 async fn two_replicas_deliver_every_webhook_event_and_none_twice() {
     const INVITES: usize = 200;
-    if postgres_url().is_none() {
-        eprintln!("two replicas need PostgreSQL: this test runs in the PostgreSQL pass");
-        return;
-    }
-    let database = TestDatabase::create().await;
-    let receiver = crate::peers::HookReceiver::start();
     let env = [
         ("ROLLCALL_WEBHOOK_ALLOW_PRIVATE", "true"),
         ("ROLLCALL_WORKER_POLL_MS", "20"),
         ("ROLLCALL_INVITATIONS_PER_HOUR", "100000"),
     ];
-    let (a, b) = futures_util::join!(
-        Process::start(&database.url, &env),
-        Process::start(&database.url, &env)
-    );
+    let Some((_database, a, b, org, db)) = two_replicas(&env).await else {
+        return;
+    };
+    let receiver = crate::peers::HookReceiver::start();
     let (via_a, via_b) = (
         client(&a.base, 1, "founder@acme.example"),
         client(&b.base, 1, "founder@acme.example"),
     );
-    let org = create_organization(&via_a, "Acme").await;
     receiver
         .register_for_invitations(&via_a, org.id, "a", 30)
         .await;
@@ -335,7 +331,6 @@ async fn two_replicas_deliver_every_webhook_event_and_none_twice() {
     assert_eq!(ids.len(), INVITES, "every event once");
     assert_eq!(hooks.len(), INVITES, "no event twice");
     assert!(hooks.iter().all(|h| h.verified == [true] && h.attempt == 1));
-    let db = Database::connect(&database.url).await.expect("connects");
     assert_eq!(
         count(
             &db,
@@ -437,23 +432,16 @@ async fn invite_as_a_client_would(
 
 #[actix_web::test]
 async fn two_replicas_together_keep_an_endpoints_limit_of_deliveries_in_flight() {
-    if postgres_url().is_none() {
-        eprintln!("two replicas need PostgreSQL: this test runs in the PostgreSQL pass");
-        return;
-    }
-    let database = TestDatabase::create().await;
-    let receiver = crate::peers::HookReceiver::start();
     let env = [
         ("ROLLCALL_WEBHOOK_ALLOW_PRIVATE", "true"),
         ("ROLLCALL_WORKER_POLL_MS", "10"),
         ("ROLLCALL_WEBHOOK_PER_ENDPOINT", "2"),
     ];
-    let (a, b) = futures_util::join!(
-        Process::start(&database.url, &env),
-        Process::start(&database.url, &env)
-    );
+    let Some((_database, a, _b, org, _db)) = two_replicas(&env).await else {
+        return;
+    };
+    let receiver = crate::peers::HookReceiver::start();
     let via_a = client(&a.base, 1, "founder@acme.example");
-    let org = create_organization(&via_a, "Acme").await;
     receiver
         .register_for_invitations(&via_a, org.id, "slow", 20000)
         .await;
@@ -476,5 +464,4 @@ async fn two_replicas_together_keep_an_endpoints_limit_of_deliveries_in_flight()
         2,
         "two replicas, one endpoint limited to 2 in flight: 2 requests hang there, no more"
     );
-    drop(b);
 }
