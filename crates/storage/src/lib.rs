@@ -4,6 +4,7 @@
 //! `domain::Error`. It decides no rule: what a use case does is `crates/app`'s. Nothing above
 //! this crate writes SQL or sees a sea-orm model.
 
+mod batch;
 mod entities;
 pub mod migration;
 mod seed;
@@ -11,6 +12,7 @@ mod store;
 mod tables;
 mod writer;
 
+pub use batch::Batched;
 pub use seed::SeedInvitation;
 pub use store::{PoolStats, Reader, Store, StoreOptions, Tx, WorkFuture};
 pub use tables::{

@@ -26,7 +26,7 @@ use sea_orm::{
 use sea_orm_migration::MigratorTrait;
 use uuid::Uuid;
 
-use crate::{migration::Migrator, tables::Db, writer::Writer};
+use crate::{batch::Batched, migration::Migrator, tables::Db, writer::Writer};
 
 /// The PostgreSQL advisory lock that serializes migrations among replicas starting together.
 const MIGRATION_LOCK: i64 = 0x726f_6c6c_6361_6c6c; // "rollcall"
@@ -85,7 +85,7 @@ impl PoolStats {
 }
 
 /// A write transaction, as a unit of work sees it: per-table operations inside it.
-pub type Tx<'t> = Db<'t, DatabaseTransaction>;
+pub type Tx<'t> = Db<'t, Batched<'t>>;
 /// The read pool, as a read sees it.
 pub type Reader<'r> = Db<'r, DatabaseConnection>;
 
@@ -188,7 +188,13 @@ impl Store {
         self.writer
             .run(async move {
                 let txn = write.begin().await.map_err(db_err)?;
-                let out = work(Db::new(&txn, &organizations, false)).await;
+                let batched = Batched::new(&txn);
+                let out = match work(Db::new(&batched, &organizations, false)).await {
+                    // What the work deferred runs before the commit, or fails the work.
+                    Ok(value) => batched.flush().await.map(|()| value).map_err(db_err),
+                    Err(e) => Err(e),
+                };
+                drop(batched);
                 match out {
                     Ok(value) => {
                         txn.commit().await.map_err(db_err)?;

@@ -5,20 +5,18 @@ use domain::{
     event::{Event, NewEvent},
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QueryTrait, Set,
 };
 
 use super::Db;
-use crate::{
-    entities::audit_events,
-    store::{db_err, internal},
-};
+use crate::{batch::Batched, entities::audit_events, store::internal};
 
-impl<C: ConnectionTrait> Db<'_, C> {
+impl Db<'_, Batched<'_>> {
     /// Appends one event, in the caller's transaction: a change and its event commit together
     /// or not at all, and so do its webhook deliveries (one per enabled endpoint of the
-    /// organization subscribed to its type). Answers its id.
-    pub async fn append_event(&self, event: &NewEvent) -> Result<i64> {
+    /// organization subscribed to its type). Nothing reads its answer, so it rides along with
+    /// the transaction's next statement.
+    pub async fn append_event(&self, event: &NewEvent) -> Result<()> {
         let row = audit_events::ActiveModel {
             organization_id: Set(event.organization_id.map(OrganizationId::get)),
             actor_id: Set(event.actor.map(UserId::get)),
@@ -28,17 +26,17 @@ impl<C: ConnectionTrait> Db<'_, C> {
             request_id: Set(event.request_id.clone()),
             created_at: Set(event.at),
             ..Default::default()
-        }
-        .insert(self.conn)
-        .await
-        .map_err(db_err)?;
+        };
+        self.defer(audit_events::Entity::insert(row).build(self.backend()))
+            .await?;
         if let (Some(org), Some(payload)) = (event.organization_id, event.webhook_payload()) {
-            self.fan_out(org, row.id, event.kind, &payload, event.at)
-                .await?;
+            self.fan_out(org, event.kind, &payload, event.at).await?;
         }
-        Ok(row.id)
+        Ok(())
     }
+}
 
+impl<C: ConnectionTrait> Db<'_, C> {
     /// A page of the organization's events, newest first, after the event id `after`; up to
     /// `limit + 1` rows (one more than a page says whether another follows).
     pub async fn events(

@@ -21,9 +21,12 @@ pub use users::Profile;
 pub use webhooks::{EndpointEffect, HookResult, NewEndpoint};
 
 use domain::Result;
-use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, QuerySelect, Select};
+use sea_orm::{ConnectionTrait, EntityTrait, QuerySelect, Select};
 
-use crate::store::{OrganizationCache, db_err};
+use crate::{
+    batch::Batched,
+    store::{OrganizationCache, db_err},
+};
 
 /// Per-table operations over the connection `C` (the read pool or a transaction).
 pub struct Db<'c, C> {
@@ -74,10 +77,16 @@ impl<'c, C: ConnectionTrait> Db<'c, C> {
     }
 }
 
-impl Db<'_, DatabaseTransaction> {
+impl Db<'_, Batched<'_>> {
     /// Whether this transaction runs on PostgreSQL (where several run at once, so rules that
     /// read before they write lock what they read).
     pub fn is_postgres(&self) -> bool {
         self.backend() == sea_orm::DbBackend::Postgres
+    }
+
+    /// Runs `stmt`, whose answer nobody reads, with the transaction's next statement (see
+    /// `Batched`).
+    async fn defer(&self, stmt: sea_orm::Statement) -> Result<()> {
+        self.conn.defer(stmt).await.map_err(db_err)
     }
 }

@@ -10,13 +10,14 @@ use domain::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement, Value,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, Statement, Value,
     sea_query::{Expr, ExprTrait as _, Query},
 };
 use uuid::Uuid;
 
 use super::Db;
 use crate::{
+    batch::Batched,
     entities::{invitations, outbox_messages},
     store::{db_err, internal},
 };
@@ -37,50 +38,51 @@ pub enum Outcome {
     Skipped { reason: String },
 }
 
-impl<C: ConnectionTrait> Db<'_, C> {
-    /// Puts `message` in the outbox (a stable `Message-ID` of its own, due now), and mirrors its
-    /// state onto its invitation. Answers its id.
-    pub async fn queue_message(&self, message: &NewMessage, now: DateTime<Utc>) -> Result<i64> {
-        let row = self.insert_message(message, now).await?;
-        self.mirror(&row).await?;
-        Ok(row.id)
-    }
-
+impl Db<'_, Batched<'_>> {
     /// Puts the first email of a new invitation in the outbox, which was stored with this
-    /// message's state already (so nothing is mirrored). Answers its id.
+    /// message's state already (so nothing is mirrored). Nothing reads its answer, so it rides
+    /// along with the transaction's next statement.
     pub async fn queue_first_message(
         &self,
         message: &NewMessage,
         now: DateTime<Utc>,
-    ) -> Result<i64> {
-        Ok(self.insert_message(message, now).await?.id)
+    ) -> Result<()> {
+        self.defer(outbox_messages::Entity::insert(new_message(message, now)).build(self.backend()))
+            .await
     }
+}
 
-    async fn insert_message(
-        &self,
-        message: &NewMessage,
-        now: DateTime<Utc>,
-    ) -> Result<outbox_messages::Model> {
-        outbox_messages::ActiveModel {
-            kind: Set(message.kind.as_str().to_owned()),
-            recipient: Set(message.recipient.as_str().to_owned()),
-            payload: Set(message.payload.clone()),
-            attempts: Set(0),
-            created_at: Set(now),
-            sent_at: Set(None),
-            invitation_id: Set(message.invitation_id),
-            status: Set(message.status.as_str().to_owned()),
-            sealed_token: Set(message.sealed_token.clone()),
-            locale: Set(message.locale.as_ref().map(|l| l.as_str().to_owned())),
-            message_id: Set(Some(format!("<{}@rollcall>", Uuid::new_v4()))),
-            next_attempt_at: Set(Some(now)),
-            lease_until: Set(None),
-            last_error: Set(message.last_error.clone()),
-            ..Default::default()
-        }
-        .insert(self.conn)
-        .await
-        .map_err(db_err)
+/// `message` as a row of the outbox: a stable `Message-ID` of its own, due `now`.
+fn new_message(message: &NewMessage, now: DateTime<Utc>) -> outbox_messages::ActiveModel {
+    outbox_messages::ActiveModel {
+        kind: Set(message.kind.as_str().to_owned()),
+        recipient: Set(message.recipient.as_str().to_owned()),
+        payload: Set(message.payload.clone()),
+        attempts: Set(0),
+        created_at: Set(now),
+        sent_at: Set(None),
+        invitation_id: Set(message.invitation_id),
+        status: Set(message.status.as_str().to_owned()),
+        sealed_token: Set(message.sealed_token.clone()),
+        locale: Set(message.locale.as_ref().map(|l| l.as_str().to_owned())),
+        message_id: Set(Some(format!("<{}@rollcall>", Uuid::new_v4()))),
+        next_attempt_at: Set(Some(now)),
+        lease_until: Set(None),
+        last_error: Set(message.last_error.clone()),
+        ..Default::default()
+    }
+}
+
+impl<C: ConnectionTrait> Db<'_, C> {
+    /// Puts `message` in the outbox (a stable `Message-ID` of its own, due now), and mirrors its
+    /// state onto its invitation. Answers its id.
+    pub async fn queue_message(&self, message: &NewMessage, now: DateTime<Utc>) -> Result<i64> {
+        let row = new_message(message, now)
+            .insert(self.conn)
+            .await
+            .map_err(db_err)?;
+        self.mirror(&row).await?;
+        Ok(row.id)
     }
 
     /// Marks the queued messages of `invitation` skipped for `reason` (a newer one supersedes

@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use super::Db;
 use crate::{
+    batch::Batched,
     entities::{webhook_deliveries, webhook_endpoints},
     store::{db_err, internal},
 };
@@ -59,6 +60,70 @@ pub enum EndpointEffect {
 }
 
 const PENDING: &str = HookStatus::Pending.as_str();
+
+impl Db<'_, Batched<'_>> {
+    /// One delivery row per enabled endpoint of `org` subscribed to `kind`, for the event just
+    /// appended in this transaction, deferred with it: one statement whether the organization
+    /// has endpoints or not, which picks the endpoints that take `kind` (a subscription is
+    /// stored as names joined by commas, empty for all) and names the event by the id this
+    /// transaction gave it last. The ids are version 7 like every other: this moment's time
+    /// bits from here, the rest random per row.
+    pub(crate) async fn fan_out(
+        &self,
+        org: OrganizationId,
+        kind: domain::EventType,
+        payload: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let backend = self.backend();
+        let stamp = Uuid::now_v7();
+        // `instr`/`strpos`, not LIKE: SQLite prepares a statement again at every run whose LIKE
+        // pattern is a parameter.
+        let (sql, stamp) = match backend {
+            DbBackend::Postgres => (
+                format!(
+                    "INSERT INTO webhook_deliveries
+                       (id, endpoint_id, message_id, event_type, payload, status, attempts, next_attempt_at, created_at)
+                     SELECT overlay(gen_random_uuid()::text placing $1 from 1 for 18)::uuid, e.id,
+                       currval(pg_get_serial_sequence('audit_events', 'id'))::text,
+                       $2, $3, '{PENDING}', 0, $4, $5
+                     FROM webhook_endpoints e
+                     WHERE e.organization_id = $6 AND e.enabled = TRUE
+                       AND (e.events = '' OR strpos(',' || e.events || ',', $7) > 0)"
+                ),
+                stamp.hyphenated().to_string()[..18].to_owned(),
+            ),
+            // On SQLite the event's id is the largest: the transaction holds the one writer.
+            _ => (
+                format!(
+                    "INSERT INTO webhook_deliveries
+                       (id, endpoint_id, message_id, event_type, payload, status, attempts, next_attempt_at, created_at)
+                     SELECT unhex(? || substr('89AB', 1 + abs(random() % 4), 1) || substr(hex(randomblob(8)), 2)), e.id,
+                       CAST((SELECT max(id) FROM audit_events) AS TEXT),
+                       ?, ?, '{PENDING}', 0, ?, ?
+                     FROM webhook_endpoints e
+                     WHERE e.organization_id = ? AND e.enabled = TRUE
+                       AND (e.events = '' OR instr(',' || e.events || ',', ?) > 0)"
+                ),
+                stamp.simple().to_string()[..16].to_owned(),
+            ),
+        };
+        self.defer(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [
+                Value::from(stamp),
+                Value::from(kind.as_str()),
+                Value::from(payload),
+                Value::from(now),
+                Value::from(now),
+                Value::from(org.get()),
+                Value::from(format!(",{},", kind.as_str())),
+            ],
+        ))
+        .await
+    }
+}
 
 impl<C: ConnectionTrait> Db<'_, C> {
     /// Registers an endpoint, enabled.
@@ -207,48 +272,6 @@ impl<C: ConnectionTrait> Db<'_, C> {
             .await
             .map_err(db_err)?;
         Ok(done.rows_affected > 0)
-    }
-
-    /// One delivery row per enabled endpoint of `org` subscribed to `kind`, in the event's
-    /// transaction. Answers how many.
-    pub(crate) async fn fan_out(
-        &self,
-        org: OrganizationId,
-        event_id: i64,
-        kind: domain::EventType,
-        payload: &str,
-        now: DateTime<Utc>,
-    ) -> Result<usize> {
-        let endpoints: Vec<(Uuid, String)> = webhook_endpoints::Entity::find()
-            .select_only()
-            .column(webhook_endpoints::Column::Id)
-            .column(webhook_endpoints::Column::Events)
-            .filter(webhook_endpoints::Column::OrganizationId.eq(org.get()))
-            .filter(webhook_endpoints::Column::Enabled.eq(true))
-            .into_tuple()
-            .all(self.conn)
-            .await
-            .map_err(db_err)?;
-        let mut rows = Vec::new();
-        for (endpoint, events) in endpoints {
-            if Subscription::from_stored(&events)?.accepts(kind) {
-                rows.push(new_delivery(
-                    endpoint,
-                    event_id.to_string(),
-                    kind.as_str(),
-                    payload,
-                    now,
-                ));
-            }
-        }
-        let n = rows.len();
-        if n > 0 {
-            webhook_deliveries::Entity::insert_many(rows)
-                .exec(self.conn)
-                .await
-                .map_err(db_err)?;
-        }
-        Ok(n)
     }
 
     /// Queues one delivery to `endpoint` alone (`webhook.test`), due now.
