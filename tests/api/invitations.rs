@@ -173,6 +173,62 @@ async fn accept_is_exactly_once_under_race() {
     assert_eq!((memberships[0], team_memberships[0]), (1, 2));
 }
 
+/// Invites that arrive together share one commit on SQLite, each in a savepoint of its own.
+/// Among 40 at once, 20 fit the hour's quota of 20; the others are refused, some as a second
+/// invitation of one address (refused before they write), the rest past the quota (refused after
+/// writing the invitation, its email and its event). A refused one leaves nothing behind, every
+/// accepted one is kept whole, and the quota counts only those.
+#[actix_web::test]
+async fn invites_committed_together_keep_every_accepted_one_and_nothing_of_a_refused_one() {
+    let app = TestApp::spawn_with(app::Policy {
+        invitations_per_hour: 20,
+        ..app::Policy::default()
+    })
+    .await;
+    let (founder, org) = app.founded().await;
+    let emails: Vec<String> = (0..40)
+        .map(|i| {
+            if i % 4 == 0 {
+                "same@example.com".to_owned()
+            } else {
+                format!("guest{i}@example.com")
+            }
+        })
+        .collect();
+    let results =
+        futures_util::future::join_all(emails.iter().map(|e| send_invite(&founder, org.id, e)))
+            .await;
+    let statuses: Vec<u16> = results
+        .iter()
+        .map(|r| match r {
+            Ok(r) => r.status().as_u16(),
+            Err(rollcall_client::Error::ErrorResponse(rv)) => rv.status().as_u16(),
+            Err(_) => 0,
+        })
+        .collect();
+    let of = |status: u16| statuses.iter().filter(|s| **s == status).count();
+    assert_eq!(of(201), 20, "{statuses:?}");
+    assert_eq!(of(409) + of(429), 20, "{statuses:?}");
+    assert!(of(429) >= 10, "{statuses:?}");
+    for (what, sql) in [
+        ("invitations", "SELECT COUNT(*) AS v FROM invitations"),
+        (
+            "invitation.created events",
+            "SELECT COUNT(*) AS v FROM audit_events WHERE action = 'invitation.created'",
+        ),
+        (
+            "invitation emails",
+            "SELECT COUNT(*) AS v FROM outbox_messages WHERE kind = 'invitation'",
+        ),
+        (
+            "the quota's count",
+            "SELECT MAX(count) AS v FROM rate_limits WHERE bucket LIKE 'invitations:%'",
+        ),
+    ] {
+        assert_eq!(app.query::<i64>(sql).await, vec![20], "{what}");
+    }
+}
+
 #[actix_web::test]
 async fn invites_of_one_email_race_to_exactly_one_201() {
     let app = TestApp::spawn().await;

@@ -51,6 +51,11 @@ impl<'t> Batched<'t> {
         }
     }
 
+    /// Drops what is deferred, and answers it: the unit of work that deferred it failed.
+    pub(crate) fn discard(&self) -> Vec<Statement> {
+        self.take()
+    }
+
     fn waiting(&self) -> std::sync::MutexGuard<'_, Vec<Statement>> {
         // The lock is never held across an await, and a panic while holding it leaves a valid
         // list behind.

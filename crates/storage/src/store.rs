@@ -26,7 +26,12 @@ use sea_orm::{
 use sea_orm_migration::MigratorTrait;
 use uuid::Uuid;
 
-use crate::{batch::Batched, migration::Migrator, tables::Db, writer::Writer};
+use crate::{
+    batch::Batched,
+    migration::Migrator,
+    tables::Db,
+    writer::{Ran, Unit, Writer, stopped},
+};
 
 /// The PostgreSQL advisory lock that serializes migrations among replicas starting together.
 const MIGRATION_LOCK: i64 = 0x726f_6c6c_6361_6c6c; // "rollcall"
@@ -178,40 +183,63 @@ impl Store {
 
     /// Runs `work` as one unit of work: one transaction, committed when `work` answers `Ok` and
     /// rolled back when it answers an error (so a refused use case leaves nothing behind). On
-    /// SQLite it runs on the writer thread. The answer comes only after the commit.
+    /// SQLite it runs on the writer thread, in a savepoint of a transaction that units queued
+    /// with it share (group commit, see `writer`). The answer comes only after the commit.
     pub async fn write<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: for<'t> FnOnce(Tx<'t>) -> WorkFuture<'t, T> + Send + 'static,
     {
-        let (write, organizations) = (self.write.clone(), self.organizations.clone());
-        self.writer
-            .run(async move {
-                let txn = write.begin().await.map_err(db_err)?;
-                let batched = Batched::new(&txn);
-                let out = match work(Db::new(&batched, &organizations, false)).await {
-                    // What the work deferred runs before the commit, or fails the work.
-                    Ok(value) => batched.flush().await.map(|()| value).map_err(db_err),
-                    Err(e) => Err(e),
-                };
-                drop(batched);
-                match out {
-                    Ok(value) => {
-                        txn.commit().await.map_err(db_err)?;
-                        #[cfg(feature = "fault-injection")]
-                        fault::after_commit();
-                        Ok(value)
+        if self.writer.is_thread() {
+            let (done, answer) = tokio::sync::oneshot::channel();
+            let unit: Unit = Box::new(move |tx| {
+                Box::pin(async move {
+                    let out = match tx {
+                        Ok(tx) => finished(tx, work(tx).await).await,
+                        Err(e) => Err(e),
+                    };
+                    Ran {
+                        ok: out.is_ok(),
+                        answer: Box::new(move |committed: Result<()>| {
+                            let _ = done.send(out.and_then(|value| committed.map(|()| value)));
+                        }),
                     }
-                    Err(e) => {
-                        // Dropping the transaction rolls it back too; saying so is clearer,
-                        // and a failed rollback does not hide the error that caused it.
-                        let _ = txn.rollback().await;
-                        Err(e)
-                    }
-                }
-            })
-            .await
+                })
+            });
+            self.writer
+                .submit(unit, self.write.clone(), self.organizations.clone())?;
+            return answer.await.map_err(|_| stopped())?;
+        }
+        let txn = self.write.begin().await.map_err(db_err)?;
+        let batched = Batched::new(&txn);
+        let out = finished(
+            Db::new(&batched, &self.organizations, false),
+            work(Db::new(&batched, &self.organizations, false)).await,
+        )
+        .await;
+        drop(batched);
+        match out {
+            Ok(value) => {
+                txn.commit().await.map_err(db_err)?;
+                #[cfg(feature = "fault-injection")]
+                fault::after_commit();
+                Ok(value)
+            }
+            Err(e) => {
+                // Dropping the transaction rolls it back too; saying so is clearer, and a
+                // failed rollback does not hide the error that caused it.
+                let _ = txn.rollback().await;
+                Err(e)
+            }
+        }
     }
+}
+
+/// What a unit of work on `tx` came to, once what it deferred has run too (or failed it).
+async fn finished<T>(tx: Tx<'_>, out: Result<T>) -> Result<T> {
+    let value = out?;
+    tx.flush().await?;
+    Ok(value)
 }
 
 impl Store {
@@ -223,10 +251,10 @@ impl Store {
 
 /// Faults the test suite injects (feature `fault-injection`).
 #[cfg(feature = "fault-injection")]
-mod fault {
+pub(crate) mod fault {
     /// With `ROLLCALL_FAULT=abort-after-commit`: the process dies between a commit and the
     /// answer to the request that made it.
-    pub(super) fn after_commit() {
+    pub(crate) fn after_commit() {
         if std::env::var("ROLLCALL_FAULT").as_deref() == Ok("abort-after-commit") {
             eprintln!("ROLLCALL_FAULT=abort-after-commit: aborting after a commit");
             std::process::abort();
@@ -250,6 +278,10 @@ fn sqlite_options(url: &str, options: &StoreOptions, connections: u32) -> Connec
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(busy)
                 .foreign_keys(true)
+                // Statement journals (a savepoint's, a statement's that may need undoing inside
+                // a transaction) in memory: on disk each was a file created, written and
+                // deleted, and that was most of the write connection's time (perf).
+                .pragma("temp_store", "memory")
         });
     opts
 }

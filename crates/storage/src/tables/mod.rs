@@ -89,4 +89,9 @@ impl Db<'_, Batched<'_>> {
     async fn defer(&self, stmt: sea_orm::Statement) -> Result<()> {
         self.conn.defer(stmt).await.map_err(db_err)
     }
+
+    /// Runs what is still deferred (at the end of a unit of work).
+    pub(crate) async fn flush(&self) -> Result<()> {
+        self.conn.flush().await.map_err(db_err)
+    }
 }
