@@ -11,7 +11,10 @@
 //! takes one statement with parameters at a time, nothing waits: a deferred statement runs
 //! where it is deferred.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::{
+    Mutex, PoisonError,
+    atomic::{AtomicBool, Ordering},
+};
 
 use sea_orm::{
     ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult, Statement,
@@ -21,6 +24,9 @@ use sea_orm::{
 pub struct Batched<'t> {
     txn: &'t DatabaseTransaction,
     deferred: Mutex<Vec<Statement>>,
+    /// Whether deferred statements failed where the statement that ran them answered its own
+    /// outcome (an `execute`): the unit of work fails then, whatever that caller made of it.
+    failed: AtomicBool,
 }
 
 impl<'t> Batched<'t> {
@@ -28,6 +34,7 @@ impl<'t> Batched<'t> {
         Self {
             txn,
             deferred: Mutex::default(),
+            failed: AtomicBool::new(false),
         }
     }
 
@@ -35,6 +42,11 @@ impl<'t> Batched<'t> {
     /// (PostgreSQL). Its placeholders must be `?`, as sea-query writes them for SQLite.
     pub(crate) async fn defer(&self, stmt: Statement) -> Result<(), DbErr> {
         if self.txn.get_database_backend() == DbBackend::Sqlite {
+            debug_assert!(
+                !stmt.sql.contains('$'),
+                "a deferred statement's placeholders are `?`: {}",
+                stmt.sql
+            );
             self.waiting().push(stmt);
             Ok(())
         } else {
@@ -45,10 +57,19 @@ impl<'t> Batched<'t> {
     /// Runs what is still deferred: before the commit, which is not a statement that can carry
     /// it.
     pub(crate) async fn flush(&self) -> Result<(), DbErr> {
-        match joined(self.take()) {
+        let ran = match joined(self.take()) {
             Some(batch) => self.txn.execute_raw(batch).await.map(|_| ()),
             None => Ok(()),
+        };
+        if ran.is_err() {
+            self.failed.store(true, Ordering::Relaxed);
         }
+        ran
+    }
+
+    /// Whether a deferred statement failed in this transaction.
+    pub(crate) fn has_failed(&self) -> bool {
+        self.failed.load(Ordering::Relaxed)
     }
 
     /// Drops what is deferred, and answers it: the unit of work that deferred it failed.
@@ -75,9 +96,8 @@ impl<'t> Batched<'t> {
             return Ok(stmt);
         }
         if stmt.sql.contains('$') {
-            self.txn
-                .execute_raw(joined(batch).expect("not empty"))
-                .await?;
+            self.waiting().extend(batch);
+            self.flush().await?;
             return Ok(stmt);
         }
         batch.push(stmt);

@@ -30,7 +30,7 @@ use crate::{
     batch::Batched,
     migration::Migrator,
     tables::Db,
-    writer::{Ran, Unit, Writer, stopped},
+    writer::{Ran, Unit, Writer},
 };
 
 /// The PostgreSQL advisory lock that serializes migrations among replicas starting together.
@@ -208,7 +208,10 @@ impl Store {
             });
             self.writer
                 .submit(unit, self.write.clone(), self.organizations.clone())?;
-            return answer.await.map_err(|_| stopped())?;
+            // Dropped unanswered: the unit panicked (rolled back) or the writer stopped.
+            return answer.await.map_err(|_| {
+                Error::Internal("the database writer dropped this unit of work".into())
+            })?;
         }
         let txn = self.write.begin().await.map_err(db_err)?;
         let batched = Batched::new(&txn);

@@ -10,9 +10,13 @@
 //! behind), one commit for them all. A commit writes every page the units changed to the WAL
 //! once, where one commit each wrote the shared pages (an index's last leaf, the quota row) once
 //! per unit. Every caller hears of its unit only after that commit: nothing is acknowledged
-//! before it is durable, and if the commit fails, every unit of the batch answers its error.
+//! before it is committed, and if the commit fails, every unit of the batch answers its error.
+//! A unit that panics is rolled back like one that failed (its caller hears that the writer
+//! dropped it); the others are kept, and the writer goes on.
 
-use std::{collections::VecDeque, future::Future, pin::Pin};
+use std::{collections::VecDeque, future::Future, panic::AssertUnwindSafe, pin::Pin};
+
+use futures_util::FutureExt as _;
 
 use domain::{Error, Result};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, TransactionTrait};
@@ -158,7 +162,7 @@ impl Writer {
     }
 }
 
-pub(crate) fn stopped() -> Error {
+fn stopped() -> Error {
     Error::Unavailable("the database writer has stopped".into())
 }
 
@@ -187,7 +191,7 @@ async fn commit_together(
     let alone = units.len() == 1;
     let mut answers = Vec::with_capacity(units.len());
     let mut broken = None;
-    let mut keep = true;
+    let mut kept = false;
     for unit in units {
         if let Some(e) = &broken {
             (unit(Err(Error::clone(e))).await.answer)(Ok(()));
@@ -202,15 +206,24 @@ async fn commit_together(
             None => Ok(()),
         };
         let ran = match deferred {
-            Ok(()) => unit(Ok(Db::new(&batched, organizations, false))).await,
+            Ok(()) => AssertUnwindSafe(unit(Ok(Db::new(&batched, organizations, false))))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|_| Ran {
+                    ok: false,
+                    answer: Box::new(|_| {}),
+                }),
             Err(e) => unit(Err(db_err(e))).await,
         };
+        kept |= ran.ok;
         if !ran.ok {
             // What the unit deferred and never ran is dropped with it; if even its savepoint
-            // is among that, the unit changed nothing.
+            // is among that, the unit changed nothing. (A text that carried the savepoint and
+            // failed ran it: sqlx prepares and runs a text's statements one after the other, and
+            // the savepoint, first, has nothing to bind or fail on.)
             let never_ran = batched.discard();
             match &savepoint {
-                None => keep = false,
+                None => {}
                 Some(s) if never_ran.first().map(|n| &n.sql) == Some(&s.sql) => {}
                 Some(_) => {
                     if let Err(e) = txn.execute_unprepared("ROLLBACK TO unit").await {
@@ -228,15 +241,15 @@ async fn commit_together(
             let _ = txn.rollback().await;
             Err(e)
         }
-        // The one unit failed: it answers its own error, whatever this says.
-        None if !keep => {
+        // Every unit failed: each answers its own error, whatever this says.
+        None if !kept => {
             let _ = txn.rollback().await;
             Ok(())
         }
         None => txn.commit().await.map_err(db_err),
     };
     #[cfg(feature = "fault-injection")]
-    if keep && committed.is_ok() {
+    if kept && committed.is_ok() {
         crate::store::fault::after_commit();
     }
     for answer in answers {

@@ -92,6 +92,12 @@ impl Db<'_, Batched<'_>> {
 
     /// Runs what is still deferred (at the end of a unit of work).
     pub(crate) async fn flush(&self) -> Result<()> {
-        self.conn.flush().await.map_err(db_err)
+        self.conn.flush().await.map_err(db_err)?;
+        if self.conn.has_failed() {
+            return Err(crate::store::internal(
+                "a statement deferred in this unit of work failed",
+            ));
+        }
+        Ok(())
     }
 }
