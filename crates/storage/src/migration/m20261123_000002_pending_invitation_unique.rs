@@ -2,26 +2,17 @@
 //! one address answer exactly one 201. A pending row past its expiry is rewritten to `expired`
 //! (in the inviting transaction) before it could block a new invitation.
 
-use sea_orm_migration::prelude::*;
+use super::schema::{Step, drop_index, partial, unique_index};
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.get_connection()
-            .execute_unprepared(
-                "CREATE UNIQUE INDEX invitations_pending_uq ON invitations (organization_id, email) WHERE status = 'pending'",
-            )
-            .await
-            .map(|_| ())
-    }
-
-    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.get_connection()
-            .execute_unprepared("DROP INDEX invitations_pending_uq")
-            .await
-            .map(|_| ())
-    }
+/// The step.
+pub(super) fn step() -> Step {
+    Step::new(file!())
+        .run(partial(
+            unique_index(
+                "invitations_pending_uq",
+                "invitations (organization_id, email)",
+            ),
+            "status = 'pending'",
+        ))
+        .undo(drop_index("invitations_pending_uq"))
 }

@@ -4,51 +4,26 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
+use super::schema::{Step, unique_index};
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_table(
+/// The step.
+pub(super) fn step() -> Step {
+    Step::new(file!())
+        .table(
             Table::create()
-                .table(IdempotencyKeys::Table)
-                .col(big_pk_auto(IdempotencyKeys::Id))
-                .col(text(IdempotencyKeys::Caller))
-                .col(text(IdempotencyKeys::Method))
-                .col(text(IdempotencyKeys::Path))
-                .col(text(IdempotencyKeys::Key))
-                .col(text(IdempotencyKeys::RequestHash))
-                .col(integer_null(IdempotencyKeys::Status))
-                .col(text_null(IdempotencyKeys::ResponseBody))
-                .col(timestamp_with_time_zone(IdempotencyKeys::CreatedAt))
-                .to_owned(),
+                .table("idempotency_keys")
+                .col(big_pk_auto("id"))
+                .col(text("caller"))
+                .col(text("method"))
+                .col(text("path"))
+                .col(text("key"))
+                .col(text("request_hash"))
+                .col(integer_null("status"))
+                .col(text_null("response_body"))
+                .col(timestamp_with_time_zone("created_at")),
         )
-        .await?;
-        m.get_connection()
-            .execute_unprepared(
-                "CREATE UNIQUE INDEX idempotency_keys_scope_uq ON idempotency_keys (caller, method, path, key)",
-            )
-            .await
-            .map(|_| ())
-    }
-
-    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(IdempotencyKeys::Table).to_owned())
-            .await
-    }
-}
-
-#[derive(DeriveIden)]
-enum IdempotencyKeys {
-    Table,
-    Id,
-    Caller,
-    Method,
-    Path,
-    Key,
-    RequestHash,
-    Status,
-    ResponseBody,
-    CreatedAt,
+        .run(unique_index(
+            "idempotency_keys_scope_uq",
+            "idempotency_keys (caller, method, path, key)",
+        ))
 }

@@ -3,38 +3,16 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
+use super::schema::Step;
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_table(
-            Table::create()
-                .table(RateLimits::Table)
-                .col(text(RateLimits::Bucket))
-                .col(big_integer(RateLimits::WindowStart))
-                .col(big_integer(RateLimits::Count))
-                .primary_key(
-                    Index::create()
-                        .col(RateLimits::Bucket)
-                        .col(RateLimits::WindowStart),
-                )
-                .to_owned(),
-        )
-        .await
-    }
-
-    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(RateLimits::Table).to_owned())
-            .await
-    }
-}
-
-#[derive(DeriveIden)]
-enum RateLimits {
-    Table,
-    Bucket,
-    WindowStart,
-    Count,
+/// The step.
+pub(super) fn step() -> Step {
+    Step::new(file!()).table(
+        Table::create()
+            .table("rate_limits")
+            .col(text("bucket"))
+            .col(big_integer("window_start"))
+            .col(big_integer("count"))
+            .primary_key(Index::create().col("bucket").col("window_start")),
+    )
 }

@@ -5,37 +5,16 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
+use super::schema::Step;
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_table(
+/// The step.
+pub(super) fn step() -> Step {
+    Step::new(file!())
+        .table(
             Table::create()
-                .table(IdSequences::Table)
-                .col(text(IdSequences::Name).primary_key())
-                .col(big_integer(IdSequences::Last))
-                .to_owned(),
+                .table("id_sequences")
+                .col(text("name").primary_key())
+                .col(big_integer("last")),
         )
-        .await?;
-        m.get_connection()
-            .execute_unprepared(
-                "INSERT INTO id_sequences (name, last) SELECT 'users', COALESCE(MAX(id), 0) FROM users WHERE id < 4294967296",
-            )
-            .await
-            .map(|_| ())
-    }
-
-    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(IdSequences::Table).to_owned())
-            .await
-    }
-}
-
-#[derive(DeriveIden)]
-enum IdSequences {
-    Table,
-    Name,
-    Last,
+        .run("INSERT INTO id_sequences (name, last) SELECT 'users', COALESCE(MAX(id), 0) FROM users WHERE id < 4294967296")
 }

@@ -6,48 +6,20 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
+use super::schema::Step;
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_table(
+/// The step.
+pub(super) fn step() -> Step {
+    Step::new(file!())
+        .table(
             Table::create()
-                .table(Identities::Table)
-                .col(text(Identities::Issuer))
-                .col(text(Identities::Subject))
-                .col(big_integer(Identities::UserId))
-                .col(timestamp_with_time_zone(Identities::CreatedAt))
-                .primary_key(
-                    Index::create()
-                        .col(Identities::Issuer)
-                        .col(Identities::Subject),
-                )
-                .to_owned(),
+                .table("identities")
+                .col(text("issuer"))
+                .col(text("subject"))
+                .col(big_integer("user_id"))
+                .col(timestamp_with_time_zone("created_at"))
+                .primary_key(Index::create().col("issuer").col("subject")),
         )
-        .await?;
-        m.create_index(
-            Index::create()
-                .name("identities_user_idx")
-                .table(Identities::Table)
-                .col(Identities::UserId)
-                .to_owned(),
-        )
-        .await
-    }
-
-    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(Identities::Table).to_owned())
-            .await
-    }
-}
-
-#[derive(DeriveIden)]
-enum Identities {
-    Table,
-    Issuer,
-    Subject,
-    UserId,
-    CreatedAt,
+        // Released as sea-query wrote it, names quoted; SQLite keeps the text.
+        .run(r#"CREATE INDEX "identities_user_idx" ON "identities" ("user_id")"#)
 }

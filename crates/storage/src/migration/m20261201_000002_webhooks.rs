@@ -6,127 +6,73 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
+use super::schema::{Step, foreign_key, index};
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_table(
+/// The step.
+pub(super) fn step() -> Step {
+    Step::new(file!())
+        .table(
             Table::create()
-                .table(WebhookEndpoints::Table)
-                .col(uuid(WebhookEndpoints::Id).primary_key())
-                .col(big_integer(WebhookEndpoints::OrganizationId))
-                .col(text(WebhookEndpoints::Url))
-                .col(text(WebhookEndpoints::Events))
-                .col(text_null(WebhookEndpoints::Description))
-                .col(boolean(WebhookEndpoints::Enabled))
-                .col(text_null(WebhookEndpoints::DisabledReason))
-                .col(blob(WebhookEndpoints::Secret))
-                .col(blob_null(WebhookEndpoints::PreviousSecret))
-                .col(timestamp_with_time_zone_null(
-                    WebhookEndpoints::PreviousUntil,
-                ))
-                .col(timestamp_with_time_zone_null(
-                    WebhookEndpoints::FailingSince,
-                ))
-                .col(timestamp_with_time_zone(WebhookEndpoints::CreatedAt))
-                .col(timestamp_with_time_zone(WebhookEndpoints::UpdatedAt))
+                .table("webhook_endpoints")
+                .col(uuid("id").primary_key())
+                .col(big_integer("organization_id"))
+                .col(text("url"))
+                .col(text("events"))
+                .col(text_null("description"))
+                .col(boolean("enabled"))
+                .col(text_null("disabled_reason"))
+                .col(blob("secret"))
+                .col(blob_null("previous_secret"))
+                .col(timestamp_with_time_zone_null("previous_until"))
+                .col(timestamp_with_time_zone_null("failing_since"))
+                .col(timestamp_with_time_zone("created_at"))
+                .col(timestamp_with_time_zone("updated_at"))
                 .foreign_key(
-                    ForeignKey::create()
-                        .from(WebhookEndpoints::Table, WebhookEndpoints::OrganizationId)
-                        .to(Organizations::Table, Organizations::Id)
-                        .on_delete(ForeignKeyAction::Cascade),
-                )
-                .to_owned(),
+                    foreign_key(
+                        "webhook_endpoints",
+                        "organization_id",
+                        "organizations",
+                        "id",
+                    )
+                    .on_delete(ForeignKeyAction::Cascade),
+                ),
         )
-        .await?;
-        m.create_table(
+        .table(
             Table::create()
-                .table(WebhookDeliveries::Table)
-                .col(uuid(WebhookDeliveries::Id).primary_key())
-                .col(uuid(WebhookDeliveries::EndpointId))
-                .col(text(WebhookDeliveries::MessageId))
-                .col(text(WebhookDeliveries::EventType))
-                .col(text(WebhookDeliveries::Payload))
-                .col(text(WebhookDeliveries::Status))
-                .col(integer(WebhookDeliveries::Attempts))
-                .col(integer_null(WebhookDeliveries::LastStatusCode))
-                .col(text_null(WebhookDeliveries::LastError))
-                .col(timestamp_with_time_zone_null(
-                    WebhookDeliveries::NextAttemptAt,
-                ))
-                .col(timestamp_with_time_zone_null(WebhookDeliveries::LeaseUntil))
-                .col(timestamp_with_time_zone(WebhookDeliveries::CreatedAt))
-                .col(timestamp_with_time_zone_null(
-                    WebhookDeliveries::DeliveredAt,
-                ))
+                .table("webhook_deliveries")
+                .col(uuid("id").primary_key())
+                .col(uuid("endpoint_id"))
+                .col(text("message_id"))
+                .col(text("event_type"))
+                .col(text("payload"))
+                .col(text("status"))
+                .col(integer("attempts"))
+                .col(integer_null("last_status_code"))
+                .col(text_null("last_error"))
+                .col(timestamp_with_time_zone_null("next_attempt_at"))
+                .col(timestamp_with_time_zone_null("lease_until"))
+                .col(timestamp_with_time_zone("created_at"))
+                .col(timestamp_with_time_zone_null("delivered_at"))
                 .foreign_key(
-                    ForeignKey::create()
-                        .from(WebhookDeliveries::Table, WebhookDeliveries::EndpointId)
-                        .to(WebhookEndpoints::Table, WebhookEndpoints::Id)
-                        .on_delete(ForeignKeyAction::Cascade),
-                )
-                .to_owned(),
+                    foreign_key(
+                        "webhook_deliveries",
+                        "endpoint_id",
+                        "webhook_endpoints",
+                        "id",
+                    )
+                    .on_delete(ForeignKeyAction::Cascade),
+                ),
         )
-        .await?;
-        let db = m.get_connection();
-        for sql in [
-            "CREATE INDEX webhook_endpoints_organization ON webhook_endpoints (organization_id, id)",
-            "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at)",
-            "CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, id)",
-        ] {
-            db.execute_unprepared(sql).await?;
-        }
-        Ok(())
-    }
-
-    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(WebhookDeliveries::Table).to_owned())
-            .await?;
-        m.drop_table(Table::drop().table(WebhookEndpoints::Table).to_owned())
-            .await
-    }
-}
-
-#[derive(DeriveIden)]
-enum Organizations {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
-enum WebhookEndpoints {
-    Table,
-    Id,
-    OrganizationId,
-    Url,
-    Events,
-    Description,
-    Enabled,
-    DisabledReason,
-    Secret,
-    PreviousSecret,
-    PreviousUntil,
-    FailingSince,
-    CreatedAt,
-    UpdatedAt,
-}
-
-#[derive(DeriveIden)]
-enum WebhookDeliveries {
-    Table,
-    Id,
-    EndpointId,
-    MessageId,
-    EventType,
-    Payload,
-    Status,
-    Attempts,
-    LastStatusCode,
-    LastError,
-    NextAttemptAt,
-    LeaseUntil,
-    CreatedAt,
-    DeliveredAt,
+        .run(index(
+            "webhook_endpoints_organization",
+            "webhook_endpoints (organization_id, id)",
+        ))
+        .run(index(
+            "webhook_deliveries_due",
+            "webhook_deliveries (status, next_attempt_at)",
+        ))
+        .run(index(
+            "webhook_deliveries_endpoint",
+            "webhook_deliveries (endpoint_id, id)",
+        ))
 }

@@ -5,41 +5,31 @@
 //! leased, costs it nothing). Without them a claim read every pending delivery to find a few
 //! (40 ms at 10,000 pending).
 
-use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
+use super::schema::{Step, drop_index, index, partial};
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
+/// The step.
+pub(super) fn step() -> Step {
+    Step::new(file!())
         // Building an index over every delivery ever made may take longer than the pool's
         // statement timeout; this transaction alone waits as long as it takes. (Writes to
         // webhook_deliveries, an event's fan-out among them, wait for it meanwhile.)
-        if m.get_database_backend() == DbBackend::Postgres {
-            db.execute_unprepared("SET LOCAL statement_timeout = 0")
-                .await?;
-        }
-        for sql in [
-            "CREATE INDEX webhook_deliveries_endpoint_due ON webhook_deliveries (status, endpoint_id, next_attempt_at, id)",
-            "CREATE INDEX webhook_deliveries_endpoint_leased ON webhook_deliveries (endpoint_id, lease_until) WHERE lease_until IS NOT NULL",
-            "DROP INDEX webhook_deliveries_due",
-        ] {
-            db.execute_unprepared(sql).await?;
-        }
-        Ok(())
-    }
-
-    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
-        for sql in [
-            "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at)",
-            "DROP INDEX webhook_deliveries_endpoint_due",
-            "DROP INDEX webhook_deliveries_endpoint_leased",
-        ] {
-            db.execute_unprepared(sql).await?;
-        }
-        Ok(())
-    }
+        .without_statement_timeout()
+        .run(index(
+            "webhook_deliveries_endpoint_due",
+            "webhook_deliveries (status, endpoint_id, next_attempt_at, id)",
+        ))
+        .run(partial(
+            index(
+                "webhook_deliveries_endpoint_leased",
+                "webhook_deliveries (endpoint_id, lease_until)",
+            ),
+            "lease_until IS NOT NULL",
+        ))
+        .run(drop_index("webhook_deliveries_due"))
+        .undo(index(
+            "webhook_deliveries_due",
+            "webhook_deliveries (status, next_attempt_at)",
+        ))
+        .undo(drop_index("webhook_deliveries_endpoint_due"))
+        .undo(drop_index("webhook_deliveries_endpoint_leased"))
 }
