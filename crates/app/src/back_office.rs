@@ -10,7 +10,7 @@ use wire::{Envelope, Page};
 
 use crate::{
     Answer, App, BACKOFFICE_ROLE, KeyedRequest, PageRequest, SessionCaller,
-    events::event,
+    events::{organization_created, user_created},
     members::{add_or_restore, record_membership},
 };
 
@@ -37,15 +37,7 @@ impl App {
         self.write_keyed(&session.caller, key, move |tx, ctx| {
             Box::pin(async move {
                 let user = tx.insert_user(&new, ctx.now).await?;
-                let body = wire::User::from(&user);
-                tx.append_event(&event(
-                    &ctx,
-                    EventType::UserCreated,
-                    None,
-                    format!("user:{}", user.id),
-                    &body,
-                )?)
-                .await?;
+                let body = user_created(tx, &ctx, &user).await?;
                 Ok(Answer::created(Envelope::from(body)))
             })
         })
@@ -120,14 +112,7 @@ impl App {
         self.write_keyed(&session.caller, key, move |tx, ctx| {
             Box::pin(async move {
                 let org = tx.insert_organization(&name, ctx.now).await?;
-                tx.append_event(&event(
-                    &ctx,
-                    EventType::OrganizationCreated,
-                    Some(&org),
-                    format!("organization:{}", org.uuid),
-                    &wire::Organization::from(&org),
-                )?)
-                .await?;
+                organization_created(tx, &ctx, &org).await?;
                 Ok(Answer::created(Envelope::from(
                     wire::BackOfficeOrganization::from(&org),
                 )))

@@ -4,7 +4,7 @@
 
 use domain::{
     EventType, NewEvent, Result,
-    model::{Context, Organization},
+    model::{Context, Organization, User},
 };
 use serde::Serialize;
 
@@ -33,6 +33,44 @@ pub(crate) fn event(
         request_id: ctx.request_id.clone(),
         at: ctx.now,
     })
+}
+
+/// Records that `user`'s profile was made, in the unit of work that made it; its snapshot is the
+/// user as the API shows it.
+pub(crate) async fn user_created(
+    tx: storage::Tx<'_>,
+    ctx: &Context,
+    user: &User,
+) -> Result<wire::User> {
+    let body = wire::User::from(user);
+    tx.append_event(&event(
+        ctx,
+        EventType::UserCreated,
+        None,
+        format!("user:{}", user.id),
+        &body,
+    )?)
+    .await?;
+    Ok(body)
+}
+
+/// Records that `org` was made, in the unit of work that made it; its snapshot is the
+/// organization as the API shows it.
+pub(crate) async fn organization_created(
+    tx: storage::Tx<'_>,
+    ctx: &Context,
+    org: &Organization,
+) -> Result<wire::Organization> {
+    let body = wire::Organization::from(org);
+    tx.append_event(&event(
+        ctx,
+        EventType::OrganizationCreated,
+        Some(org),
+        format!("organization:{}", org.uuid),
+        &body,
+    )?)
+    .await?;
+    Ok(body)
 }
 
 #[cfg(test)]

@@ -15,8 +15,10 @@ use uuid::Uuid;
 use wire::{Envelope, Page};
 
 use crate::{
-    Answer, App, Caller, KeyedRequest, PageRequest, SessionCaller, events::event,
-    invitations::count_invitation, outbox,
+    Answer, App, Caller, KeyedRequest, PageRequest, SessionCaller,
+    events::{event, user_created},
+    invitations::count_invitation,
+    outbox,
 };
 
 /// Who may change a member, as the operation says: a member of the organization with its
@@ -137,14 +139,7 @@ impl App {
                     Some(user) => user,
                     None => {
                         let user = tx.insert_user(&profile, ctx.now).await?;
-                        tx.append_event(&event(
-                            &ctx,
-                            EventType::UserCreated,
-                            None,
-                            format!("user:{}", user.id),
-                            &wire::User::from(&user),
-                        )?)
-                        .await?;
+                        user_created(tx, &ctx, &user).await?;
                         user
                     }
                 };

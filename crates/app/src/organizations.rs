@@ -11,7 +11,9 @@ use uuid::Uuid;
 use wire::Page;
 
 use crate::{
-    Answer, App, Caller, KeyedRequest, PageRequest, events::event, identity::ensure_profile,
+    Answer, App, Caller, KeyedRequest, PageRequest,
+    events::{event, organization_created},
+    identity::ensure_profile,
     not_yours,
 };
 
@@ -82,15 +84,7 @@ impl App {
                         ctx.now,
                     )
                     .await?;
-                let body = wire::Organization::from(&org);
-                tx.append_event(&event(
-                    &ctx,
-                    EventType::OrganizationCreated,
-                    Some(&org),
-                    format!("organization:{}", org.uuid),
-                    &body,
-                )?)
-                .await?;
+                let body = organization_created(tx, &ctx, &org).await?;
                 let member = domain::model::Member {
                     user: profile,
                     membership,

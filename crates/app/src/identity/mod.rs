@@ -24,12 +24,12 @@ pub use claims::{ClaimPaths, Identity, Subject, Verified};
 pub use keys::{DEFAULT_MAX_AGE, KeySet, KeySource, REFETCH_INTERVAL, STALE_FOR};
 
 use domain::{
-    EventType, Result, UserId,
+    Result, UserId,
     model::{Context, User},
 };
 use storage::{Profile, Tx};
 
-use crate::{App, Caller, events::event};
+use crate::{App, Caller, events::user_created};
 
 impl App {
     /// The user `identity` is: its link, or a new link to the profile its verified `email`
@@ -128,14 +128,7 @@ async fn created(tx: Tx<'_>, profile: Profile, ctx: &Context) -> Result<User> {
                 actor: ctx.actor.or(Some(user.id)),
                 ..ctx.clone()
             };
-            tx.append_event(&event(
-                &ctx,
-                EventType::UserCreated,
-                None,
-                format!("user:{}", user.id),
-                &wire::User::from(&user),
-            )?)
-            .await?;
+            user_created(tx, &ctx, &user).await?;
             Ok(user)
         }
     }

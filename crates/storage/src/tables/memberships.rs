@@ -11,7 +11,7 @@ use domain::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, SqlErr,
+    QueryOrder, Select, Set, SqlErr,
     sea_query::{Expr, ExprTrait as _},
 };
 
@@ -55,16 +55,9 @@ impl<C: ConnectionTrait> Db<'_, C> {
         user: UserId,
         org: OrganizationId,
     ) -> Result<Option<(i64, Membership)>> {
-        memberships::Entity::find()
-            .filter(memberships::Column::UserId.eq(user.get()))
-            .filter(memberships::Column::OrganizationId.eq(org.get()))
-            .order_by_desc(Expr::col(memberships::Column::DeletedAt).is_null())
-            .order_by_desc(memberships::Column::DeletedAt)
-            .one(self.conn)
-            .await
-            .map_err(db_err)?
-            .map(|r| Ok((r.id, membership_from_row(r)?)))
-            .transpose()
+        let query = memberships::Entity::find()
+            .order_by_desc(Expr::col(memberships::Column::DeletedAt).is_null());
+        self.newest_of(query, user, org).await
     }
 
     /// Stores a live membership; the unique live-membership index turns a race into a 409.
@@ -230,10 +223,22 @@ impl<C: ConnectionTrait> Db<'_, C> {
         user: UserId,
         org: OrganizationId,
     ) -> Result<Option<(i64, Membership)>> {
-        memberships::Entity::find()
+        let query =
+            memberships::Entity::find().filter(memberships::Column::DeletedAt.is_not_null());
+        self.newest_of(query, user, org).await
+    }
+
+    /// The first membership of `user` in `org` that `query` finds, the most recently deleted
+    /// first after `query`'s own order, with its position.
+    async fn newest_of(
+        &self,
+        query: Select<memberships::Entity>,
+        user: UserId,
+        org: OrganizationId,
+    ) -> Result<Option<(i64, Membership)>> {
+        query
             .filter(memberships::Column::UserId.eq(user.get()))
             .filter(memberships::Column::OrganizationId.eq(org.get()))
-            .filter(memberships::Column::DeletedAt.is_not_null())
             .order_by_desc(memberships::Column::DeletedAt)
             .one(self.conn)
             .await

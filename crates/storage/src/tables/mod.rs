@@ -21,11 +21,11 @@ pub use users::Profile;
 pub use webhooks::{EndpointEffect, HookResult, NewEndpoint};
 
 use domain::Result;
-use sea_orm::{ConnectionTrait, EntityTrait, QuerySelect, Select};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QuerySelect, Select};
 
 use crate::{
     batch::Batched,
-    store::{OrganizationCache, db_err},
+    store::{OrganizationCache, db_err, internal},
 };
 
 /// Per-table operations over the connection `C` (the read pool or a transaction).
@@ -73,6 +73,27 @@ impl<'c, C: ConnectionTrait> Db<'c, C> {
             .map_err(db_err)?
             .into_iter()
             .map(record)
+            .collect()
+    }
+
+    /// How many rows of `E` hold each value of `status`, each value read by `parse`: a
+    /// queue's depth for metrics.
+    async fn count_by_status<E: EntityTrait, T>(
+        &self,
+        status: E::Column,
+        parse: impl Fn(&str) -> Result<T>,
+    ) -> Result<Vec<(T, u64)>> {
+        let rows: Vec<(String, i64)> = E::find()
+            .select_only()
+            .column(status)
+            .column_as(status.count(), "n")
+            .group_by(status)
+            .into_tuple()
+            .all(self.conn)
+            .await
+            .map_err(db_err)?;
+        rows.into_iter()
+            .map(|(s, n)| Ok((parse(&s).map_err(internal)?, u64::try_from(n).unwrap_or(0))))
             .collect()
     }
 }

@@ -307,23 +307,11 @@ impl<C: ConnectionTrait> Db<'_, C> {
 
     /// How many messages are in each state: the queue's depth for metrics.
     pub async fn outbox_depth(&self) -> Result<Vec<(DeliveryStatus, u64)>> {
-        let rows: Vec<(String, i64)> = outbox_messages::Entity::find()
-            .select_only()
-            .column(outbox_messages::Column::Status)
-            .column_as(outbox_messages::Column::Id.count(), "n")
-            .group_by(outbox_messages::Column::Status)
-            .into_tuple()
-            .all(self.conn)
-            .await
-            .map_err(db_err)?;
-        rows.into_iter()
-            .map(|(s, n)| {
-                Ok((
-                    DeliveryStatus::parse(&s).map_err(internal)?,
-                    u64::try_from(n).unwrap_or(0),
-                ))
-            })
-            .collect()
+        self.count_by_status::<outbox_messages::Entity, _>(
+            outbox_messages::Column::Status,
+            DeliveryStatus::parse,
+        )
+        .await
     }
 
     /// Copies a message's state onto its invitation, when it is the invitation's newest.

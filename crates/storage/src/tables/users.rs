@@ -92,21 +92,10 @@ impl<C: ConnectionTrait> Db<'_, C> {
         }
         for _ in 0..1000 {
             let id = self.next_id("users").await?;
-            let mut row = new_row(new, now);
-            row.id = Set(id);
-            let inserted = users::Entity::insert(row)
-                .on_conflict(
-                    OnConflict::column(users::Column::Id)
-                        .do_nothing()
-                        .to_owned(),
-                )
-                .exec_with_returning(self.conn)
-                .await;
-            match inserted {
-                Ok(row) => return user_from_row(row),
+            match self.insert_unless_taken(id, new, now).await? {
+                Some(row) => return user_from_row(row),
                 // The id is an explicit `sub`'s: take the next.
-                Err(DbErr::RecordNotInserted | DbErr::RecordNotFound(_)) => continue,
-                Err(e) => return Err(email_taken(e, &new.email)),
+                None => continue,
             }
         }
         Err(Error::Internal(
@@ -191,8 +180,26 @@ impl<C: ConnectionTrait> Db<'_, C> {
         new: &NewUser,
         now: DateTime<Utc>,
     ) -> Result<Profile> {
+        match self.insert_unless_taken(id.get(), new, now).await? {
+            Some(row) => Ok(Profile::Created(user_from_row(row)?)),
+            None => {
+                self.user(id).await?.map(Profile::Existing).ok_or_else(|| {
+                    Error::Internal(format!("profile {id} neither inserted nor found"))
+                })
+            }
+        }
+    }
+
+    /// Inserts the user `id` made from `new` unless that id is taken (then `None`); 409 when
+    /// the email belongs to another user.
+    async fn insert_unless_taken(
+        &self,
+        id: i64,
+        new: &NewUser,
+        now: DateTime<Utc>,
+    ) -> Result<Option<users::Model>> {
         let mut row = new_row(new, now);
-        row.id = Set(id.get());
+        row.id = Set(id);
         let inserted = users::Entity::insert(row)
             .on_conflict(
                 OnConflict::column(users::Column::Id)
@@ -202,13 +209,9 @@ impl<C: ConnectionTrait> Db<'_, C> {
             .exec_with_returning(self.conn)
             .await;
         match inserted {
-            Ok(row) => Ok(Profile::Created(user_from_row(row)?)),
+            Ok(row) => Ok(Some(row)),
             // Nothing inserted: sea-orm says "not found" when the RETURNING row is missing.
-            Err(DbErr::RecordNotInserted | DbErr::RecordNotFound(_)) => {
-                self.user(id).await?.map(Profile::Existing).ok_or_else(|| {
-                    Error::Internal(format!("profile {id} neither inserted nor found"))
-                })
-            }
+            Err(DbErr::RecordNotInserted | DbErr::RecordNotFound(_)) => Ok(None),
             Err(e) => Err(email_taken(e, &new.email)),
         }
     }

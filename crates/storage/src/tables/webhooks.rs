@@ -13,7 +13,7 @@ use domain::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, QuerySelect, Set, Statement, Value,
+    QueryFilter, QueryOrder, Set, Statement, Value,
     sea_query::{Expr, ExprTrait as _},
 };
 use uuid::Uuid;
@@ -623,23 +623,11 @@ impl<C: ConnectionTrait> Db<'_, C> {
 
     /// How many deliveries are in each state: the queue's depth for metrics.
     pub async fn webhook_depth(&self) -> Result<Vec<(HookStatus, u64)>> {
-        let rows: Vec<(String, i64)> = webhook_deliveries::Entity::find()
-            .select_only()
-            .column(webhook_deliveries::Column::Status)
-            .column_as(webhook_deliveries::Column::Id.count(), "n")
-            .group_by(webhook_deliveries::Column::Status)
-            .into_tuple()
-            .all(self.conn)
-            .await
-            .map_err(db_err)?;
-        rows.into_iter()
-            .map(|(s, n)| {
-                Ok((
-                    HookStatus::parse(&s).map_err(internal)?,
-                    u64::try_from(n).unwrap_or(0),
-                ))
-            })
-            .collect()
+        self.count_by_status::<webhook_deliveries::Entity, _>(
+            webhook_deliveries::Column::Status,
+            HookStatus::parse,
+        )
+        .await
     }
 }
 
