@@ -3,8 +3,9 @@
 //! installed into target/lint. Both must find 0 errors and 0 warnings; an exception is written,
 //! with its reason, in the ruleset files under tests/lint/.
 
-use std::process::Command;
+use std::{path::Path, process::Command};
 
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::tools;
@@ -23,30 +24,37 @@ pub fn run() -> Result<(), String> {
     Ok(())
 }
 
-/// Redocly's errors and warnings (its exit status counts only errors).
-fn redocly(bin: &std::path::Path) -> Result<u64, String> {
-    let lint = |format: &str| {
-        let mut c = Command::new(bin);
-        c.args([
-            "lint",
-            "--config",
-            "tests/lint/redocly.yaml",
-            contract::DOCUMENT_PATH,
-        ])
-        .arg(format!("--format={format}"))
-        .env("REDOCLY_TELEMETRY", "off")
-        .env("REDOCLY_SUPPRESS_UPDATE_NOTICE", "true");
-        c
-    };
-    let out = lint("json")
+/// `bin lint <ruleset option> <ruleset file> <the document>`: both linters' command line, before
+/// its format options.
+fn lint_command(bin: &Path, ruleset: [&str; 2]) -> Command {
+    let mut c = Command::new(bin);
+    c.arg("lint").args(ruleset).arg(contract::DOCUMENT_PATH);
+    c
+}
+
+/// Runs the linter `name` as `lint` says and parses the JSON report it prints.
+fn json_report<T: DeserializeOwned>(name: &str, mut lint: Command) -> Result<T, String> {
+    let out = lint
         .output()
-        .map_err(|e| format!("cannot run redocly: {e}"))?;
-    let report: Value = serde_json::from_slice(&out.stdout).map_err(|e| {
+        .map_err(|e| format!("cannot run {name}: {e}"))?;
+    serde_json::from_slice(&out.stdout).map_err(|e| {
         format!(
-            "redocly's report does not parse ({e}): {}",
+            "{name}'s report does not parse ({e}): {}",
             String::from_utf8_lossy(&out.stderr)
         )
-    })?;
+    })
+}
+
+/// Redocly's errors and warnings (its exit status counts only errors).
+fn redocly(bin: &Path) -> Result<u64, String> {
+    let lint = |format: &str| {
+        let mut c = lint_command(bin, ["--config", "tests/lint/redocly.yaml"]);
+        c.arg(format!("--format={format}"))
+            .env("REDOCLY_TELEMETRY", "off")
+            .env("REDOCLY_SUPPRESS_UPDATE_NOTICE", "true");
+        c
+    };
+    let report: Value = json_report("redocly", lint("json"))?;
     let count = |k: &str| report["totals"][k].as_u64().unwrap_or(0);
     let found = count("errors") + count("warnings");
     eprintln!(
@@ -62,27 +70,13 @@ fn redocly(bin: &std::path::Path) -> Result<u64, String> {
 }
 
 /// Spectral's errors and warnings (severity 0 and 1).
-fn spectral(bin: &std::path::Path) -> Result<u64, String> {
+fn spectral(bin: &Path) -> Result<u64, String> {
     let lint = |format: &str| {
-        let mut c = Command::new(bin);
-        c.args([
-            "lint",
-            "--ruleset",
-            "tests/lint/.spectral.yaml",
-            contract::DOCUMENT_PATH,
-        ])
-        .args(["--format", format, "--quiet"]);
+        let mut c = lint_command(bin, ["--ruleset", "tests/lint/.spectral.yaml"]);
+        c.args(["--format", format, "--quiet"]);
         c
     };
-    let out = lint("json")
-        .output()
-        .map_err(|e| format!("cannot run spectral: {e}"))?;
-    let results: Vec<Value> = serde_json::from_slice(&out.stdout).map_err(|e| {
-        format!(
-            "spectral's report does not parse ({e}): {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })?;
+    let results: Vec<Value> = json_report("spectral", lint("json"))?;
     let count = |severity: u64| {
         results
             .iter()

@@ -2,16 +2,7 @@
 //! with the `backoffice` role and a session, possibly of no organization): users, organizations,
 //! and registering a user in an organization (seed 001).
 
-use clap::Subcommand;
-use rollcall_client::types;
-
-use super::{ListArgs, PermissionArgs, collect, idempotency_key, memberships};
-use crate::{
-    context::Ctx,
-    failure::Failure,
-    output::{self, col},
-    retry,
-};
+use super::{memberships, prelude::*};
 
 #[derive(Subcommand)]
 pub enum Command {
@@ -101,20 +92,20 @@ pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
                     .body_map(|b| b.email(email).first_name(first_name).last_name(last_name));
                 output::object(ctx, &retry::send(ctx, call, |c| c.send()).await?.data)
             }
-            Users::Find { email, list } => {
+            Users::Find { email, list: args } => {
                 let call = client.bo_user_list().email(email).limit(100_u64);
-                output::list(ctx, &collect(call, list).await?, &USER)
+                list(ctx, call, args, &USER).await
             }
             Users::View { user } => {
                 let call = client.bo_user_view().user_id(user);
                 output::object(ctx, &retry::send(ctx, call, |c| c.send()).await?.data)
             }
-            Users::Organizations { user, list } => {
+            Users::Organizations { user, list: args } => {
                 let call = client
                     .bo_user_organization_list()
                     .user_id(user)
                     .limit(100_u64);
-                output::list(ctx, &collect(call, list).await?, &memberships::MEMBERSHIP)
+                list(ctx, call, args, &memberships::MEMBERSHIP).await
             }
         },
         Command::Organizations(organizations) => match organizations {

@@ -2,17 +2,7 @@
 //! invitations; and what the holder of a token does with it: look it up, accept, decline.
 //! (Everyone in a CSV file at once: `rollcallctl invite`.)
 
-use clap::Subcommand;
-use rollcall_client::types;
-use uuid::Uuid;
-
-use super::{ListArgs, collect, idempotency_key};
-use crate::{
-    context::Ctx,
-    failure::Failure,
-    output::{self, col},
-    retry,
-};
+use super::prelude::*;
 
 #[derive(Subcommand)]
 pub enum Command {
@@ -52,18 +42,11 @@ pub enum Command {
         list: ListArgs,
     },
     /// View one invitation (without its token).
-    View {
-        /// The organization's id (a uuid).
-        organization: Uuid,
-        /// The invitation's id (a uuid).
-        invitation: Uuid,
-    },
+    View(Invitation),
     /// A new token and expiry for a pending or expired invitation; the old token stops working.
     Resend {
-        /// The organization's id (a uuid).
-        organization: Uuid,
-        /// The invitation's id (a uuid).
-        invitation: Uuid,
+        #[command(flatten)]
+        invitation: Invitation,
         /// Send no email: you deliver the new token yourself.
         #[arg(long)]
         no_email: bool,
@@ -72,12 +55,7 @@ pub enum Command {
         locale: Option<String>,
     },
     /// Revoke a pending invitation; its token stops working.
-    Revoke {
-        /// The organization's id (a uuid).
-        organization: Uuid,
-        /// The invitation's id (a uuid).
-        invitation: Uuid,
-    },
+    Revoke(Invitation),
     /// What an invitation token offers (no login needed).
     Lookup {
         /// The invitation token.
@@ -95,6 +73,15 @@ pub enum Command {
     },
     /// The pending invitations sent to your verified email.
     Mine(ListArgs),
+}
+
+/// `<ORGANIZATION> <INVITATION>`: one invitation of an organization.
+#[derive(clap::Args, Clone, Copy)]
+pub struct Invitation {
+    /// The organization's id (a uuid).
+    organization: Uuid,
+    /// The invitation's id (a uuid).
+    invitation: Uuid,
 }
 
 /// The columns of a list of invitations.
@@ -152,14 +139,13 @@ pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
                         .send_email(no_email.then_some(false))
                         .locale(locale)
                 });
-            let sent = retry::send(ctx, call, |c| c.send()).await?;
-            output::object(ctx, &sent)
+            show(ctx, call, |c| c.send()).await
         }
         Command::List {
             organization,
             status,
             email,
-            list,
+            list: args,
         } => {
             let client = ctx.client()?;
             let mut call = client
@@ -172,22 +158,25 @@ pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
             if let Some(email) = email {
                 call = call.email(email);
             }
-            output::list(ctx, &collect(call, list).await?, &INVITATION)
+            list(ctx, call, args, &INVITATION).await
         }
-        Command::View {
+        Command::View(Invitation {
             organization,
             invitation,
-        } => {
+        }) => {
             let client = ctx.client()?;
             let call = client
                 .invitation_view()
                 .organization_id(organization)
                 .invitation_id(invitation);
-            output::object(ctx, &retry::send(ctx, call, |c| c.send()).await?)
+            show(ctx, call, |c| c.send()).await
         }
         Command::Resend {
-            organization,
-            invitation,
+            invitation:
+                Invitation {
+                    organization,
+                    invitation,
+                },
             no_email,
             locale,
         } => {
@@ -202,23 +191,23 @@ pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
             if let Some(locale) = locale {
                 call = call.locale(locale);
             }
-            output::object(ctx, &retry::send(ctx, call, |c| c.send()).await?)
+            show(ctx, call, |c| c.send()).await
         }
-        Command::Revoke {
+        Command::Revoke(Invitation {
             organization,
             invitation,
-        } => {
+        }) => {
             let client = ctx.client()?;
             let call = client
                 .invitation_revoke()
                 .organization_id(organization)
                 .invitation_id(invitation);
-            output::object(ctx, &retry::send(ctx, call, |c| c.send()).await?)
+            show(ctx, call, |c| c.send()).await
         }
         Command::Lookup { token: t } => {
             let client = ctx.anonymous()?;
             let call = client.invitation_lookup().body(token(t));
-            output::object(ctx, &retry::send(ctx, call, |c| c.send()).await?)
+            show(ctx, call, |c| c.send()).await
         }
         Command::Accept { token: t } => {
             let client = ctx.client()?;
@@ -226,27 +215,29 @@ pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
                 .invitation_accept()
                 .idempotency_key(idempotency_key())
                 .body(token(t));
-            output::object(ctx, &retry::send(ctx, call, |c| c.send()).await?)
+            show(ctx, call, |c| c.send()).await
         }
         Command::Decline { token: t } => {
             let client = ctx.client()?;
             let call = client.invitation_decline().body(token(t));
-            output::object(ctx, &retry::send(ctx, call, |c| c.send()).await?)
+            show(ctx, call, |c| c.send()).await
         }
-        Command::Mine(list) => {
+        Command::Mine(args) => {
             let client = ctx.client()?;
-            let mine = collect(client.me_invitation_list().limit(100_u64), list).await?;
-            output::list(
+            let columns = [
+                col("ID", "/id"),
+                col("ORGANIZATION", "/organizationName"),
+                col("ROLE", "/organizationRole"),
+                col("STATUS", "/status"),
+                col("EXPIRES", "/expiresAt"),
+            ];
+            list(
                 ctx,
-                &mine,
-                &[
-                    col("ID", "/id"),
-                    col("ORGANIZATION", "/organizationName"),
-                    col("ROLE", "/organizationRole"),
-                    col("STATUS", "/status"),
-                    col("EXPIRES", "/expiresAt"),
-                ],
+                client.me_invitation_list().limit(100_u64),
+                args,
+                &columns,
             )
+            .await
         }
     }
 }

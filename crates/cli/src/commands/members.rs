@@ -1,27 +1,12 @@
 //! `rollcallctl members`: the members of an organization; change one's role or permissions;
 //! remove one (or leave).
 
-use clap::Subcommand;
-use rollcall_client::types;
-use uuid::Uuid;
-
-use super::{ListArgs, PermissionArgs, collect};
-use crate::{
-    context::Ctx,
-    failure::Failure,
-    output::{self, col},
-    retry,
-};
+use super::prelude::*;
 
 #[derive(Subcommand)]
 pub enum Command {
     /// The organization's members, with their roles and teams.
-    List {
-        /// The organization's id (a uuid).
-        organization: Uuid,
-        #[command(flatten)]
-        list: ListArgs,
-    },
+    List(OrganizationList),
     /// Change a member's role and/or permissions.
     Update {
         /// The organization's id (a uuid).
@@ -56,16 +41,12 @@ const MEMBER: [output::Column; 6] = [
 pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
     let client = ctx.client()?;
     match command {
-        Command::List { organization, list } => {
-            let members = collect(
-                client
-                    .member_list()
-                    .organization_id(organization)
-                    .limit(100_u64),
-                list,
-            )
-            .await?;
-            output::list(ctx, &members, &MEMBER)
+        Command::List(of) => {
+            let call = client
+                .member_list()
+                .organization_id(of.organization)
+                .limit(100_u64);
+            list(ctx, call, of.list, &MEMBER).await
         }
         Command::Update {
             organization,
@@ -86,16 +67,15 @@ pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
                     role,
                     permissions: permissions.input(),
                 });
-            output::object(ctx, &retry::send(ctx, call, |c| c.send()).await?)
+            show(ctx, call, |c| c.send()).await
         }
         Command::Remove { organization, user } => {
             let call = client
                 .member_delete()
                 .organization_id(organization)
                 .user_id(user);
-            retry::send(ctx, call, |c| c.send()).await?;
-            output::done(ctx, &format!("user {user} is no longer a member"));
-            Ok(())
+            let sentence = format!("user {user} is no longer a member");
+            done(ctx, call, |c| c.send(), sentence).await
         }
     }
 }

@@ -2,16 +2,7 @@
 //! the organization of the session (`--session`): add a person at once, list, view, change the
 //! scope or permissions, remove and restore memberships.
 
-use clap::Subcommand;
-use rollcall_client::types;
-
-use super::{ListArgs, PermissionArgs, collect, idempotency_key};
-use crate::{
-    context::Ctx,
-    failure::Failure,
-    output::{self, col},
-    retry,
-};
+use super::prelude::*;
 
 #[derive(Subcommand)]
 pub enum Command {
@@ -107,7 +98,7 @@ pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
         Command::List {
             scope: wanted,
             include_deleted,
-            list,
+            list: args,
         } => {
             let mut call = client.ad_user_list().limit(100_u64);
             if let Some(s) = wanted {
@@ -116,7 +107,7 @@ pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
             if include_deleted {
                 call = call.include_deleted(true);
             }
-            return output::list(ctx, &collect(call, list).await?, &MEMBERSHIP);
+            return list(ctx, call, args, &MEMBERSHIP).await;
         }
         Command::View { user } => {
             retry::send(ctx, client.ad_user_view().user_id(user), |c| c.send()).await?

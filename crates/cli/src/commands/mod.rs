@@ -1,7 +1,9 @@
 //! One module per family of the API: each holds its clap subcommands (`Command`) and the `run`
 //! that sends one through the generated client and prints the answer. The helpers here are
-//! what several families share: walking a list to its end, a fresh `Idempotency-Key` for a
-//! creating call, and permissions from `--group/--read/--manage`.
+//! what several families share: what their modules import (`prelude`), the three ways a command
+//! answers (an object, a list walked to its end, or a sentence), a fresh `Idempotency-Key` for a
+//! creating call, and the arguments several commands take (`--limit`, an organization's list,
+//! permissions from `--group/--read/--manage`).
 
 pub mod backoffice;
 pub mod events;
@@ -14,10 +16,76 @@ pub mod sessions;
 pub mod teams;
 pub mod webhooks;
 
-use futures_util::TryStreamExt;
-use rollcall_client::{ListOperation, Page, types};
+use std::future::Future;
 
-use crate::failure::Failure;
+use futures_util::TryStreamExt;
+use rollcall_client::{Error, ListOperation, Page, ResponseValue, types};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::{context::Ctx, failure::Failure, output, retry};
+
+/// What every family's module works with: clap's derive, the API's types, the context, failures,
+/// output, retries, and the helpers and arguments of this module.
+mod prelude {
+    pub(super) use clap::Subcommand;
+    pub(super) use rollcall_client::types;
+    pub(super) use uuid::Uuid;
+
+    pub(super) use super::{
+        ListArgs, OrganizationList, PermissionArgs, done, idempotency_key, list, show,
+    };
+    pub(super) use crate::{
+        context::Ctx,
+        failure::Failure,
+        output::{self, col},
+        retry,
+    };
+}
+
+/// Sends the call `builder` makes with `send` (again while the server says to retry later) and
+/// prints the object it answers.
+pub async fn show<B, T, F, Fut>(ctx: &Ctx, builder: B, send: F) -> Result<(), Failure>
+where
+    B: Clone,
+    T: Serialize,
+    F: Fn(B) -> Fut,
+    Fut: Future<Output = Result<ResponseValue<T>, Error<types::Problem>>>,
+{
+    output::object(ctx, &retry::send(ctx, builder, send).await?)
+}
+
+/// Sends a call that answers no object (204), then says what it did: `sentence` for people,
+/// nothing with `--json`.
+pub async fn done<B, F, Fut>(
+    ctx: &Ctx,
+    builder: B,
+    send: F,
+    sentence: String,
+) -> Result<(), Failure>
+where
+    B: Clone,
+    F: Fn(B) -> Fut,
+    Fut: Future<Output = Result<ResponseValue<()>, Error<types::Problem>>>,
+{
+    retry::send(ctx, builder, send).await?;
+    output::done(ctx, &sentence);
+    Ok(())
+}
+
+/// Prints every item of the list `builder` asks for (up to `--limit`) as `columns`.
+pub async fn list<'a, L>(
+    ctx: &Ctx,
+    builder: L,
+    args: ListArgs,
+    columns: &[output::Column],
+) -> Result<(), Failure>
+where
+    L: ListOperation<'a>,
+    <L::Page as Page>::Item: Send + Serialize + 'a,
+{
+    output::list(ctx, &collect(builder, args).await?, columns)
+}
 
 /// How much of a list to print.
 #[derive(clap::Args, Clone, Copy)]
@@ -27,11 +95,17 @@ pub struct ListArgs {
     pub limit: Option<usize>,
 }
 
+/// `<ORGANIZATION> [--limit N]`: a list of what an organization holds.
+#[derive(clap::Args, Clone, Copy)]
+pub struct OrganizationList {
+    /// The organization's id (a uuid).
+    pub organization: Uuid,
+    #[command(flatten)]
+    pub list: ListArgs,
+}
+
 /// Every item of the list `builder` asks for, page after page, up to `--limit`.
-pub async fn collect<'a, L>(
-    builder: L,
-    args: ListArgs,
-) -> Result<Vec<<L::Page as Page>::Item>, Failure>
+async fn collect<'a, L>(builder: L, args: ListArgs) -> Result<Vec<<L::Page as Page>::Item>, Failure>
 where
     L: ListOperation<'a>,
     <L::Page as Page>::Item: Send + 'a,

@@ -1,15 +1,6 @@
 //! `rollcallctl organizations`: create one (you become its administrator), view one, list yours.
 
-use clap::Subcommand;
-use uuid::Uuid;
-
-use super::{ListArgs, collect, idempotency_key};
-use crate::{
-    context::Ctx,
-    failure::Failure,
-    output::{self, col},
-    retry,
-};
+use super::prelude::*;
 
 #[derive(Subcommand)]
 pub enum Command {
@@ -35,25 +26,27 @@ pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
                 .organization_create()
                 .idempotency_key(idempotency_key())
                 .body_map(|b| b.name(name));
-            output::object(ctx, &retry::send(ctx, call, |c| c.send()).await?)
+            show(ctx, call, |c| c.send()).await
         }
         Command::View { organization } => {
             let call = client.organization_view().organization_id(organization);
-            output::object(ctx, &retry::send(ctx, call, |c| c.send()).await?)
+            show(ctx, call, |c| c.send()).await
         }
         Command::List(args) => {
-            let mine = collect(client.me_organization_list().limit(100_u64), args).await?;
-            output::list(
+            let columns = [
+                col("ID", "/organization/id"),
+                col("NAME", "/organization/name"),
+                col("NUMERIC ID", "/organization/numericId"),
+                col("ROLE", "/role"),
+                col("JOINED", "/joinedAt"),
+            ];
+            list(
                 ctx,
-                &mine,
-                &[
-                    col("ID", "/organization/id"),
-                    col("NAME", "/organization/name"),
-                    col("NUMERIC ID", "/organization/numericId"),
-                    col("ROLE", "/role"),
-                    col("JOINED", "/joinedAt"),
-                ],
+                client.me_organization_list().limit(100_u64),
+                args,
+                &columns,
             )
+            .await
         }
     }
 }

@@ -1,16 +1,6 @@
 //! `rollcallctl teams`: the teams of an organization, and who is in each with which role.
 
-use clap::Subcommand;
-use rollcall_client::types;
-use uuid::Uuid;
-
-use super::{ListArgs, collect, idempotency_key};
-use crate::{
-    context::Ctx,
-    failure::Failure,
-    output::{self, col},
-    retry,
-};
+use super::prelude::*;
 
 #[derive(Subcommand)]
 pub enum Command {
@@ -22,43 +12,27 @@ pub enum Command {
         name: String,
     },
     /// The organization's teams.
-    List {
-        /// The organization's id (a uuid).
-        organization: Uuid,
-        #[command(flatten)]
-        list: ListArgs,
-    },
+    List(OrganizationList),
     /// Rename a team.
     Rename {
-        /// The organization's id (a uuid).
-        organization: Uuid,
-        /// The team's id (a uuid).
-        team: Uuid,
+        #[command(flatten)]
+        team: Team,
         /// Its new name.
         name: String,
     },
     /// Delete a team.
-    Delete {
-        /// The organization's id (a uuid).
-        organization: Uuid,
-        /// The team's id (a uuid).
-        team: Uuid,
-    },
+    Delete(Team),
     /// The members of a team, with their roles in it.
     Members {
-        /// The organization's id (a uuid).
-        organization: Uuid,
-        /// The team's id (a uuid).
-        team: Uuid,
+        #[command(flatten)]
+        team: Team,
         #[command(flatten)]
         list: ListArgs,
     },
     /// Put a member of the organization in a team, or change their role in it.
     Put {
-        /// The organization's id (a uuid).
-        organization: Uuid,
-        /// The team's id (a uuid).
-        team: Uuid,
+        #[command(flatten)]
+        team: Team,
         /// The member's user id.
         user: i64,
         /// Their role in the team: team_manager, developer or viewer.
@@ -67,13 +41,20 @@ pub enum Command {
     },
     /// Take a member out of a team.
     Remove {
-        /// The organization's id (a uuid).
-        organization: Uuid,
-        /// The team's id (a uuid).
-        team: Uuid,
+        #[command(flatten)]
+        team: Team,
         /// The member's user id.
         user: i64,
     },
+}
+
+/// `<ORGANIZATION> <TEAM>`: one team of an organization.
+#[derive(clap::Args, Clone, Copy)]
+pub struct Team {
+    /// The organization's id (a uuid).
+    organization: Uuid,
+    /// The team's id (a uuid).
+    team: Uuid,
 }
 
 pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
@@ -85,30 +66,22 @@ pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
                 .organization_id(organization)
                 .idempotency_key(idempotency_key())
                 .body_map(|b| b.name(name));
-            output::object(ctx, &retry::send(ctx, call, |c| c.send()).await?)
+            show(ctx, call, |c| c.send()).await
         }
-        Command::List { organization, list } => {
-            let teams = collect(
-                client
-                    .team_list()
-                    .organization_id(organization)
-                    .limit(100_u64),
-                list,
-            )
-            .await?;
-            output::list(
-                ctx,
-                &teams,
-                &[
-                    col("ID", "/id"),
-                    col("NAME", "/name"),
-                    col("CREATED", "/createdAt"),
-                ],
-            )
+        Command::List(of) => {
+            let call = client
+                .team_list()
+                .organization_id(of.organization)
+                .limit(100_u64);
+            let columns = [
+                col("ID", "/id"),
+                col("NAME", "/name"),
+                col("CREATED", "/createdAt"),
+            ];
+            list(ctx, call, of.list, &columns).await
         }
         Command::Rename {
-            organization,
-            team,
+            team: Team { organization, team },
             name,
         } => {
             let call = client
@@ -116,46 +89,35 @@ pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
                 .organization_id(organization)
                 .team_id(team)
                 .body_map(|b| b.name(name));
-            output::object(ctx, &retry::send(ctx, call, |c| c.send()).await?)
+            show(ctx, call, |c| c.send()).await
         }
-        Command::Delete { organization, team } => {
+        Command::Delete(Team { organization, team }) => {
             let call = client
                 .team_delete()
                 .organization_id(organization)
                 .team_id(team);
-            retry::send(ctx, call, |c| c.send()).await?;
-            output::done(ctx, &format!("team {team} deleted"));
-            Ok(())
+            done(ctx, call, |c| c.send(), format!("team {team} deleted")).await
         }
         Command::Members {
-            organization,
-            team,
-            list,
+            team: Team { organization, team },
+            list: args,
         } => {
-            let members = collect(
-                client
-                    .team_member_list()
-                    .organization_id(organization)
-                    .team_id(team)
-                    .limit(100_u64),
-                list,
-            )
-            .await?;
-            output::list(
-                ctx,
-                &members,
-                &[
-                    col("USER", "/userId"),
-                    col("EMAIL", "/email"),
-                    col("FIRST NAME", "/firstName"),
-                    col("LAST NAME", "/lastName"),
-                    col("ROLE", "/role"),
-                ],
-            )
+            let call = client
+                .team_member_list()
+                .organization_id(organization)
+                .team_id(team)
+                .limit(100_u64);
+            let columns = [
+                col("USER", "/userId"),
+                col("EMAIL", "/email"),
+                col("FIRST NAME", "/firstName"),
+                col("LAST NAME", "/lastName"),
+                col("ROLE", "/role"),
+            ];
+            list(ctx, call, args, &columns).await
         }
         Command::Put {
-            organization,
-            team,
+            team: Team { organization, team },
             user,
             role,
         } => {
@@ -165,11 +127,10 @@ pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
                 .team_id(team)
                 .user_id(user)
                 .body_map(|b| b.role(role));
-            output::object(ctx, &retry::send(ctx, call, |c| c.send()).await?)
+            show(ctx, call, |c| c.send()).await
         }
         Command::Remove {
-            organization,
-            team,
+            team: Team { organization, team },
             user,
         } => {
             let call = client
@@ -177,9 +138,8 @@ pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
                 .organization_id(organization)
                 .team_id(team)
                 .user_id(user);
-            retry::send(ctx, call, |c| c.send()).await?;
-            output::done(ctx, &format!("user {user} is no longer in team {team}"));
-            Ok(())
+            let sentence = format!("user {user} is no longer in team {team}");
+            done(ctx, call, |c| c.send(), sentence).await
         }
     }
 }

@@ -1,17 +1,9 @@
 //! `rollcallctl webhooks`: an organization's webhook endpoints (administrators only), their
 //! secrets, and their deliveries.
 
-use clap::Subcommand;
-use rollcall_client::types;
-use uuid::Uuid;
+use std::{fmt::Display, str::FromStr};
 
-use super::{ListArgs, collect, idempotency_key};
-use crate::{
-    context::Ctx,
-    failure::Failure,
-    output::{self, col},
-    retry,
-};
+use super::prelude::*;
 
 #[derive(Subcommand)]
 pub enum Command {
@@ -30,25 +22,13 @@ pub enum Command {
         description: Option<String>,
     },
     /// The organization's endpoints.
-    List {
-        /// The organization's id (a uuid).
-        organization: Uuid,
-        #[command(flatten)]
-        list: ListArgs,
-    },
+    List(OrganizationList),
     /// One endpoint.
-    View {
-        /// The organization's id (a uuid).
-        organization: Uuid,
-        /// The endpoint's id (a uuid).
-        webhook: Uuid,
-    },
+    View(Endpoint),
     /// Change an endpoint: its URL, events or description, or enable or disable it.
     Update {
-        /// The organization's id (a uuid).
-        organization: Uuid,
-        /// The endpoint's id (a uuid).
-        webhook: Uuid,
+        #[command(flatten)]
+        endpoint: Endpoint,
         /// Where deliveries are POSTed from now on.
         #[arg(long = "set-url", value_name = "URL")]
         endpoint_url: Option<String>,
@@ -68,32 +48,15 @@ pub enum Command {
         disable: bool,
     },
     /// Delete an endpoint; its pending deliveries stop.
-    Delete {
-        /// The organization's id (a uuid).
-        organization: Uuid,
-        /// The endpoint's id (a uuid).
-        webhook: Uuid,
-    },
+    Delete(Endpoint),
     /// A new secret; the previous one keeps signing beside it for 24 hours.
-    RotateSecret {
-        /// The organization's id (a uuid).
-        organization: Uuid,
-        /// The endpoint's id (a uuid).
-        webhook: Uuid,
-    },
+    RotateSecret(Endpoint),
     /// Send a `webhook.test` event to the endpoint.
-    Test {
-        /// The organization's id (a uuid).
-        organization: Uuid,
-        /// The endpoint's id (a uuid).
-        webhook: Uuid,
-    },
+    Test(Endpoint),
     /// The endpoint's deliveries, newest first.
     Deliveries {
-        /// The organization's id (a uuid).
-        organization: Uuid,
-        /// The endpoint's id (a uuid).
-        webhook: Uuid,
+        #[command(flatten)]
+        endpoint: Endpoint,
         /// Only those pending, succeeded or failed.
         #[arg(long, value_parser = delivery_status)]
         status: Option<types::WebhookDeliveryStatus>,
@@ -102,13 +65,20 @@ pub enum Command {
     },
     /// Try a pending or failed delivery again now.
     Retry {
-        /// The organization's id (a uuid).
-        organization: Uuid,
-        /// The endpoint's id (a uuid).
-        webhook: Uuid,
+        #[command(flatten)]
+        endpoint: Endpoint,
         /// The delivery's id (a uuid).
         delivery: Uuid,
     },
+}
+
+/// `<ORGANIZATION> <WEBHOOK>`: one endpoint of an organization.
+#[derive(clap::Args, Clone, Copy)]
+pub struct Endpoint {
+    /// The organization's id (a uuid).
+    organization: Uuid,
+    /// The endpoint's id (a uuid).
+    webhook: Uuid,
 }
 
 /// An event type endpoints receive, for clap.
@@ -127,13 +97,27 @@ fn delivery_status(value: &str) -> Result<types::WebhookDeliveryStatus, String> 
         .map_err(|_| format!("{value:?} is not a delivery status: pending, succeeded or failed"))
 }
 
-const ENDPOINT_COLUMNS: &[(&str, &str)] = &[
-    ("ID", "/id"),
-    ("URL", "/url"),
-    ("EVENTS", "/events"),
-    ("ENABLED", "/enabled"),
-    ("DISABLED", "/disabledReason"),
-    ("DESCRIPTION", "/description"),
+/// `value` of the option `flag` parsed, when it was given; a usage error naming `flag` when it
+/// does not parse.
+fn parsed<T>(flag: &str, value: Option<String>) -> Result<Option<T>, Failure>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    value
+        .map(|v| v.parse())
+        .transpose()
+        .map_err(|e| Failure::usage(format!("{flag}: {e}")))
+}
+
+/// The columns of a list of endpoints.
+const ENDPOINT: [output::Column; 6] = [
+    col("ID", "/id"),
+    col("URL", "/url"),
+    col("EVENTS", "/events"),
+    col("ENABLED", "/enabled"),
+    col("DISABLED", "/disabledReason"),
+    col("DESCRIPTION", "/description"),
 ];
 
 pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
@@ -145,10 +129,7 @@ pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
             events,
             description,
         } => {
-            let description = description
-                .map(|d| d.parse())
-                .transpose()
-                .map_err(|e| Failure::usage(format!("--description: {e}")))?;
+            let description = parsed("--description", description)?;
             let call = client
                 .webhook_create()
                 .organization_id(organization)
@@ -158,33 +139,31 @@ pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
                         .events((!events.is_empty()).then_some(events))
                         .description(description)
                 });
-            output::object(ctx, &retry::send(ctx, call, |c| c.send()).await?)
+            show(ctx, call, |c| c.send()).await
         }
-        Command::List { organization, list } => {
-            let endpoints = collect(
-                client
-                    .webhook_list()
-                    .organization_id(organization)
-                    .limit(100_u64),
-                list,
-            )
-            .await?;
-            let columns: Vec<_> = ENDPOINT_COLUMNS.iter().map(|(h, p)| col(h, p)).collect();
-            output::list(ctx, &endpoints, &columns)
+        Command::List(of) => {
+            let call = client
+                .webhook_list()
+                .organization_id(of.organization)
+                .limit(100_u64);
+            list(ctx, call, of.list, &ENDPOINT).await
         }
-        Command::View {
+        Command::View(Endpoint {
             organization,
             webhook,
-        } => {
+        }) => {
             let call = client
                 .webhook_view()
                 .organization_id(organization)
                 .webhook_id(webhook);
-            output::object(ctx, &retry::send(ctx, call, |c| c.send()).await?)
+            show(ctx, call, |c| c.send()).await
         }
         Command::Update {
-            organization,
-            webhook,
+            endpoint:
+                Endpoint {
+                    organization,
+                    webhook,
+                },
             endpoint_url,
             events,
             all_events,
@@ -198,14 +177,8 @@ pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
                 (!events.is_empty()).then_some(events)
             };
             let enabled = (enable || disable).then_some(enable);
-            let url = endpoint_url
-                .map(|u| u.parse())
-                .transpose()
-                .map_err(|e| Failure::usage(format!("--set-url: {e}")))?;
-            let description = description
-                .map(|d| d.parse())
-                .transpose()
-                .map_err(|e| Failure::usage(format!("--description: {e}")))?;
+            let url = parsed("--set-url", endpoint_url)?;
+            let description = parsed("--description", description)?;
             let call = client
                 .webhook_update()
                 .organization_id(organization)
@@ -216,73 +189,79 @@ pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
                         .description(description)
                         .enabled(enabled)
                 });
-            output::object(ctx, &retry::send(ctx, call, |c| c.send()).await?)
+            show(ctx, call, |c| c.send()).await
         }
-        Command::Delete {
+        Command::Delete(Endpoint {
             organization,
             webhook,
-        } => {
+        }) => {
             let call = client
                 .webhook_delete()
                 .organization_id(organization)
                 .webhook_id(webhook);
-            retry::send(ctx, call, |c| c.send()).await?;
-            output::done(ctx, &format!("endpoint {webhook} deleted"));
-            Ok(())
+            done(
+                ctx,
+                call,
+                |c| c.send(),
+                format!("endpoint {webhook} deleted"),
+            )
+            .await
         }
-        Command::RotateSecret {
+        Command::RotateSecret(Endpoint {
             organization,
             webhook,
-        } => {
+        }) => {
             let call = client
                 .webhook_secret_rotate()
                 .organization_id(organization)
                 .webhook_id(webhook);
-            output::object(ctx, &retry::send(ctx, call, |c| c.send()).await?)
+            show(ctx, call, |c| c.send()).await
         }
-        Command::Test {
+        Command::Test(Endpoint {
             organization,
             webhook,
-        } => {
+        }) => {
             let call = client
                 .webhook_test()
                 .organization_id(organization)
                 .webhook_id(webhook);
-            output::object(ctx, &retry::send(ctx, call, |c| c.send()).await?)
+            show(ctx, call, |c| c.send()).await
         }
         Command::Deliveries {
-            organization,
-            webhook,
+            endpoint:
+                Endpoint {
+                    organization,
+                    webhook,
+                },
             status,
-            list,
+            list: args,
         } => {
-            let mut builder = client
+            let mut call = client
                 .webhook_delivery_list()
                 .organization_id(organization)
                 .webhook_id(webhook)
                 .limit(100_u64);
             if let Some(status) = status {
-                builder = builder.status(status);
+                call = call.status(status);
             }
-            let deliveries = collect(builder, list).await?;
-            output::list(
-                ctx,
-                &deliveries,
-                &[
-                    col("ID", "/id"),
-                    col("EVENT", "/eventId"),
-                    col("TYPE", "/eventType"),
-                    col("STATUS", "/status"),
-                    col("ATTEMPTS", "/attempts"),
-                    col("LAST STATUS", "/lastStatusCode"),
-                    col("NEXT ATTEMPT", "/nextAttemptAt"),
-                    col("LAST ERROR", "/lastError"),
-                ],
-            )
+            let columns = [
+                col("ID", "/id"),
+                col("EVENT", "/eventId"),
+                col("TYPE", "/eventType"),
+                col("STATUS", "/status"),
+                col("ATTEMPTS", "/attempts"),
+                col("LAST STATUS", "/lastStatusCode"),
+                col("NEXT ATTEMPT", "/nextAttemptAt"),
+                col("LAST ERROR", "/lastError"),
+            ];
+            list(ctx, call, args, &columns).await
         }
         Command::Retry {
-            organization,
-            webhook,
+            endpoint:
+                Endpoint {
+                    organization,
+                    webhook,
+                },
             delivery,
         } => {
             let call = client
@@ -290,7 +269,7 @@ pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
                 .organization_id(organization)
                 .webhook_id(webhook)
                 .delivery_id(delivery);
-            output::object(ctx, &retry::send(ctx, call, |c| c.send()).await?)
+            show(ctx, call, |c| c.send()).await
         }
     }
 }
