@@ -4,19 +4,14 @@
 use rollcall_client::{Client, types};
 
 use crate::helpers::{
-    Changes, TestApp, Who, create_organization, every_kind_of_change, problem, send_invite, token,
+    Changes, TestApp, Who, audit_page, create_organization, every_kind_of_change,
+    jane_accepts_a_resent_invitation, list_audit_events, problem, send_invite,
 };
 
 async fn actions(client: &Client, org: uuid::Uuid) -> Vec<(String, Option<i64>)> {
-    let page = client
-        .audit_event_list()
-        .organization_id(org)
-        .limit(std::num::NonZeroU64::new(100).unwrap())
-        .send()
+    audit_page(client, org)
         .await
-        .unwrap()
-        .into_inner();
-    page.data
+        .data
         .iter()
         .map(|e| (e.action.clone(), e.actor_id))
         .collect()
@@ -24,8 +19,7 @@ async fn actions(client: &Client, org: uuid::Uuid) -> Vec<(String, Option<i64>)>
 
 #[actix_web::test]
 async fn every_change_is_recorded_newest_first_with_its_actor() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     founder
         .team_create()
         .organization_id(org.id)
@@ -33,24 +27,7 @@ async fn every_change_is_recorded_newest_first_with_its_actor() {
         .send()
         .await
         .unwrap();
-    let sent = send_invite(&founder, org.id, "jane@example.com")
-        .await
-        .unwrap()
-        .into_inner();
-    let resent = founder
-        .invitation_resend()
-        .organization_id(org.id)
-        .invitation_id(sent.id)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    app.client(&Who::verified(2, "jane@example.com"))
-        .invitation_accept()
-        .body(token(&resent.token))
-        .send()
-        .await
-        .unwrap();
+    jane_accepts_a_resent_invitation(&app, &founder, org.id).await;
     let expected: Vec<(String, Option<i64>)> = [
         ("membership.created", 2),
         ("invitation.accepted", 2),
@@ -68,26 +45,18 @@ async fn every_change_is_recorded_newest_first_with_its_actor() {
 
 #[actix_web::test]
 async fn an_event_carries_the_request_id_of_the_change() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let r = app
-        .raw(
+        .post_json_with(
             &founder,
-            reqwest::Method::POST,
             &format!("/organization/{}/teams", org.id),
-            &[
-                ("content-type", "application/json"),
-                ("x-request-id", "change-42"),
-            ],
-            Some(br#"{"name": "Ops"}"#.to_vec()),
+            &[("x-request-id", "change-42")],
+            br#"{"name": "Ops"}"#.to_vec(),
         )
         .await;
     assert_eq!(r.status, 201);
     let team: types::Team = serde_json::from_slice(&r.bytes).unwrap();
-    let page = founder
-        .audit_event_list()
-        .organization_id(org.id)
-        .send()
+    let page = list_audit_events(&founder, org.id)
         .await
         .unwrap()
         .into_inner();
@@ -101,8 +70,7 @@ async fn an_event_carries_the_request_id_of_the_change() {
 
 #[actix_web::test]
 async fn a_refused_change_records_nothing() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (_app, founder, org) = TestApp::spawn_founded().await;
     let invite = || send_invite(&founder, org.id, "jane@example.com");
     invite().await.unwrap();
     let before = actions(&founder, org.id).await;
@@ -112,26 +80,8 @@ async fn a_refused_change_records_nothing() {
 
 #[actix_web::test]
 async fn the_audit_log_never_holds_a_token() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
-    let sent = send_invite(&founder, org.id, "jane@example.com")
-        .await
-        .unwrap()
-        .into_inner();
-    let resent = founder
-        .invitation_resend()
-        .organization_id(org.id)
-        .invitation_id(sent.id)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    app.client(&Who::verified(2, "jane@example.com"))
-        .invitation_accept()
-        .body(token(&resent.token))
-        .send()
-        .await
-        .unwrap();
+    let (app, founder, org) = TestApp::spawn_founded().await;
+    let (sent, resent) = jane_accepts_a_resent_invitation(&app, &founder, org.id).await;
     let rows = app
         .query::<String>(
             "SELECT action || ' ' || target || ' ' || request_id AS v FROM audit_events",
@@ -145,40 +95,13 @@ async fn the_audit_log_never_holds_a_token() {
 
 #[actix_web::test]
 async fn only_administrators_of_the_organization_read_its_audit_log() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
-    let manager = app
-        .join(
-            &founder,
-            org.id,
-            2,
-            "manager@example.com",
-            types::Role::Manager,
-            vec![],
-        )
-        .await;
-    assert_eq!(
-        problem(
-            manager
-                .audit_event_list()
-                .organization_id(org.id)
-                .send()
-                .await
-        )
-        .0,
-        403
-    );
+    let (app, founder, org) = TestApp::spawn_founded().await;
+    let manager = app.staff(&founder, org.id, 2, types::Role::Manager).await;
+    assert_eq!(problem(list_audit_events(&manager, org.id).await).0, 403);
     let other = app.client(&Who::verified(3, "other@example.com"));
     create_organization(&other, "Other").await;
     assert_eq!(
-        problem(
-            other
-                .audit_event_list()
-                .organization_id(org.id)
-                .send()
-                .await
-        )
-        .0,
+        problem(list_audit_events(&other, org.id).await).0,
         404,
         "an administrator elsewhere"
     );
@@ -186,8 +109,7 @@ async fn only_administrators_of_the_organization_read_its_audit_log() {
 
 #[actix_web::test]
 async fn audit_pages_walk_every_event_once() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (_app, founder, org) = TestApp::spawn_founded().await;
     for i in 0..5 {
         founder
             .team_create()
@@ -227,9 +149,7 @@ async fn audit_pages_walk_every_event_once() {
 #[actix_web::test]
 async fn changes_through_the_users_organizations_family_are_recorded_too() {
     let app = TestApp::spawn().await;
-    let (org, uuid) = app.organization("Acme").await;
-    let admin = app.user("admin@acme.example").await;
-    app.register(admin, org, 1, &[]).await;
+    let (org, uuid, admin) = app.org_with_user("Acme", "admin@acme.example", 1).await;
     let seed: types::InviteUserOrganizationRequest = serde_json::from_value(serde_json::json!({
         "firstName": "John", "lastName": "Doe", "email": "test@mail.com", "permissions": {"group": 0}
     }))
@@ -262,14 +182,7 @@ async fn changes_through_the_users_organizations_family_are_recorded_too() {
 
 /// Every event of the organization, oldest first, as `(type, data)`.
 async fn events(client: &Client, org: uuid::Uuid) -> Vec<(String, serde_json::Value)> {
-    let mut page = client
-        .audit_event_list()
-        .organization_id(org)
-        .limit(std::num::NonZeroU64::new(100).unwrap())
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let mut page = audit_page(client, org).await;
     assert!(page.next_cursor.is_none(), "one page holds them all");
     page.data.reverse();
     page.data
@@ -286,8 +199,7 @@ async fn events(client: &Client, org: uuid::Uuid) -> Vec<(String, serde_json::Va
 
 #[actix_web::test]
 async fn every_event_carries_its_type_and_the_public_object_as_data() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let Changes {
         founder,
         team,
@@ -357,22 +269,14 @@ async fn every_event_carries_its_type_and_the_public_object_as_data() {
             .find(|(t, d)| t == kind && d["id"] == id.to_string())
             .map(|(_, d)| d["status"].clone())
     };
-    assert_eq!(
-        status_of("invitation.accepted", jane.id),
-        Some("accepted".into())
-    );
-    assert_eq!(
-        status_of("invitation.declined", joe.id),
-        Some("declined".into())
-    );
-    assert_eq!(
-        status_of("invitation.revoked", ann.id),
-        Some("revoked".into())
-    );
-    assert_eq!(
-        status_of("invitation.expired", short.id),
-        Some("expired".into())
-    );
+    for (kind, id, status) in [
+        ("invitation.accepted", jane.id, "accepted"),
+        ("invitation.declined", joe.id, "declined"),
+        ("invitation.revoked", ann.id, "revoked"),
+        ("invitation.expired", short.id, "expired"),
+    ] {
+        assert_eq!(status_of(kind, id), Some(status.into()), "{kind}");
+    }
     let snapshot = |kind: &str| got.iter().find(|(t, _)| t == kind).unwrap().1.clone();
     assert_eq!(snapshot("team.renamed")["name"], "Operations");
     assert_eq!(snapshot("membership.updated")["role"], "manager");

@@ -4,7 +4,7 @@
 use rollcall_client::types;
 use serde_json::json;
 
-use crate::helpers::{TestApp, Who, problem};
+use crate::helpers::{TestApp, Who, bo_remove_membership, problem};
 
 #[actix_web::test]
 async fn the_back_office_finds_a_user_by_email_case_insensitively() {
@@ -12,27 +12,21 @@ async fn the_back_office_finds_a_user_by_email_case_insensitively() {
     let jane = app.user("jane@example.com").await;
     app.user("john@example.com").await;
     let (bo, session) = app.backoffice();
-    let found = bo
-        .bo_user_list()
-        .x_session_token(session.clone())
-        .email("JANE@Example.com")
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(
-        found.data.iter().map(|u| u.id).collect::<Vec<_>>(),
-        vec![jane]
-    );
-    let none = bo
-        .bo_user_list()
-        .x_session_token(session.clone())
-        .email("nobody@example.com")
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(none.data.is_empty());
+    for (email, expected) in [
+        ("JANE@Example.com", vec![jane]),
+        ("nobody@example.com", vec![]),
+    ] {
+        let found = bo
+            .bo_user_list()
+            .x_session_token(session.clone())
+            .email(email)
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        let ids: Vec<_> = found.data.iter().map(|u| u.id).collect();
+        assert_eq!(ids, expected, "{email}");
+    }
     let all = bo
         .bo_user_list()
         .x_session_token(session)
@@ -58,14 +52,7 @@ async fn the_back_office_lists_and_removes_a_users_memberships() {
     app.register(jane, b, 2, &[]).await;
     let (bo, session) = app.backoffice();
 
-    let removed = bo
-        .bo_user_organization_delete()
-        .user_id(jane)
-        .organization_id(a)
-        .x_session_token(session.clone())
-        .send()
-        .await
-        .unwrap();
+    let removed = bo_remove_membership(&bo, &session, jane, a).await.unwrap();
     assert!(removed.into_inner().data.deleted_at.is_some());
     let listed = bo
         .bo_user_organization_list()
@@ -87,28 +74,12 @@ async fn the_back_office_lists_and_removes_a_users_memberships() {
     );
 
     assert_eq!(
-        problem(
-            bo.bo_user_organization_delete()
-                .user_id(jane)
-                .organization_id(a)
-                .x_session_token(session.clone())
-                .send()
-                .await
-        )
-        .0,
+        problem(bo_remove_membership(&bo, &session, jane, a).await).0,
         404,
         "already removed"
     );
     assert_eq!(
-        problem(
-            bo.bo_user_organization_delete()
-                .user_id(admin)
-                .organization_id(b)
-                .x_session_token(session.clone())
-                .send()
-                .await
-        )
-        .0,
+        problem(bo_remove_membership(&bo, &session, admin, b).await).0,
         409,
         "the last administrator of B"
     );
@@ -138,16 +109,7 @@ async fn the_back_office_lists_and_removes_a_users_memberships() {
         403
     );
     assert_eq!(
-        problem(
-            stranger
-                .bo_user_organization_delete()
-                .user_id(jane)
-                .organization_id(b)
-                .x_session_token(own)
-                .send()
-                .await
-        )
-        .0,
+        problem(bo_remove_membership(&stranger, &own, jane, b).await).0,
         403
     );
 }
@@ -155,9 +117,7 @@ async fn the_back_office_lists_and_removes_a_users_memberships() {
 #[actix_web::test]
 async fn seed_000_queues_the_you_were_added_email_in_the_outbox() {
     let app = TestApp::spawn().await;
-    let (org, _) = app.organization("Acme").await;
-    let admin = app.user("admin@example.com").await;
-    app.register(admin, org, 1, &[]).await;
+    let (org, _, admin) = app.org_with_user("Acme", "admin@example.com", 1).await;
     let body: types::InviteUserOrganizationRequest = serde_json::from_value(json!({
         "firstName": "John", "lastName": "Doe", "email": "Test@Mail.com", "permissions": {"group": 0}
     }))

@@ -6,7 +6,9 @@
 use app::Policy;
 use rollcall_client::{Client, types};
 
-use crate::helpers::{Raw, TestApp, Who, create_organization, create_team, send_invite};
+use crate::helpers::{
+    Raw, TestApp, Who, audit_page, create_organization, create_team, invited, send_invite,
+};
 
 /// An invite body for `email` as a member.
 fn row(email: &str) -> types::InviteRequest {
@@ -50,14 +52,8 @@ fn class(result: &types::BulkInvitationResult) -> &str {
 /// `body` POSTed as JSON to `org`'s bulk invite by `who`, read without the typed client (which
 /// would refuse to send what these tests send).
 async fn post_bulk(app: &TestApp, who: &Client, org: uuid::Uuid, body: Vec<u8>) -> Raw {
-    app.raw(
-        who,
-        reqwest::Method::POST,
-        &format!("/organization/{org}/invitations/bulk"),
-        &[("content-type", "application/json")],
-        Some(body),
-    )
-    .await
+    app.post_json(who, &format!("/organization/{org}/invitations/bulk"), body)
+        .await
 }
 
 /// The fields a refused bulk invite names, in order.
@@ -72,21 +68,9 @@ fn fields(refused: &Raw) -> Vec<String> {
 
 #[actix_web::test]
 async fn each_row_is_answered_in_order_with_what_a_single_invite_would_answer() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
-    let pending = send_invite(&founder, org.id, "pending@example.com")
-        .await
-        .unwrap()
-        .into_inner();
-    app.join(
-        &founder,
-        org.id,
-        2,
-        "member@example.com",
-        types::Role::Member,
-        vec![],
-    )
-    .await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
+    let pending = invited(&founder, org.id, "pending@example.com").await;
+    app.staff(&founder, org.id, 2, types::Role::Member).await;
     let unknown_team: types::InviteRequest = types::InviteRequest::builder()
         .email("teamless@example.com")
         .role(types::Role::Member)
@@ -139,11 +123,7 @@ async fn each_row_is_answered_in_order_with_what_a_single_invite_would_answer() 
 
     // Each created row is a whole invitation: its token works, its email is queued, its event
     // is recorded, as for a single invite.
-    let seen = app
-        .anonymous()
-        .invitation_lookup()
-        .body(crate::helpers::token(&ann.token))
-        .send()
+    let seen = crate::helpers::lookup(&app.anonymous(), &ann.token)
         .await
         .expect("the row's token looks its invitation up")
         .into_inner();
@@ -155,14 +135,8 @@ async fn each_row_is_answered_in_order_with_what_a_single_invite_would_answer() 
         )
         .await;
     assert_eq!(queued, [2], "one email queued per created row");
-    let created_events = founder
-        .audit_event_list()
-        .organization_id(org.id)
-        .limit(std::num::NonZeroU64::new(100).unwrap())
-        .send()
+    let created_events = audit_page(&founder, org.id)
         .await
-        .unwrap()
-        .into_inner()
         .data
         .into_iter()
         .filter(|e| e.action == "invitation.created")
@@ -225,8 +199,7 @@ async fn a_hundred_rows_are_taken_and_a_hundred_and_one_are_a_413_that_creates_n
 
 #[actix_web::test]
 async fn its_body_may_reach_one_mebibyte_where_other_bodies_stop_at_64_kib() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let team = create_team(&founder, org.id, "Platform").await;
     // 100 team assignments of one team per row (the last one counts): about 7 KiB a row.
     let assignments: Vec<serde_json::Value> = (0..100)
@@ -268,12 +241,10 @@ async fn its_body_may_reach_one_mebibyte_where_other_bodies_stop_at_64_kib() {
     .unwrap();
     assert!(single.len() > 64 * 1024);
     let refused = app
-        .raw(
+        .post_json(
             &founder,
-            reqwest::Method::POST,
             &format!("/organization/{}/invite", org.id),
-            &[("content-type", "application/json")],
-            Some(single),
+            single,
         )
         .await;
     assert_eq!(refused.status, 413);
@@ -281,8 +252,7 @@ async fn its_body_may_reach_one_mebibyte_where_other_bodies_stop_at_64_kib() {
 
 #[actix_web::test]
 async fn an_invalid_row_refuses_the_whole_call_naming_its_field_and_nothing_is_created() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let before = app.counts().await;
     let body = serde_json::json!({"invitations": [
         {"email": "fine@example.com", "role": "member"},
@@ -319,30 +289,11 @@ async fn an_invalid_row_refuses_the_whole_call_naming_its_field_and_nothing_is_c
 #[actix_web::test]
 async fn another_organization_is_a_404_a_member_a_403_and_a_manager_row_for_an_administrator_a_403()
 {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let outsider = app.client(&Who::verified(60, "ops@globex.example"));
     create_organization(&outsider, "Globex").await;
-    let member = app
-        .join(
-            &founder,
-            org.id,
-            2,
-            "member@example.com",
-            types::Role::Member,
-            vec![],
-        )
-        .await;
-    let manager = app
-        .join(
-            &founder,
-            org.id,
-            3,
-            "manager@example.com",
-            types::Role::Manager,
-            vec![],
-        )
-        .await;
+    let member = app.staff(&founder, org.id, 2, types::Role::Member).await;
+    let manager = app.staff(&founder, org.id, 3, types::Role::Manager).await;
     let before = app.counts().await;
 
     for (who, status) in [(&outsider, 404), (&member, 403)] {

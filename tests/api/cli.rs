@@ -147,18 +147,7 @@ impl Proxy {
             bulk_calls: Arc::clone(&bulk_calls),
             single_calls: Arc::clone(&single_calls),
         });
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-        let base = format!("http://{}", listener.local_addr().expect("bound"));
-        let server = actix_web::HttpServer::new(move || {
-            actix_web::App::new()
-                .app_data(state.clone())
-                .default_service(web::to(forward))
-        })
-        .workers(1)
-        .listen(listener)
-        .expect("the proxy listens")
-        .run();
-        actix_web::rt::spawn(server);
+        let base = crate::recording::serve_proxy(state, forward);
         Self {
             base,
             bulk_calls,
@@ -765,8 +754,7 @@ async fn a_503_is_sent_again_after_its_retry_after_and_past_max_wait_the_rows_ar
 /// with exit code 3 and the problem's title.
 #[actix_web::test]
 async fn webhooks_are_managed_from_the_terminal_by_administrators() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let org_id = org.id.to_string();
     let created = ctl(
         &app,
@@ -846,16 +834,7 @@ async fn webhooks_are_managed_from_the_terminal_by_administrators() {
     let rotated = ctl(&app, &["--json", "webhooks", "rotate-secret", &org_id, &id]).await;
     let secret = rotated.json()["secret"].as_str().unwrap().to_owned();
     assert!(secret.starts_with("whsec_") && secret != endpoint["secret"]);
-    let member = app
-        .join(
-            &founder,
-            org.id,
-            2,
-            "member@example.com",
-            types::Role::Member,
-            vec![],
-        )
-        .await;
+    let member = app.staff(&founder, org.id, 2, types::Role::Member).await;
     drop(member);
     let bearer = app.bearer(&Who::verified(2, "member@example.com"));
     let as_member = ctl_at(

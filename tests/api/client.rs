@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use rollcall_client::{ApiError, Client, ClientInfo, prelude::*, types};
 
-use crate::helpers::{TestApp, Who};
+use crate::helpers::{TestApp, Who, session_for, view_invitation};
 
 async fn invite(client: &Client, org: uuid::Uuid, email: &str) -> types::InvitationWithToken {
     client
@@ -22,8 +22,7 @@ async fn invite(client: &Client, org: uuid::Uuid, email: &str) -> types::Invitat
 
 #[actix_web::test]
 async fn a_list_is_walked_to_its_end_through_the_page_stream() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (_app, founder, org) = TestApp::spawn_founded().await;
     let mut emails = BTreeSet::new();
     for i in 0..7 {
         let email = format!("person{i}@example.com");
@@ -57,11 +56,7 @@ async fn a_list_is_walked_to_its_end_through_the_page_stream() {
     let newest_first: Vec<_> = items.iter().map(|i| i.created_at).collect();
     assert!(newest_first.is_sorted_by(|a, b| a >= b));
 
-    let viewed = founder
-        .invitation_view()
-        .organization_id(org.id)
-        .invitation_id(items[0].id)
-        .send()
+    let viewed = view_invitation(&founder, org.id, items[0].id)
         .await
         .unwrap()
         .into_inner();
@@ -70,8 +65,7 @@ async fn a_list_is_walked_to_its_end_through_the_page_stream() {
 
 #[actix_web::test]
 async fn a_page_stream_keeps_the_filters_and_stops_at_the_first_problem() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     for i in 0..5 {
         invite(&founder, org.id, &format!("p{i}@example.com")).await;
     }
@@ -99,20 +93,7 @@ async fn a_session_set_once_serves_the_users_organizations_family() {
     let app = TestApp::spawn().await;
     let (founder, acme) = app.founded().await;
     let bearer = app.bearer(&Who::verified(1, "founder@acme.example"));
-    let session = |organization: i64| {
-        let founder = founder.clone();
-        async move {
-            founder
-                .session_create()
-                .body_map(|b| b.organization_id(organization))
-                .send()
-                .await
-                .expect("a session")
-                .into_inner()
-                .data
-                .token
-        }
-    };
+    let session = |organization: i64| session_for(&founder, organization);
     let v1 =
         rollcall_client::with_session(&app.base, &bearer, &session(acme.numeric_id).await).unwrap();
     for i in 0..4 {
@@ -201,8 +182,7 @@ async fn an_answer_the_document_does_not_list_is_still_a_typed_problem() {
 
 #[actix_web::test]
 async fn a_problem_prints_in_one_line_and_a_missing_parameter_says_which() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (_app, founder, org) = TestApp::spawn_founded().await;
     invite(&founder, org.id, "jane@example.com").await;
     let again = founder
         .invitation_create()
@@ -239,8 +219,7 @@ async fn a_problem_prints_in_one_line_and_a_missing_parameter_says_which() {
 
 #[actix_web::test]
 async fn an_optional_body_field_takes_a_builder_as_a_required_one_does() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (_app, founder, org) = TestApp::spawn_founded().await;
     let sent = founder
         .invitation_create()
         .organization_id(org.id)

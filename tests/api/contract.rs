@@ -2,7 +2,7 @@
 
 use utoipa::OpenApi;
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, http_get};
 
 #[test]
 fn the_handlers_declare_exactly_the_document() {
@@ -14,12 +14,8 @@ fn the_handlers_declare_exactly_the_document() {
 #[actix_web::test]
 async fn openapi_json_serves_the_hand_maintained_document() {
     let app = TestApp::spawn().await;
-    let http = reqwest::Client::new();
-    let served: serde_json::Value = http
-        .get(format!("{}/openapi.json", app.base))
-        .send()
+    let served: serde_json::Value = http_get(format!("{}/openapi.json", app.base))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -41,28 +37,16 @@ async fn swagger_ui_is_served_from_the_binary_and_points_at_the_document() {
         .unwrap();
     assert!(r.status().is_redirection());
     assert_eq!(r.headers()["location"], "/docs/");
-    let http = reqwest::Client::new();
-    let page = http
-        .get(format!("{}/docs/", app.base))
-        .send()
-        .await
-        .unwrap();
+    let page = http_get(format!("{}/docs/", app.base)).await;
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("swagger-ui"));
-    let init = http
-        .get(format!("{}/docs/swagger-initializer.js", app.base))
-        .send()
+    let init = http_get(format!("{}/docs/swagger-initializer.js", app.base))
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
     assert!(init.contains("/openapi.json"), "{init}");
-    let bundle = http
-        .get(format!("{}/docs/swagger-ui-bundle.js", app.base))
-        .send()
-        .await
-        .unwrap();
+    let bundle = http_get(format!("{}/docs/swagger-ui-bundle.js", app.base)).await;
     assert_eq!(bundle.status(), 200);
     assert!(
         bundle.bytes().await.unwrap().len() > 500_000,

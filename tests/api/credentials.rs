@@ -14,9 +14,7 @@ fn seed_000_body() -> types::InviteUserOrganizationRequest {
 }
 
 async fn org_with_admin(app: &TestApp) -> (i64, i64) {
-    let (org, _) = app.organization("Acme").await;
-    let admin = app.user("admin@acme.example").await;
-    app.register(admin, org, 1, &[]).await;
+    let (org, _, admin) = app.org_with_user("Acme", "admin@acme.example", 1).await;
     (org, admin)
 }
 

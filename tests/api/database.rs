@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use sea_orm::{ConnectionTrait, Database};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 
 /// The variable that switches the suite to PostgreSQL.
 pub const POSTGRES_VAR: &str = "ROLLCALL_TEST_POSTGRES_URL";
@@ -122,4 +122,14 @@ fn a_database_name_replaces_the_one_in_the_url() {
         "postgres://u:p@h/x?sslmode=disable"
     );
     assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
+}
+
+/// The `n` column of the one row `sql` answers on `db` (a count, say).
+pub async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
+    db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .expect(sql)
+        .expect("one row")
+        .try_get::<i64>("", "n")
+        .expect("a column n")
 }

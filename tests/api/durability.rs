@@ -14,14 +14,13 @@ use std::{
     time::Duration,
 };
 
-use rollcall_client::types;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use uuid::Uuid;
 
 use crate::{
-    database::TestDatabase,
-    helpers::{create_organization, send_invite},
-    processes::{Process, client},
+    database::{TestDatabase, count},
+    helpers::{create_organization, create_organization_keyed, send_invite},
+    processes::{Process, client, founded},
 };
 
 /// Kills per test, and how many invitations must be acknowledged before each kill.
@@ -78,12 +77,12 @@ async fn every_acknowledged_invitation_survives_sigkill_mid_load() {
             missing.len(),
             acknowledged.len()
         );
-        let audited = number(
+        let audited = count(
             &db,
             "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'invitation.created'",
         )
         .await;
-        let counted = number(
+        let counted = count(
             &db,
             "SELECT CAST(COALESCE(SUM(count), 0) AS BIGINT) AS n FROM rate_limits WHERE bucket LIKE 'invitations:%'",
         )
@@ -181,15 +180,6 @@ async fn ids(db: &DatabaseConnection) -> HashSet<Uuid> {
     .collect()
 }
 
-async fn number(db: &DatabaseConnection, sql: &str) -> i64 {
-    db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .expect(sql)
-        .expect("one row")
-        .try_get::<i64>("", "n")
-        .expect("a column n")
-}
-
 /// The process dies at the worst moment: right after the unit of work of a keyed request
 /// committed, before anyone was answered (an injected fault, `ROLLCALL_FAULT`). The client
 /// retries with the same key on a restarted process and must get the first answer, replayed,
@@ -198,12 +188,8 @@ async fn number(db: &DatabaseConnection, sql: &str) -> i64 {
 async fn a_crash_after_commit_never_runs_a_keyed_request_twice() {
     let database = TestDatabase::create().await;
     let create = |base: String| async move {
-        client(&base, 1, "founder@acme.example")
-            .organization_create()
-            .idempotency_key("create-acme-once")
-            .body(types::CreateOrganizationRequest::builder().name("Acme"))
-            .send()
-            .await
+        let founder = client(&base, 1, "founder@acme.example");
+        create_organization_keyed(&founder, "create-acme-once", "Acme").await
     };
     // No background work: the fault must strike the request's commit, not a worker's.
     let armed = Process::start(
@@ -242,15 +228,6 @@ async fn a_crash_after_commit_never_runs_a_keyed_request_twice() {
     assert_eq!(again.id, org.id, "every answer names the same organization");
 }
 
-async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
-    db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .expect(sql)
-        .expect("a row")
-        .try_get::<i64>("", "n")
-        .expect("a count")
-}
-
 /// The email worker is killed (SIGKILL, with the whole server) in the middle of a batch, with
 /// messages handed to the mail server but not yet recorded as sent, and others claimed but not
 /// yet tried. After a restart, once the dead worker's leases end, every invitation's email
@@ -269,8 +246,7 @@ async fn sigkill_of_the_email_worker_mid_batch_loses_no_email() {
         ("ROLLCALL_WORKER_POLL_MS", "50"),
     ];
     let process = Process::start(&database.url, &env).await;
-    let founder = client(&process.base, 1, "founder@acme.example");
-    let org = create_organization(&founder, "Acme").await;
+    let (founder, org) = founded(&process).await;
     for n in 0..EMAILS {
         send_invite(&founder, org.id, &format!("person{n}@example.com"))
             .await
@@ -344,8 +320,7 @@ async fn sigkill_under_a_stream_of_invitations_loses_no_webhook() {
         ("ROLLCALL_WORKER_POLL_MS", "50"),
     ];
     let process = Process::start(&database.url, &env).await;
-    let founder = client(&process.base, 1, "founder@acme.example");
-    let org = create_organization(&founder, "Acme").await;
+    let (founder, org) = founded(&process).await;
     receiver
         .register_for_invitations(&founder, org.id, "a", 20)
         .await;

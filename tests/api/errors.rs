@@ -10,9 +10,7 @@ use crate::helpers::{TestApp, Who};
 
 /// An administrator of a fresh organization, with headers for `/ad/invite`.
 async fn admin(app: &TestApp) -> (rollcall_client::Client, String, uuid::Uuid) {
-    let (org, uuid) = app.organization("Acme").await;
-    let admin = app.user("admin@acme.example").await;
-    app.register(admin, org, 1, &[]).await;
+    let (org, uuid, admin) = app.org_with_user("Acme", "admin@acme.example", 1).await;
     (
         app.client(&Who::user(admin)),
         app.session(admin, Some(org)),
@@ -21,7 +19,6 @@ async fn admin(app: &TestApp) -> (rollcall_client::Client, String, uuid::Uuid) {
 }
 
 const INVITE: &str = "/users-organizations/v1/ad/invite";
-const JSON: (&str, &str) = ("content-type", "application/json");
 
 #[actix_web::test]
 async fn an_invalid_field_is_a_422_naming_each_field() {
@@ -35,12 +32,11 @@ async fn an_invalid_field_is_a_422_naming_each_field() {
         "permissions": {"group": 9007199254740992_i64, "read": [1, -9007199254740992_i64]}
     });
     let r = app
-        .raw(
+        .post_json_with(
             &client,
-            Method::POST,
             INVITE,
-            &[JSON, ("x-session-token", &session)],
-            Some(body.to_string().into_bytes()),
+            &[("x-session-token", &session)],
+            body.to_string(),
         )
         .await;
     assert_eq!(r.status, 422);
@@ -86,12 +82,11 @@ async fn a_nested_array_where_an_object_belongs_is_a_422_naming_the_field() {
         ),
     ] {
         let r = app
-            .raw(
+            .post_json_with(
                 &client,
-                Method::POST,
                 &path,
-                &[JSON, ("x-session-token", &session)],
-                Some(body.to_string().into_bytes()),
+                &[("x-session-token", &session)],
+                body.to_string(),
             )
             .await;
         assert_eq!(r.status, 422, "{body}");

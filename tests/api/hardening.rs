@@ -13,30 +13,32 @@ use rollcall_client::{Client, types};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{SECRET, TestApp, Who, create_organization, problem, send_invite, token};
+use crate::helpers::{
+    SECRET, TestApp, Who, accept, create_organization, delete_member, invited, invited_with,
+    lookup, problem, resend, restore_membership, revoke, send_invite, update_member,
+};
 
 const PROBLEMS: &str = "https://rollcall.dev/problems/";
 
 /// A manager (user 2, manage ids [1]) of the founder's organization, and its client.
 async fn manager(app: &TestApp, founder: &Client, org: uuid::Uuid) -> Client {
     let manager = app
-        .join(
+        .join_as(
             founder,
             org,
             2,
             "manager@acme.example",
             types::Role::Manager,
-            vec![],
         )
         .await;
-    founder
-        .member_update()
-        .organization_id(org)
-        .user_id(2)
-        .body(types::UpdateMemberRequest::builder().permissions(Some(permissions(&[1]))))
-        .send()
-        .await
-        .expect("the manager manages module 1");
+    update_member(
+        founder,
+        org,
+        2,
+        types::UpdateMemberRequest::builder().permissions(Some(permissions(&[1]))),
+    )
+    .await
+    .expect("the manager manages module 1");
     manager
 }
 
@@ -57,25 +59,16 @@ async fn invitation(
     role: types::Role,
     manage: &[i64],
 ) -> types::InvitationWithToken {
-    founder
-        .invitation_create()
-        .organization_id(org)
-        .body(
-            types::InviteRequest::builder()
-                .email(email)
-                .role(role)
-                .permissions(Some(permissions(manage))),
-        )
-        .send()
-        .await
-        .expect("invited")
-        .into_inner()
+    let request = types::InviteRequest::builder()
+        .email(email)
+        .role(role)
+        .permissions(Some(permissions(manage)));
+    invited_with(founder, org, request).await
 }
 
 #[actix_web::test]
 async fn a_manager_resends_and_revokes_only_invitations_it_could_have_sent() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let manager = manager(&app, &founder, org.id).await;
     let admin = invitation(
         &founder,
@@ -102,44 +95,23 @@ async fn a_manager_resends_and_revokes_only_invitations_it_could_have_sent() {
     )
     .await;
     for refused in [&admin, &foreign] {
-        let resend = manager
-            .invitation_resend()
-            .organization_id(org.id)
-            .invitation_id(refused.id)
-            .send()
-            .await;
+        let resend = resend(&manager, org.id, refused.id).await;
         assert_eq!(problem(resend).0, 403, "{}", refused.email);
-        let revoke = manager
-            .invitation_revoke()
-            .organization_id(org.id)
-            .invitation_id(refused.id)
-            .send()
-            .await;
+        let revoke = revoke(&manager, org.id, refused.id).await;
         assert_eq!(problem(revoke).0, 403, "{}", refused.email);
     }
     let anon = app.anonymous();
     for kept in [&admin, &foreign] {
-        let seen = anon
-            .invitation_lookup()
-            .body(token(&kept.token))
-            .send()
+        let seen = lookup(&anon, &kept.token)
             .await
             .expect("the first token still works: nothing rotated")
             .into_inner();
         assert_eq!(seen.status, types::InvitationStatus::Pending);
     }
-    manager
-        .invitation_resend()
-        .organization_id(org.id)
-        .invitation_id(own.id)
-        .send()
+    resend(&manager, org.id, own.id)
         .await
         .expect("one it could have sent");
-    manager
-        .invitation_revoke()
-        .organization_id(org.id)
-        .invitation_id(own.id)
-        .send()
+    revoke(&manager, org.id, own.id)
         .await
         .expect("one it could have sent");
 }
@@ -154,18 +126,12 @@ async fn restore(
     rollcall_client::ResponseValue<types::MembershipEnvelope>,
     rollcall_client::Error<types::Problem>,
 > {
-    client
-        .ad_user_restore()
-        .user_id(3)
-        .x_session_token(app.session(user, Some(org)))
-        .send()
-        .await
+    restore_membership(client, &app.session(user, Some(org)), 3).await
 }
 
 #[actix_web::test]
 async fn a_manager_restores_only_members_whose_rights_it_could_grant() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let manager = manager(&app, &founder, org.id).await;
     let sent = invitation(
         &founder,
@@ -175,19 +141,13 @@ async fn a_manager_restores_only_members_whose_rights_it_could_grant() {
         &[9],
     )
     .await;
-    app.client(&Who::verified(3, "nine@example.com"))
-        .invitation_accept()
-        .body(token(&sent.token))
-        .send()
-        .await
-        .expect("accepted");
-    founder
-        .member_delete()
-        .organization_id(org.id)
-        .user_id(3)
-        .send()
-        .await
-        .expect("removed");
+    accept(
+        &app.client(&Who::verified(3, "nine@example.com")),
+        &sent.token,
+    )
+    .await
+    .expect("accepted");
+    delete_member(&founder, org.id, 3).await.expect("removed");
     let (status, p) = problem(restore(&app, &manager, 2, org.numeric_id).await);
     assert_eq!(status, 403, "{}", p.detail);
     assert_eq!(
@@ -206,8 +166,7 @@ async fn a_manager_restores_only_members_whose_rights_it_could_grant() {
 
 #[actix_web::test]
 async fn control_characters_in_names_and_emails_are_refused_on_every_database() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     for name in [
         "Ac\u{0}me",
         "Tab\there",
@@ -215,42 +174,32 @@ async fn control_characters_in_names_and_emails_are_refused_on_every_database() 
         "x\u{2066}y",
     ] {
         let bad = app
-            .raw(
+            .post_json(
                 &founder,
-                reqwest::Method::POST,
                 "/organization",
-                &[("content-type", "application/json")],
-                Some(json!({ "name": name }).to_string().into_bytes()),
+                json!({ "name": name }).to_string(),
             )
             .await;
         assert_eq!(bad.status, 422, "{name:?}");
         assert_eq!(bad.problem().type_, format!("{PROBLEMS}validation"));
         let team = app
-            .raw(
+            .post_json(
                 &founder,
-                reqwest::Method::POST,
                 &format!("/organization/{}/teams", org.id),
-                &[("content-type", "application/json")],
-                Some(json!({ "name": name }).to_string().into_bytes()),
+                json!({ "name": name }).to_string(),
             )
             .await;
         assert_eq!(team.status, 422, "{name:?}");
     }
     let (bo, session) = app.backoffice();
     let profile = app
-        .raw(
+        .post_json_with(
             &bo,
-            reqwest::Method::POST,
             "/users-organizations/v1/bo/users",
-            &[
-                ("content-type", "application/json"),
-                ("x-session-token", &session),
-            ],
-            Some(
-                json!({"firstName": "Ja\u{0}ne", "lastName": "Doe", "email": "jane@example.com"})
-                    .to_string()
-                    .into_bytes(),
-            ),
+            &[("x-session-token", &session)],
+            json!({"firstName": "Ja\u{0}ne", "lastName": "Doe", "email": "jane@example.com"})
+                .to_string()
+                .into_bytes(),
         )
         .await;
     assert_eq!(profile.status, 422);
@@ -605,70 +554,29 @@ async fn errors_made_outside_rollcall_code_answer_problem_json_too() {
 
 #[actix_web::test]
 async fn every_refusal_names_its_class_as_a_stable_type() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
-    let sent = send_invite(&founder, org.id, "jane@example.com")
-        .await
-        .unwrap()
-        .into_inner();
+    let (app, founder, org) = TestApp::spawn_founded().await;
+    let sent = invited(&founder, org.id, "jane@example.com").await;
     let (_, pending) = problem(send_invite(&founder, org.id, "jane@example.com").await);
     assert_eq!(pending.type_, format!("{PROBLEMS}invitation-pending"));
     assert_eq!(pending.invitation_id, Some(sent.id));
     let (_, member) = problem(send_invite(&founder, org.id, "founder@acme.example").await);
     assert_eq!(member.type_, format!("{PROBLEMS}already-member"));
     let stranger = app.client(&Who::verified(8, "stranger@example.com"));
-    let (_, mismatch) = problem(
-        stranger
-            .invitation_accept()
-            .body(token(&sent.token))
-            .send()
-            .await,
-    );
+    let (_, mismatch) = problem(accept(&stranger, &sent.token).await);
     assert_eq!(mismatch.type_, format!("{PROBLEMS}email-mismatch"));
     let unverified = app.client(&Who::user(9));
-    let (_, p) = problem(
-        unverified
-            .invitation_accept()
-            .body(token(&sent.token))
-            .send()
-            .await,
-    );
+    let (_, p) = problem(accept(&unverified, &sent.token).await);
     assert_eq!(p.type_, format!("{PROBLEMS}email-unverified"));
-    let (_, last) = problem(
-        founder
-            .member_delete()
-            .organization_id(org.id)
-            .user_id(1)
-            .send()
-            .await,
-    );
+    let (_, last) = problem(delete_member(&founder, org.id, 1).await);
     assert_eq!(last.type_, format!("{PROBLEMS}last-administrator"));
-    founder
-        .invitation_revoke()
-        .organization_id(org.id)
-        .invitation_id(sent.id)
-        .send()
-        .await
-        .unwrap();
+    revoke(&founder, org.id, sent.id).await.unwrap();
     let jane = app.client(&Who::verified(2, "jane@example.com"));
-    let (status, revoked) = problem(
-        jane.invitation_accept()
-            .body(token(&sent.token))
-            .send()
-            .await,
-    );
+    let (status, revoked) = problem(accept(&jane, &sent.token).await);
     assert_eq!(
         (status, revoked.type_),
         (410, format!("{PROBLEMS}invitation-revoked"))
     );
-    let (_, again) = problem(
-        founder
-            .invitation_revoke()
-            .organization_id(org.id)
-            .invitation_id(sent.id)
-            .send()
-            .await,
-    );
+    let (_, again) = problem(revoke(&founder, org.id, sent.id).await);
     assert_eq!(again.type_, format!("{PROBLEMS}invitation-not-pending"));
     assert_eq!(again.invitation_id, Some(sent.id));
 }

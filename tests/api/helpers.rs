@@ -2,6 +2,11 @@
 //! PostgreSQL when `ROLLCALL_TEST_POSTGRES_URL` is set), with a clock the test moves. Tests talk to it through the generated client; `raw` sends bodies no
 //! typed client can produce (malformed JSON, wrong media types) over the same client's HTTP
 //! connection, and decodes the answer as the generated `Problem`.
+//!
+//! Beside it: one function for each call of the generated client the tests make again and
+//! again (`accept`, `resend`, `update_member`, `list_teams`, …), answering the call's [`Answer`]
+//! for the test to check; and the scenarios several test files start from (`spawn_founded`,
+//! `staff`, `org_with_user`, `every_kind_of_change`).
 
 use std::{net::TcpListener, sync::Arc};
 
@@ -199,14 +204,24 @@ impl TestApp {
         (org.id, org.uuid)
     }
 
+    /// Creates the organization `name` and the profile `email`, registered in it with `scope`
+    /// (1 administrator, 2 member), through the back office; returns (numeric id, uuid, user id).
+    pub async fn org_with_user(
+        &self,
+        name: &str,
+        email: &str,
+        scope: i64,
+    ) -> (i64, uuid::Uuid, i64) {
+        let (org, uuid) = self.organization(name).await;
+        let user = self.user(email).await;
+        self.register(user, org, scope, &[]).await;
+        (org, uuid, user)
+    }
+
     /// Removes `user` from organization `org` through the back office (no role rules).
     pub async fn remove_member(&self, org: i64, user: i64) {
         let (bo, session) = self.backoffice();
-        bo.bo_user_organization_delete()
-            .user_id(user)
-            .organization_id(org)
-            .x_session_token(session)
-            .send()
+        bo_remove_membership(&bo, &session, user, org)
             .await
             .expect("membership removed");
     }
@@ -259,6 +274,14 @@ impl TestApp {
             .data
     }
 
+    /// A fresh server (see [`TestApp::spawn`]) with the organization [`TestApp::founded`] makes,
+    /// and the founder's client.
+    pub async fn spawn_founded() -> (Self, Client, types::Organization) {
+        let app = Self::spawn().await;
+        let (founder, org) = app.founded().await;
+        (app, founder, org)
+    }
+
     /// An organization created through `POST /organization` by a verified founder (user 1,
     /// founder@acme.example), and the founder's client.
     pub async fn founded(&self) -> (Client, types::Organization) {
@@ -278,19 +301,11 @@ impl TestApp {
         role: types::Role,
         teams: Vec<types::TeamAssignment>,
     ) -> Client {
-        let sent = inviter
-            .invitation_create()
-            .organization_id(org)
-            .body(
-                types::InviteRequest::builder()
-                    .email(email)
-                    .role(role)
-                    .team_assignments(Some(teams)),
-            )
-            .send()
-            .await
-            .expect("invited")
-            .into_inner();
+        let request = types::InviteRequest::builder()
+            .email(email)
+            .role(role)
+            .team_assignments(Some(teams));
+        let sent = invited_with(inviter, org, request).await;
         let client = self.client(&Who::verified(user, email));
         let member = client
             .invitation_accept()
@@ -301,6 +316,38 @@ impl TestApp {
             .into_inner();
         assert_eq!(member.role, role);
         client
+    }
+
+    /// `user` (with a verified `email`) joins `org` as `role`, in no team, by accepting an
+    /// invitation `inviter` sends; returns the new member's client.
+    pub async fn join_as(
+        &self,
+        inviter: &Client,
+        org: uuid::Uuid,
+        user: i64,
+        email: &str,
+        role: types::Role,
+    ) -> Client {
+        self.join(inviter, org, user, email, role, vec![]).await
+    }
+
+    /// `user` joins `org` as `role` (a manager, member or billing manager), in no team, under
+    /// the email its role names (`manager@`, `member@` or `billing@example.com`), by accepting
+    /// an invitation `inviter` sends; returns the new member's client.
+    pub async fn staff(
+        &self,
+        inviter: &Client,
+        org: uuid::Uuid,
+        user: i64,
+        role: types::Role,
+    ) -> Client {
+        let email = match role {
+            types::Role::Manager => "manager@example.com",
+            types::Role::Member => "member@example.com",
+            types::Role::BillingManager => "billing@example.com",
+            other => panic!("no staff email for {other:?}"),
+        };
+        self.join_as(inviter, org, user, email, role).await
     }
 
     /// Sends a request over the generated client's HTTP connection with a raw body.
@@ -330,6 +377,26 @@ impl TestApp {
             headers,
             bytes: bytes.to_vec(),
         }
+    }
+
+    /// POSTs `body` to `path` as JSON, with no other header, over `client`'s connection.
+    pub async fn post_json(&self, client: &Client, path: &str, body: impl Into<Vec<u8>>) -> Raw {
+        self.post_json_with(client, path, &[], body).await
+    }
+
+    /// POSTs `body` to `path` as JSON, with `headers` besides, over `client`'s connection.
+    pub async fn post_json_with(
+        &self,
+        client: &Client,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Vec<u8>>,
+    ) -> Raw {
+        let mut all = vec![("content-type", "application/json")];
+        all.extend_from_slice(headers);
+        let body = Some(body.into());
+        self.raw(client, reqwest::Method::POST, path, &all, body)
+            .await
     }
 
     /// Row counts of users, organizations, memberships and invitations, read from the database.
@@ -436,25 +503,70 @@ pub async fn create_organization(client: &Client, name: &str) -> types::Organiza
         .into_inner()
 }
 
+/// `client` sends `org` the invitation `request` describes.
+pub async fn send_invitation<B>(
+    client: &Client,
+    org: uuid::Uuid,
+    request: B,
+) -> Answer<types::InvitationWithToken>
+where
+    B: TryInto<types::InviteRequest>,
+    B::Error: std::fmt::Display,
+{
+    client
+        .invitation_create()
+        .organization_id(org)
+        .body(request)
+        .send()
+        .await
+}
+
 /// `client` invites `email` into `org` as a member.
 pub async fn send_invite(
     client: &Client,
     org: uuid::Uuid,
     email: &str,
-) -> Result<
-    rollcall_client::ResponseValue<types::InvitationWithToken>,
-    rollcall_client::Error<types::Problem>,
-> {
-    client
-        .invitation_create()
-        .organization_id(org)
-        .body(
-            types::InviteRequest::builder()
-                .email(email)
-                .role(types::Role::Member),
-        )
-        .send()
+) -> Answer<types::InvitationWithToken> {
+    send_invite_for(client, org, email, None).await
+}
+
+/// `client` invites `email` into `org` as a member, valid for `seconds` (when `None`, as long
+/// as the server gives by default).
+pub async fn send_invite_for(
+    client: &Client,
+    org: uuid::Uuid,
+    email: &str,
+    seconds: Option<i64>,
+) -> Answer<types::InvitationWithToken> {
+    let request = types::InviteRequest::builder()
+        .email(email)
+        .role(types::Role::Member)
+        .expires_in_seconds(seconds);
+    send_invitation(client, org, request).await
+}
+
+/// `client` invites `email` into `org` as a member, which must succeed; returns the invitation.
+pub async fn invited(client: &Client, org: uuid::Uuid, email: &str) -> types::InvitationWithToken {
+    send_invite(client, org, email)
         .await
+        .expect("invited")
+        .into_inner()
+}
+
+/// `client` sends `org` the invitation `request` describes, which must succeed; returns it.
+pub async fn invited_with<B>(
+    client: &Client,
+    org: uuid::Uuid,
+    request: B,
+) -> types::InvitationWithToken
+where
+    B: TryInto<types::InviteRequest>,
+    B::Error: std::fmt::Display,
+{
+    send_invitation(client, org, request)
+        .await
+        .expect("invited")
+        .into_inner()
 }
 
 /// `client` creates the team `name` in `org`.
@@ -467,6 +579,300 @@ pub async fn create_team(client: &Client, org: uuid::Uuid, name: &str) -> types:
         .await
         .expect("team created")
         .into_inner()
+}
+
+/// What a call of the generated client answers: the typed value, or the problem.
+pub type Answer<T> =
+    Result<rollcall_client::ResponseValue<T>, rollcall_client::Error<types::Problem>>;
+
+/// The HTTP status of a call's answer, successful or a problem; 0 when no answer came.
+pub fn status_of<T, E>(
+    answer: &Result<rollcall_client::ResponseValue<T>, rollcall_client::Error<E>>,
+) -> u16 {
+    match answer {
+        Ok(r) => r.status().as_u16(),
+        Err(rollcall_client::Error::ErrorResponse(rv)) => rv.status().as_u16(),
+        Err(_) => 0,
+    }
+}
+
+/// The status of each of several calls' answers, in order (see [`status_of`]).
+pub fn statuses<T, E>(
+    answers: &[Result<rollcall_client::ResponseValue<T>, rollcall_client::Error<E>>],
+) -> Vec<u16> {
+    answers.iter().map(status_of).collect()
+}
+
+/// How many of `statuses` are `status`.
+pub fn tally(statuses: &[u16], status: u16) -> usize {
+    statuses.iter().filter(|s| **s == status).count()
+}
+
+/// The first page (up to 100 events, newest first) of `org`'s audit log, read by `client`.
+pub async fn audit_page(client: &Client, org: uuid::Uuid) -> types::AuditEventPage {
+    client
+        .audit_event_list()
+        .organization_id(org)
+        .limit(std::num::NonZeroU64::new(100).unwrap())
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+/// A session token for `client`'s caller acting on the organization `org` (numeric id), made
+/// through `POST /session`.
+pub async fn session_for(client: &Client, org: i64) -> String {
+    client
+        .session_create()
+        .body(types::CreateSessionRequest::builder().organization_id(org))
+        .send()
+        .await
+        .expect("a session")
+        .into_inner()
+        .data
+        .token
+}
+
+/// `client` changes the member `user` of `org` as `change` says.
+pub async fn update_member<B>(
+    client: &Client,
+    org: uuid::Uuid,
+    user: i64,
+    change: B,
+) -> Answer<types::Member>
+where
+    B: TryInto<types::UpdateMemberRequest>,
+    B::Error: std::fmt::Display,
+{
+    client
+        .member_update()
+        .organization_id(org)
+        .user_id(user)
+        .body(change)
+        .send()
+        .await
+}
+
+/// `client` gives the member `user` of `org` the role `role`, leaving its permissions.
+pub async fn set_role(
+    client: &Client,
+    org: uuid::Uuid,
+    user: i64,
+    role: types::Role,
+) -> Answer<types::Member> {
+    let change = types::UpdateMemberRequest::builder().role(Some(role));
+    update_member(client, org, user, change).await
+}
+
+/// `client` changes the team `team` of `org` as `change` says.
+pub async fn update_team<B>(
+    client: &Client,
+    org: uuid::Uuid,
+    team: uuid::Uuid,
+    change: B,
+) -> Answer<types::Team>
+where
+    B: TryInto<types::CreateTeamRequest>,
+    B::Error: std::fmt::Display,
+{
+    client
+        .team_update()
+        .organization_id(org)
+        .team_id(team)
+        .body(change)
+        .send()
+        .await
+}
+
+/// `client` removes the member `user` from `org`.
+pub async fn delete_member(client: &Client, org: uuid::Uuid, user: i64) -> Answer<()> {
+    client
+        .member_delete()
+        .organization_id(org)
+        .user_id(user)
+        .send()
+        .await
+}
+
+/// `client` accepts the invitation whose token is `t`.
+pub async fn accept(client: &Client, t: &str) -> Answer<types::Member> {
+    client.invitation_accept().body(token(t)).send().await
+}
+
+/// `client` declines the invitation whose token is `t`.
+pub async fn decline(client: &Client, t: &str) -> Answer<types::Invitation> {
+    client.invitation_decline().body(token(t)).send().await
+}
+
+/// `client` looks up the invitation whose token is `t`.
+pub async fn lookup(client: &Client, t: &str) -> Answer<types::InvitationLookup> {
+    client.invitation_lookup().body(token(t)).send().await
+}
+
+/// `client` resends the invitation `id` of `org`.
+pub async fn resend(
+    client: &Client,
+    org: uuid::Uuid,
+    id: uuid::Uuid,
+) -> Answer<types::InvitationWithToken> {
+    client
+        .invitation_resend()
+        .organization_id(org)
+        .invitation_id(id)
+        .send()
+        .await
+}
+
+/// `client` revokes the invitation `id` of `org`.
+pub async fn revoke(client: &Client, org: uuid::Uuid, id: uuid::Uuid) -> Answer<types::Invitation> {
+    client
+        .invitation_revoke()
+        .organization_id(org)
+        .invitation_id(id)
+        .send()
+        .await
+}
+
+/// `client` reads the invitation `id` of `org`.
+pub async fn view_invitation(
+    client: &Client,
+    org: uuid::Uuid,
+    id: uuid::Uuid,
+) -> Answer<types::Invitation> {
+    client
+        .invitation_view()
+        .organization_id(org)
+        .invitation_id(id)
+        .send()
+        .await
+}
+
+/// `client` lists the first page of `org`'s teams.
+pub async fn list_teams(client: &Client, org: uuid::Uuid) -> Answer<types::TeamPage> {
+    client.team_list().organization_id(org).send().await
+}
+
+/// `client` lists the first page of `org`'s members.
+pub async fn list_members(client: &Client, org: uuid::Uuid) -> Answer<types::MemberPage> {
+    client.member_list().organization_id(org).send().await
+}
+
+/// `client` lists the first page of `org`'s webhook endpoints.
+pub async fn list_webhooks(client: &Client, org: uuid::Uuid) -> Answer<types::WebhookEndpointPage> {
+    client.webhook_list().organization_id(org).send().await
+}
+
+/// `client` lists the first page (of the default size) of `org`'s audit log.
+pub async fn list_audit_events(client: &Client, org: uuid::Uuid) -> Answer<types::AuditEventPage> {
+    client.audit_event_list().organization_id(org).send().await
+}
+
+/// `client` reads the organization `org`.
+pub async fn view_organization(client: &Client, org: uuid::Uuid) -> Answer<types::Organization> {
+    client.organization_view().organization_id(org).send().await
+}
+
+/// `client` reads the membership of `user` in the organization of `session`.
+pub async fn view_membership(
+    client: &Client,
+    session: &str,
+    user: i64,
+) -> Answer<types::MembershipEnvelope> {
+    client
+        .ad_user_view()
+        .user_id(user)
+        .x_session_token(session)
+        .send()
+        .await
+}
+
+/// `client` changes the membership of `user` in the organization of `session` as `change` says.
+pub async fn update_membership<B>(
+    client: &Client,
+    session: &str,
+    user: i64,
+    change: B,
+) -> Answer<types::MembershipEnvelope>
+where
+    B: TryInto<types::UpdateMembershipRequest>,
+    B::Error: std::fmt::Display,
+{
+    client
+        .ad_user_update()
+        .user_id(user)
+        .x_session_token(session)
+        .body(change)
+        .send()
+        .await
+}
+
+/// `client` soft-deletes the membership of `user` in the organization of `session`.
+pub async fn delete_membership(
+    client: &Client,
+    session: &str,
+    user: i64,
+) -> Answer<types::MembershipEnvelope> {
+    client
+        .ad_user_delete()
+        .user_id(user)
+        .x_session_token(session)
+        .send()
+        .await
+}
+
+/// `client` restores the soft-deleted membership of `user` in the organization of `session`.
+pub async fn restore_membership(
+    client: &Client,
+    session: &str,
+    user: i64,
+) -> Answer<types::MembershipEnvelope> {
+    client
+        .ad_user_restore()
+        .user_id(user)
+        .x_session_token(session)
+        .send()
+        .await
+}
+
+/// `GET url` through a plain client (one that follows redirects), which must answer.
+pub async fn http_get(url: String) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(url)
+        .send()
+        .await
+        .expect("the server answers")
+}
+
+/// `client` (the back office, with `session`) removes `user` from the organization `org`
+/// (numeric id).
+pub async fn bo_remove_membership(
+    client: &Client,
+    session: &str,
+    user: i64,
+    org: i64,
+) -> Answer<types::MembershipEnvelope> {
+    client
+        .bo_user_organization_delete()
+        .user_id(user)
+        .organization_id(org)
+        .x_session_token(session)
+        .send()
+        .await
+}
+
+/// `client` creates the organization `name` under the Idempotency-Key `key`.
+pub async fn create_organization_keyed(
+    client: &Client,
+    key: &str,
+    name: &str,
+) -> Answer<types::Organization> {
+    client
+        .organization_create()
+        .idempotency_key(key)
+        .body(types::CreateOrganizationRequest::builder().name(name))
+        .send()
+        .await
 }
 
 /// An invitation token as the body of lookup, accept and decline.
@@ -492,6 +898,24 @@ pub fn problem<T: std::fmt::Debug>(
         }
         other => panic!("expected a problem answer, got {other:?}"),
     }
+}
+
+/// `founder` invites jane@example.com into `org` and resends the invitation; Jane (user 2)
+/// accepts the resent token. Returns the invitation as first sent, and as resent.
+pub async fn jane_accepts_a_resent_invitation(
+    app: &TestApp,
+    founder: &Client,
+    org: uuid::Uuid,
+) -> (types::InvitationWithToken, types::InvitationWithToken) {
+    let sent = invited(founder, org, "jane@example.com").await;
+    let resent = resend(founder, org, sent.id).await.unwrap().into_inner();
+    accept(
+        &app.client(&Who::verified(2, "jane@example.com")),
+        &resent.token,
+    )
+    .await
+    .unwrap();
+    (sent, resent)
 }
 
 /// What [`every_kind_of_change`] made, for the checks after it.
@@ -524,56 +948,27 @@ pub async fn every_kind_of_change(
     org: &types::Organization,
 ) -> Changes {
     let team = create_team(founder, org.id, "Ops").await;
-    founder
-        .team_update()
-        .organization_id(org.id)
-        .team_id(team.id)
-        .body(types::CreateTeamRequest::builder().name("Operations"))
-        .send()
-        .await
-        .unwrap();
+    update_team(
+        founder,
+        org.id,
+        team.id,
+        types::CreateTeamRequest::builder().name("Operations"),
+    )
+    .await
+    .unwrap();
     let invite = |email: &'static str, seconds: Option<i64>| {
-        founder
-            .invitation_create()
-            .organization_id(org.id)
-            .body(
-                types::InviteRequest::builder()
-                    .email(email)
-                    .role(types::Role::Member)
-                    .expires_in_seconds(seconds),
-            )
-            .send()
+        send_invite_for(founder, org.id, email, seconds)
     };
-    let jane = invite("jane@example.com", None).await.unwrap().into_inner();
-    let jane = founder
-        .invitation_resend()
-        .organization_id(org.id)
-        .invitation_id(jane.id)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    app.client(&Who::verified(2, "jane@example.com"))
-        .invitation_accept()
-        .body(token(&jane.token))
-        .send()
-        .await
-        .unwrap();
+    let (_, jane) = jane_accepts_a_resent_invitation(app, founder, org.id).await;
     let joe = invite("joe@example.com", None).await.unwrap().into_inner();
-    app.client(&Who::verified(3, "joe@example.com"))
-        .invitation_decline()
-        .body(token(&joe.token))
-        .send()
-        .await
-        .unwrap();
+    decline(
+        &app.client(&Who::verified(3, "joe@example.com")),
+        &joe.token,
+    )
+    .await
+    .unwrap();
     let ann = invite("ann@example.com", None).await.unwrap().into_inner();
-    founder
-        .invitation_revoke()
-        .organization_id(org.id)
-        .invitation_id(ann.id)
-        .send()
-        .await
-        .unwrap();
+    revoke(founder, org.id, ann.id).await.unwrap();
     founder
         .team_member_put()
         .organization_id(org.id)
@@ -598,21 +993,10 @@ pub async fn every_kind_of_change(
         .send()
         .await
         .unwrap();
-    founder
-        .member_update()
-        .organization_id(org.id)
-        .user_id(2)
-        .body(types::UpdateMemberRequest::builder().role(Some(types::Role::Manager)))
-        .send()
+    set_role(founder, org.id, 2, types::Role::Manager)
         .await
         .unwrap();
-    founder
-        .member_delete()
-        .organization_id(org.id)
-        .user_id(2)
-        .send()
-        .await
-        .unwrap();
+    delete_member(founder, org.id, 2).await.unwrap();
     // The users-organizations family: seed 000, a restore, seed 001.
     let session = app.session(1, Some(org.numeric_id));
     let seed: types::InviteUserOrganizationRequest = serde_json::from_value(serde_json::json!({
@@ -631,19 +1015,9 @@ pub async fn every_kind_of_change(
         .user_id;
     for restore in [false, true] {
         let call = if restore {
-            founder
-                .ad_user_restore()
-                .user_id(john)
-                .x_session_token(session.clone())
-                .send()
-                .await
+            restore_membership(founder, &session, john).await
         } else {
-            founder
-                .ad_user_delete()
-                .user_id(john)
-                .x_session_token(session.clone())
-                .send()
-                .await
+            delete_membership(founder, &session, john).await
         };
         call.unwrap();
     }

@@ -5,7 +5,10 @@
 use chrono::Duration;
 use rollcall_client::{Client, types};
 
-use crate::helpers::{TestApp, Who, create_organization, problem};
+use crate::helpers::{
+    TestApp, Who, create_organization, create_organization_keyed, delete_member, problem, revoke,
+    set_role, view_invitation,
+};
 
 fn new_user(email: &str) -> types::builder::CreateUserRequest {
     types::CreateUserRequest::builder()
@@ -69,16 +72,11 @@ async fn a_refused_request_leaves_its_key_free_for_the_corrected_one() {
     let (bo, session) = app.backoffice();
     // The generated client checks the email pattern itself: the refused body goes raw.
     let refused = app
-        .raw(
+        .post_json_with(
             &bo,
-            reqwest::Method::POST,
             "/users-organizations/v1/bo/users",
-            &[
-                ("content-type", "application/json"),
-                ("x-session-token", &session),
-                ("idempotency-key", "key-1"),
-            ],
-            Some(br#"{"email": "not-an-email", "firstName": "J", "lastName": "D"}"#.to_vec()),
+            &[("x-session-token", &session), ("idempotency-key", "key-1")],
+            br#"{"email": "not-an-email", "firstName": "J", "lastName": "D"}"#.to_vec(),
         )
         .await;
     assert_eq!(refused.status, 422);
@@ -125,10 +123,7 @@ async fn a_key_belongs_to_its_caller_and_path() {
 }
 
 async fn create_org(c: &rollcall_client::Client) -> types::Organization {
-    c.organization_create()
-        .idempotency_key("org-key")
-        .body(types::CreateOrganizationRequest::builder().name("Acme"))
-        .send()
+    create_organization_keyed(c, "org-key", "Acme")
         .await
         .unwrap()
         .into_inner()
@@ -231,15 +226,11 @@ async fn a_malformed_key_is_a_400() {
     let founder = app.client(&Who::verified(1, "founder@example.com"));
     for key in ["has space", &"k".repeat(256)] {
         let r = app
-            .raw(
+            .post_json_with(
                 &founder,
-                reqwest::Method::POST,
                 "/organization",
-                &[
-                    ("content-type", "application/json"),
-                    ("idempotency-key", key),
-                ],
-                Some(br#"{"name":"A"}"#.to_vec()),
+                &[("idempotency-key", key)],
+                br#"{"name":"A"}"#.to_vec(),
             )
             .await;
         assert_eq!(r.status, 400, "{key}");
@@ -250,13 +241,12 @@ async fn a_malformed_key_is_a_400() {
 
 /// A manager (user 2) of the founder's organization, and its client.
 async fn manager_of(app: &TestApp, founder: &Client, org: uuid::Uuid) -> Client {
-    app.join(
+    app.join_as(
         founder,
         org,
         2,
         "manager@acme.example",
         types::Role::Manager,
-        vec![],
     )
     .await
 }
@@ -300,20 +290,13 @@ async fn looks_up_as(app: &TestApp, token: &str) -> Result<types::InvitationStat
 
 #[actix_web::test]
 async fn a_replay_by_a_removed_manager_is_refused_and_rotates_nothing() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let manager = manager_of(&app, &founder, org.id).await;
     let sent = invite_jane(&manager, org.id, None)
         .await
         .unwrap()
         .into_inner();
-    founder
-        .member_delete()
-        .organization_id(org.id)
-        .user_id(2)
-        .send()
-        .await
-        .unwrap();
+    delete_member(&founder, org.id, 2).await.unwrap();
     let (status, p) = problem(invite_jane(&manager, org.id, None).await);
     assert_eq!(status, 404, "{}", p.detail);
     assert_eq!(
@@ -331,19 +314,13 @@ async fn a_replay_by_a_removed_manager_is_refused_and_rotates_nothing() {
 
 #[actix_web::test]
 async fn a_replay_by_a_demoted_manager_is_refused_and_rotates_nothing() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let manager = manager_of(&app, &founder, org.id).await;
     let sent = invite_jane(&manager, org.id, None)
         .await
         .unwrap()
         .into_inner();
-    founder
-        .member_update()
-        .organization_id(org.id)
-        .user_id(2)
-        .body(types::UpdateMemberRequest::builder().role(Some(types::Role::Member)))
-        .send()
+    set_role(&founder, org.id, 2, types::Role::Member)
         .await
         .unwrap();
     let (status, p) = problem(invite_jane(&manager, org.id, None).await);
@@ -356,8 +333,7 @@ async fn a_replay_by_a_demoted_manager_is_refused_and_rotates_nothing() {
 
 #[actix_web::test]
 async fn a_replay_never_revives_an_expired_invitation() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let sent = invite_jane(&founder, org.id, Some(3600))
         .await
         .unwrap()
@@ -373,11 +349,7 @@ async fn a_replay_never_revives_an_expired_invitation() {
         "the problem names the invitation"
     );
     assert!(p.detail.contains("expired"), "{}", p.detail);
-    let view = founder
-        .invitation_view()
-        .organization_id(org.id)
-        .invitation_id(sent.id)
-        .send()
+    let view = view_invitation(&founder, org.id, sent.id)
         .await
         .unwrap()
         .into_inner();
@@ -392,19 +364,12 @@ async fn a_replay_never_revives_an_expired_invitation() {
 
 #[actix_web::test]
 async fn a_replay_of_a_finished_invitation_names_it_and_changes_nothing() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let sent = invite_jane(&founder, org.id, None)
         .await
         .unwrap()
         .into_inner();
-    founder
-        .invitation_revoke()
-        .organization_id(org.id)
-        .invitation_id(sent.id)
-        .send()
-        .await
-        .unwrap();
+    revoke(&founder, org.id, sent.id).await.unwrap();
     let (status, p) = problem(invite_jane(&founder, org.id, None).await);
     assert_eq!(status, 409);
     assert_eq!(p.invitation_id, Some(sent.id));

@@ -19,7 +19,10 @@ use rollcall_client::{Client, types};
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{Raw, TestApp, Who, create_organization, problem, send_invite, token},
+    helpers::{
+        Raw, TestApp, Who, accept, create_organization, create_organization_keyed, decline,
+        invited, problem, session_for,
+    },
     openid::{ALGORITHMS, AUDIENCE, OpenIdProvider, SignIn},
 };
 
@@ -477,13 +480,7 @@ async fn a_new_identitys_keyed_first_request_is_replayed_once_it_has_a_profile()
         .token(&SignIn::verified("auth0|keyed", "keyed@example.com"))
         .await;
     let client = bearer(&app, &token);
-    let send = || {
-        client
-            .organization_create()
-            .idempotency_key("first-org")
-            .body(types::CreateOrganizationRequest::builder().name("Keyed"))
-            .send()
-    };
+    let send = || create_organization_keyed(&client, "first-org", "Keyed");
     let first = send().await.expect("created");
     assert!(first.headers().get("idempotency-replayed").is_none());
     let again = send().await.expect("replayed");
@@ -505,10 +502,7 @@ async fn an_identity_without_a_profile_acts_as_no_user_until_it_accepts_an_invit
         .token(&SignIn::verified("auth0|founder", "founder@acme.example"))
         .await;
     let org = create_organization(&bearer(&app, &founder), "Acme").await;
-    let sent = send_invite(&bearer(&app, &founder), org.id, "new@acme.example")
-        .await
-        .unwrap()
-        .into_inner();
+    let sent = invited(&bearer(&app, &founder), org.id, "new@acme.example").await;
     let newcomer = provider
         .token(&SignIn::verified(
             "google-oauth2|1029384756",
@@ -531,10 +525,7 @@ async fn an_identity_without_a_profile_acts_as_no_user_until_it_accepts_an_invit
         (1, 1),
         "only the founder so far"
     );
-    let member = bearer(&app, &newcomer)
-        .invitation_accept()
-        .body(token(&sent.token))
-        .send()
+    let member = accept(&bearer(&app, &newcomer), &sent.token)
         .await
         .expect("accepted")
         .into_inner();
@@ -554,17 +545,7 @@ async fn a_profile_made_by_seed_000_is_claimed_by_its_owner_on_first_sign_in() {
         .token(&SignIn::verified("auth0|founder", "founder@acme.example"))
         .await;
     let org = create_organization(&bearer(&app, &founder), "Acme").await;
-    let session = bearer(&app, &founder)
-        .session_create()
-        .body(types::CreateSessionRequest {
-            organization_id: Some(org.numeric_id),
-        })
-        .send()
-        .await
-        .expect("a session")
-        .into_inner()
-        .data
-        .token;
+    let session = session_for(&bearer(&app, &founder), org.numeric_id).await;
     let added: types::InviteUserOrganizationRequest = serde_json::from_value(json!({
         "firstName": "Jane", "lastName": "Doe", "email": "jane@acme.example", "permissions": {"group": 0}
     }))
@@ -773,22 +754,13 @@ async fn an_identity_whose_profile_has_another_email_cannot_accept_an_invitation
         .token(&SignIn::verified("auth0|ada", "ada@old.example"))
         .await;
     create_organization(&bearer(&app, &ada), "Ada's").await;
-    let sent = send_invite(&bearer(&app, &founder), org.id, "ada@new.example")
-        .await
-        .unwrap()
-        .into_inner();
+    let sent = invited(&bearer(&app, &founder), org.id, "ada@new.example").await;
     // Ada's email changed at the provider; her profile's did not.
     let renamed = provider
         .token(&SignIn::verified("auth0|ada", "ada@new.example"))
         .await;
     let before = app.counts().await;
-    let (status, p) = problem(
-        bearer(&app, &renamed)
-            .invitation_accept()
-            .body(token(&sent.token))
-            .send()
-            .await,
-    );
+    let (status, p) = problem(accept(&bearer(&app, &renamed), &sent.token).await);
     assert_eq!(status, 403);
     assert!(p.type_.ends_with("/email-mismatch"), "{}", p.type_);
     assert!(p.detail.contains("ada@old.example"), "{}", p.detail);
@@ -799,46 +771,28 @@ async fn an_identity_whose_profile_has_another_email_cannot_accept_an_invitation
 async fn a_subject_whose_profile_has_another_email_cannot_accept_an_invitation_to_its_token_email()
 {
     // The embedded default (HS256, `sub` a user id): user 5's profile is five@old.example.
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     create_organization(&app.client(&Who::verified(5, "five@old.example")), "Five's").await;
-    let sent = send_invite(&founder, org.id, "five@new.example")
-        .await
-        .unwrap()
-        .into_inner();
+    let sent = invited(&founder, org.id, "five@new.example").await;
     let five = app.client(&Who::verified(5, "five@new.example"));
     let before = app.counts().await;
-    let (status, p) = problem(
-        five.invitation_accept()
-            .body(token(&sent.token))
-            .send()
-            .await,
-    );
+    let (status, p) = problem(accept(&five, &sent.token).await);
     assert_eq!(status, 403, "{}", p.detail);
     assert!(p.type_.ends_with("/email-mismatch"), "{}", p.type_);
-    let (status, _) = problem(
-        five.invitation_decline()
-            .body(token(&sent.token))
-            .send()
-            .await,
-    );
+    let (status, _) = problem(decline(&five, &sent.token).await);
     assert_eq!(status, 403);
     let (status, _) = problem(five.me_invitation_list().send().await);
     assert_eq!(status, 403, "none of them could be accepted");
     assert_eq!(app.counts().await, before);
     // Sent to the profile's email, it is accepted, and the member shows that email.
-    let sent = send_invite(&founder, org.id, "five@old.example")
-        .await
-        .unwrap()
-        .into_inner();
-    let member = app
-        .client(&Who::verified(5, "five@old.example"))
-        .invitation_accept()
-        .body(token(&sent.token))
-        .send()
-        .await
-        .expect("accepted")
-        .into_inner();
+    let sent = invited(&founder, org.id, "five@old.example").await;
+    let member = accept(
+        &app.client(&Who::verified(5, "five@old.example")),
+        &sent.token,
+    )
+    .await
+    .expect("accepted")
+    .into_inner();
     assert_eq!(
         (member.user_id, member.email.as_str()),
         (5, "five@old.example")

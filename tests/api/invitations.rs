@@ -4,7 +4,11 @@
 use chrono::Duration;
 use rollcall_client::{Client, types};
 
-use crate::helpers::{TestApp, Who, create_organization, problem, send_invite, token};
+use crate::helpers::{
+    TestApp, Who, accept, create_organization, decline, invited_with, lookup, problem, resend,
+    revoke, send_invitation, send_invite, statuses, tally, update_member, view_invitation,
+    view_organization,
+};
 
 async fn invite(
     client: &Client,
@@ -12,25 +16,16 @@ async fn invite(
     email: &str,
     teams: Vec<types::TeamAssignment>,
 ) -> types::InvitationWithToken {
-    client
-        .invitation_create()
-        .organization_id(org)
-        .body(
-            types::InviteRequest::builder()
-                .email(email)
-                .role(types::Role::Manager)
-                .team_assignments(Some(teams)),
-        )
-        .send()
-        .await
-        .expect("invited")
-        .into_inner()
+    let request = types::InviteRequest::builder()
+        .email(email)
+        .role(types::Role::Manager)
+        .team_assignments(Some(teams));
+    invited_with(client, org, request).await
 }
 
 #[actix_web::test]
 async fn a_newcomer_creates_an_organization_and_a_team_invites_with_it_and_the_invitee_joins() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let team = founder
         .team_create()
         .organization_id(org.id)
@@ -52,11 +47,7 @@ async fn a_newcomer_creates_an_organization_and_a_team_invites_with_it_and_the_i
     .await;
     assert_eq!(sent.email, "jane.doe@example.com");
 
-    let seen = app
-        .anonymous()
-        .invitation_lookup()
-        .body(token(&sent.token))
-        .send()
+    let seen = lookup(&app.anonymous(), &sent.token)
         .await
         .unwrap()
         .into_inner();
@@ -75,12 +66,7 @@ async fn a_newcomer_creates_an_organization_and_a_team_invites_with_it_and_the_i
     assert_eq!(seen.inviter.map(|i| i.user_id), Some(1));
 
     let jane = app.client(&Who::verified(2, "JANE.DOE@example.com"));
-    let joined = jane
-        .invitation_accept()
-        .body(token(&sent.token))
-        .send()
-        .await
-        .unwrap();
+    let joined = accept(&jane, &sent.token).await.unwrap();
     assert_eq!(joined.status(), 201);
     let member = joined.into_inner();
     assert_eq!(
@@ -93,32 +79,21 @@ async fn a_newcomer_creates_an_organization_and_a_team_invites_with_it_and_the_i
         (team.id, types::TeamRole::Developer)
     );
 
-    let again = jane
-        .invitation_accept()
-        .body(token(&sent.token))
-        .send()
-        .await
-        .unwrap();
+    let again = accept(&jane, &sent.token).await.unwrap();
     assert_eq!(
         again.status(),
         200,
         "accepting again answers the same member"
     );
     assert_eq!(again.into_inner().created_at, member.created_at);
-    let seen = app
-        .anonymous()
-        .invitation_lookup()
-        .body(token(&sent.token))
-        .send()
+    let seen = lookup(&app.anonymous(), &sent.token)
         .await
         .unwrap()
         .into_inner();
     assert_eq!(seen.status, types::InvitationStatus::Accepted);
     // Jane can now see the organization.
     assert_eq!(
-        jane.organization_view()
-            .organization_id(org.id)
-            .send()
+        view_organization(&jane, org.id)
             .await
             .unwrap()
             .into_inner()
@@ -129,8 +104,7 @@ async fn a_newcomer_creates_an_organization_and_a_team_invites_with_it_and_the_i
 
 #[actix_web::test]
 async fn accept_is_exactly_once_under_race() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let mut teams = Vec::new();
     for name in ["A", "B"] {
         let t = founder
@@ -148,22 +122,10 @@ async fn accept_is_exactly_once_under_race() {
     }
     let sent = invite(&founder, org.id, "jane@example.com", teams).await;
     let jane = app.client(&Who::verified(2, "jane@example.com"));
-    let attempts = (0..30).map(|_| jane.invitation_accept().body(token(&sent.token)).send());
-    let results = futures_util::future::join_all(attempts).await;
-    let statuses: Vec<u16> = results
-        .iter()
-        .map(|r| r.as_ref().map(|r| r.status().as_u16()).unwrap_or(0))
-        .collect();
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 201).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 200).count(),
-        29,
-        "{statuses:?}"
-    );
+    let attempts = (0..30).map(|_| accept(&jane, &sent.token));
+    let got = statuses(&futures_util::future::join_all(attempts).await);
+    assert_eq!(tally(&got, 201), 1, "{got:?}");
+    assert_eq!(tally(&got, 200), 29, "{got:?}");
     let memberships = app
         .query::<i64>("SELECT COUNT(*) AS v FROM memberships WHERE user_id = 2")
         .await;
@@ -198,18 +160,10 @@ async fn invites_committed_together_keep_every_accepted_one_and_nothing_of_a_ref
     let results =
         futures_util::future::join_all(emails.iter().map(|e| send_invite(&founder, org.id, e)))
             .await;
-    let statuses: Vec<u16> = results
-        .iter()
-        .map(|r| match r {
-            Ok(r) => r.status().as_u16(),
-            Err(rollcall_client::Error::ErrorResponse(rv)) => rv.status().as_u16(),
-            Err(_) => 0,
-        })
-        .collect();
-    let of = |status: u16| statuses.iter().filter(|s| **s == status).count();
-    assert_eq!(of(201), 20, "{statuses:?}");
-    assert_eq!(of(409) + of(429), 20, "{statuses:?}");
-    assert!(of(429) >= 10, "{statuses:?}");
+    let got = statuses(&results);
+    assert_eq!(tally(&got, 201), 20, "{got:?}");
+    assert_eq!(tally(&got, 409) + tally(&got, 429), 20, "{got:?}");
+    assert!(tally(&got, 429) >= 10, "{got:?}");
     for (what, sql) in [
         ("invitations", "SELECT COUNT(*) AS v FROM invitations"),
         (
@@ -231,8 +185,7 @@ async fn invites_committed_together_keep_every_accepted_one_and_nothing_of_a_ref
 
 #[actix_web::test]
 async fn invites_of_one_email_race_to_exactly_one_201() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let attempts = (0..30).map(|i| {
         let email = if i % 2 == 0 {
             "jane@example.com"
@@ -241,25 +194,14 @@ async fn invites_of_one_email_race_to_exactly_one_201() {
         };
         send_invite(&founder, org.id, email)
     });
-    let results = futures_util::future::join_all(attempts).await;
-    let created = results
-        .iter()
-        .filter(|r| r.as_ref().is_ok_and(|r| r.status() == 201))
-        .count();
-    let conflicts = results
-        .iter()
-        .filter(
-            |r| matches!(r, Err(rollcall_client::Error::ErrorResponse(rv)) if rv.status() == 409),
-        )
-        .count();
-    assert_eq!((created, conflicts), (1, 29));
+    let got = statuses(&futures_util::future::join_all(attempts).await);
+    assert_eq!((tally(&got, 201), tally(&got, 409)), (1, 29), "{got:?}");
     assert_eq!(app.counts().await[3], 1);
 }
 
 #[actix_web::test]
 async fn a_pending_invitation_blocks_another_for_the_same_email_and_the_answer_names_it() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (_app, founder, org) = TestApp::spawn_founded().await;
     let first = invite(&founder, org.id, "jane@example.com", vec![]).await;
     let (status, p) = problem(send_invite(&founder, org.id, " jane@example.com".trim()).await);
     assert_eq!(status, 409);
@@ -268,8 +210,7 @@ async fn a_pending_invitation_blocks_another_for_the_same_email_and_the_answer_n
 
 #[actix_web::test]
 async fn inviting_a_live_member_is_a_409() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (_app, founder, org) = TestApp::spawn_founded().await;
     let (status, p) = problem(send_invite(&founder, org.id, "founder@acme.example").await);
     assert_eq!(status, 409);
     assert!(p.detail.contains("already a member"), "{}", p.detail);
@@ -277,15 +218,10 @@ async fn inviting_a_live_member_is_a_409() {
 
 #[actix_web::test]
 async fn an_expired_invitation_answers_410_and_no_longer_blocks_a_new_one() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let sent = invite(&founder, org.id, "jane@example.com", vec![]).await;
     app.advance(Duration::days(7));
-    let seen = app
-        .anonymous()
-        .invitation_lookup()
-        .body(token(&sent.token))
-        .send()
+    let seen = lookup(&app.anonymous(), &sent.token)
         .await
         .unwrap()
         .into_inner();
@@ -295,19 +231,9 @@ async fn an_expired_invitation_answers_410_and_no_longer_blocks_a_new_one() {
         "expired without anything rewriting the row"
     );
     let jane = app.client(&Who::verified(2, "jane@example.com"));
-    let (status, _) = problem(
-        jane.invitation_accept()
-            .body(token(&sent.token))
-            .send()
-            .await,
-    );
+    let (status, _) = problem(accept(&jane, &sent.token).await);
     assert_eq!(status, 410);
-    let (status, _) = problem(
-        jane.invitation_decline()
-            .body(token(&sent.token))
-            .send()
-            .await,
-    );
+    let (status, _) = problem(decline(&jane, &sent.token).await);
     assert_eq!(status, 410);
     // A new invitation gets a new token; the old one stays dead. (Tokens minted before the
     // clock moved have expired too: mint fresh bearers.)
@@ -315,48 +241,23 @@ async fn an_expired_invitation_answers_410_and_no_longer_blocks_a_new_one() {
     let jane = app.client(&Who::verified(2, "jane@example.com"));
     let renewed = invite(&founder, org.id, "jane@example.com", vec![]).await;
     assert_ne!(renewed.id, sent.id);
-    assert_eq!(
-        jane.invitation_accept()
-            .body(token(&renewed.token))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        201
-    );
+    assert_eq!(accept(&jane, &renewed.token).await.unwrap().status(), 201);
     assert_eq!(app.counts().await[2], 2, "the founder and Jane");
 }
 
 #[actix_web::test]
 async fn a_declined_invitation_cannot_be_accepted_and_does_not_block_a_new_one() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let sent = invite(&founder, org.id, "jane@example.com", vec![]).await;
     let jane = app.client(&Who::verified(2, "jane@example.com"));
-    let declined = jane
-        .invitation_decline()
-        .body(token(&sent.token))
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let declined = decline(&jane, &sent.token).await.unwrap().into_inner();
     assert_eq!(
         (declined.id, declined.status),
         (sent.id, types::InvitationStatus::Declined)
     );
-    let (status, _) = problem(
-        jane.invitation_accept()
-            .body(token(&sent.token))
-            .send()
-            .await,
-    );
+    let (status, _) = problem(accept(&jane, &sent.token).await);
     assert_eq!(status, 410);
-    let (status, _) = problem(
-        jane.invitation_decline()
-            .body(token(&sent.token))
-            .send()
-            .await,
-    );
+    let (status, _) = problem(decline(&jane, &sent.token).await);
     assert_eq!(status, 410);
     invite(&founder, org.id, "jane@example.com", vec![]).await;
     assert_eq!(app.counts().await[2], 1, "nobody joined");
@@ -364,8 +265,7 @@ async fn a_declined_invitation_cannot_be_accepted_and_does_not_block_a_new_one()
 
 #[actix_web::test]
 async fn only_the_invited_verified_email_may_accept_or_decline() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let sent = invite(&founder, org.id, "jane@example.com", vec![]).await;
     let before = app.counts().await;
     let callers = [
@@ -379,21 +279,9 @@ async fn only_the_invited_verified_email_may_accept_or_decline() {
         Who::user(5),
     ];
     for who in &callers {
-        let (status, _) = problem(
-            app.client(who)
-                .invitation_accept()
-                .body(token(&sent.token))
-                .send()
-                .await,
-        );
+        let (status, _) = problem(accept(&app.client(who), &sent.token).await);
         assert_eq!(status, 403);
-        let (status, _) = problem(
-            app.client(who)
-                .invitation_decline()
-                .body(token(&sent.token))
-                .send()
-                .await,
-        );
+        let (status, _) = problem(decline(&app.client(who), &sent.token).await);
         assert_eq!(status, 403);
     }
     assert_eq!(
@@ -401,13 +289,7 @@ async fn only_the_invited_verified_email_may_accept_or_decline() {
         before,
         "no profile or membership was created"
     );
-    let (status, _) = problem(
-        app.anonymous()
-            .invitation_accept()
-            .body(token(&sent.token))
-            .send()
-            .await,
-    );
+    let (status, _) = problem(accept(&app.anonymous(), &sent.token).await);
     assert_eq!(status, 401);
 }
 
@@ -415,21 +297,10 @@ async fn only_the_invited_verified_email_may_accept_or_decline() {
 async fn an_unknown_token_is_a_404_and_a_malformed_one_a_422() {
     let app = TestApp::spawn().await;
     let unknown = "A".repeat(43);
-    let (status, _) = problem(
-        app.anonymous()
-            .invitation_lookup()
-            .body(token(&unknown))
-            .send()
-            .await,
-    );
+    let (status, _) = problem(lookup(&app.anonymous(), &unknown).await);
     assert_eq!(status, 404);
-    let (status, _) = problem(
-        app.client(&Who::verified(2, "jane@example.com"))
-            .invitation_accept()
-            .body(token(&unknown))
-            .send()
-            .await,
-    );
+    let (status, _) =
+        problem(accept(&app.client(&Who::verified(2, "jane@example.com")), &unknown).await);
     assert_eq!(status, 404);
     assert_eq!(
         app.counts().await,
@@ -437,12 +308,10 @@ async fn an_unknown_token_is_a_404_and_a_malformed_one_a_422() {
         "a bogus token creates no profile"
     );
     let r = app
-        .raw(
+        .post_json(
             &app.anonymous(),
-            reqwest::Method::POST,
             "/invitations/lookup",
-            &[("content-type", "application/json")],
-            Some(br#"{"token": "short"}"#.to_vec()),
+            br#"{"token": "short"}"#.to_vec(),
         )
         .await;
     assert_eq!(r.status, 422);
@@ -451,18 +320,8 @@ async fn an_unknown_token_is_a_404_and_a_malformed_one_a_422() {
 
 #[actix_web::test]
 async fn teams_cannot_be_created_by_members_or_in_another_organization() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
-    let member = app
-        .join(
-            &founder,
-            org.id,
-            2,
-            "member@example.com",
-            types::Role::Member,
-            vec![],
-        )
-        .await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
+    let member = app.staff(&founder, org.id, 2, types::Role::Member).await;
     let (status, _) = problem(
         member
             .team_create()
@@ -486,115 +345,55 @@ async fn teams_cannot_be_created_by_members_or_in_another_organization() {
 
 #[actix_web::test]
 async fn resend_gives_a_new_token_and_expiry_and_kills_the_old_token_at_once() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let sent = invite(&founder, org.id, "jane@example.com", vec![]).await;
     app.advance(Duration::days(3));
     let founder = app.client(&Who::verified(1, "founder@acme.example"));
-    let resent = founder
-        .invitation_resend()
-        .organization_id(org.id)
-        .invitation_id(sent.id)
-        .send()
+    let resent = resend(&founder, org.id, sent.id)
         .await
         .unwrap()
         .into_inner();
     assert_eq!(resent.id, sent.id);
     assert_ne!(resent.token, sent.token);
     assert!(resent.expires_at > sent.expires_at);
-    let (status, _) = problem(
-        app.anonymous()
-            .invitation_lookup()
-            .body(token(&sent.token))
-            .send()
-            .await,
-    );
+    let (status, _) = problem(lookup(&app.anonymous(), &sent.token).await);
     assert_eq!(status, 404, "the old token is dead");
     let jane = app.client(&Who::verified(2, "jane@example.com"));
-    assert_eq!(
-        jane.invitation_accept()
-            .body(token(&resent.token))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        201
-    );
-    let (status, _) = problem(
-        founder
-            .invitation_resend()
-            .organization_id(org.id)
-            .invitation_id(sent.id)
-            .send()
-            .await,
-    );
+    assert_eq!(accept(&jane, &resent.token).await.unwrap().status(), 201);
+    let (status, _) = problem(resend(&founder, org.id, sent.id).await);
     assert_eq!(status, 409, "an accepted invitation cannot be resent");
 }
 
 #[actix_web::test]
 async fn an_expired_invitation_can_be_resent() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let sent = invite(&founder, org.id, "jane@example.com", vec![]).await;
     app.advance(Duration::days(8));
     let founder = app.client(&Who::verified(1, "founder@acme.example"));
-    let resent = founder
-        .invitation_resend()
-        .organization_id(org.id)
-        .invitation_id(sent.id)
-        .send()
+    let resent = resend(&founder, org.id, sent.id)
         .await
         .unwrap()
         .into_inner();
     assert_eq!(resent.status, types::InvitationStatus::Pending);
     let jane = app.client(&Who::verified(2, "jane@example.com"));
-    assert_eq!(
-        jane.invitation_accept()
-            .body(token(&resent.token))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        201
-    );
+    assert_eq!(accept(&jane, &resent.token).await.unwrap().status(), 201);
 }
 
 #[actix_web::test]
 async fn a_revoked_invitation_answers_410_to_its_invitee_and_cannot_be_revoked_twice() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let sent = invite(&founder, org.id, "jane@example.com", vec![]).await;
-    let revoked = founder
-        .invitation_revoke()
-        .organization_id(org.id)
-        .invitation_id(sent.id)
-        .send()
+    let revoked = revoke(&founder, org.id, sent.id)
         .await
         .unwrap()
         .into_inner();
     assert_eq!(revoked.status, types::InvitationStatus::Revoked);
     let jane = app.client(&Who::verified(2, "jane@example.com"));
-    let (status, _) = problem(
-        jane.invitation_accept()
-            .body(token(&sent.token))
-            .send()
-            .await,
-    );
+    let (status, _) = problem(accept(&jane, &sent.token).await);
     assert_eq!(status, 410);
-    let (status, _) = problem(
-        founder
-            .invitation_revoke()
-            .organization_id(org.id)
-            .invitation_id(sent.id)
-            .send()
-            .await,
-    );
+    let (status, _) = problem(revoke(&founder, org.id, sent.id).await);
     assert_eq!(status, 409);
-    let viewed = founder
-        .invitation_view()
-        .organization_id(org.id)
-        .invitation_id(sent.id)
-        .send()
+    let viewed = view_invitation(&founder, org.id, sent.id)
         .await
         .unwrap()
         .into_inner();
@@ -603,8 +402,7 @@ async fn a_revoked_invitation_answers_410_to_its_invitee_and_cannot_be_revoked_t
 
 #[actix_web::test]
 async fn cursor_pages_walk_every_invitation_exactly_once_newest_first() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let mut sent = Vec::new();
     for i in 0..25 {
         sent.push(
@@ -645,20 +443,13 @@ async fn cursor_pages_walk_every_invitation_exactly_once_newest_first() {
 
 #[actix_web::test]
 async fn lists_filter_by_several_statuses_including_derived_expiry_and_by_email() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let old = invite(&founder, org.id, "old@example.com", vec![]).await;
     app.advance(Duration::days(8));
     let founder = app.client(&Who::verified(1, "founder@acme.example"));
     let fresh = invite(&founder, org.id, "Fresh@example.com", vec![]).await;
     let gone = invite(&founder, org.id, "gone@example.com", vec![]).await;
-    founder
-        .invitation_revoke()
-        .organization_id(org.id)
-        .invitation_id(gone.id)
-        .send()
-        .await
-        .unwrap();
+    revoke(&founder, org.id, gone.id).await.unwrap();
     let ids = |statuses: Vec<types::InvitationStatus>| {
         let founder = &founder;
         async move {
@@ -700,8 +491,7 @@ async fn lists_filter_by_several_statuses_including_derived_expiry_and_by_email(
 
 #[actix_web::test]
 async fn a_forged_cursor_an_unknown_status_or_a_limit_out_of_range_is_a_400() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     for query in [
         "cursor=forged",
         "cursor=eyJhIjoxfQ",
@@ -726,8 +516,7 @@ async fn a_forged_cursor_an_unknown_status_or_a_limit_out_of_range_is_a_400() {
 
 #[actix_web::test]
 async fn views_and_lists_never_carry_a_token() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let sent = invite(&founder, org.id, "jane@example.com", vec![]).await;
     for path in [
         format!("/organization/{}/invitations", org.id),
@@ -748,8 +537,7 @@ async fn views_and_lists_never_carry_a_token() {
 
 #[actix_web::test]
 async fn invitations_of_another_organization_are_not_found_and_members_may_not_manage_them() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let sent = invite(&founder, org.id, "jane@example.com", vec![]).await;
     let other = app.client(&Who::verified(9, "other@example.com"));
     let other_org = create_organization(&other, "Other").await;
@@ -759,77 +547,19 @@ async fn invitations_of_another_organization_are_not_found_and_members_may_not_m
         404
     );
     assert_eq!(
-        problem(
-            other
-                .invitation_view()
-                .organization_id(org.id)
-                .invitation_id(sent.id)
-                .send()
-                .await
-        )
-        .0,
+        problem(view_invitation(&other, org.id, sent.id).await).0,
         404
     );
-    assert_eq!(
-        problem(
-            other
-                .invitation_revoke()
-                .organization_id(org.id)
-                .invitation_id(sent.id)
-                .send()
-                .await
-        )
-        .0,
-        404
-    );
-    assert_eq!(
-        problem(
-            other
-                .invitation_resend()
-                .organization_id(org.id)
-                .invitation_id(sent.id)
-                .send()
-                .await
-        )
-        .0,
-        404
-    );
+    assert_eq!(problem(revoke(&other, org.id, sent.id).await).0, 404);
+    assert_eq!(problem(resend(&other, org.id, sent.id).await).0, 404);
     // The same invitation id under the other administrator's own organization: 404 too.
     assert_eq!(
-        problem(
-            other
-                .invitation_view()
-                .organization_id(other_org.id)
-                .invitation_id(sent.id)
-                .send()
-                .await
-        )
-        .0,
+        problem(view_invitation(&other, other_org.id, sent.id).await).0,
         404
     );
-    assert_eq!(
-        problem(
-            other
-                .invitation_revoke()
-                .organization_id(other_org.id)
-                .invitation_id(sent.id)
-                .send()
-                .await
-        )
-        .0,
-        404
-    );
+    assert_eq!(problem(revoke(&other, other_org.id, sent.id).await).0, 404);
     // A plain member of this organization: 403.
-    let member = app
-        .join(
-            &founder,
-            org.id,
-            3,
-            "member@example.com",
-            types::Role::Member,
-            vec![],
-        )
-        .await;
+    let member = app.staff(&founder, org.id, 3, types::Role::Member).await;
     assert_eq!(
         problem(
             member
@@ -841,23 +571,8 @@ async fn invitations_of_another_organization_are_not_found_and_members_may_not_m
         .0,
         403
     );
-    assert_eq!(
-        problem(
-            member
-                .invitation_resend()
-                .organization_id(org.id)
-                .invitation_id(sent.id)
-                .send()
-                .await
-        )
-        .0,
-        403
-    );
-    let still = founder
-        .invitation_view()
-        .organization_id(org.id)
-        .invitation_id(sent.id)
-        .send()
+    assert_eq!(problem(resend(&member, org.id, sent.id).await).0, 403);
+    let still = view_invitation(&founder, org.id, sent.id)
         .await
         .unwrap()
         .into_inner();
@@ -870,18 +585,8 @@ async fn invitations_of_another_organization_are_not_found_and_members_may_not_m
 
 #[actix_web::test]
 async fn managers_invite_and_create_teams_but_only_administrators_invite_administrators() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
-    let manager = app
-        .join(
-            &founder,
-            org.id,
-            2,
-            "manager@example.com",
-            types::Role::Manager,
-            vec![],
-        )
-        .await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
+    let manager = app.staff(&founder, org.id, 2, types::Role::Manager).await;
     let team = manager
         .team_create()
         .organization_id(org.id)
@@ -891,67 +596,40 @@ async fn managers_invite_and_create_teams_but_only_administrators_invite_adminis
         .unwrap();
     assert_eq!(team.status(), 201);
     let body = |email: &str, role| types::InviteRequest::builder().email(email).role(role);
-    let ok = manager
-        .invitation_create()
-        .organization_id(org.id)
-        .body(body("a@example.com", types::Role::Member))
-        .send()
+    let ok = send_invitation(&manager, org.id, body("a@example.com", types::Role::Member))
         .await
         .unwrap();
     assert_eq!(ok.status(), 201);
     let (status, p) = problem(
-        manager
-            .invitation_create()
-            .organization_id(org.id)
-            .body(body("b@example.com", types::Role::Administrator))
-            .send()
-            .await,
+        send_invitation(
+            &manager,
+            org.id,
+            body("b@example.com", types::Role::Administrator),
+        )
+        .await,
     );
     assert_eq!(status, 403, "{}", p.detail);
-    let ok = founder
-        .invitation_create()
-        .organization_id(org.id)
-        .body(body("b@example.com", types::Role::Administrator))
-        .send()
-        .await
-        .unwrap();
+    let ok = send_invitation(
+        &founder,
+        org.id,
+        body("b@example.com", types::Role::Administrator),
+    )
+    .await
+    .unwrap();
     assert_eq!(ok.status(), 201);
 }
 
 #[actix_web::test]
 async fn billing_managers_and_members_read_but_cannot_invite_or_create_teams() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let billing = app
-        .join(
-            &founder,
-            org.id,
-            2,
-            "billing@example.com",
-            types::Role::BillingManager,
-            vec![],
-        )
+        .staff(&founder, org.id, 2, types::Role::BillingManager)
         .await;
-    let member = app
-        .join(
-            &founder,
-            org.id,
-            3,
-            "member@example.com",
-            types::Role::Member,
-            vec![],
-        )
-        .await;
+    let member = app.staff(&founder, org.id, 3, types::Role::Member).await;
     let before = app.counts().await;
     for (user, client) in [(2, &billing), (3, &member)] {
         assert_eq!(
-            client
-                .organization_view()
-                .organization_id(org.id)
-                .send()
-                .await
-                .unwrap()
-                .status(),
+            view_organization(client, org.id).await.unwrap().status(),
             200,
             "members read"
         );
@@ -959,15 +637,7 @@ async fn billing_managers_and_members_read_but_cannot_invite_or_create_teams() {
             .email("x@example.com")
             .role(types::Role::Member);
         assert_eq!(
-            problem(
-                client
-                    .invitation_create()
-                    .organization_id(org.id)
-                    .body(invite)
-                    .send()
-                    .await
-            )
-            .0,
+            problem(send_invitation(client, org.id, invite).await).0,
             403
         );
         assert_eq!(
@@ -1006,18 +676,8 @@ async fn billing_managers_and_members_read_but_cannot_invite_or_create_teams() {
 
 #[actix_web::test]
 async fn a_manager_invites_with_only_the_module_ids_it_manages() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
-    let manager = app
-        .join(
-            &founder,
-            org.id,
-            2,
-            "manager@example.com",
-            types::Role::Manager,
-            vec![],
-        )
-        .await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
+    let manager = app.staff(&founder, org.id, 2, types::Role::Manager).await;
     let grant = types::UpdateMemberRequest {
         role: None,
         permissions: Some(types::PermissionsInput {
@@ -1026,14 +686,7 @@ async fn a_manager_invites_with_only_the_module_ids_it_manages() {
             manage: Some(vec![types::ModuleId(1), types::ModuleId(2)]),
         }),
     };
-    founder
-        .member_update()
-        .organization_id(org.id)
-        .user_id(2)
-        .body(grant)
-        .send()
-        .await
-        .unwrap();
+    update_member(&founder, org.id, 2, grant).await.unwrap();
     let invite = |email: &str, read: Vec<i64>| {
         types::InviteRequest::builder()
             .email(email)
@@ -1044,42 +697,25 @@ async fn a_manager_invites_with_only_the_module_ids_it_manages() {
                 manage: None,
             }))
     };
-    let ok = manager
-        .invitation_create()
-        .organization_id(org.id)
-        .body(invite("a@example.com", vec![2, 1]))
-        .send()
+    let ok = send_invitation(&manager, org.id, invite("a@example.com", vec![2, 1]))
         .await
         .unwrap()
         .into_inner();
     let granted = ok.permissions.expect("permissions are kept");
     assert_eq!(granted.read.iter().map(|i| i.0).collect::<Vec<_>>(), [1, 2]);
     let before = app.counts().await;
-    let (status, _) = problem(
-        manager
-            .invitation_create()
-            .organization_id(org.id)
-            .body(invite("b@example.com", vec![1, 3]))
-            .send()
-            .await,
-    );
+    let (status, _) =
+        problem(send_invitation(&manager, org.id, invite("b@example.com", vec![1, 3])).await);
     assert_eq!(status, 403, "module 3 is not the manager's to grant");
     assert_eq!(app.counts().await, before, "nothing was created");
 }
 
 #[actix_web::test]
 async fn a_refused_accept_leaves_no_profile_and_no_event() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let expired = invite(&founder, org.id, "jane@example.com", vec![]).await;
     let revoked = invite(&founder, org.id, "joe@example.com", vec![]).await;
-    founder
-        .invitation_revoke()
-        .organization_id(org.id)
-        .invitation_id(revoked.id)
-        .send()
-        .await
-        .unwrap();
+    revoke(&founder, org.id, revoked.id).await.unwrap();
     app.advance(Duration::days(8));
     let before = app.counts().await;
     let events = || app.query::<String>("SELECT action AS v FROM audit_events ORDER BY id");
@@ -1090,23 +726,11 @@ async fn a_refused_accept_leaves_no_profile_and_no_event() {
         (6, "joe@example.com", &revoked),
     ] {
         let newcomer = app.client(&Who::verified(user, email));
-        let (status, _) = problem(
-            newcomer
-                .invitation_accept()
-                .body(token(&sent.token))
-                .send()
-                .await,
-        );
+        let (status, _) = problem(accept(&newcomer, &sent.token).await);
         assert_eq!(status, 410, "{email}");
     }
     let stranger = app.client(&Who::verified(7, "someone.else@example.com"));
-    let (status, _) = problem(
-        stranger
-            .invitation_accept()
-            .body(token(&expired.token))
-            .send()
-            .await,
-    );
+    let (status, _) = problem(accept(&stranger, &expired.token).await);
     assert_eq!(status, 403);
     assert_eq!(app.counts().await, before, "no profile, no membership");
     assert_eq!(

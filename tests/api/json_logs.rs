@@ -6,12 +6,11 @@
 
 use std::time::{Duration, Instant};
 
-use rollcall_client::types;
 use serde_json::Value;
 
 use crate::{
     database::TestDatabase,
-    helpers::{SECRET, create_organization, send_invite, token},
+    helpers::{SECRET, accept, create_organization, lookup, send_invite, session_for},
     processes::{Process, bearer, client},
 };
 
@@ -38,15 +37,7 @@ async fn every_json_log_line_parses_and_holds_no_credential_of_the_run() {
     let founder = client(&base, 1, "founder@acme.example");
     let org = create_organization(&founder, "Acme").await;
     // A session, used on the /users-organizations/v1 family.
-    let session = founder
-        .session_create()
-        .body(types::CreateSessionRequest::builder().organization_id(org.numeric_id))
-        .send()
-        .await
-        .expect("a session")
-        .into_inner()
-        .data
-        .token;
+    let session = session_for(&founder, org.numeric_id).await;
     secrets.push(session.clone());
     founder
         .ad_user_list()
@@ -74,17 +65,10 @@ async fn every_json_log_line_parses_and_holds_no_credential_of_the_run() {
         .expect("resent")
         .into_inner();
     secrets.extend([jane.token.clone(), bob.token.clone(), rotated.token.clone()]);
-    rollcall_client::anonymous(&base)
-        .unwrap()
-        .invitation_lookup()
-        .body(token(&jane.token))
-        .send()
+    lookup(&rollcall_client::anonymous(&base).unwrap(), &jane.token)
         .await
         .expect("looked up");
-    client(&base, 2, "jane@example.com")
-        .invitation_accept()
-        .body(token(&jane.token))
-        .send()
+    accept(&client(&base, 2, "jane@example.com"), &jane.token)
         .await
         .expect("accepted");
     // Refused credentials are not logged either: a forged bearer, a made-up token.

@@ -11,7 +11,10 @@ use rollcall_client::{Client, types};
 use serde_json::json;
 
 use crate::{
-    helpers::{TestApp, Who, create_organization, send_invite, token},
+    helpers::{
+        TestApp, Who, create_organization, invited, lookup, resend, send_invitation, send_invite,
+        view_invitation,
+    },
     peers::{SmtpSink, free_port},
 };
 
@@ -45,14 +48,7 @@ async fn email_becomes(
 ) -> types::Invitation {
     let until = std::time::Instant::now() + Duration::from_secs(20);
     loop {
-        let inv = client
-            .invitation_view()
-            .organization_id(org)
-            .invitation_id(id)
-            .send()
-            .await
-            .unwrap()
-            .into_inner();
+        let inv = view_invitation(client, org, id).await.unwrap().into_inner();
         if inv.email_delivery.status == status || std::time::Instant::now() > until {
             assert_eq!(
                 inv.email_delivery.status, status,
@@ -71,10 +67,7 @@ async fn an_invitation_email_arrives_with_a_link_whose_token_works() {
     let sink = SmtpSink::start();
     let _worker = app.start_worker(worker_settings(Some(sink.url())));
     let (founder, org) = app.founded().await;
-    let sent = send_invite(&founder, org.id, "jane@example.com")
-        .await
-        .unwrap()
-        .into_inner();
+    let sent = invited(&founder, org.id, "jane@example.com").await;
     assert_eq!(sent.email_delivery.status, types::DeliveryStatus::Queued);
     let mail = &sink.wait_for(1, Duration::from_secs(20)).await[0];
     assert_eq!(mail.rcpt_tos, ["jane@example.com"]);
@@ -87,11 +80,7 @@ async fn an_invitation_email_arrives_with_a_link_whose_token_works() {
     );
     assert!(text.contains("https://app.example/accept?token="));
     assert!(mail.part("text/html").contains(&link_token));
-    let seen = app
-        .anonymous()
-        .invitation_lookup()
-        .body(token(&link_token))
-        .send()
+    let seen = lookup(&app.anonymous(), &link_token)
         .await
         .expect("the emailed token looks the invitation up");
     assert_eq!(seen.into_inner().organization_name, "Acme");
@@ -107,18 +96,17 @@ async fn send_email_false_sends_nothing_and_says_skipped() {
     let sink = SmtpSink::start();
     let _worker = app.start_worker(worker_settings(Some(sink.url())));
     let (founder, org) = app.founded().await;
-    let sent = founder
-        .invitation_create()
-        .organization_id(org.id)
-        .body_map(|b| {
-            b.email("jane@example.com")
-                .role(types::Role::Member)
-                .send_email(Some(false))
-        })
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let sent = send_invitation(
+        &founder,
+        org.id,
+        types::InviteRequest::builder()
+            .email("jane@example.com")
+            .role(types::Role::Member)
+            .send_email(Some(false)),
+    )
+    .await
+    .unwrap()
+    .into_inner();
     assert_eq!(sent.email_delivery.status, types::DeliveryStatus::Skipped);
     assert!(
         sent.email_delivery
@@ -140,17 +128,9 @@ async fn send_email_false_sends_nothing_and_says_skipped() {
 
 #[actix_web::test]
 async fn a_resend_supersedes_the_email_still_waiting() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
-    let first = send_invite(&founder, org.id, "jane@example.com")
-        .await
-        .unwrap()
-        .into_inner();
-    let resent = founder
-        .invitation_resend()
-        .organization_id(org.id)
-        .invitation_id(first.id)
-        .send()
+    let (app, founder, org) = TestApp::spawn_founded().await;
+    let first = invited(&founder, org.id, "jane@example.com").await;
+    let resent = resend(&founder, org.id, first.id)
         .await
         .unwrap()
         .into_inner();
@@ -186,21 +166,14 @@ async fn transient_smtp_refusals_are_retried_on_the_schedule_until_sent() {
     sink.control(json!({"tempfail": 2}));
     let _worker = app.start_worker(worker_settings(Some(sink.url())));
     let (founder, org) = app.founded().await;
-    let sent = send_invite(&founder, org.id, "jane@example.com")
-        .await
-        .unwrap()
-        .into_inner();
+    let sent = invited(&founder, org.id, "jane@example.com").await;
     // 451, then a retry after about a second of the server's clock, 451 again, then accepted.
     // Each round waits for its own refusal (the attempt count says which), so the clock moves
     // past a retry only once that retry is scheduled.
     for round in 1..=2 {
         let until = std::time::Instant::now() + Duration::from_secs(20);
         loop {
-            let inv = founder
-                .invitation_view()
-                .organization_id(org.id)
-                .invitation_id(sent.id)
-                .send()
+            let inv = view_invitation(&founder, org.id, sent.id)
                 .await
                 .unwrap()
                 .into_inner();
@@ -236,10 +209,7 @@ async fn a_permanent_smtp_refusal_marks_the_email_failed_and_erases_its_token() 
     sink.control(json!({"reject": [{"pattern": "nobody@", "code": 550}]}));
     let _worker = app.start_worker(worker_settings(Some(sink.url())));
     let (founder, org) = app.founded().await;
-    let sent = send_invite(&founder, org.id, "nobody@example.com")
-        .await
-        .unwrap()
-        .into_inner();
+    let sent = invited(&founder, org.id, "nobody@example.com").await;
     let inv = email_becomes(&founder, org.id, sent.id, types::DeliveryStatus::Failed).await;
     assert!(
         inv.email_delivery
@@ -266,17 +236,10 @@ async fn an_email_queued_while_smtp_is_down_arrives_once_it_is_back() {
     let port = free_port();
     let _worker = app.start_worker(worker_settings(Some(format!("smtp://127.0.0.1:{port}"))));
     let (founder, org) = app.founded().await;
-    let sent = send_invite(&founder, org.id, "jane@example.com")
-        .await
-        .unwrap()
-        .into_inner();
+    let sent = invited(&founder, org.id, "jane@example.com").await;
     let until = std::time::Instant::now() + Duration::from_secs(20);
     loop {
-        let inv = founder
-            .invitation_view()
-            .organization_id(org.id)
-            .invitation_id(sent.id)
-            .send()
+        let inv = view_invitation(&founder, org.id, sent.id)
             .await
             .unwrap()
             .into_inner();
@@ -349,12 +312,8 @@ async fn the_html_part_escapes_an_organization_named_like_a_script() {
 
 #[actix_web::test]
 async fn no_raw_token_is_at_rest_while_mail_flows() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
-    let waiting = send_invite(&founder, org.id, "jane@example.com")
-        .await
-        .unwrap()
-        .into_inner();
+    let (app, founder, org) = TestApp::spawn_founded().await;
+    let waiting = invited(&founder, org.id, "jane@example.com").await;
     let stored = app.database_bytes().await;
     assert!(
         !stored.windows(43).any(|w| w == waiting.token.as_bytes()),
@@ -410,30 +369,25 @@ async fn an_address_gets_at_most_its_daily_cap_of_invitation_emails() {
     );
     app.advance(chrono::Duration::hours(25));
     let founder = app.client(&Who::verified(1, "founder@acme.example"));
-    let later = send_invite(&founder, acme.id, "joe@example.com")
-        .await
-        .unwrap()
-        .into_inner();
+    let later = invited(&founder, acme.id, "joe@example.com").await;
     assert_eq!(later.email_delivery.status, types::DeliveryStatus::Queued);
 }
 
 #[actix_web::test]
 async fn the_expiry_sweep_marks_an_invitation_expired_once_with_one_event() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
-    let short = founder
-        .invitation_create()
-        .organization_id(org.id)
-        .body_map(|b| {
-            b.email("kim@example.com")
-                .role(types::Role::Member)
-                .expires_in_seconds(Some(3600))
-                .send_email(Some(false))
-        })
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let (app, founder, org) = TestApp::spawn_founded().await;
+    let short = send_invitation(
+        &founder,
+        org.id,
+        types::InviteRequest::builder()
+            .email("kim@example.com")
+            .role(types::Role::Member)
+            .expires_in_seconds(Some(3600))
+            .send_email(Some(false)),
+    )
+    .await
+    .unwrap()
+    .into_inner();
     app.advance(chrono::Duration::hours(2));
     let expired = || {
         app.query::<i64>(
@@ -459,11 +413,7 @@ async fn the_expiry_sweep_marks_an_invitation_expired_once_with_one_event() {
         .await
         .unwrap();
     assert_eq!(expired().await, [1]);
-    let view = founder
-        .invitation_view()
-        .organization_id(org.id)
-        .invitation_id(short.id)
-        .send()
+    let view = view_invitation(&founder, org.id, short.id)
         .await
         .unwrap()
         .into_inner();
@@ -477,10 +427,7 @@ async fn without_smtp_emails_are_written_as_eml_files() {
     let dir = settings.mail_dir.clone();
     let _worker = app.start_worker(settings);
     let (founder, org) = app.founded().await;
-    let sent = send_invite(&founder, org.id, "jane@example.com")
-        .await
-        .unwrap()
-        .into_inner();
+    let sent = invited(&founder, org.id, "jane@example.com").await;
     email_becomes(&founder, org.id, sent.id, types::DeliveryStatus::Sent).await;
     let files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()

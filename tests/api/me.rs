@@ -3,7 +3,9 @@
 use chrono::Duration;
 use rollcall_client::types;
 
-use crate::helpers::{TestApp, Who, create_organization, problem, send_invite};
+use crate::helpers::{
+    TestApp, Who, create_organization, invited, problem, send_invite, send_invite_for,
+};
 
 #[actix_web::test]
 async fn my_organizations_are_those_i_am_a_live_member_of_with_my_role() {
@@ -14,13 +16,12 @@ async fn my_organizations_are_those_i_am_a_live_member_of_with_my_role() {
         orgs.push(create_organization(&founder, name).await);
     }
     let jane = app
-        .join(
+        .join_as(
             &founder,
             orgs[1].id,
             2,
             "jane@example.com",
             types::Role::BillingManager,
-            vec![],
         )
         .await;
 
@@ -60,25 +61,11 @@ async fn my_invitations_are_the_pending_ones_to_my_verified_email() {
     let app = TestApp::spawn().await;
     let founder = app.client(&Who::verified(1, "founder@example.com"));
     let org = create_organization(&founder, "A").await;
-    let invite = |email: &'static str| {
-        founder
-            .invitation_create()
-            .organization_id(org.id)
-            .body(
-                types::InviteRequest::builder()
-                    .email(email)
-                    .role(types::Role::Member)
-                    .expires_in_seconds(Some(3600)),
-            )
-            .send()
-    };
+    let invite = |email: &'static str| send_invite_for(&founder, org.id, email, Some(3600));
     let old = invite("jane@example.com").await.unwrap().into_inner();
     app.advance(Duration::hours(2));
     let founder = app.client(&Who::verified(1, "founder@example.com"));
-    let fresh = send_invite(&founder, org.id, "JANE@example.com")
-        .await
-        .unwrap()
-        .into_inner();
+    let fresh = invited(&founder, org.id, "JANE@example.com").await;
     send_invite(&founder, org.id, "someone.else@example.com")
         .await
         .unwrap();

@@ -3,7 +3,10 @@
 
 use rollcall_client::{Client, types};
 
-use crate::helpers::{TestApp, Who, create_organization, create_team, problem};
+use crate::helpers::{
+    TestApp, Who, create_organization, create_team, delete_member, list_members, problem, set_role,
+    update_member, view_organization,
+};
 
 /// `user` joins through an invitation as `role`, in `teams`; returns its client.
 async fn join(
@@ -25,6 +28,23 @@ async fn join(
     .await
 }
 
+/// The founder makes the team "Ops" in `org`, and Jane (user 2) joins as a member, in it as
+/// `role`; returns the team and Jane's client.
+async fn jane_in_ops(
+    app: &TestApp,
+    founder: &Client,
+    org: uuid::Uuid,
+    role: types::TeamRole,
+) -> (types::Team, Client) {
+    let team = create_team(founder, org, "Ops").await;
+    let ops = types::TeamAssignment {
+        team_id: team.id,
+        role,
+    };
+    let jane = join(app, founder, org, 2, types::Role::Member, vec![ops]).await;
+    (team, jane)
+}
+
 fn change(role: Option<types::Role>) -> types::UpdateMemberRequest {
     types::UpdateMemberRequest {
         role,
@@ -34,28 +54,9 @@ fn change(role: Option<types::Role>) -> types::UpdateMemberRequest {
 
 #[actix_web::test]
 async fn members_are_listed_with_roles_permissions_and_teams() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
-    let team = create_team(&founder, org.id, "Ops").await;
-    let jane = join(
-        &app,
-        &founder,
-        org.id,
-        2,
-        types::Role::Member,
-        vec![types::TeamAssignment {
-            team_id: team.id,
-            role: types::TeamRole::Viewer,
-        }],
-    )
-    .await;
-    let page = jane
-        .member_list()
-        .organization_id(org.id)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let (app, founder, org) = TestApp::spawn_founded().await;
+    let (team, jane) = jane_in_ops(&app, &founder, org.id, types::TeamRole::Viewer).await;
+    let page = list_members(&jane, org.id).await.unwrap().into_inner();
     assert!(page.next_cursor.is_none());
     let got: Vec<_> = page
         .data
@@ -74,8 +75,7 @@ async fn members_are_listed_with_roles_permissions_and_teams() {
 
 #[actix_web::test]
 async fn member_pages_walk_every_member_exactly_once_while_members_are_added() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     for user in 2..=9 {
         join(&app, &founder, org.id, user, types::Role::Member, vec![]).await;
     }
@@ -117,8 +117,7 @@ async fn member_pages_walk_every_member_exactly_once_while_members_are_added() {
 
 #[actix_web::test]
 async fn an_administrator_changes_a_members_role_and_permissions() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     join(&app, &founder, org.id, 2, types::Role::Member, vec![]).await;
     let body = types::UpdateMemberRequest {
         role: Some(types::Role::Manager),
@@ -128,12 +127,7 @@ async fn an_administrator_changes_a_members_role_and_permissions() {
             manage: None,
         }),
     };
-    let m = founder
-        .member_update()
-        .organization_id(org.id)
-        .user_id(2)
-        .body(body)
-        .send()
+    let m = update_member(&founder, org.id, 2, body)
         .await
         .unwrap()
         .into_inner();
@@ -147,43 +141,19 @@ async fn an_administrator_changes_a_members_role_and_permissions() {
 
 #[actix_web::test]
 async fn managers_change_members_but_not_administrators_nor_grant_ids_they_do_not_manage() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let manager = join(&app, &founder, org.id, 2, types::Role::Manager, vec![]).await;
     join(&app, &founder, org.id, 3, types::Role::Member, vec![]).await;
-    let ok = manager
-        .member_update()
-        .organization_id(org.id)
-        .user_id(3)
-        .body(change(Some(types::Role::BillingManager)))
-        .send()
+    let ok = set_role(&manager, org.id, 3, types::Role::BillingManager)
         .await
         .unwrap();
     assert_eq!(ok.into_inner().role, types::Role::BillingManager);
     assert_eq!(
-        problem(
-            manager
-                .member_update()
-                .organization_id(org.id)
-                .user_id(1)
-                .body(change(Some(types::Role::Member)))
-                .send()
-                .await
-        )
-        .0,
+        problem(set_role(&manager, org.id, 1, types::Role::Member).await).0,
         403
     );
     assert_eq!(
-        problem(
-            manager
-                .member_update()
-                .organization_id(org.id)
-                .user_id(3)
-                .body(change(Some(types::Role::Administrator)))
-                .send()
-                .await
-        )
-        .0,
+        problem(set_role(&manager, org.id, 3, types::Role::Administrator).await).0,
         403
     );
     let grant = types::UpdateMemberRequest {
@@ -195,58 +165,18 @@ async fn managers_change_members_but_not_administrators_nor_grant_ids_they_do_no
         }),
     };
     assert_eq!(
-        problem(
-            manager
-                .member_update()
-                .organization_id(org.id)
-                .user_id(3)
-                .body(grant)
-                .send()
-                .await
-        )
-        .0,
+        problem(update_member(&manager, org.id, 3, grant).await).0,
         403
     );
-    assert_eq!(
-        problem(
-            manager
-                .member_delete()
-                .organization_id(org.id)
-                .user_id(1)
-                .send()
-                .await
-        )
-        .0,
-        403
-    );
+    assert_eq!(problem(delete_member(&manager, org.id, 1).await).0, 403);
 }
 
 #[actix_web::test]
 async fn the_last_administrator_can_neither_be_demoted_nor_leave() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
-    let (status, p) = problem(
-        founder
-            .member_update()
-            .organization_id(org.id)
-            .user_id(1)
-            .body(change(Some(types::Role::Member)))
-            .send()
-            .await,
-    );
+    let (app, founder, org) = TestApp::spawn_founded().await;
+    let (status, p) = problem(set_role(&founder, org.id, 1, types::Role::Member).await);
     assert_eq!(status, 409, "{}", p.detail);
-    assert_eq!(
-        problem(
-            founder
-                .member_delete()
-                .organization_id(org.id)
-                .user_id(1)
-                .send()
-                .await
-        )
-        .0,
-        409
-    );
+    assert_eq!(problem(delete_member(&founder, org.id, 1).await).0, 409);
     // With a second administrator, the first may step down.
     join(
         &app,
@@ -257,12 +187,7 @@ async fn the_last_administrator_can_neither_be_demoted_nor_leave() {
         vec![],
     )
     .await;
-    let m = founder
-        .member_update()
-        .organization_id(org.id)
-        .user_id(1)
-        .body(change(Some(types::Role::Member)))
-        .send()
+    let m = set_role(&founder, org.id, 1, types::Role::Member)
         .await
         .unwrap();
     assert_eq!(m.into_inner().role, types::Role::Member);
@@ -270,8 +195,7 @@ async fn the_last_administrator_can_neither_be_demoted_nor_leave() {
 
 #[actix_web::test]
 async fn two_administrators_demoting_each_other_at_once_leave_exactly_one() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let second = join(
         &app,
         &founder,
@@ -282,18 +206,8 @@ async fn two_administrators_demoting_each_other_at_once_leave_exactly_one() {
     )
     .await;
     let (a, b) = futures_util::join!(
-        founder
-            .member_update()
-            .organization_id(org.id)
-            .user_id(2)
-            .body(change(Some(types::Role::Member)))
-            .send(),
-        second
-            .member_update()
-            .organization_id(org.id)
-            .user_id(1)
-            .body(change(Some(types::Role::Member)))
-            .send(),
+        set_role(&founder, org.id, 2, types::Role::Member),
+        set_role(&second, org.id, 1, types::Role::Member),
     );
     let ok = [a.is_ok(), b.is_ok()].iter().filter(|x| **x).count();
     assert_eq!(ok, 1, "exactly one demotion succeeds");
@@ -303,67 +217,21 @@ async fn two_administrators_demoting_each_other_at_once_leave_exactly_one() {
 
 #[actix_web::test]
 async fn a_member_may_leave_and_then_loses_access_and_teams() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
-    let team = create_team(&founder, org.id, "Ops").await;
-    let jane = join(
-        &app,
-        &founder,
-        org.id,
-        2,
-        types::Role::Member,
-        vec![types::TeamAssignment {
-            team_id: team.id,
-            role: types::TeamRole::Developer,
-        }],
-    )
-    .await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
+    let (_, jane) = jane_in_ops(&app, &founder, org.id, types::TeamRole::Developer).await;
     assert_eq!(
-        problem(
-            jane.member_delete()
-                .organization_id(org.id)
-                .user_id(1)
-                .send()
-                .await
-        )
-        .0,
+        problem(delete_member(&jane, org.id, 1).await).0,
         403,
         "a member removes only itself"
     );
-    assert_eq!(
-        jane.member_delete()
-            .organization_id(org.id)
-            .user_id(2)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        204
-    );
-    assert_eq!(
-        problem(
-            jane.organization_view()
-                .organization_id(org.id)
-                .send()
-                .await
-        )
-        .0,
-        404
-    );
+    assert_eq!(delete_member(&jane, org.id, 2).await.unwrap().status(), 204);
+    assert_eq!(problem(view_organization(&jane, org.id).await).0, 404);
     let left = app
         .query::<i64>("SELECT COUNT(*) AS v FROM team_memberships WHERE user_id = 2")
         .await;
     assert_eq!(left[0], 0);
     assert_eq!(
-        problem(
-            founder
-                .member_delete()
-                .organization_id(org.id)
-                .user_id(2)
-                .send()
-                .await
-        )
-        .0,
+        problem(delete_member(&founder, org.id, 2).await).0,
         404,
         "already gone"
     );
@@ -371,18 +239,12 @@ async fn a_member_may_leave_and_then_loses_access_and_teams() {
 
 #[actix_web::test]
 async fn an_empty_update_answers_the_member_unchanged_and_records_nothing() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let second = join(&app, &founder, org.id, 2, types::Role::Member, vec![]).await;
     let events = app
         .query::<i64>("SELECT COUNT(*) AS v FROM audit_events")
         .await;
-    let member = founder
-        .member_update()
-        .organization_id(org.id)
-        .user_id(2)
-        .body(change(None))
-        .send()
+    let member = update_member(&founder, org.id, 2, change(None))
         .await
         .expect("an empty change, like an empty merge patch, is a no-op")
         .into_inner();
@@ -395,60 +257,22 @@ async fn an_empty_update_answers_the_member_unchanged_and_records_nothing() {
     );
     // The rules still apply to an empty change: a member may not change another member.
     join(&app, &founder, org.id, 3, types::Role::Member, vec![]).await;
-    let (status, _) = problem(
-        second
-            .member_update()
-            .organization_id(org.id)
-            .user_id(3)
-            .body(change(None))
-            .send()
-            .await,
-    );
+    let (status, _) = problem(update_member(&second, org.id, 3, change(None)).await);
     assert_eq!(status, 403);
 }
 
 #[actix_web::test]
 async fn members_of_another_organization_are_not_found() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     join(&app, &founder, org.id, 2, types::Role::Member, vec![]).await;
     let other = app.client(&Who::verified(5, "other@example.com"));
     create_organization(&other, "Other").await;
+    assert_eq!(problem(list_members(&other, org.id).await).0, 404);
     assert_eq!(
-        problem(other.member_list().organization_id(org.id).send().await).0,
+        problem(set_role(&other, org.id, 2, types::Role::Manager).await).0,
         404
     );
-    assert_eq!(
-        problem(
-            other
-                .member_update()
-                .organization_id(org.id)
-                .user_id(2)
-                .body(change(Some(types::Role::Manager)))
-                .send()
-                .await
-        )
-        .0,
-        404
-    );
-    assert_eq!(
-        problem(
-            other
-                .member_delete()
-                .organization_id(org.id)
-                .user_id(2)
-                .send()
-                .await
-        )
-        .0,
-        404
-    );
-    let still = founder
-        .member_list()
-        .organization_id(org.id)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    assert_eq!(problem(delete_member(&other, org.id, 2).await).0, 404);
+    let still = list_members(&founder, org.id).await.unwrap().into_inner();
     assert_eq!(still.data.len(), 2, "nothing changed");
 }

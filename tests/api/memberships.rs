@@ -4,14 +4,15 @@
 
 use rollcall_client::{Client, types};
 
-use crate::helpers::{TestApp, Who, problem};
+use crate::helpers::{
+    TestApp, Who, delete_membership, problem, restore_membership, update_member, update_membership,
+    view_membership,
+};
 
 /// An organization (numeric id) with an administrator (user 1) and members 2..=n, each
 /// registered through the back office; returns the administrator's client and session.
 async fn org_with(app: &TestApp, members: i64) -> (i64, Client, String) {
-    let (org, _) = app.organization("Acme").await;
-    let admin = app.user("admin@example.com").await;
-    app.register(admin, org, 1, &[]).await;
+    let (org, _, admin) = app.org_with_user("Acme", "admin@example.com", 1).await;
     for i in 2..=members {
         let user = app.user(&format!("user{i}@example.com")).await;
         app.register(user, org, 2, &[]).await;
@@ -34,28 +35,13 @@ fn scope(s: i64) -> types::UpdateMembershipRequest {
 async fn soft_delete_and_restore_round_trip() {
     let app = TestApp::spawn().await;
     let (_, admin, session) = org_with(&app, 2).await;
-    let deleted = admin
-        .ad_user_delete()
-        .user_id(2)
-        .x_session_token(session.clone())
-        .send()
+    let deleted = delete_membership(&admin, &session, 2)
         .await
         .unwrap()
         .into_inner()
         .data;
     assert!(deleted.deleted_at.is_some());
-    assert_eq!(
-        problem(
-            admin
-                .ad_user_view()
-                .user_id(2)
-                .x_session_token(session.clone())
-                .send()
-                .await
-        )
-        .0,
-        404
-    );
+    assert_eq!(problem(view_membership(&admin, &session, 2).await).0, 404);
     let live = admin
         .ad_user_list()
         .x_session_token(session.clone())
@@ -77,11 +63,7 @@ async fn soft_delete_and_restore_round_trip() {
         .into_inner();
     assert_eq!(all.data.len(), 2);
 
-    let restored = admin
-        .ad_user_restore()
-        .user_id(2)
-        .x_session_token(session.clone())
-        .send()
+    let restored = restore_membership(&admin, &session, 2)
         .await
         .unwrap()
         .into_inner()
@@ -91,28 +73,12 @@ async fn soft_delete_and_restore_round_trip() {
         (2, None, deleted.created_at)
     );
     assert_eq!(
-        problem(
-            admin
-                .ad_user_restore()
-                .user_id(2)
-                .x_session_token(session.clone())
-                .send()
-                .await
-        )
-        .0,
+        problem(restore_membership(&admin, &session, 2).await).0,
         409,
         "already live"
     );
     assert_eq!(
-        problem(
-            admin
-                .ad_user_restore()
-                .user_id(99)
-                .x_session_token(session)
-                .send()
-                .await
-        )
-        .0,
+        problem(restore_membership(&admin, &session, 99).await).0,
         404,
         "nothing to restore"
     );
@@ -122,12 +88,7 @@ async fn soft_delete_and_restore_round_trip() {
 async fn writing_scope_2_demotes_an_administrator_and_keeps_a_manager() {
     let app = TestApp::spawn().await;
     let (_, admin, session) = org_with(&app, 3).await;
-    let promoted = admin
-        .ad_user_update()
-        .user_id(2)
-        .x_session_token(session.clone())
-        .body(scope(1))
-        .send()
+    let promoted = update_membership(&admin, &session, 2, scope(1))
         .await
         .unwrap()
         .into_inner()
@@ -136,12 +97,7 @@ async fn writing_scope_2_demotes_an_administrator_and_keeps_a_manager() {
         (*promoted.scope, promoted.role),
         (1, types::Role::Administrator)
     );
-    let demoted = admin
-        .ad_user_update()
-        .user_id(2)
-        .x_session_token(session.clone())
-        .body(scope(2))
-        .send()
+    let demoted = update_membership(&admin, &session, 2, scope(2))
         .await
         .unwrap()
         .into_inner()
@@ -151,23 +107,18 @@ async fn writing_scope_2_demotes_an_administrator_and_keeps_a_manager() {
     let org_uuid = app
         .query::<uuid::Uuid>("SELECT uuid AS v FROM organizations")
         .await[0];
-    admin
-        .member_update()
-        .organization_id(org_uuid)
-        .user_id(3)
-        .body(types::UpdateMemberRequest {
+    update_member(
+        &admin,
+        org_uuid,
+        3,
+        types::UpdateMemberRequest {
             role: Some(types::Role::Manager),
             permissions: None,
-        })
-        .send()
-        .await
-        .unwrap();
-    let kept = admin
-        .ad_user_update()
-        .user_id(3)
-        .x_session_token(session)
-        .body(scope(2))
-        .send()
+        },
+    )
+    .await
+    .unwrap();
+    let kept = update_membership(&admin, &session, 3, scope(2))
         .await
         .unwrap()
         .into_inner()
@@ -180,42 +131,17 @@ async fn the_last_administrator_can_neither_be_demoted_nor_deleted_here_either()
     let app = TestApp::spawn().await;
     let (_, admin, session) = org_with(&app, 1).await;
     assert_eq!(
-        problem(
-            admin
-                .ad_user_update()
-                .user_id(1)
-                .x_session_token(session.clone())
-                .body(scope(2))
-                .send()
-                .await
-        )
-        .0,
+        problem(update_membership(&admin, &session, 1, scope(2)).await).0,
         409
     );
-    assert_eq!(
-        problem(
-            admin
-                .ad_user_delete()
-                .user_id(1)
-                .x_session_token(session)
-                .send()
-                .await
-        )
-        .0,
-        409
-    );
+    assert_eq!(problem(delete_membership(&admin, &session, 1).await).0, 409);
 }
 
 #[actix_web::test]
 async fn two_administrators_demoting_each_other_at_once_leave_exactly_one() {
     let app = TestApp::spawn().await;
     let (org, first, first_session) = org_with(&app, 2).await;
-    first
-        .ad_user_update()
-        .user_id(2)
-        .x_session_token(first_session.clone())
-        .body(scope(1))
-        .send()
+    update_membership(&first, &first_session, 2, scope(1))
         .await
         .unwrap();
     let second = app.client(&Who::user(2));
@@ -294,51 +220,22 @@ async fn members_read_but_cannot_change_memberships() {
     let member = app.client(&Who::user(2));
     let session = app.session(2, Some(org));
     assert_eq!(
-        member
-            .ad_user_view()
-            .user_id(3)
-            .x_session_token(session.clone())
-            .send()
+        view_membership(&member, &session, 3)
             .await
             .unwrap()
             .status(),
         200
     );
     assert_eq!(
-        problem(
-            member
-                .ad_user_update()
-                .user_id(3)
-                .x_session_token(session.clone())
-                .body(scope(1))
-                .send()
-                .await
-        )
-        .0,
+        problem(update_membership(&member, &session, 3, scope(1)).await).0,
         403
     );
     assert_eq!(
-        problem(
-            member
-                .ad_user_delete()
-                .user_id(3)
-                .x_session_token(session.clone())
-                .send()
-                .await
-        )
-        .0,
+        problem(delete_membership(&member, &session, 3).await).0,
         403
     );
     assert_eq!(
-        problem(
-            member
-                .ad_user_restore()
-                .user_id(3)
-                .x_session_token(session)
-                .send()
-                .await
-        )
-        .0,
+        problem(restore_membership(&member, &session, 3).await).0,
         403
     );
 }
@@ -347,44 +244,17 @@ async fn members_read_but_cannot_change_memberships() {
 async fn memberships_of_another_organization_are_not_seen_or_touched() {
     let app = TestApp::spawn().await;
     let (_, admin, session) = org_with(&app, 1).await;
-    let (other, _) = app.organization("Other").await;
-    let outsider = app.user("outsider@example.com").await;
-    app.register(outsider, other, 2, &[]).await;
+    let (_, _, outsider) = app.org_with_user("Other", "outsider@example.com", 2).await;
     assert_eq!(
-        problem(
-            admin
-                .ad_user_view()
-                .user_id(outsider)
-                .x_session_token(session.clone())
-                .send()
-                .await
-        )
-        .0,
+        problem(view_membership(&admin, &session, outsider).await).0,
         404
     );
     assert_eq!(
-        problem(
-            admin
-                .ad_user_update()
-                .user_id(outsider)
-                .x_session_token(session.clone())
-                .body(scope(1))
-                .send()
-                .await
-        )
-        .0,
+        problem(update_membership(&admin, &session, outsider, scope(1)).await).0,
         404
     );
     assert_eq!(
-        problem(
-            admin
-                .ad_user_delete()
-                .user_id(outsider)
-                .x_session_token(session.clone())
-                .send()
-                .await
-        )
-        .0,
+        problem(delete_membership(&admin, &session, outsider).await).0,
         404
     );
     let list = admin
@@ -413,22 +283,17 @@ async fn a_manager_changes_members_but_not_administrators_and_grants_only_ids_it
             manage: Some(manage.into_iter().map(types::ModuleId).collect()),
         }),
     };
-    admin
-        .member_update()
-        .organization_id(org_uuid)
-        .user_id(2)
-        .body(make(types::Role::Manager, vec![1, 2]))
-        .send()
+    update_member(&admin, org_uuid, 2, make(types::Role::Manager, vec![1, 2]))
         .await
         .unwrap();
-    admin
-        .member_update()
-        .organization_id(org_uuid)
-        .user_id(3)
-        .body(make(types::Role::BillingManager, vec![]))
-        .send()
-        .await
-        .unwrap();
+    update_member(
+        &admin,
+        org_uuid,
+        3,
+        make(types::Role::BillingManager, vec![]),
+    )
+    .await
+    .unwrap();
     let manager = app.client(&Who::user(2));
     let session = app.session(2, Some(org));
     let grant = |ids: Vec<i64>| types::UpdateMembershipRequest {
@@ -439,12 +304,7 @@ async fn a_manager_changes_members_but_not_administrators_and_grants_only_ids_it
             manage: None,
         }),
     };
-    let ok = manager
-        .ad_user_update()
-        .user_id(4)
-        .x_session_token(session.clone())
-        .body(grant(vec![2, 1, 2]))
-        .send()
+    let ok = update_membership(&manager, &session, 4, grant(vec![2, 1, 2]))
         .await
         .unwrap()
         .into_inner()
@@ -455,64 +315,25 @@ async fn a_manager_changes_members_but_not_administrators_and_grants_only_ids_it
         "a set: deduplicated and sorted"
     );
     assert_eq!(
-        problem(
-            manager
-                .ad_user_update()
-                .user_id(4)
-                .x_session_token(session.clone())
-                .body(grant(vec![3]))
-                .send()
-                .await
-        )
-        .0,
+        problem(update_membership(&manager, &session, 4, grant(vec![3])).await).0,
         403
     );
     assert_eq!(
-        problem(
-            manager
-                .ad_user_update()
-                .user_id(1)
-                .x_session_token(session.clone())
-                .body(scope(2))
-                .send()
-                .await
-        )
-        .0,
+        problem(update_membership(&manager, &session, 1, scope(2)).await).0,
         403,
         "not an administrator"
     );
     assert_eq!(
-        problem(
-            manager
-                .ad_user_update()
-                .user_id(4)
-                .x_session_token(session.clone())
-                .body(scope(1))
-                .send()
-                .await
-        )
-        .0,
+        problem(update_membership(&manager, &session, 4, scope(1)).await).0,
         403,
         "no promotion"
     );
     assert_eq!(
-        problem(
-            manager
-                .ad_user_delete()
-                .user_id(1)
-                .x_session_token(session.clone())
-                .send()
-                .await
-        )
-        .0,
+        problem(delete_membership(&manager, &session, 1).await).0,
         403
     );
     assert_eq!(
-        manager
-            .ad_user_delete()
-            .user_id(4)
-            .x_session_token(session)
-            .send()
+        delete_membership(&manager, &session, 4)
             .await
             .unwrap()
             .status(),
@@ -533,28 +354,11 @@ async fn a_manager_changes_members_but_not_administrators_and_grants_only_ids_it
         "reads"
     );
     assert_eq!(
-        problem(
-            billing
-                .ad_user_update()
-                .user_id(2)
-                .x_session_token(session.clone())
-                .body(scope(2))
-                .send()
-                .await
-        )
-        .0,
+        problem(update_membership(&billing, &session, 2, scope(2)).await).0,
         403
     );
     assert_eq!(
-        problem(
-            billing
-                .ad_user_restore()
-                .user_id(4)
-                .x_session_token(session)
-                .send()
-                .await
-        )
-        .0,
+        problem(restore_membership(&billing, &session, 4).await).0,
         403
     );
 }

@@ -19,10 +19,10 @@ use uuid::Uuid;
 
 use crate::{
     database::TestDatabase,
-    helpers::{create_organization, send_invite, token},
+    helpers::{accept, send_invite, view_invitation},
     operations::Document,
     peers::{self, HookReceiver},
-    processes::{Process, client},
+    processes::{Process, client, founded},
 };
 
 /// A scrape as the Prometheus client's parser read it.
@@ -182,8 +182,7 @@ const BUSY: &[(&str, &str)] = &[
 /// An organization with a webhook endpoint on `receiver`; three invitations, two views, one
 /// accept, a view of an invitation that does not exist, and a request to no route.
 async fn traffic(process: &Process, receiver: &HookReceiver) {
-    let founder = client(&process.base, 1, "founder@acme.example");
-    let org = create_organization(&founder, "Acme").await;
+    let (founder, org) = founded(process).await;
     founder
         .webhook_create()
         .organization_id(org.id)
@@ -199,26 +198,17 @@ async fn traffic(process: &Process, receiver: &HookReceiver) {
         invitations.push(sent.into_inner());
     }
     for inv in &invitations[..2] {
-        founder
-            .invitation_view()
-            .organization_id(org.id)
-            .invitation_id(inv.id)
-            .send()
+        view_invitation(&founder, org.id, inv.id)
             .await
             .expect("viewed");
     }
-    client(&process.base, 2, "ann@example.com")
-        .invitation_accept()
-        .body(token(&invitations[0].token))
-        .send()
-        .await
-        .expect("accepted");
-    let missing = founder
-        .invitation_view()
-        .organization_id(org.id)
-        .invitation_id(Uuid::new_v4())
-        .send()
-        .await;
+    accept(
+        &client(&process.base, 2, "ann@example.com"),
+        &invitations[0].token,
+    )
+    .await
+    .expect("accepted");
+    let missing = view_invitation(&founder, org.id, Uuid::new_v4()).await;
     assert!(
         missing.is_err(),
         "an invitation that does not exist is a 404"
@@ -365,8 +355,7 @@ fn gauge_counts(s: &Scrape, name: &str) -> BTreeMap<String, u64> {
 async fn a_thousand_distinct_uuids_add_no_series() {
     let database = TestDatabase::create().await;
     let process = Process::start(&database.url, &[]).await;
-    let founder = client(&process.base, 1, "founder@acme.example");
-    let org = create_organization(&founder, "Acme").await;
+    let (_, org) = founded(&process).await;
     let http = reqwest::Client::new();
     let bearer = format!(
         "Bearer {}",
@@ -677,8 +666,7 @@ fn the_dashboard_reader_finds_metric_names_and_nothing_else() {
 async fn a_bulk_invite_counts_each_invitation_it_created() {
     let database = TestDatabase::create().await;
     let process = Process::start(&database.url, &[]).await;
-    let founder = client(&process.base, 1, "founder@acme.example");
-    let org = create_organization(&founder, "Acme").await;
+    let (founder, org) = founded(&process).await;
     send_invite(&founder, org.id, "pending@example.com")
         .await
         .expect("invited");

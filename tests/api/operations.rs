@@ -21,7 +21,9 @@ use rollcall_client::{Client, types};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{Raw, SECRET, TestApp, Who, send_invite};
+use crate::helpers::{
+    Raw, SECRET, TestApp, Who, create_organization, create_team, delete_member, send_invite,
+};
 
 // ---- the document --------------------------------------------------------------------------
 
@@ -357,9 +359,9 @@ impl World {
         let app = TestApp::spawn().await;
         let administrator = Who::verified(100, &format!("admin@{ALPHA_DOMAIN}"));
         let admin = app.client(&administrator);
-        let alpha = organization(&admin, ALPHA).await;
-        let team = team_in(&admin, alpha.id, ALPHA_TEAM).await;
-        let spare_team = team_in(&admin, alpha.id, ALPHA_SPARE_TEAM).await;
+        let alpha = create_organization(&admin, ALPHA).await;
+        let team = create_team(&admin, alpha.id, ALPHA_TEAM).await.id;
+        let spare_team = create_team(&admin, alpha.id, ALPHA_SPARE_TEAM).await.id;
         join_alpha(&app, &admin, alpha.id, team).await;
         let unregistered = app.user(&format!("unregistered@{ALPHA_DOMAIN}")).await;
         let pending = invite(&admin, alpha.id, "pending").await;
@@ -379,7 +381,7 @@ impl World {
             .into_inner()
             .id;
         let other_administrator = Who::verified(200, "owner@beta.example");
-        organization(&app.client(&other_administrator), "Beta").await;
+        create_organization(&app.client(&other_administrator), "Beta").await;
         let backoffice = Who::backoffice(9000);
         let secrets = [
             ALPHA,
@@ -787,28 +789,6 @@ impl World {
     }
 }
 
-async fn organization(client: &Client, name: &str) -> types::Organization {
-    client
-        .organization_create()
-        .body(types::CreateOrganizationRequest::builder().name(name))
-        .send()
-        .await
-        .expect("an organization")
-        .into_inner()
-}
-
-async fn team_in(client: &Client, org: Uuid, name: &str) -> Uuid {
-    client
-        .team_create()
-        .organization_id(org)
-        .body(types::CreateTeamRequest::builder().name(name))
-        .send()
-        .await
-        .expect("a team")
-        .into_inner()
-        .id
-}
-
 /// An endpoint of Alpha's, at a host of Alpha's domain (one of its secrets).
 async fn webhook_in(client: &Client, org: Uuid, name: &str) -> Uuid {
     client
@@ -838,14 +818,10 @@ async fn join_alpha(app: &TestApp, admin: &Client, alpha: Uuid, team: Uuid) {
     ];
     for (user, name) in (101..).zip(names) {
         let email = format!("{name}@{ALPHA_DOMAIN}");
-        app.join(admin, alpha, user, &email, types::Role::Member, vec![])
+        app.join_as(admin, alpha, user, &email, types::Role::Member)
             .await;
     }
-    admin
-        .member_delete()
-        .organization_id(alpha)
-        .user_id(105)
-        .send()
+    delete_member(admin, alpha, 105)
         .await
         .expect("a member to restore");
     let developer = types::PutTeamMemberRequest {

@@ -9,8 +9,8 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
 use crate::{
     database::{TestDatabase, postgres_url, with_database},
-    helpers::{create_organization, send_invite},
-    processes::{Process, client, ready_within},
+    helpers::{http_get, send_invite, view_organization},
+    processes::{Process, founded, ready_within},
 };
 
 /// A login role of the test's own that owns the test's database; dropped at the end.
@@ -79,26 +79,14 @@ async fn a_lost_database_answers_503_and_the_same_process_recovers_when_it_retur
         ],
     )
     .await;
-    let founder = client(&process.base, 1, "founder@acme.example");
-    let org = create_organization(&founder, "Acme").await;
+    let (founder, org) = founded(&process).await;
 
     role.revoke().await;
-    let http = reqwest::Client::new();
-    let ready = http
-        .get(format!("{}/readyz", process.base))
-        .send()
-        .await
-        .unwrap();
+    let ready = http_get(format!("{}/readyz", process.base)).await;
     assert_eq!(ready.status(), 503);
     assert_eq!(ready.headers()["retry-after"], "1");
     assert_eq!(ready.headers()["content-type"], "application/problem+json");
-    let (status, problem) = crate::helpers::problem(
-        founder
-            .organization_view()
-            .organization_id(org.id)
-            .send()
-            .await,
-    );
+    let (status, problem) = crate::helpers::problem(view_organization(&founder, org.id).await);
     assert_eq!(status, 503);
     assert!(problem.detail.contains("database"), "{}", problem.detail);
     let (status, _) =
@@ -113,10 +101,7 @@ async fn a_lost_database_answers_503_and_the_same_process_recovers_when_it_retur
         ready_within(&process.base, Duration::from_secs(15)).await,
         "/readyz answers 200 again once the database is back"
     );
-    let view = founder
-        .organization_view()
-        .organization_id(org.id)
-        .send()
+    let view = view_organization(&founder, org.id)
         .await
         .expect("the same process serves again");
     assert_eq!(view.into_inner().name, "Acme");

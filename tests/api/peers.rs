@@ -44,6 +44,30 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// The records a peer wrote in `dir` (its `.json` files whose names `named` accepts), each read
+/// as JSON (`what` says what one is), in the order of their names.
+fn records(dir: &std::path::Path, named: impl Fn(&str) -> bool, what: &str) -> Vec<Value> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| {
+        p.extension().is_some_and(|e| e == "json")
+            && p.file_name().is_some_and(|n| named(&n.to_string_lossy()))
+    });
+    files.sort();
+    files
+        .iter()
+        .map(|p| serde_json::from_slice(&std::fs::read(p).expect("readable")).expect(what))
+        .collect()
+}
+
+/// Stops a peer [`spawn_peer`] started, and removes its directory `dir`.
+fn stop_peer(child: &mut Child, dir: &std::path::Path) {
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 /// Runs the peer `script` on `port`, keeping what it receives in `dir`; answers once it says it
 /// is ready. It stops when its stdin closes (the answered `ChildStdin` dropped) or is killed.
 fn spawn_peer(script_name: &str, port: u16, dir: &std::path::Path) -> (Child, ChildStdin) {
@@ -156,25 +180,12 @@ impl SmtpSink {
 
     /// Every message accepted so far, in the order accepted.
     pub fn received(&self) -> Vec<Received> {
-        let mut files: Vec<_> = std::fs::read_dir(&self.dir)
-            .map(|d| d.flatten().map(|e| e.path()).collect())
-            .unwrap_or_default();
-        files.retain(|p| {
-            p.extension().is_some_and(|e| e == "json")
-                && p.file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with("message-"))
-        });
-        files.sort();
-        files
+        records(&self.dir, |n| n.starts_with("message-"), "a message record")
             .into_iter()
-            .map(|p| {
-                let v: Value = serde_json::from_slice(&std::fs::read(&p).expect("readable"))
-                    .expect("a message record");
-                Received {
-                    rcpt_tos: serde_json::from_value(v["rcpt_tos"].clone()).unwrap(),
-                    message_id: v["message_id"].as_str().unwrap_or_default().to_owned(),
-                    data: v["data"].as_str().unwrap_or_default().to_owned(),
-                }
+            .map(|v| Received {
+                rcpt_tos: serde_json::from_value(v["rcpt_tos"].clone()).unwrap(),
+                message_id: v["message_id"].as_str().unwrap_or_default().to_owned(),
+                data: v["data"].as_str().unwrap_or_default().to_owned(),
             })
             .collect()
     }
@@ -199,9 +210,7 @@ impl SmtpSink {
 
 impl Drop for SmtpSink {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        stop_peer(&mut self.child, &self.dir);
     }
 }
 
@@ -286,22 +295,10 @@ impl HookReceiver {
 
     /// Every request so far, in the order they arrived.
     pub fn received(&self) -> Vec<Hook> {
-        let mut files: Vec<_> = std::fs::read_dir(&self.dir)
-            .map(|d| d.flatten().map(|e| e.path()).collect())
-            .unwrap_or_default();
-        files.retain(|p| {
-            p.extension().is_some_and(|e| e == "json")
-                && p.file_name().is_some_and(|n| {
-                    n.to_string_lossy()
-                        .starts_with(|c: char| c.is_ascii_digit())
-                })
-        });
-        files.sort();
-        files
+        let named = |n: &str| n.starts_with(|c: char| c.is_ascii_digit());
+        records(&self.dir, named, "a request record")
             .into_iter()
-            .map(|p| {
-                let v: Value = serde_json::from_slice(&std::fs::read(&p).expect("readable"))
-                    .expect("a request record");
+            .map(|v| {
                 let header =
                     |name: &str| v["headers"][name].as_str().unwrap_or_default().to_owned();
                 Hook {
@@ -345,8 +342,6 @@ impl HookReceiver {
 
 impl Drop for HookReceiver {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        stop_peer(&mut self.child, &self.dir);
     }
 }

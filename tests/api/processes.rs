@@ -14,7 +14,7 @@ use app::{BearerClaims, Credentials};
 use domain::UserId;
 use rollcall_client::Client;
 
-use crate::helpers::SECRET;
+use crate::helpers::{SECRET, create_organization};
 
 pub struct Process {
     child: Child,
@@ -186,4 +186,12 @@ pub fn bearer(user: i64, email: &str) -> String {
 pub fn client(base: &str, user: i64, email: &str) -> Client {
     rollcall_client::with_bearer(base, &bearer(user, email))
         .expect("a minted bearer makes a client")
+}
+
+/// Acme, created through `process` by a verified founder (user 1, founder@acme.example), and
+/// the founder's client.
+pub async fn founded(process: &Process) -> (Client, rollcall_client::types::Organization) {
+    let founder = client(&process.base, 1, "founder@acme.example");
+    let org = create_organization(&founder, "Acme").await;
+    (founder, org)
 }

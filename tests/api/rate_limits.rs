@@ -25,12 +25,10 @@ async fn invitations_past_the_hourly_quota_are_429_with_retry_after_and_create_n
     }
     let before = app.counts().await;
     let res = app
-        .raw(
+        .post_json(
             &founder,
-            reqwest::Method::POST,
             &format!("/organization/{}/invite", org.id),
-            &[("content-type", "application/json")],
-            Some(br#"{"email":"u3@example.com","role":"member"}"#.to_vec()),
+            br#"{"email":"u3@example.com","role":"member"}"#.to_vec(),
         )
         .await;
     assert_eq!(res.status, 429);
@@ -84,9 +82,7 @@ async fn a_refused_invitation_does_not_use_the_quota() {
 #[actix_web::test]
 async fn seed_000_invitations_count_against_the_same_quota() {
     let app = TestApp::spawn_with(quota(1)).await;
-    let (org, _) = app.organization("Acme").await;
-    let admin = app.user("admin@acme.example").await;
-    app.register(admin, org, 1, &[]).await;
+    let (org, _, admin) = app.org_with_user("Acme", "admin@acme.example", 1).await;
     let body = |email: &str| -> types::InviteUserOrganizationRequest {
         serde_json::from_value(serde_json::json!({
             "firstName": "John", "lastName": "Doe", "email": email, "permissions": {"group": 0}

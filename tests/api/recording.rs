@@ -59,19 +59,31 @@ pub fn proxy(upstream: &str) -> Option<String> {
             .expect("a plain HTTP client"),
         log: Mutex::new(log),
     });
+    Some(serve_proxy(upstream, forward))
+}
+
+/// Serves every request with `forward`, given `state`, on a free port with one worker; returns
+/// the base URL.
+pub fn serve_proxy<T, F, Args>(state: web::Data<T>, forward: F) -> String
+where
+    T: Send + Sync + 'static,
+    F: actix_web::Handler<Args> + Send,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
     let base = format!("http://{}", listener.local_addr().expect("bound"));
     let server = actix_web::HttpServer::new(move || {
         actix_web::App::new()
-            .app_data(upstream.clone())
-            .default_service(web::to(forward))
+            .app_data(state.clone())
+            .default_service(web::to(forward.clone()))
     })
     .workers(1)
     .listen(listener)
     .expect("the proxy listens")
     .run();
     actix_web::rt::spawn(server);
-    Some(base)
+    base
 }
 
 /// `<test name>.<n>.ndjson`: the test's thread is named after it (libtest, nextest).

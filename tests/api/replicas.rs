@@ -6,11 +6,13 @@
 
 use futures_util::future::join_all;
 use rollcall_client::{Client, types};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use sea_orm::{Database, DatabaseConnection};
 
 use crate::{
-    database::{TestDatabase, postgres_url},
-    helpers::create_organization,
+    database::{TestDatabase, count, postgres_url},
+    helpers::{
+        create_organization, create_organization_keyed, invited_with, set_role, statuses, tally,
+    },
     openid::{AUDIENCE, OpenIdProvider, SignIn},
     processes::{Process, client},
 };
@@ -46,28 +48,6 @@ async fn two_replicas(
     Some((database, a, b, org, db))
 }
 
-async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
-    let row = db
-        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .expect(sql)
-        .expect("one row");
-    row.try_get::<i64>("", "n").expect("a column n")
-}
-
-fn statuses<T, E>(
-    results: &[Result<rollcall_client::ResponseValue<T>, rollcall_client::Error<E>>],
-) -> Vec<u16> {
-    results
-        .iter()
-        .map(|r| match r {
-            Ok(v) => v.status().as_u16(),
-            Err(rollcall_client::Error::ErrorResponse(e)) => e.status().as_u16(),
-            Err(_) => 0,
-        })
-        .collect()
-}
-
 /// `inviter` invites `email` into `org` as `role`; the invitation with its token.
 async fn invite(
     inviter: &Client,
@@ -75,18 +55,12 @@ async fn invite(
     email: &str,
     role: types::Role,
 ) -> types::InvitationWithToken {
-    inviter
-        .invitation_create()
-        .organization_id(org)
-        .body(types::InviteRequest::builder().email(email).role(role))
-        .send()
-        .await
-        .expect("invited")
-        .into_inner()
-}
-
-fn tally(statuses: &[u16], status: u16) -> usize {
-    statuses.iter().filter(|s| **s == status).count()
+    invited_with(
+        inviter,
+        org,
+        types::InviteRequest::builder().email(email).role(role),
+    )
+    .await
 }
 
 #[actix_web::test]
@@ -161,12 +135,8 @@ async fn an_idempotency_key_replayed_on_the_other_replica_returns_the_first_answ
         return;
     };
     let create = |base: String| async move {
-        client(&base, 7, "ops@globex.example")
-            .organization_create()
-            .idempotency_key("globex-2026-11-23")
-            .body(types::CreateOrganizationRequest::builder().name("Globex"))
-            .send()
-            .await
+        let ops = client(&base, 7, "ops@globex.example");
+        create_organization_keyed(&ops, "globex-2026-11-23", "Globex").await
     };
     let first = create(a.base.clone()).await.expect("created on A");
     let again = create(b.base.clone()).await.expect("replayed on B");
@@ -204,14 +174,8 @@ async fn administrators_demoting_each_other_on_two_replicas_leave_exactly_one() 
         .send()
         .await
         .expect("accepted");
-    let demote = |c: Client, user: i64| async move {
-        c.member_update()
-            .organization_id(org.id)
-            .user_id(user)
-            .body(types::UpdateMemberRequest::builder().role(Some(types::Role::Member)))
-            .send()
-            .await
-    };
+    let demote =
+        |c: Client, user: i64| async move { set_role(&c, org.id, user, types::Role::Member).await };
     let (x, y) = futures_util::join!(demote(founder, 2), demote(second, 1));
     assert_eq!(
         [x.is_ok(), y.is_ok()].iter().filter(|ok| **ok).count(),

@@ -5,13 +5,11 @@ use rollcall_client::types;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{TestApp, Who, problem};
+use crate::helpers::{TestApp, Who, problem, send_invitation, statuses, tally, view_organization};
 
 /// An organization with an administrator (user id returned) acting through a session.
 async fn org_with_admin(app: &TestApp) -> (i64, uuid::Uuid, i64) {
-    let (org, uuid) = app.organization("Acme").await;
-    let admin = app.user("admin@acme.example").await;
-    app.register(admin, org, 1, &[]).await;
+    let (org, uuid, admin) = app.org_with_user("Acme", "admin@acme.example", 1).await;
     (org, uuid, admin)
 }
 
@@ -208,9 +206,7 @@ async fn seed_001_answers_404_for_an_unknown_user_or_organization() {
 #[actix_web::test]
 async fn seed_001_answers_409_for_a_live_membership_and_restores_a_deleted_one_with_its_role() {
     let app = TestApp::spawn().await;
-    let (org, _) = app.organization("Acme").await;
-    let user = app.user("jane@example.com").await;
-    app.register(user, org, 1, &[]).await;
+    let (org, _, user) = app.org_with_user("Acme", "jane@example.com", 1).await;
     // A second administrator, so that Jane (an administrator) may be removed.
     let other = app.user("other@example.com").await;
     app.register(other, org, 1, &[]).await;
@@ -258,12 +254,7 @@ async fn seed_002_creates_a_pending_invitation_whose_token_is_stored_only_as_its
     let body = types::InviteRequest::builder()
         .email("jane.doe@example.com")
         .role(types::Role::Administrator);
-    let res = app
-        .client(&Who::user(admin))
-        .invitation_create()
-        .organization_id(uuid)
-        .body(body)
-        .send()
+    let res = send_invitation(&app.client(&Who::user(admin)), uuid, body)
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
@@ -317,12 +308,7 @@ async fn seed_002_honours_a_requested_lifetime() {
         .email("jane@example.com")
         .role(types::Role::Member)
         .expires_in_seconds(Some(3600));
-    let inv = app
-        .client(&Who::user(admin))
-        .invitation_create()
-        .organization_id(uuid)
-        .body(body)
-        .send()
+    let inv = send_invitation(&app.client(&Who::user(admin)), uuid, body)
         .await
         .unwrap()
         .into_inner();
@@ -343,14 +329,7 @@ async fn seed_002_answers_404_for_a_team_that_is_not_in_the_organization() {
     }))
     .unwrap();
     let before = app.counts().await;
-    let (status, p) = problem(
-        app.client(&Who::user(admin))
-            .invitation_create()
-            .organization_id(uuid)
-            .body(body)
-            .send()
-            .await,
-    );
+    let (status, p) = problem(send_invitation(&app.client(&Who::user(admin)), uuid, body).await);
     assert_eq!(status, 404);
     assert!(
         p.detail.contains("550e8400-e29b-41d4-a716-446655440000"),
@@ -363,21 +342,12 @@ async fn seed_002_answers_404_for_a_team_that_is_not_in_the_organization() {
 #[actix_web::test]
 async fn seed_002_is_refused_to_a_member() {
     let app = TestApp::spawn().await;
-    let (org, uuid) = app.organization("Acme").await;
-    let member = app.user("member@acme.example").await;
-    app.register(member, org, 2, &[]).await;
+    let (_, uuid, member) = app.org_with_user("Acme", "member@acme.example", 2).await;
     let body = types::InviteRequest::builder()
         .email("x@example.com")
         .role(types::Role::Member);
     let before = app.counts().await;
-    let (status, _) = problem(
-        app.client(&Who::user(member))
-            .invitation_create()
-            .organization_id(uuid)
-            .body(body)
-            .send()
-            .await,
-    );
+    let (status, _) = problem(send_invitation(&app.client(&Who::user(member)), uuid, body).await);
     assert_eq!(status, 403);
     assert_eq!(app.counts().await, before);
 }
@@ -388,25 +358,12 @@ async fn organizations_of_others_answer_404_not_403() {
     let (_, uuid, _) = org_with_admin(&app).await;
     let stranger = app.user("stranger@example.com").await;
     let client = app.client(&Who::user(stranger));
-    let (status, _) = problem(
-        client
-            .organization_view()
-            .organization_id(uuid)
-            .send()
-            .await,
-    );
+    let (status, _) = problem(view_organization(&client, uuid).await);
     assert_eq!(status, 404);
     let body = types::InviteRequest::builder()
         .email("x@example.com")
         .role(types::Role::Member);
-    let (status, _) = problem(
-        client
-            .invitation_create()
-            .organization_id(uuid)
-            .body(body)
-            .send()
-            .await,
-    );
+    let (status, _) = problem(send_invitation(&client, uuid, body).await);
     assert_eq!(status, 404);
 }
 
@@ -444,10 +401,7 @@ async fn creating_an_organization_makes_the_caller_its_administrator_with_a_prof
         .unwrap()
         .unwrap();
     assert_eq!(m.role, domain::Role::Administrator);
-    let viewed = client
-        .organization_view()
-        .organization_id(org.id)
-        .send()
+    let viewed = view_organization(&client, org.id)
         .await
         .unwrap()
         .into_inner();
@@ -578,18 +532,8 @@ async fn seed_001_registers_exactly_once_under_a_race() {
             )
             .send()
     });
-    let results = futures_util::future::join_all(attempts).await;
-    let created = results
-        .iter()
-        .filter(|r| r.as_ref().is_ok_and(|r| r.status() == 201))
-        .count();
-    let conflicts = results
-        .iter()
-        .filter(
-            |r| matches!(r, Err(rollcall_client::Error::ErrorResponse(rv)) if rv.status() == 409),
-        )
-        .count();
-    assert_eq!((created, conflicts), (1, 29));
+    let got = statuses(&futures_util::future::join_all(attempts).await);
+    assert_eq!((tally(&got, 201), tally(&got, 409)), (1, 29), "{got:?}");
     assert_eq!(app.counts().await[2], 1, "one membership row");
 }
 
@@ -606,17 +550,9 @@ async fn seed_000_creates_one_profile_and_one_membership_under_a_race() {
             .body(seed_000_body())
             .send()
     });
-    let results = futures_util::future::join_all(attempts).await;
-    let created = results
-        .iter()
-        .filter(|r| r.as_ref().is_ok_and(|r| r.status() == 201))
-        .count();
-    assert_eq!(created, 1);
-    assert!(results.iter().all(|r| match r {
-        Ok(r) => r.status() == 201,
-        Err(rollcall_client::Error::ErrorResponse(rv)) => rv.status() == 409,
-        Err(_) => false,
-    }));
+    let got = statuses(&futures_util::future::join_all(attempts).await);
+    assert_eq!(tally(&got, 201), 1, "{got:?}");
+    assert!(got.iter().all(|s| *s == 201 || *s == 409), "{got:?}");
     // Profiles: the administrator and the invitee (the back office needs none); two memberships.
     assert_eq!(app.counts().await, [2, 1, 2, 0]);
 }

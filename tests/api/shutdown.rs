@@ -17,8 +17,8 @@ use uuid::Uuid;
 
 use crate::{
     database::TestDatabase,
-    helpers::{create_organization, send_invite},
-    processes::{Process, client},
+    helpers::send_invite,
+    processes::{Process, client, founded},
 };
 
 const IN_FLIGHT: usize = 20;
@@ -32,8 +32,7 @@ const ENV: &[(&str, &str)] = &[
 async fn sigterm_under_twenty_concurrent_invites_keeps_every_201_and_exits_0() {
     let database = TestDatabase::create().await;
     let process = Process::start(&database.url, ENV).await;
-    let founder = client(&process.base, 1, "founder@acme.example");
-    let org = create_organization(&founder, "Acme").await;
+    let (founder, org) = founded(&process).await;
     let acks = Arc::new(Mutex::new(Vec::new()));
     let (sent, refused) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
     let stopping = Arc::new(AtomicBool::new(false));

@@ -3,7 +3,9 @@
 
 use rollcall_client::{Client, types};
 
-use crate::helpers::{TestApp, Who, create_organization, create_team, problem};
+use crate::helpers::{
+    TestApp, Who, create_organization, create_team, delete_member, list_teams, problem, update_team,
+};
 
 /// `user` joins `org` as a member through an invitation; returns its client.
 async fn member(app: &TestApp, founder: &Client, org: uuid::Uuid, user: i64) -> Client {
@@ -24,8 +26,7 @@ fn role(r: types::TeamRole) -> types::PutTeamMemberRequest {
 
 #[actix_web::test]
 async fn teams_are_listed_renamed_and_deleted_with_their_memberships() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let a = create_team(&founder, org.id, "A").await;
     app.advance(chrono::Duration::milliseconds(1)); // "oldest first" needs distinct createdAt
     let b = create_team(&founder, org.id, "B").await;
@@ -40,20 +41,17 @@ async fn teams_are_listed_renamed_and_deleted_with_their_memberships() {
         .await
         .unwrap();
 
-    let renamed = founder
-        .team_update()
-        .organization_id(org.id)
-        .team_id(a.id)
-        .body(types::CreateTeamRequest::builder().name("Alpha"))
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let renamed = update_team(
+        &founder,
+        org.id,
+        a.id,
+        types::CreateTeamRequest::builder().name("Alpha"),
+    )
+    .await
+    .unwrap()
+    .into_inner();
     assert_eq!((renamed.id, renamed.name.as_str()), (a.id, "Alpha"));
-    let names: Vec<_> = founder
-        .team_list()
-        .organization_id(org.id)
-        .send()
+    let names: Vec<_> = list_teams(&founder, org.id)
         .await
         .unwrap()
         .into_inner()
@@ -90,13 +88,7 @@ async fn teams_are_listed_renamed_and_deleted_with_their_memberships() {
         .0,
         404
     );
-    let page = founder
-        .team_list()
-        .organization_id(org.id)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let page = list_teams(&founder, org.id).await.unwrap().into_inner();
     assert_eq!(
         page.data.iter().map(|t| t.id).collect::<Vec<_>>(),
         vec![a.id]
@@ -105,8 +97,7 @@ async fn teams_are_listed_renamed_and_deleted_with_their_memberships() {
 
 #[actix_web::test]
 async fn team_members_are_added_changed_listed_and_removed() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let ops = create_team(&founder, org.id, "Ops").await;
     member(&app, &founder, org.id, 2).await;
     member(&app, &founder, org.id, 3).await;
@@ -195,8 +186,7 @@ async fn team_members_are_added_changed_listed_and_removed() {
 
 #[actix_web::test]
 async fn only_live_members_of_the_organization_join_its_teams() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let ops = create_team(&founder, org.id, "Ops").await;
     create_organization(
         &app.client(&Who::verified(5, "outsider@example.com")),
@@ -215,12 +205,7 @@ async fn only_live_members_of_the_organization_join_its_teams() {
     );
     assert_eq!(status, 404, "{}", p.detail);
     let left = member(&app, &founder, org.id, 2).await;
-    left.member_delete()
-        .organization_id(org.id)
-        .user_id(2)
-        .send()
-        .await
-        .unwrap();
+    delete_member(&left, org.id, 2).await.unwrap();
     assert_eq!(
         problem(
             founder
@@ -239,19 +224,10 @@ async fn only_live_members_of_the_organization_join_its_teams() {
 
 #[actix_web::test]
 async fn members_read_teams_but_only_administrators_and_managers_change_them() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let ops = create_team(&founder, org.id, "Ops").await;
     let jane = member(&app, &founder, org.id, 2).await;
-    assert_eq!(
-        jane.team_list()
-            .organization_id(org.id)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(list_teams(&jane, org.id).await.unwrap().status(), 200);
     assert_eq!(
         jane.team_member_list()
             .organization_id(org.id)
@@ -264,15 +240,7 @@ async fn members_read_teams_but_only_administrators_and_managers_change_them() {
     );
     let rename = types::CreateTeamRequest::builder().name("Mine");
     assert_eq!(
-        problem(
-            jane.team_update()
-                .organization_id(org.id)
-                .team_id(ops.id)
-                .body(rename)
-                .send()
-                .await
-        )
-        .0,
+        problem(update_team(&jane, org.id, ops.id, rename).await).0,
         403
     );
     assert_eq!(
@@ -312,10 +280,7 @@ async fn members_read_teams_but_only_administrators_and_managers_change_them() {
         403
     );
     assert_eq!(
-        founder
-            .team_list()
-            .organization_id(org.id)
-            .send()
+        list_teams(&founder, org.id)
             .await
             .unwrap()
             .into_inner()
@@ -328,16 +293,12 @@ async fn members_read_teams_but_only_administrators_and_managers_change_them() {
 
 #[actix_web::test]
 async fn teams_of_another_organization_are_not_found() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let ops = create_team(&founder, org.id, "Ops").await;
     let other = app.client(&Who::verified(9, "other@example.com"));
     let theirs = create_organization(&other, "Other").await;
     // Through this organization's path: not a member, so 404.
-    assert_eq!(
-        problem(other.team_list().organization_id(org.id).send().await).0,
-        404
-    );
+    assert_eq!(problem(list_teams(&other, org.id).await).0, 404);
     assert_eq!(
         problem(
             other
@@ -377,16 +338,7 @@ async fn teams_of_another_organization_are_not_found() {
     );
     let rename = types::CreateTeamRequest::builder().name("Taken");
     assert_eq!(
-        problem(
-            other
-                .team_update()
-                .organization_id(theirs.id)
-                .team_id(ops.id)
-                .body(rename)
-                .send()
-                .await
-        )
-        .0,
+        problem(update_team(&other, theirs.id, ops.id, rename).await).0,
         404
     );
     // Adding or removing a team member through the other organization's path: 404 as well.
@@ -435,10 +387,7 @@ async fn teams_of_another_organization_are_not_found() {
         404
     );
     assert_eq!(
-        founder
-            .team_list()
-            .organization_id(org.id)
-            .send()
+        list_teams(&founder, org.id)
             .await
             .unwrap()
             .into_inner()

@@ -13,7 +13,10 @@ use rollcall_client::{Client, types};
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{Changes, TestApp, Who, create_team, every_kind_of_change, problem, send_invite},
+    helpers::{
+        Changes, TestApp, Who, audit_page, create_team, every_kind_of_change, list_webhooks,
+        problem, send_invite,
+    },
     peers::{Hook, HookReceiver},
 };
 
@@ -111,14 +114,7 @@ async fn endpoint(client: &Client, org: uuid::Uuid, hook: uuid::Uuid) -> types::
 
 /// Every audit event of `org`, newest first.
 async fn audit_events(client: &Client, org: uuid::Uuid) -> Vec<types::AuditEvent> {
-    let page = client
-        .audit_event_list()
-        .organization_id(org)
-        .limit(std::num::NonZeroU64::new(100).unwrap())
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let page = audit_page(client, org).await;
     assert!(page.next_cursor.is_none(), "one page holds them all");
     page.data
 }
@@ -589,8 +585,7 @@ async fn a_name_that_resolves_to_loopback_is_refused_at_delivery() {
 
 #[actix_web::test]
 async fn urls_that_are_not_https_to_a_public_host_are_refused_and_nothing_is_created() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let long = format!("https://hooks.example.com/{}", "a".repeat(2040));
     for url in [
         "http://hooks.example.com/a",
@@ -619,23 +614,15 @@ async fn urls_that_are_not_https_to_a_public_host_are_refused_and_nothing_is_cre
     }
     // Over 2,048 characters: the generated client refuses to send it, so it goes raw.
     let r = app
-        .raw(
+        .post_json(
             &founder,
-            reqwest::Method::POST,
             &format!("/organization/{}/webhooks", org.id),
-            &[("content-type", "application/json")],
-            Some(json!({ "url": long }).to_string().into_bytes()),
+            json!({ "url": long }).to_string(),
         )
         .await;
     assert_eq!(r.status, 422);
     assert_eq!(r.problem().errors[0].field, "url");
-    let listed = founder
-        .webhook_list()
-        .organization_id(org.id)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let listed = list_webhooks(&founder, org.id).await.unwrap().into_inner();
     assert!(listed.data.is_empty());
     let ok = register(&founder, org.id, "https://hooks.example.com/rollcall", None).await;
     let (status, _) = problem(
@@ -781,19 +768,9 @@ async fn deleting_an_endpoint_stops_its_pending_deliveries() {
 
 #[actix_web::test]
 async fn only_administrators_manage_webhooks_and_another_organizations_are_not_found() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let hook = register(&founder, org.id, "https://hooks.example.com/a", None).await;
-    let manager = app
-        .join(
-            &founder,
-            org.id,
-            2,
-            "manager@example.com",
-            types::Role::Manager,
-            vec![],
-        )
-        .await;
+    let manager = app.staff(&founder, org.id, 2, types::Role::Manager).await;
     let (status, p) = problem(
         manager
             .webhook_create()
@@ -808,7 +785,7 @@ async fn only_administrators_manage_webhooks_and_another_organizations_are_not_f
         "{}",
         p.detail
     );
-    let (status, _) = problem(manager.webhook_list().organization_id(org.id).send().await);
+    let (status, _) = problem(list_webhooks(&manager, org.id).await);
     assert_eq!(status, 403);
     let (status, _) = problem(
         manager
@@ -846,13 +823,7 @@ async fn only_administrators_manage_webhooks_and_another_organizations_are_not_f
         );
         assert_eq!(status, 404, "{what}");
     }
-    let listed = founder
-        .webhook_list()
-        .organization_id(org.id)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let listed = list_webhooks(&founder, org.id).await.unwrap().into_inner();
     assert_eq!(listed.data.len(), 1, "still there");
     assert!(
         !serde_json::to_string(&listed).unwrap().contains("whsec_"),
@@ -862,8 +833,7 @@ async fn only_administrators_manage_webhooks_and_another_organizations_are_not_f
 
 #[actix_web::test]
 async fn a_replayed_create_shows_the_same_endpoint_and_its_secret_again() {
-    let app = TestApp::spawn().await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded().await;
     let key = uuid::Uuid::new_v4().to_string();
     let create = || {
         founder
@@ -892,12 +862,6 @@ async fn a_replayed_create_shows_the_same_endpoint_and_its_secret_again() {
             && !at_rest.windows(raw.len()).any(|w| w == raw.as_slice()),
         "the secret is not stored in clear (nor kept with the answer)"
     );
-    let listed = founder
-        .webhook_list()
-        .organization_id(org.id)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let listed = list_webhooks(&founder, org.id).await.unwrap().into_inner();
     assert_eq!(listed.data.len(), 1);
 }
