@@ -54,13 +54,13 @@ fn check_len(raw: &str, min: usize) -> Result<()> {
     Ok(())
 }
 
-/// A first or last name.
+/// A name of at least `MIN` and at most 250 characters, without forbidden characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PersonName(String);
+pub struct Name<const MIN: usize>(String);
 
-impl PersonName {
+impl<const MIN: usize> Name<MIN> {
     pub fn parse(raw: &str) -> Result<Self> {
-        check_len(raw, 0)?;
+        check_len(raw, MIN)?;
         Ok(Self(raw.to_owned()))
     }
     pub fn as_str(&self) -> &str {
@@ -70,26 +70,15 @@ impl PersonName {
         self.0
     }
 }
+
+/// A first or last name.
+pub type PersonName = Name<0>;
+
+/// An organization's display name.
+pub type OrganizationName = Name<1>;
 
 /// A team's name (1–250 characters).
 pub type TeamName = OrganizationName;
-
-/// An organization's display name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrganizationName(String);
-
-impl OrganizationName {
-    pub fn parse(raw: &str) -> Result<Self> {
-        check_len(raw, 1)?;
-        Ok(Self(raw.to_owned()))
-    }
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-    pub fn into_inner(self) -> String {
-        self.0
-    }
-}
 
 #[cfg(test)]
 mod tests {

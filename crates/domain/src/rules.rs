@@ -16,21 +16,21 @@ pub fn may_manage_members(actor: Role) -> Result<()> {
 
 /// Only administrators read the audit log.
 pub fn may_read_audit_log(actor: Role) -> Result<()> {
-    match actor {
-        Role::Administrator => Ok(()),
-        other => Err(Error::Forbidden(format!(
-            "only administrators read the audit log; you are a {}",
-            other.as_str()
-        ))),
-    }
+    administrators_only(actor, "read the audit log")
 }
 
 /// Only administrators manage webhooks: an endpoint receives every member's changes.
 pub fn may_manage_webhooks(actor: Role) -> Result<()> {
+    administrators_only(actor, "manage webhooks")
+}
+
+/// `Ok` for an administrator; for any other role, the `Forbidden` error saying only
+/// administrators `act`.
+fn administrators_only(actor: Role, act: &str) -> Result<()> {
     match actor {
         Role::Administrator => Ok(()),
         other => Err(Error::Forbidden(format!(
-            "only administrators manage webhooks; you are a {}",
+            "only administrators {act}; you are a {}",
             other.as_str()
         ))),
     }
@@ -93,11 +93,7 @@ pub fn may_change_member(
     permissions: Option<&Permissions>,
 ) -> Result<()> {
     may_manage_members(actor.role)?;
-    if target.role == Role::Administrator && actor.role != Role::Administrator {
-        return Err(Error::Forbidden(
-            "only an administrator can change an administrator".into(),
-        ));
-    }
+    administrators_act_on_administrators(actor.role, target.role, "change")?;
     if let Some(role) = role {
         may_grant_role(actor.role, role)?;
     }
@@ -114,10 +110,16 @@ pub fn may_remove_member(actor: &Membership, target: &Membership) -> Result<()> 
         return Ok(());
     }
     may_manage_members(actor.role)?;
-    if target.role == Role::Administrator && actor.role != Role::Administrator {
-        return Err(Error::Forbidden(
-            "only an administrator can remove an administrator".into(),
-        ));
+    administrators_act_on_administrators(actor.role, target.role, "remove")?;
+    Ok(())
+}
+
+/// Only an administrator may `act` on (change, remove) an administrator.
+fn administrators_act_on_administrators(actor: Role, target: Role, act: &str) -> Result<()> {
+    if target == Role::Administrator && actor != Role::Administrator {
+        return Err(Error::Forbidden(format!(
+            "only an administrator can {act} an administrator"
+        )));
     }
     Ok(())
 }

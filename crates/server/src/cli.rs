@@ -41,27 +41,31 @@ enum Command {
     /// replicas.
     Worker,
     /// Print `export` lines for a bearer (ROLLCALL_BEARER) and a session (ROLLCALL_SESSION).
-    Token {
-        /// The user id (`sub` of the bearer, `userId` of the session).
-        #[arg(long)]
-        user: i64,
-        /// The organization the session acts on (`/ad/` paths).
-        #[arg(long)]
-        organization: Option<i64>,
-        /// A verified email for the bearer (needed to create a profile).
-        #[arg(long)]
-        email: Option<String>,
-        #[arg(long)]
-        first_name: Option<String>,
-        #[arg(long)]
-        last_name: Option<String>,
-        /// Give the bearer the `backoffice` role.
-        #[arg(long)]
-        backoffice: bool,
-        /// Lifetime of both tokens, in seconds.
-        #[arg(long, default_value_t = 3600)]
-        ttl: i64,
-    },
+    Token(TokenArgs),
+}
+
+/// What `rollcall token` mints its two tokens from.
+#[derive(clap::Args)]
+struct TokenArgs {
+    /// The user id (`sub` of the bearer, `userId` of the session).
+    #[arg(long)]
+    user: i64,
+    /// The organization the session acts on (`/ad/` paths).
+    #[arg(long)]
+    organization: Option<i64>,
+    /// A verified email for the bearer (needed to create a profile).
+    #[arg(long)]
+    email: Option<String>,
+    #[arg(long)]
+    first_name: Option<String>,
+    #[arg(long)]
+    last_name: Option<String>,
+    /// Give the bearer the `backoffice` role.
+    #[arg(long)]
+    backoffice: bool,
+    /// Lifetime of both tokens, in seconds.
+    #[arg(long, default_value_t = 3600)]
+    ttl: i64,
 }
 
 /// Runs the command line (`std::env::args`) and answers the process's exit code.
@@ -78,24 +82,7 @@ pub fn main() -> std::process::ExitCode {
     let result = Settings::from_env().and_then(|settings| match cli.command {
         Command::Serve { workers } => serve(settings, workers, true),
         Command::Worker => serve(settings, Some(1), false),
-        Command::Token {
-            user,
-            organization,
-            email,
-            first_name,
-            last_name,
-            backoffice,
-            ttl,
-        } => token(
-            &settings,
-            user,
-            organization,
-            email,
-            first_name,
-            last_name,
-            backoffice,
-            ttl,
-        ),
+        Command::Token(args) => token(&settings, args),
     });
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -236,17 +223,17 @@ async fn run(settings: Settings, workers: usize, api: bool) -> Result<(), String
     served
 }
 
-#[allow(clippy::too_many_arguments)]
-fn token(
-    settings: &Settings,
-    user: i64,
-    organization: Option<i64>,
-    email: Option<String>,
-    first_name: Option<String>,
-    last_name: Option<String>,
-    backoffice: bool,
-    ttl: i64,
-) -> Result<(), String> {
+/// Mints and prints the two tokens of `rollcall token`.
+fn token(settings: &Settings, args: TokenArgs) -> Result<(), String> {
+    let TokenArgs {
+        user,
+        organization,
+        email,
+        first_name,
+        last_name,
+        backoffice,
+        ttl,
+    } = args;
     if settings.identity.provider.is_some() {
         eprintln!(
             "rollcall: an identity provider is configured: the server refuses this bearer (get one from the provider); the session is good for a user id the provider's bearer maps to"

@@ -3,7 +3,7 @@
 //! (or the limit the operation sets: `Json<T, BULK_BODY_BYTES>`),
 //! 400 for text that is not JSON (anywhere in it, unknown fields included), 422 for JSON that
 //! does not fit the shape, naming the field. `Keyed`, the `Idempotency-Key` header of a creating
-//! POST.
+//! POST; `KeyedJson<T>`, both together.
 
 use std::{future::Future, pin::Pin};
 
@@ -81,7 +81,7 @@ impl<T: DeserializeOwned + Serialize + 'static, const LIMIT: usize> FromRequest 
 
 /// The `Idempotency-Key` header of a creating POST, when one was sent (1–255 visible ASCII
 /// characters; 400 otherwise), with the method and path it came with: what a use case needs to
-/// claim it. Only operations that take this extractor honour the header.
+/// claim it. Only operations that take this extractor (or `KeyedJson`) honour the header.
 pub struct Keyed(Option<app::Key>);
 
 /// The request header that carries the key.
@@ -115,6 +115,39 @@ impl FromRequest for Keyed {
             )),
         };
         std::future::ready(key.map(Keyed))
+    }
+}
+
+/// The JSON body of a creating POST with its `Idempotency-Key` (`Keyed`, read first), keyed by
+/// that body: what a creating use case takes. Derefs to the body.
+pub struct KeyedJson<T> {
+    pub body: T,
+    /// The key with the body's fingerprint, when one was sent.
+    pub key: Option<app::KeyedRequest>,
+}
+
+impl<T> std::ops::Deref for KeyedJson<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.body
+    }
+}
+
+impl<T: DeserializeOwned + Serialize + 'static> FromRequest for KeyedJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let key = Keyed::from_request(req, payload).into_inner();
+        let body = Json::<T>::from_request(req, payload);
+        Box::pin(async move {
+            let key = key?;
+            let Json(body) = body.await?;
+            Ok(Self {
+                key: key.with_body(&body),
+                body,
+            })
+        })
     }
 }
 

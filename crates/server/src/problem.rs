@@ -338,7 +338,7 @@ pub fn as_problem<B: actix_web::body::MessageBody + 'static>(
 }
 
 /// The answer for a path that exists with other methods: 405 naming them in `Allow`.
-pub fn method_not_allowed(allow: &'static str) -> ApiError {
+pub fn method_not_allowed(allow: &str) -> ApiError {
     ApiError {
         headers: vec![(header::ALLOW, allow.to_owned())],
         ..ApiError::new(
@@ -454,6 +454,13 @@ response_sets! {
     /// What every operation with credentials may answer: a malformed request (400), missing or
     /// bad credentials (401), an unavailable database (503).
     Refusals => [400 BadRequest, 401 Unauthorized, 503 ServiceUnavailable];
+    /// `Refusals`, and a role or token that does not allow this (403).
+    RefusalsForbidden => [400 BadRequest, 401 Unauthorized, 403 Forbidden, 503 ServiceUnavailable];
+    /// `Refusals`, and no such resource or not one the caller may see (404).
+    RefusalsNotFound => [400 BadRequest, 401 Unauthorized, 404 NotFound, 503 ServiceUnavailable];
+    /// `Refusals`, a role or token that does not allow this (403), and no such resource or not
+    /// one the caller may see (404).
+    RefusalsForbiddenNotFound => [400 BadRequest, 401 Unauthorized, 403 Forbidden, 404 NotFound, 503 ServiceUnavailable];
     /// What a JSON request body is refused for: too slow to arrive (408), too large (413), not
     /// JSON (415), invalid fields (422).
     BodyRefusals => [408 RequestTimeout, 413 PayloadTooLarge, 415 UnsupportedMediaType, 422 UnprocessableContent];

@@ -1,7 +1,7 @@
 //! What both families share: roles, scopes, statuses, permissions, team assignments, the health
 //! answer.
 
-use domain::{Email, Result, error::Validator, model};
+use domain::{Email, OrganizationName, Result, error::Validator, model};
 use serde::{Deserialize, Serialize};
 use serde_repr::{Deserialize_repr, Serialize_repr};
 use utoipa::ToSchema;
@@ -168,6 +168,15 @@ impl From<&domain::Permissions> for Permissions {
 
 pub(crate) fn email(v: &mut Validator, field: &str, raw: &str) -> Option<Email> {
     v.check(field, Email::parse(raw))
+}
+
+/// The `name` of an organization or a team being created or renamed: 1–250 characters (422
+/// naming `name` otherwise).
+pub(crate) fn name(raw: &str) -> Result<OrganizationName> {
+    let mut v = Validator::default();
+    let name = v.check("name", OrganizationName::parse(raw));
+    v.finish()?;
+    Ok(name.unwrap())
 }
 
 /// A team to join on accepting, with the role to hold there.

@@ -11,6 +11,22 @@ use utoipa::{
     openapi::{ArrayBuilder, ObjectBuilder, Ref, RefOr, Schema, Type, schema::SchemaType},
 };
 
+/// `ToSchema` for a generic shape: its schema is named after its item with the shape's name
+/// (`InvitationPage`), and brings the item's schema along.
+macro_rules! named_after_item {
+    ($shape:ident) => {
+        impl<T: ToSchema> ToSchema for $shape<T> {
+            fn name() -> Cow<'static, str> {
+                Cow::Owned(format!("{}{}", T::name(), stringify!($shape)))
+            }
+            fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+                schemas.push((T::name().into_owned(), T::schema()));
+                T::schemas(schemas);
+            }
+        }
+    };
+}
+
 /// A page of a list, in the list's order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -52,15 +68,7 @@ impl<T: ToSchema> PartialSchema for Page<T> {
     }
 }
 
-impl<T: ToSchema> ToSchema for Page<T> {
-    fn name() -> Cow<'static, str> {
-        Cow::Owned(format!("{}Page", T::name()))
-    }
-    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
-        schemas.push((T::name().into_owned(), T::schema()));
-        T::schemas(schemas);
-    }
-}
+named_after_item!(Page);
 
 /// `{"data": T}`: how `users-organizations/v1` answers a single object.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,12 +91,4 @@ impl<T: ToSchema> PartialSchema for Envelope<T> {
     }
 }
 
-impl<T: ToSchema> ToSchema for Envelope<T> {
-    fn name() -> Cow<'static, str> {
-        Cow::Owned(format!("{}Envelope", T::name()))
-    }
-    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
-        schemas.push((T::name().into_owned(), T::schema()));
-        T::schemas(schemas);
-    }
-}
+named_after_item!(Envelope);

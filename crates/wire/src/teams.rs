@@ -1,12 +1,12 @@
 //! Teams of an organization and their members.
 
 use chrono::{DateTime, Utc};
-use domain::{Result, error::Validator, model};
+use domain::{Result, model};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::common::TeamRole;
+use crate::common::{TeamRole, name};
 
 /// Create a team: its name.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -22,10 +22,7 @@ pub struct CreateTeamRequest {
 
 impl CreateTeamRequest {
     pub fn parse(&self) -> Result<domain::names::TeamName> {
-        let mut v = Validator::default();
-        let name = v.check("name", domain::names::TeamName::parse(&self.name));
-        v.finish()?;
-        Ok(name.unwrap())
+        name(&self.name)
     }
 }
 

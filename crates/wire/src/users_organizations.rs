@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::common::{Permissions, PermissionsInput, Role, Scope, email, parse_change};
+use crate::common::{Permissions, PermissionsInput, Role, Scope, email, name, parse_change};
 
 /// Seed 000: invite a person (found or created by email) into the session's organization.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -40,18 +40,29 @@ pub struct InviteUserOrganizationRequest {
 impl InviteUserOrganizationRequest {
     pub fn parse(&self) -> Result<(NewUser, domain::Permissions)> {
         let mut v = Validator::default();
-        let first = v.check("firstName", PersonName::parse(&self.first_name));
-        let last = v.check("lastName", PersonName::parse(&self.last_name));
-        let email = email(&mut v, "email", &self.email);
+        let profile = new_user(&mut v, &self.first_name, &self.last_name, &self.email);
         let perms = v.check("permissions", self.permissions.parse());
         v.finish()?;
-        let profile = NewUser {
-            email: email.unwrap(),
-            first_name: first.unwrap().into_inner(),
-            last_name: last.unwrap().into_inner(),
-        };
-        Ok((profile, perms.unwrap()))
+        Ok((profile.unwrap(), perms.unwrap()))
     }
+}
+
+/// A new profile from its `firstName`, `lastName` and `email`, each problem remembered under its
+/// field; `None` when one is invalid.
+fn new_user(
+    v: &mut Validator,
+    first_name: &str,
+    last_name: &str,
+    address: &str,
+) -> Option<NewUser> {
+    let first = v.check("firstName", PersonName::parse(first_name));
+    let last = v.check("lastName", PersonName::parse(last_name));
+    let email = email(v, "email", address);
+    Some(NewUser {
+        email: email?,
+        first_name: first?.into_inner(),
+        last_name: last?.into_inner(),
+    })
 }
 
 /// Seed 001: register a user in an organization with a scope and permissions.
@@ -142,15 +153,9 @@ pub struct CreateUserRequest {
 impl CreateUserRequest {
     pub fn parse(&self) -> Result<NewUser> {
         let mut v = Validator::default();
-        let first = v.check("firstName", PersonName::parse(&self.first_name));
-        let last = v.check("lastName", PersonName::parse(&self.last_name));
-        let email = email(&mut v, "email", &self.email);
+        let profile = new_user(&mut v, &self.first_name, &self.last_name, &self.email);
         v.finish()?;
-        Ok(NewUser {
-            email: email.unwrap(),
-            first_name: first.unwrap().into_inner(),
-            last_name: last.unwrap().into_inner(),
-        })
+        Ok(profile.unwrap())
     }
 }
 
@@ -198,10 +203,7 @@ pub struct CreateOrganizationRequest {
 
 impl CreateOrganizationRequest {
     pub fn parse(&self) -> Result<OrganizationName> {
-        let mut v = Validator::default();
-        let name = v.check("name", OrganizationName::parse(&self.name));
-        v.finish()?;
-        Ok(name.unwrap())
+        name(&self.name)
     }
 }
 

@@ -8,7 +8,7 @@ use wire::{Invitation, InvitationLookup, InvitationTokenRequest, Member};
 use crate::{
     api::{Reply, ok, reply},
     auth::Caller,
-    extract::{Json, Keyed},
+    extract::{Json, KeyedJson},
 };
 
 /// Look up an invitation by its token (no login needed).
@@ -17,7 +17,6 @@ use crate::{
 #[utoipa::path(
     post,
     path = "/invitations/lookup",
-    operation_id = "invitation_lookup",
     tag = "invitations",
     request_body = InvitationTokenRequest,
     responses(
@@ -41,17 +40,14 @@ pub async fn invitation_lookup(body: Json<InvitationTokenRequest>, app: web::Dat
 #[utoipa::path(
     post,
     path = "/invitations/accept",
-    operation_id = "invitation_accept",
     tag = "invitations",
     params(crate::api::IdempotencyHeader),
     request_body = InvitationTokenRequest,
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         crate::problem::BodyRefusals,
         (status = 200, description = "You had already accepted this invitation: the same member", body = Member),
         (status = 201, description = "You are now a member", body = Member),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
         (status = 409, response = crate::problem::Conflict),
         (status = 410, response = crate::problem::Gone),
     ),
@@ -59,30 +55,23 @@ pub async fn invitation_lookup(body: Json<InvitationTokenRequest>, app: web::Dat
 )]
 pub async fn invitation_accept(
     caller: Caller,
-    key: Keyed,
-    body: Json<InvitationTokenRequest>,
+    body: KeyedJson<InvitationTokenRequest>,
     app: web::Data<App>,
 ) -> Reply {
-    let token = body.0.parse()?;
-    reply(
-        app.invitation_accept(&caller, token, key.with_body(&body.0))
-            .await?,
-    )
+    let token = body.parse()?;
+    reply(app.invitation_accept(&caller, token, body.key).await?)
 }
 
 /// Decline an invitation.
 #[utoipa::path(
     post,
     path = "/invitations/decline",
-    operation_id = "invitation_decline",
     tag = "invitations",
     request_body = InvitationTokenRequest,
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         crate::problem::BodyRefusals,
         (status = 200, description = "The invitation, now declined", body = Invitation),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
         (status = 410, response = crate::problem::Gone),
     ),
     security(("bearerAuth" = []))

@@ -13,11 +13,8 @@ use crate::{
 #[utoipa::path(
     get,
     path = "/me/organizations",
-    operation_id = "me_organization_list",
     tag = "me",
-    params(
-        crate::api::PageQuery,
-    ),
+    params(crate::api::PageQuery),
     responses(
         crate::problem::Refusals,
         (status = 200, description = "A page of your organizations", body = MyOrganizationPage),
@@ -36,15 +33,11 @@ pub async fn me_organization_list(
 #[utoipa::path(
     get,
     path = "/me/invitations",
-    operation_id = "me_invitation_list",
     tag = "me",
-    params(
-        crate::api::PageQuery,
-    ),
+    params(crate::api::PageQuery),
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbidden,
         (status = 200, description = "A page of invitations waiting for you", body = InvitationPage),
-        (status = 403, response = crate::problem::Forbidden),
     ),
     security(("bearerAuth" = []))
 )]

@@ -54,7 +54,6 @@ impl MetricsToken {
 #[utoipa::path(
     get,
     path = "/metrics",
-    operation_id = "metrics_view",
     tag = "health",
     responses(
         (status = 200, description = "Every metric family, in the Prometheus text format (version 0.0.4)", content_type = "text/plain", body = String),

@@ -8,11 +8,17 @@ mod invitations;
 mod me;
 mod metrics;
 mod organizations;
+mod paths;
 mod teams;
 mod users_organizations;
 mod webhooks;
 
-use actix_web::{HttpResponse, Resource, web};
+use actix_web::{
+    FromRequest, Handler, HttpResponse, Resource, Responder,
+    dev::{AppService, HttpServiceFactory},
+    http::Method,
+    web,
+};
 use serde::Serialize;
 use utoipa::{
     Modify, OpenApi,
@@ -23,6 +29,7 @@ use crate::problem::{self, method_not_allowed};
 pub(crate) use document::header_ref;
 use document::{ResponseHeaders, ScopeNames};
 pub use metrics::MetricsToken;
+pub(crate) use paths::*;
 
 /// The header parameter every `users-organizations/v1` operation takes.
 #[derive(utoipa::IntoParams)]
@@ -32,16 +39,6 @@ struct SessionHeader {
     /// Session token (a JWT issued by `POST /users-organizations/v1/sessions` or `rollcall token`).
     #[param(rename = "x-session-token")]
     x_session_token: String,
-}
-
-/// The organization of an `/organization/{organizationId}/…` path.
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Path)]
-#[allow(dead_code)]
-pub(crate) struct OrganizationPath {
-    /// Organization identifier
-    #[param(rename = "organizationId")]
-    organization_id: uuid::Uuid,
 }
 
 /// The page size and cursor of a list; anything malformed is a 400.
@@ -217,18 +214,52 @@ impl Modify for BearerScheme {
 )]
 pub struct ApiDoc;
 
-/// A path and the methods it answers; any other method gets 405 with `Allow`.
-fn resource(path: &str, allow: &'static str) -> Resource {
-    web::resource(path).default_service(web::to(move || async move {
-        Err::<HttpResponse, _>(method_not_allowed(allow))
-    }))
+/// The operations of one path, added method by method; any other method gets 405 with `Allow`
+/// naming them, in the order they were added.
+struct Operations {
+    resource: Resource,
+    allow: Vec<String>,
+}
+
+/// The operations of `path`, none yet.
+fn at(path: &str) -> Operations {
+    Operations {
+        resource: web::resource(path),
+        allow: Vec::new(),
+    }
+}
+
+impl Operations {
+    /// Adds `handler` as the operation `method` calls.
+    fn on<F, Args>(mut self, method: Method, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.allow.push(method.to_string());
+        self.resource = self.resource.route(web::method(method).to(handler));
+        self
+    }
+}
+
+impl HttpServiceFactory for Operations {
+    /// Registers the path's resource, answering any other method with 405 and `Allow`.
+    fn register(self, config: &mut AppService) {
+        let allow = self.allow.join(", ");
+        let refuse = web::to(move || {
+            let allow = allow.clone();
+            async move { Err::<HttpResponse, _>(method_not_allowed(&allow)) }
+        });
+        self.resource.default_service(refuse).register(config);
+    }
 }
 
 /// Registers the health and metrics endpoints alone (a worker process serves only these).
 pub fn health_routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/healthz", "GET").route(web::get().to(health::health_view)))
-        .service(resource("/readyz", "GET").route(web::get().to(health::ready_view)))
-        .service(resource("/metrics", "GET").route(web::get().to(metrics::metrics_view)));
+    cfg.service(at("/healthz").on(Method::GET, health::health_view))
+        .service(at("/readyz").on(Method::GET, health::ready_view))
+        .service(at("/metrics").on(Method::GET, metrics::metrics_view));
 }
 
 /// Registers every operation.
@@ -236,202 +267,126 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     use organizations as org;
     use users_organizations as uo;
     health_routes(cfg);
-    cfg.service(resource("/openapi.json", "GET").route(web::get().to(health::document_view)));
-    cfg.service(
-        resource("/users-organizations/v1/ad/users", "GET").route(web::get().to(uo::ad_user_list)),
-    )
-    .service(
-        resource(
-            "/users-organizations/v1/ad/users/{userId}",
-            "GET, PATCH, DELETE",
+    cfg.service(at("/openapi.json").on(Method::GET, health::document_view));
+    cfg.service(at("/users-organizations/v1/ad/users").on(Method::GET, uo::ad_user_list))
+        .service(
+            at("/users-organizations/v1/ad/users/{userId}")
+                .on(Method::GET, uo::ad_user_view)
+                .on(Method::PATCH, uo::ad_user_update)
+                .on(Method::DELETE, uo::ad_user_delete),
         )
-        .route(web::get().to(uo::ad_user_view))
-        .route(web::patch().to(uo::ad_user_update))
-        .route(web::delete().to(uo::ad_user_delete)),
-    )
-    .service(
-        resource("/users-organizations/v1/ad/users/{userId}/restore", "POST")
-            .route(web::post().to(uo::ad_user_restore)),
-    )
-    .service(
-        resource("/users-organizations/v1/sessions", "POST")
-            .route(web::post().to(uo::session_create)),
-    )
-    .service(resource("/me/organizations", "GET").route(web::get().to(me::me_organization_list)))
-    .service(resource("/me/invitations", "GET").route(web::get().to(me::me_invitation_list)))
-    .service(
-        resource("/users-organizations/v1/ad/invite", "POST")
-            .route(web::post().to(uo::ad_user_invite)),
-    )
-    .service(
-        resource("/users-organizations/v1/bo/users", "GET, POST")
-            .route(web::get().to(uo::bo_user_list))
-            .route(web::post().to(uo::bo_user_create)),
-    )
-    .service(
-        resource(
-            "/users-organizations/v1/bo/users/{userId}/organizations",
-            "GET",
+        .service(
+            at("/users-organizations/v1/ad/users/{userId}/restore")
+                .on(Method::POST, uo::ad_user_restore),
         )
-        .route(web::get().to(uo::bo_user_organization_list)),
-    )
-    .service(
-        resource(
-            "/users-organizations/v1/bo/users/{userId}/organizations/{organizationId}",
-            "DELETE",
+        .service(at("/users-organizations/v1/sessions").on(Method::POST, uo::session_create))
+        .service(at("/me/organizations").on(Method::GET, me::me_organization_list))
+        .service(at("/me/invitations").on(Method::GET, me::me_invitation_list))
+        .service(at("/users-organizations/v1/ad/invite").on(Method::POST, uo::ad_user_invite))
+        .service(
+            at("/users-organizations/v1/bo/users")
+                .on(Method::GET, uo::bo_user_list)
+                .on(Method::POST, uo::bo_user_create),
         )
-        .route(web::delete().to(uo::bo_user_organization_delete)),
-    )
-    .service(
-        resource("/users-organizations/v1/bo/users/{userId}", "GET")
-            .route(web::get().to(uo::bo_user_view)),
-    )
-    .service(
-        resource("/users-organizations/v1/bo/organizations", "POST")
-            .route(web::post().to(uo::bo_organization_create)),
-    )
-    .service(
-        resource(
-            "/users-organizations/v1/bo/organizations/{organizationId}",
-            "GET",
+        .service(
+            at("/users-organizations/v1/bo/users/{userId}/organizations")
+                .on(Method::GET, uo::bo_user_organization_list),
         )
-        .route(web::get().to(uo::bo_organization_view)),
-    )
-    .service(
-        resource(
-            "/users-organizations/v1/bo/users/register/{userId}/organizations/{organizationId}",
-            "POST",
+        .service(
+            at("/users-organizations/v1/bo/users/{userId}/organizations/{organizationId}")
+                .on(Method::DELETE, uo::bo_user_organization_delete),
         )
-        .route(web::post().to(uo::bo_user_organization_register)),
-    )
-    .service(resource("/organization", "POST").route(web::post().to(org::organization_create)))
-    .service(
-        resource("/organization/{organizationId}", "GET")
-            .route(web::get().to(org::organization_view)),
-    )
-    .service(
-        resource("/organization/{organizationId}/invite", "POST")
-            .route(web::post().to(org::invitation_create)),
-    )
-    .service(
-        resource("/organization/{organizationId}/teams", "GET, POST")
-            .route(web::get().to(teams::team_list))
-            .route(web::post().to(teams::team_create)),
-    )
-    .service(
-        resource(
-            "/organization/{organizationId}/teams/{teamId}",
-            "PATCH, DELETE",
+        .service(at("/users-organizations/v1/bo/users/{userId}").on(Method::GET, uo::bo_user_view))
+        .service(
+            at("/users-organizations/v1/bo/organizations")
+                .on(Method::POST, uo::bo_organization_create),
         )
-        .route(web::patch().to(teams::team_update))
-        .route(web::delete().to(teams::team_delete)),
-    )
-    .service(
-        resource(
-            "/organization/{organizationId}/teams/{teamId}/members",
-            "GET",
+        .service(
+            at("/users-organizations/v1/bo/organizations/{organizationId}")
+                .on(Method::GET, uo::bo_organization_view),
         )
-        .route(web::get().to(teams::team_member_list)),
-    )
-    .service(
-        resource(
-            "/organization/{organizationId}/teams/{teamId}/members/{userId}",
-            "PUT, DELETE",
+        .service(
+            at("/users-organizations/v1/bo/users/register/{userId}/organizations/{organizationId}")
+                .on(Method::POST, uo::bo_user_organization_register),
         )
-        .route(web::put().to(teams::team_member_put))
-        .route(web::delete().to(teams::team_member_delete)),
-    )
-    .service(
-        resource("/organization/{organizationId}/invitations", "GET")
-            .route(web::get().to(org::invitation_list)),
-    )
-    .service(
-        resource("/organization/{organizationId}/invitations/bulk", "POST")
-            .route(web::post().to(org::invitation_bulk_create)),
-    )
-    .service(
-        resource(
-            "/organization/{organizationId}/invitations/{invitationId}",
-            "GET, DELETE",
+        .service(at("/organization").on(Method::POST, org::organization_create))
+        .service(at("/organization/{organizationId}").on(Method::GET, org::organization_view))
+        .service(
+            at("/organization/{organizationId}/invite").on(Method::POST, org::invitation_create),
         )
-        .route(web::get().to(org::invitation_view))
-        .route(web::delete().to(org::invitation_revoke)),
-    )
-    .service(
-        resource(
-            "/organization/{organizationId}/invitations/{invitationId}/resend",
-            "POST",
+        .service(
+            at("/organization/{organizationId}/teams")
+                .on(Method::GET, teams::team_list)
+                .on(Method::POST, teams::team_create),
         )
-        .route(web::post().to(org::invitation_resend)),
-    )
-    .service(
-        resource("/organization/{organizationId}/audit-events", "GET")
-            .route(web::get().to(org::audit_event_list)),
-    )
-    .service(
-        resource("/organization/{organizationId}/members", "GET")
-            .route(web::get().to(org::member_list)),
-    )
-    .service(
-        resource(
-            "/organization/{organizationId}/members/{userId}",
-            "PATCH, DELETE",
+        .service(
+            at("/organization/{organizationId}/teams/{teamId}")
+                .on(Method::PATCH, teams::team_update)
+                .on(Method::DELETE, teams::team_delete),
         )
-        .route(web::patch().to(org::member_update))
-        .route(web::delete().to(org::member_delete)),
-    )
-    .service(
-        resource("/organization/{organizationId}/webhooks", "GET, POST")
-            .route(web::get().to(webhooks::webhook_list))
-            .route(web::post().to(webhooks::webhook_create)),
-    )
-    .service(
-        resource(
-            "/organization/{organizationId}/webhooks/{webhookId}",
-            "GET, PATCH, DELETE",
+        .service(
+            at("/organization/{organizationId}/teams/{teamId}/members")
+                .on(Method::GET, teams::team_member_list),
         )
-        .route(web::get().to(webhooks::webhook_view))
-        .route(web::patch().to(webhooks::webhook_update))
-        .route(web::delete().to(webhooks::webhook_delete)),
-    )
-    .service(
-        resource(
-            "/organization/{organizationId}/webhooks/{webhookId}/rotate-secret",
-            "POST",
+        .service(
+            at("/organization/{organizationId}/teams/{teamId}/members/{userId}")
+                .on(Method::PUT, teams::team_member_put)
+                .on(Method::DELETE, teams::team_member_delete),
         )
-        .route(web::post().to(webhooks::webhook_secret_rotate)),
-    )
-    .service(
-        resource(
-            "/organization/{organizationId}/webhooks/{webhookId}/test",
-            "POST",
+        .service(
+            at("/organization/{organizationId}/invitations").on(Method::GET, org::invitation_list),
         )
-        .route(web::post().to(webhooks::webhook_test)),
-    )
-    .service(
-        resource(
-            "/organization/{organizationId}/webhooks/{webhookId}/deliveries",
-            "GET",
+        .service(
+            at("/organization/{organizationId}/invitations/bulk")
+                .on(Method::POST, org::invitation_bulk_create),
         )
-        .route(web::get().to(webhooks::webhook_delivery_list)),
-    )
-    .service(
-        resource(
-            "/organization/{organizationId}/webhooks/{webhookId}/deliveries/{deliveryId}/retry",
-            "POST",
+        .service(
+            at("/organization/{organizationId}/invitations/{invitationId}")
+                .on(Method::GET, org::invitation_view)
+                .on(Method::DELETE, org::invitation_revoke),
         )
-        .route(web::post().to(webhooks::webhook_delivery_retry)),
-    )
-    .service(
-        resource("/invitations/lookup", "POST")
-            .route(web::post().to(invitations::invitation_lookup)),
-    )
-    .service(
-        resource("/invitations/accept", "POST")
-            .route(web::post().to(invitations::invitation_accept)),
-    )
-    .service(
-        resource("/invitations/decline", "POST")
-            .route(web::post().to(invitations::invitation_decline)),
-    );
+        .service(
+            at("/organization/{organizationId}/invitations/{invitationId}/resend")
+                .on(Method::POST, org::invitation_resend),
+        )
+        .service(
+            at("/organization/{organizationId}/audit-events")
+                .on(Method::GET, org::audit_event_list),
+        )
+        .service(at("/organization/{organizationId}/members").on(Method::GET, org::member_list))
+        .service(
+            at("/organization/{organizationId}/members/{userId}")
+                .on(Method::PATCH, org::member_update)
+                .on(Method::DELETE, org::member_delete),
+        )
+        .service(
+            at("/organization/{organizationId}/webhooks")
+                .on(Method::GET, webhooks::webhook_list)
+                .on(Method::POST, webhooks::webhook_create),
+        )
+        .service(
+            at("/organization/{organizationId}/webhooks/{webhookId}")
+                .on(Method::GET, webhooks::webhook_view)
+                .on(Method::PATCH, webhooks::webhook_update)
+                .on(Method::DELETE, webhooks::webhook_delete),
+        )
+        .service(
+            at("/organization/{organizationId}/webhooks/{webhookId}/rotate-secret")
+                .on(Method::POST, webhooks::webhook_secret_rotate),
+        )
+        .service(
+            at("/organization/{organizationId}/webhooks/{webhookId}/test")
+                .on(Method::POST, webhooks::webhook_test),
+        )
+        .service(
+            at("/organization/{organizationId}/webhooks/{webhookId}/deliveries")
+                .on(Method::GET, webhooks::webhook_delivery_list),
+        )
+        .service(
+            at("/organization/{organizationId}/webhooks/{webhookId}/deliveries/{deliveryId}/retry")
+                .on(Method::POST, webhooks::webhook_delivery_retry),
+        )
+        .service(at("/invitations/lookup").on(Method::POST, invitations::invitation_lookup))
+        .service(at("/invitations/accept").on(Method::POST, invitations::invitation_accept))
+        .service(at("/invitations/decline").on(Method::POST, invitations::invitation_decline));
 }

@@ -3,8 +3,7 @@
 
 use actix_web::{HttpRequest, web};
 use app::App;
-use domain::{Error, InvitationStatus, Result, UserId, model::InvitationFilter, page::Limit};
-use uuid::Uuid;
+use domain::{Error, InvitationStatus, Result, model::InvitationFilter, page::Limit};
 use wire::{
     AuditEventPage, BulkInvitationResult, BulkInvitationResults, BulkInviteRequest,
     CreateOrganizationRequest, InvitationPage, InvitationWithToken, InviteRequest, MemberPage,
@@ -12,9 +11,9 @@ use wire::{
 };
 
 use crate::{
-    api::{PageQuery, Reply, no_content, ok, reply},
+    api::{InvitationPath, MemberPath, OrganizationPath, PageQuery, Reply, no_content, ok, reply},
     auth::Caller,
-    extract::{BULK_BODY_BYTES, Json, Keyed},
+    extract::{BULK_BODY_BYTES, Json, KeyedJson},
     problem::ApiError,
 };
 
@@ -26,15 +25,13 @@ use crate::{
 #[utoipa::path(
     post,
     path = "/organization",
-    operation_id = "organization_create",
     tag = "organizations",
     params(crate::api::IdempotencyHeader),
     request_body = CreateOrganizationRequest,
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbidden,
         crate::problem::BodyRefusals,
         (status = 201, description = "The organization has been created", body = wire::Organization, links(("OrganizationView" = (operation_id = "organization_view", parameters(("organizationId" = "$response.body#/id")))), ("TeamCreate" = (operation_id = "team_create", parameters(("organizationId" = "$response.body#/id")))), ("TeamList" = (operation_id = "team_list", parameters(("organizationId" = "$response.body#/id")))), ("InvitationCreate" = (operation_id = "invitation_create", parameters(("organizationId" = "$response.body#/id")))), ("InvitationBulkCreate" = (operation_id = "invitation_bulk_create", parameters(("organizationId" = "$response.body#/id")))), ("InvitationList" = (operation_id = "invitation_list", parameters(("organizationId" = "$response.body#/id")))), ("MemberList" = (operation_id = "member_list", parameters(("organizationId" = "$response.body#/id")))), ("AuditEventList" = (operation_id = "audit_event_list", parameters(("organizationId" = "$response.body#/id")))))),
-        (status = 403, response = crate::problem::Forbidden),
         (status = 409, response = crate::problem::Conflict),
         (status = 429, response = crate::problem::TooManyRequests),
     ),
@@ -42,37 +39,31 @@ use crate::{
 )]
 pub async fn organization_create(
     caller: Caller,
-    key: Keyed,
-    body: Json<CreateOrganizationRequest>,
+    body: KeyedJson<CreateOrganizationRequest>,
     app: web::Data<App>,
 ) -> Reply {
-    let name = body.0.parse()?;
-    reply(
-        app.organization_create(&caller, name, key.with_body(&body.0))
-            .await?,
-    )
+    let name = body.parse()?;
+    reply(app.organization_create(&caller, name, body.key).await?)
 }
 
 /// View an organization you are a member of.
 #[utoipa::path(
     get,
     path = "/organization/{organizationId}",
-    operation_id = "organization_view",
     tag = "organizations",
     params(crate::api::OrganizationPath),
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsNotFound,
         (status = 200, description = "The organization", body = wire::Organization),
-        (status = 404, response = crate::problem::NotFound),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn organization_view(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<OrganizationPath>,
     app: web::Data<App>,
 ) -> Reply {
-    ok(app.organization_view(&caller, path.into_inner()).await?)
+    ok(app.organization_view(&caller, path.organization_id).await?)
 }
 
 /// Invite a person by email (seed 002).
@@ -83,18 +74,13 @@ pub async fn organization_view(
 #[utoipa::path(
     post,
     path = "/organization/{organizationId}/invite",
-    operation_id = "invitation_create",
     tag = "invitations",
-    params(crate::api::OrganizationPath,
-        crate::api::IdempotencyHeader,
-    ),
+    params(crate::api::OrganizationPath, crate::api::IdempotencyHeader),
     request_body = InviteRequest,
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         crate::problem::BodyRefusals,
         (status = 201, description = "User invited to organization", body = InvitationWithToken, links(("InvitationView" = (operation_id = "invitation_view", parameters(("organizationId" = "$request.path.organizationId"), ("invitationId" = "$response.body#/id")))), ("InvitationResend" = (operation_id = "invitation_resend", parameters(("organizationId" = "$request.path.organizationId"), ("invitationId" = "$response.body#/id")))), ("InvitationRevoke" = (operation_id = "invitation_revoke", parameters(("organizationId" = "$request.path.organizationId"), ("invitationId" = "$response.body#/id")))))),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
         (status = 409, response = crate::problem::Conflict),
         (status = 429, response = crate::problem::TooManyRequests),
     ),
@@ -102,15 +88,13 @@ pub async fn organization_view(
 )]
 pub async fn invitation_create(
     caller: Caller,
-    path: web::Path<Uuid>,
-    key: Keyed,
-    body: Json<InviteRequest>,
+    path: web::Path<OrganizationPath>,
+    body: KeyedJson<InviteRequest>,
     app: web::Data<App>,
 ) -> Reply {
-    let invite = body.0.parse()?;
-    let key = key.with_body(&body.0);
+    let invite = body.parse()?;
     reply(
-        app.invitation_create(&caller, path.into_inner(), invite, key)
+        app.invitation_create(&caller, path.organization_id, invite, body.key)
             .await?,
     )
 }
@@ -127,28 +111,25 @@ pub async fn invitation_create(
 #[utoipa::path(
     post,
     path = "/organization/{organizationId}/invitations/bulk",
-    operation_id = "invitation_bulk_create",
     tag = "invitations",
     params(crate::api::OrganizationPath),
     request_body = BulkInviteRequest,
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         crate::problem::BodyRefusals,
         (status = 200, description = "One result per row, in the rows' order", body = BulkInvitationResults),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn invitation_bulk_create(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<OrganizationPath>,
     body: Json<BulkInviteRequest, BULK_BODY_BYTES>,
     app: web::Data<App>,
 ) -> Reply {
     let invites = body.0.parse()?;
     let results = app
-        .invitation_bulk_create(&caller, path.into_inner(), invites)
+        .invitation_bulk_create(&caller, path.organization_id, invites)
         .await?;
     // The request metrics see one request; the invitations it created are counted here.
     crate::telemetry::invitations_created(results.iter().filter(|r| r.is_ok()).count() as u64);
@@ -229,7 +210,6 @@ fn invitation_query(query: &str) -> Result<(InvitationFilter, app::PageRequest)>
 #[utoipa::path(
     get,
     path = "/organization/{organizationId}/invitations",
-    operation_id = "invitation_list",
     tag = "invitations",
     params(
         crate::api::OrganizationPath,
@@ -238,22 +218,20 @@ fn invitation_query(query: &str) -> Result<(InvitationFilter, app::PageRequest)>
         crate::api::PageQuery,
     ),
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         (status = 200, description = "A page of invitations", body = InvitationPage),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn invitation_list(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<OrganizationPath>,
     req: HttpRequest,
     app: web::Data<App>,
 ) -> Reply {
     let (filter, page) = invitation_query(req.query_string())?;
     ok(app
-        .invitation_list(&caller, path.into_inner(), filter, page)
+        .invitation_list(&caller, path.organization_id, filter, page)
         .await?)
 }
 
@@ -261,26 +239,20 @@ pub async fn invitation_list(
 #[utoipa::path(
     get,
     path = "/organization/{organizationId}/invitations/{invitationId}",
-    operation_id = "invitation_view",
     tag = "invitations",
-    params(
-        crate::api::OrganizationPath,
-        ("invitationId" = Uuid, Path, description = "Invitation identifier"),
-    ),
+    params(crate::api::InvitationPath),
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         (status = 200, description = "The invitation", body = wire::Invitation),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn invitation_view(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<InvitationPath>,
     app: web::Data<App>,
 ) -> Reply {
-    let (org, id) = path.into_inner();
+    let (org, id) = (path.organization_id, path.invitation_id);
     ok(app.invitation_view(&caller, org, id).await?)
 }
 
@@ -288,27 +260,21 @@ pub async fn invitation_view(
 #[utoipa::path(
     delete,
     path = "/organization/{organizationId}/invitations/{invitationId}",
-    operation_id = "invitation_revoke",
     tag = "invitations",
-    params(
-        crate::api::OrganizationPath,
-        ("invitationId" = Uuid, Path, description = "Invitation identifier"),
-    ),
+    params(crate::api::InvitationPath),
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         (status = 200, description = "The invitation, now revoked", body = wire::Invitation),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
         (status = 409, response = crate::problem::Conflict),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn invitation_revoke(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<InvitationPath>,
     app: web::Data<App>,
 ) -> Reply {
-    let (org, id) = path.into_inner();
+    let (org, id) = (path.organization_id, path.invitation_id);
     ok(app.invitation_revoke(&caller, org, id).await?)
 }
 
@@ -317,30 +283,26 @@ pub async fn invitation_revoke(
 #[utoipa::path(
     post,
     path = "/organization/{organizationId}/invitations/{invitationId}/resend",
-    operation_id = "invitation_resend",
     tag = "invitations",
     params(
-        crate::api::OrganizationPath,
-        ("invitationId" = Uuid, Path, description = "Invitation identifier"),
+        crate::api::InvitationPath,
         ("sendEmail" = Option<bool>, Query, description = "Whether Rollcall emails the new token (default true); false: you deliver the link yourself"),
         ("locale" = Option<String>, Query, max_length = 35, pattern = "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$", description = "The email's language, a BCP 47 tag (default: English)"),
     ),
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         (status = 200, description = "The invitation with its new token", body = InvitationWithToken),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
         (status = 409, response = crate::problem::Conflict),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn invitation_resend(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<InvitationPath>,
     query: web::Query<wire::ResendQuery>,
     app: web::Data<App>,
 ) -> Reply {
-    let (org, id) = path.into_inner();
+    let (org, id) = (path.organization_id, path.invitation_id);
     ok(app
         .invitation_resend(&caller, org, id, query.parse()?)
         .await?)
@@ -353,59 +315,45 @@ pub async fn invitation_resend(
 #[utoipa::path(
     get,
     path = "/organization/{organizationId}/audit-events",
-    operation_id = "audit_event_list",
     tag = "organizations",
-    params(
-        crate::api::OrganizationPath,
-        crate::api::PageQuery,
-    ),
+    params(crate::api::OrganizationPath, crate::api::PageQuery),
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         (status = 200, description = "A page of audit events", body = AuditEventPage),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn audit_event_list(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<OrganizationPath>,
     query: web::Query<PageQuery>,
     app: web::Data<App>,
 ) -> Reply {
     ok(app
-        .audit_event_list(&caller, path.into_inner(), query.page()?)
+        .audit_event_list(&caller, path.organization_id, query.page()?)
         .await?)
 }
-
-/// `(organizationId, userId)` in a member path.
-type MemberPath = web::Path<(Uuid, UserId)>;
 
 /// List the organization's members with their roles, permissions and teams (any member).
 #[utoipa::path(
     get,
     path = "/organization/{organizationId}/members",
-    operation_id = "member_list",
     tag = "members",
-    params(
-        crate::api::OrganizationPath,
-        crate::api::PageQuery,
-    ),
+    params(crate::api::OrganizationPath, crate::api::PageQuery),
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsNotFound,
         (status = 200, description = "A page of members", body = MemberPage, links(("MemberUpdate" = (operation_id = "member_update", parameters(("organizationId" = "$request.path.organizationId"), ("userId" = "$response.body#/data/0/userId")))), ("MemberDelete" = (operation_id = "member_delete", parameters(("organizationId" = "$request.path.organizationId"), ("userId" = "$response.body#/data/0/userId")))))),
-        (status = 404, response = crate::problem::NotFound),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn member_list(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<OrganizationPath>,
     query: web::Query<PageQuery>,
     app: web::Data<App>,
 ) -> Reply {
     ok(app
-        .member_list(&caller, path.into_inner(), query.page()?)
+        .member_list(&caller, path.organization_id, query.page()?)
         .await?)
 }
 
@@ -416,30 +364,24 @@ pub async fn member_list(
 #[utoipa::path(
     patch,
     path = "/organization/{organizationId}/members/{userId}",
-    operation_id = "member_update",
     tag = "members",
-    params(
-        crate::api::OrganizationPath,
-        ("userId" = i64, Path, description = "The member's user id", minimum = -9007199254740991_i64, maximum = 9007199254740991_i64),
-    ),
+    params(crate::api::MemberPath),
     request_body = UpdateMemberRequest,
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         crate::problem::BodyRefusals,
         (status = 200, description = "The member, changed", body = wire::Member),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
         (status = 409, response = crate::problem::Conflict),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn member_update(
     caller: Caller,
-    path: MemberPath,
+    path: web::Path<MemberPath>,
     body: Json<UpdateMemberRequest>,
     app: web::Data<App>,
 ) -> Reply {
-    let (org, user) = path.into_inner();
+    let (org, user) = (path.organization_id, path.user_id);
     let (role, permissions) = body.0.parse()?;
     ok(app
         .member_update(&caller, org, user, role, permissions)
@@ -452,22 +394,20 @@ pub async fn member_update(
 #[utoipa::path(
     delete,
     path = "/organization/{organizationId}/members/{userId}",
-    operation_id = "member_delete",
     tag = "members",
-    params(
-        crate::api::OrganizationPath,
-        ("userId" = i64, Path, description = "The member's user id", minimum = -9007199254740991_i64, maximum = 9007199254740991_i64),
-    ),
+    params(crate::api::MemberPath),
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         (status = 204, description = "The member is removed"),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
         (status = 409, response = crate::problem::Conflict),
     ),
     security(("bearerAuth" = []))
 )]
-pub async fn member_delete(caller: Caller, path: MemberPath, app: web::Data<App>) -> Reply {
-    let (org, user) = path.into_inner();
+pub async fn member_delete(
+    caller: Caller,
+    path: web::Path<MemberPath>,
+    app: web::Data<App>,
+) -> Reply {
+    let (org, user) = (path.organization_id, path.user_id);
     no_content(app.member_delete(&caller, org, user).await?)
 }

@@ -3,46 +3,38 @@
 
 use actix_web::web;
 use app::App;
-use domain::UserId;
-use uuid::Uuid;
 use wire::{CreateTeamRequest, PutTeamMemberRequest, Team, TeamMember, TeamMemberPage, TeamPage};
 
 use crate::{
-    api::{PageQuery, Reply, no_content, ok, reply},
+    api::{OrganizationPath, PageQuery, Reply, TeamMemberPath, TeamPath, no_content, ok, reply},
     auth::Caller,
-    extract::{Json, Keyed},
+    extract::{Json, KeyedJson},
 };
 
 /// Create a team in the organization (administrators and managers).
 #[utoipa::path(
     post,
     path = "/organization/{organizationId}/teams",
-    operation_id = "team_create",
     tag = "teams",
-    params(crate::api::OrganizationPath,
-        crate::api::IdempotencyHeader,
-    ),
+    params(crate::api::OrganizationPath, crate::api::IdempotencyHeader),
     request_body = CreateTeamRequest,
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         crate::problem::BodyRefusals,
         (status = 201, description = "The team has been created", body = Team, links(("TeamUpdate" = (operation_id = "team_update", parameters(("organizationId" = "$request.path.organizationId"), ("teamId" = "$response.body#/id")))), ("TeamMemberList" = (operation_id = "team_member_list", parameters(("organizationId" = "$request.path.organizationId"), ("teamId" = "$response.body#/id")))), ("TeamMemberPut" = (operation_id = "team_member_put", parameters(("organizationId" = "$request.path.organizationId"), ("teamId" = "$response.body#/id")))), ("TeamDelete" = (operation_id = "team_delete", parameters(("organizationId" = "$request.path.organizationId"), ("teamId" = "$response.body#/id")))))),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
         (status = 409, response = crate::problem::Conflict),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn team_create(
     caller: Caller,
-    path: web::Path<Uuid>,
-    key: Keyed,
-    body: Json<CreateTeamRequest>,
+    path: web::Path<OrganizationPath>,
+    body: KeyedJson<CreateTeamRequest>,
     app: web::Data<App>,
 ) -> Reply {
-    let name = body.0.parse()?;
+    let name = body.parse()?;
     reply(
-        app.team_create(&caller, path.into_inner(), name, key.with_body(&body.0))
+        app.team_create(&caller, path.organization_id, name, body.key)
             .await?,
     )
 }
@@ -51,27 +43,22 @@ pub async fn team_create(
 #[utoipa::path(
     get,
     path = "/organization/{organizationId}/teams",
-    operation_id = "team_list",
     tag = "teams",
-    params(
-        crate::api::OrganizationPath,
-        crate::api::PageQuery,
-    ),
+    params(crate::api::OrganizationPath, crate::api::PageQuery),
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsNotFound,
         (status = 200, description = "A page of teams", body = TeamPage),
-        (status = 404, response = crate::problem::NotFound),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn team_list(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<OrganizationPath>,
     query: web::Query<PageQuery>,
     app: web::Data<App>,
 ) -> Reply {
     ok(app
-        .team_list(&caller, path.into_inner(), query.page()?)
+        .team_list(&caller, path.organization_id, query.page()?)
         .await?)
 }
 
@@ -79,86 +66,68 @@ pub async fn team_list(
 #[utoipa::path(
     patch,
     path = "/organization/{organizationId}/teams/{teamId}",
-    operation_id = "team_update",
     tag = "teams",
-    params(
-        crate::api::OrganizationPath,
-        ("teamId" = Uuid, Path, description = "Team identifier"),
-    ),
+    params(TeamPath),
     request_body = CreateTeamRequest,
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         crate::problem::BodyRefusals,
         (status = 200, description = "The team, renamed", body = Team),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn team_update(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<TeamPath>,
     body: Json<CreateTeamRequest>,
     app: web::Data<App>,
 ) -> Reply {
-    let (org, team) = path.into_inner();
-    ok(app.team_update(&caller, org, team, body.0.parse()?).await?)
+    let name = body.0.parse()?;
+    ok(app
+        .team_update(&caller, path.organization_id, path.team_id, name)
+        .await?)
 }
 
 /// Delete a team and its memberships (administrators and managers).
 #[utoipa::path(
     delete,
     path = "/organization/{organizationId}/teams/{teamId}",
-    operation_id = "team_delete",
     tag = "teams",
-    params(
-        crate::api::OrganizationPath,
-        ("teamId" = Uuid, Path, description = "Team identifier"),
-    ),
+    params(TeamPath),
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         (status = 204, description = "The team is deleted"),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
     ),
     security(("bearerAuth" = []))
 )]
-pub async fn team_delete(
-    caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
-    app: web::Data<App>,
-) -> Reply {
-    let (org, team) = path.into_inner();
-    no_content(app.team_delete(&caller, org, team).await?)
+pub async fn team_delete(caller: Caller, path: web::Path<TeamPath>, app: web::Data<App>) -> Reply {
+    no_content(
+        app.team_delete(&caller, path.organization_id, path.team_id)
+            .await?,
+    )
 }
 
 /// List a team's members (any member of the organization).
 #[utoipa::path(
     get,
     path = "/organization/{organizationId}/teams/{teamId}/members",
-    operation_id = "team_member_list",
     tag = "teams",
-    params(
-        crate::api::OrganizationPath,
-        ("teamId" = Uuid, Path, description = "Team identifier"),
-        crate::api::PageQuery,
-    ),
+    params(TeamPath, crate::api::PageQuery),
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsNotFound,
         (status = 200, description = "A page of the team's members", body = TeamMemberPage),
-        (status = 404, response = crate::problem::NotFound),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn team_member_list(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<TeamPath>,
     query: web::Query<PageQuery>,
     app: web::Data<App>,
 ) -> Reply {
-    let (org, team) = path.into_inner();
+    let page = query.page()?;
     ok(app
-        .team_member_list(&caller, org, team, query.page()?)
+        .team_member_list(&caller, path.organization_id, path.team_id, page)
         .await?)
 }
 
@@ -167,30 +136,23 @@ pub async fn team_member_list(
 #[utoipa::path(
     put,
     path = "/organization/{organizationId}/teams/{teamId}/members/{userId}",
-    operation_id = "team_member_put",
     tag = "teams",
-    params(
-        crate::api::OrganizationPath,
-        ("teamId" = Uuid, Path, description = "Team identifier"),
-        ("userId" = i64, Path, description = "The member's user id", minimum = -9007199254740991_i64, maximum = 9007199254740991_i64),
-    ),
+    params(TeamMemberPath),
     request_body = PutTeamMemberRequest,
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         crate::problem::BodyRefusals,
         (status = 200, description = "The team member", body = TeamMember, links(("TeamMemberDelete" = (operation_id = "team_member_delete", parameters(("organizationId" = "$request.path.organizationId"), ("teamId" = "$request.path.teamId"), ("userId" = "$request.path.userId")))), ("MemberUpdate" = (operation_id = "member_update", parameters(("organizationId" = "$request.path.organizationId"), ("userId" = "$request.path.userId")))), ("MemberDelete" = (operation_id = "member_delete", parameters(("organizationId" = "$request.path.organizationId"), ("userId" = "$request.path.userId")))))),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn team_member_put(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid, UserId)>,
+    path: web::Path<TeamMemberPath>,
     body: Json<PutTeamMemberRequest>,
     app: web::Data<App>,
 ) -> Reply {
-    let (org, team, user) = path.into_inner();
+    let (org, team, user) = (path.organization_id, path.team_id, path.user_id);
     ok(app
         .team_member_put(&caller, org, team, user, body.0.role.into())
         .await?)
@@ -200,26 +162,19 @@ pub async fn team_member_put(
 #[utoipa::path(
     delete,
     path = "/organization/{organizationId}/teams/{teamId}/members/{userId}",
-    operation_id = "team_member_delete",
     tag = "teams",
-    params(
-        crate::api::OrganizationPath,
-        ("teamId" = Uuid, Path, description = "Team identifier"),
-        ("userId" = i64, Path, description = "The member's user id", minimum = -9007199254740991_i64, maximum = 9007199254740991_i64),
-    ),
+    params(TeamMemberPath),
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         (status = 204, description = "The user is no longer in the team"),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn team_member_delete(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid, UserId)>,
+    path: web::Path<TeamMemberPath>,
     app: web::Data<App>,
 ) -> Reply {
-    let (org, team, user) = path.into_inner();
+    let (org, team, user) = (path.organization_id, path.team_id, path.user_id);
     no_content(app.team_member_delete(&caller, org, team, user).await?)
 }

@@ -4,7 +4,7 @@
 
 use actix_web::web;
 use app::App;
-use domain::{Error, OrganizationId, UserId};
+use domain::Error;
 use wire::{
     BackOfficeOrganizationEnvelope, CreateOrganizationRequest, CreateSessionRequest,
     CreateUserRequest, InviteUserOrganizationRequest, MembershipEnvelope, MembershipPage,
@@ -13,9 +13,12 @@ use wire::{
 };
 
 use crate::{
-    api::{PageQuery, Reply, SessionHeader, ok, reply},
+    api::{
+        BackOfficeOrganizationPath, PageQuery, Reply, SessionHeader, UserOrganizationPath,
+        UserPath, ok, reply,
+    },
     auth::{Caller, Session as SessionOf},
-    extract::{Json, Keyed},
+    extract::{Json, KeyedJson},
 };
 
 /// Invite a person into the session's organization (seed 000).
@@ -26,17 +29,13 @@ use crate::{
 #[utoipa::path(
     post,
     path = "/users-organizations/v1/ad/invite",
-    operation_id = "ad_user_invite",
     tag = "memberships",
-    params(SessionHeader,
-        crate::api::IdempotencyHeader,
-    ),
+    params(SessionHeader, crate::api::IdempotencyHeader),
     request_body(content = InviteUserOrganizationRequest, description = "Details required to create invite user organization"),
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbidden,
         crate::problem::BodyRefusals,
         (status = 201, description = "The invite user organization has been created", body = MembershipEnvelope, links(("AdUserView" = (operation_id = "ad_user_view", parameters(("userId" = "$response.body#/data/userId")))), ("AdUserUpdate" = (operation_id = "ad_user_update", parameters(("userId" = "$response.body#/data/userId")))), ("AdUserDelete" = (operation_id = "ad_user_delete", parameters(("userId" = "$response.body#/data/userId")))), ("AdUserRestore" = (operation_id = "ad_user_restore", parameters(("userId" = "$response.body#/data/userId")))))),
-        (status = 403, response = crate::problem::Forbidden),
         (status = 409, response = crate::problem::Conflict),
         (status = 429, response = crate::problem::TooManyRequests),
     ),
@@ -44,125 +43,98 @@ use crate::{
 )]
 pub async fn ad_user_invite(
     who: SessionOf,
-    key: Keyed,
-    body: Json<InviteUserOrganizationRequest>,
+    body: KeyedJson<InviteUserOrganizationRequest>,
     app: web::Data<App>,
 ) -> Reply {
-    let (profile, permissions) = body.0.parse()?;
-    let key = key.with_body(&body.0);
-    reply(app.ad_user_invite(&who, profile, permissions, key).await?)
+    let (profile, permissions) = body.parse()?;
+    reply(
+        app.ad_user_invite(&who, profile, permissions, body.key)
+            .await?,
+    )
 }
 
 /// Create a profile (back office).
 #[utoipa::path(
     post,
     path = "/users-organizations/v1/bo/users",
-    operation_id = "bo_user_create",
     tag = "back office",
-    params(SessionHeader,
-        crate::api::IdempotencyHeader,
-    ),
+    params(SessionHeader, crate::api::IdempotencyHeader),
     request_body = CreateUserRequest,
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbidden,
         crate::problem::BodyRefusals,
         (status = 201, description = "The user has been created", body = UserEnvelope, links(("BoUserView" = (operation_id = "bo_user_view", parameters(("userId" = "$response.body#/data/id")))), ("BoUserOrganizationList" = (operation_id = "bo_user_organization_list", parameters(("userId" = "$response.body#/data/id")))), ("BoUserOrganizationRegister" = (operation_id = "bo_user_organization_register", parameters(("userId" = "$response.body#/data/id")))))),
-        (status = 403, response = crate::problem::Forbidden),
         (status = 409, response = crate::problem::Conflict),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn bo_user_create(
     who: SessionOf,
-    key: Keyed,
-    body: Json<CreateUserRequest>,
+    body: KeyedJson<CreateUserRequest>,
     app: web::Data<App>,
 ) -> Reply {
-    let new = body.0.parse()?;
-    reply(
-        app.bo_user_create(&who, new, key.with_body(&body.0))
-            .await?,
-    )
+    let new = body.parse()?;
+    reply(app.bo_user_create(&who, new, body.key).await?)
 }
 
 /// View a profile (back office).
 #[utoipa::path(
     get,
     path = "/users-organizations/v1/bo/users/{userId}",
-    operation_id = "bo_user_view",
     tag = "back office",
-    params(
-        ("userId" = i64, Path, description = "Unique identifier of the user.", minimum = -9007199254740991_i64, maximum = 9007199254740991_i64),
-        SessionHeader,
-    ),
+    params(crate::api::UserPath, SessionHeader),
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         (status = 200, description = "The user", body = UserEnvelope),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
     ),
     security(("bearerAuth" = []))
 )]
-pub async fn bo_user_view(who: SessionOf, path: web::Path<UserId>, app: web::Data<App>) -> Reply {
-    ok(app.bo_user_view(&who, path.into_inner()).await?)
+pub async fn bo_user_view(who: SessionOf, path: web::Path<UserPath>, app: web::Data<App>) -> Reply {
+    ok(app.bo_user_view(&who, path.user_id).await?)
 }
 
 /// Create an organization with no members (back office).
 #[utoipa::path(
     post,
     path = "/users-organizations/v1/bo/organizations",
-    operation_id = "bo_organization_create",
     tag = "back office",
-    params(SessionHeader,
-        crate::api::IdempotencyHeader,
-    ),
+    params(SessionHeader, crate::api::IdempotencyHeader),
     request_body = CreateOrganizationRequest,
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbidden,
         crate::problem::BodyRefusals,
         (status = 201, description = "The organization has been created", body = BackOfficeOrganizationEnvelope, links(("BoOrganizationView" = (operation_id = "bo_organization_view", parameters(("organizationId" = "$response.body#/data/id")))))),
-        (status = 403, response = crate::problem::Forbidden),
         (status = 409, response = crate::problem::Conflict),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn bo_organization_create(
     who: SessionOf,
-    key: Keyed,
-    body: Json<CreateOrganizationRequest>,
+    body: KeyedJson<CreateOrganizationRequest>,
     app: web::Data<App>,
 ) -> Reply {
-    let name = body.0.parse()?;
-    reply(
-        app.bo_organization_create(&who, name, key.with_body(&body.0))
-            .await?,
-    )
+    let name = body.parse()?;
+    reply(app.bo_organization_create(&who, name, body.key).await?)
 }
 
 /// View an organization (back office).
 #[utoipa::path(
     get,
     path = "/users-organizations/v1/bo/organizations/{organizationId}",
-    operation_id = "bo_organization_view",
     tag = "back office",
-    params(
-        ("organizationId" = i64, Path, description = "Unique identifier of the organization.", minimum = -9007199254740991_i64, maximum = 9007199254740991_i64),
-        SessionHeader,
-    ),
+    params(crate::api::BackOfficeOrganizationPath, SessionHeader),
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         (status = 200, description = "The organization", body = BackOfficeOrganizationEnvelope),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn bo_organization_view(
     who: SessionOf,
-    path: web::Path<OrganizationId>,
+    path: web::Path<BackOfficeOrganizationPath>,
     app: web::Data<App>,
 ) -> Reply {
-    ok(app.bo_organization_view(&who, path.into_inner()).await?)
+    ok(app.bo_organization_view(&who, path.organization_id).await?)
 }
 
 /// Register a user in an organization (seed 001, back office).
@@ -171,37 +143,31 @@ pub async fn bo_organization_view(
 #[utoipa::path(
     post,
     path = "/users-organizations/v1/bo/users/register/{userId}/organizations/{organizationId}",
-    operation_id = "bo_user_organization_register",
     tag = "back office",
     params(
-        ("userId" = i64, Path, description = "Unique identifier of the user.", minimum = -9007199254740991_i64, maximum = 9007199254740991_i64),
-        ("organizationId" = i64, Path, description = "Unique identifier of the organization.", minimum = -9007199254740991_i64, maximum = 9007199254740991_i64),
+        crate::api::UserOrganizationPath,
         SessionHeader,
         crate::api::IdempotencyHeader,
     ),
     request_body(content = RegisterUserOrganizationRequest, description = "Details required to create register user organization"),
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         crate::problem::BodyRefusals,
         (status = 201, description = "The register user organization has been created", body = MembershipEnvelope, links(("BoUserOrganizationDelete" = (operation_id = "bo_user_organization_delete", parameters(("userId" = "$response.body#/data/userId"), ("organizationId" = "$response.body#/data/organizationId")))))),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
         (status = 409, response = crate::problem::Conflict),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn bo_user_organization_register(
     who: SessionOf,
-    path: web::Path<(UserId, OrganizationId)>,
-    key: Keyed,
-    body: Json<RegisterUserOrganizationRequest>,
+    path: web::Path<UserOrganizationPath>,
+    body: KeyedJson<RegisterUserOrganizationRequest>,
     app: web::Data<App>,
 ) -> Reply {
-    let (user, org) = path.into_inner();
-    let (scope, permissions) = body.0.parse()?;
-    let key = key.with_body(&body.0);
+    let (user, org) = (path.user_id, path.organization_id);
+    let (scope, permissions) = body.parse()?;
     reply(
-        app.bo_user_organization_register(&who, user, org, scope, permissions, key)
+        app.bo_user_organization_register(&who, user, org, scope, permissions, body.key)
             .await?,
     )
 }
@@ -211,14 +177,12 @@ pub async fn bo_user_organization_register(
 #[utoipa::path(
     post,
     path = "/users-organizations/v1/sessions",
-    operation_id = "session_create",
     tag = "memberships",
     request_body = CreateSessionRequest,
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbidden,
         crate::problem::BodyRefusals,
         (status = 201, description = "A session for that organization", body = SessionEnvelope),
-        (status = 403, response = crate::problem::Forbidden),
     ),
     security(("bearerAuth" = []))
 )]
@@ -252,7 +216,6 @@ pub struct MembershipQuery {
 #[utoipa::path(
     get,
     path = "/users-organizations/v1/ad/users",
-    operation_id = "ad_user_list",
     tag = "memberships",
     params(
         SessionHeader,
@@ -261,9 +224,8 @@ pub struct MembershipQuery {
         crate::api::PageQuery,
     ),
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbidden,
         (status = 200, description = "A page of memberships", body = MembershipPage),
-        (status = 403, response = crate::problem::Forbidden),
     ),
     security(("bearerAuth" = []))
 )]
@@ -286,22 +248,16 @@ pub async fn ad_user_list(
 #[utoipa::path(
     get,
     path = "/users-organizations/v1/ad/users/{userId}",
-    operation_id = "ad_user_view",
     tag = "memberships",
-    params(
-        ("userId" = i64, Path, description = "Unique identifier of the user.", minimum = -9007199254740991_i64, maximum = 9007199254740991_i64),
-        SessionHeader,
-    ),
+    params(crate::api::UserPath, SessionHeader),
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         (status = 200, description = "The membership", body = MembershipEnvelope),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
     ),
     security(("bearerAuth" = []))
 )]
-pub async fn ad_user_view(who: SessionOf, path: web::Path<UserId>, app: web::Data<App>) -> Reply {
-    ok(app.ad_user_view(&who, path.into_inner()).await?)
+pub async fn ad_user_view(who: SessionOf, path: web::Path<UserPath>, app: web::Data<App>) -> Reply {
+    ok(app.ad_user_view(&who, path.user_id).await?)
 }
 
 /// Change a membership's scope and/or permissions (administrators and managers).
@@ -311,32 +267,26 @@ pub async fn ad_user_view(who: SessionOf, path: web::Path<UserId>, app: web::Dat
 #[utoipa::path(
     patch,
     path = "/users-organizations/v1/ad/users/{userId}",
-    operation_id = "ad_user_update",
     tag = "memberships",
-    params(
-        ("userId" = i64, Path, description = "Unique identifier of the user.", minimum = -9007199254740991_i64, maximum = 9007199254740991_i64),
-        SessionHeader,
-    ),
+    params(crate::api::UserPath, SessionHeader),
     request_body = UpdateMembershipRequest,
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         crate::problem::BodyRefusals,
         (status = 200, description = "The membership, changed", body = MembershipEnvelope),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
         (status = 409, response = crate::problem::Conflict),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn ad_user_update(
     who: SessionOf,
-    path: web::Path<UserId>,
+    path: web::Path<UserPath>,
     body: Json<UpdateMembershipRequest>,
     app: web::Data<App>,
 ) -> Reply {
     let (scope, permissions) = body.0.parse()?;
     ok(app
-        .ad_user_update(&who, path.into_inner(), scope, permissions)
+        .ad_user_update(&who, path.user_id, scope, permissions)
         .await?)
 }
 
@@ -345,23 +295,21 @@ pub async fn ad_user_update(
 #[utoipa::path(
     delete,
     path = "/users-organizations/v1/ad/users/{userId}",
-    operation_id = "ad_user_delete",
     tag = "memberships",
-    params(
-        ("userId" = i64, Path, description = "Unique identifier of the user.", minimum = -9007199254740991_i64, maximum = 9007199254740991_i64),
-        SessionHeader,
-    ),
+    params(crate::api::UserPath, SessionHeader),
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         (status = 200, description = "The membership, deleted", body = MembershipEnvelope),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
         (status = 409, response = crate::problem::Conflict),
     ),
     security(("bearerAuth" = []))
 )]
-pub async fn ad_user_delete(who: SessionOf, path: web::Path<UserId>, app: web::Data<App>) -> Reply {
-    ok(app.ad_user_delete(&who, path.into_inner()).await?)
+pub async fn ad_user_delete(
+    who: SessionOf,
+    path: web::Path<UserPath>,
+    app: web::Data<App>,
+) -> Reply {
+    ok(app.ad_user_delete(&who, path.user_id).await?)
 }
 
 /// Restore a soft-deleted membership as it was (administrators and managers; only
@@ -369,27 +317,21 @@ pub async fn ad_user_delete(who: SessionOf, path: web::Path<UserId>, app: web::D
 #[utoipa::path(
     post,
     path = "/users-organizations/v1/ad/users/{userId}/restore",
-    operation_id = "ad_user_restore",
     tag = "memberships",
-    params(
-        ("userId" = i64, Path, description = "Unique identifier of the user.", minimum = -9007199254740991_i64, maximum = 9007199254740991_i64),
-        SessionHeader,
-    ),
+    params(crate::api::UserPath, SessionHeader),
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         (status = 200, description = "The membership, restored", body = MembershipEnvelope),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
         (status = 409, response = crate::problem::Conflict),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn ad_user_restore(
     who: SessionOf,
-    path: web::Path<UserId>,
+    path: web::Path<UserPath>,
     app: web::Data<App>,
 ) -> Reply {
-    ok(app.ad_user_restore(&who, path.into_inner()).await?)
+    ok(app.ad_user_restore(&who, path.user_id).await?)
 }
 
 /// The email filter and page of a user search.
@@ -406,7 +348,6 @@ pub struct UserQuery {
 #[utoipa::path(
     get,
     path = "/users-organizations/v1/bo/users",
-    operation_id = "bo_user_list",
     tag = "back office",
     params(
         SessionHeader,
@@ -414,9 +355,8 @@ pub struct UserQuery {
         crate::api::PageQuery,
     ),
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbidden,
         (status = 200, description = "A page of profiles", body = UserPage),
-        (status = 403, response = crate::problem::Forbidden),
     ),
     security(("bearerAuth" = []))
 )]
@@ -443,29 +383,26 @@ pub async fn bo_user_list(
 #[utoipa::path(
     get,
     path = "/users-organizations/v1/bo/users/{userId}/organizations",
-    operation_id = "bo_user_organization_list",
     tag = "back office",
     params(
-        ("userId" = i64, Path, description = "Unique identifier of the user.", minimum = -9007199254740991_i64, maximum = 9007199254740991_i64),
+        crate::api::UserPath,
         SessionHeader,
         crate::api::PageQuery,
     ),
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         (status = 200, description = "A page of the user's memberships", body = MembershipPage),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn bo_user_organization_list(
     who: SessionOf,
-    path: web::Path<UserId>,
+    path: web::Path<UserPath>,
     query: web::Query<PageQuery>,
     app: web::Data<App>,
 ) -> Reply {
     ok(app
-        .bo_user_organization_list(&who, path.into_inner(), query.page()?)
+        .bo_user_organization_list(&who, path.user_id, query.page()?)
         .await?)
 }
 
@@ -474,27 +411,20 @@ pub async fn bo_user_organization_list(
 #[utoipa::path(
     delete,
     path = "/users-organizations/v1/bo/users/{userId}/organizations/{organizationId}",
-    operation_id = "bo_user_organization_delete",
     tag = "back office",
-    params(
-        ("userId" = i64, Path, description = "Unique identifier of the user.", minimum = -9007199254740991_i64, maximum = 9007199254740991_i64),
-        ("organizationId" = i64, Path, description = "Unique identifier of the organization.", minimum = -9007199254740991_i64, maximum = 9007199254740991_i64),
-        SessionHeader,
-    ),
+    params(crate::api::UserOrganizationPath, SessionHeader),
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         (status = 200, description = "The membership, deleted", body = MembershipEnvelope),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
         (status = 409, response = crate::problem::Conflict),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn bo_user_organization_delete(
     who: SessionOf,
-    path: web::Path<(UserId, OrganizationId)>,
+    path: web::Path<UserOrganizationPath>,
     app: web::Data<App>,
 ) -> Reply {
-    let (user, org) = path.into_inner();
+    let (user, org) = (path.user_id, path.organization_id);
     ok(app.bo_user_organization_delete(&who, user, org).await?)
 }

@@ -5,7 +5,6 @@
 use actix_web::{HttpResponse, web};
 use app::App;
 use serde::Deserialize;
-use uuid::Uuid;
 use wire::{
     CreateWebhookRequest, UpdateWebhookRequest, WebhookDelivery, WebhookDeliveryPage,
     WebhookDeliveryStatus, WebhookEndpoint, WebhookEndpointPage, WebhookEndpointWithSecret,
@@ -13,9 +12,9 @@ use wire::{
 };
 
 use crate::{
-    api::{PageQuery, Reply, no_content, ok, reply},
+    api::{DeliveryPath, OrganizationPath, PageQuery, Reply, WebhookPath, no_content, ok, reply},
     auth::Caller,
-    extract::{Json, Keyed},
+    extract::{Json, KeyedJson},
 };
 
 /// 202 with `body`: accepted, to be done by the worker.
@@ -31,29 +30,25 @@ fn accepted<T: serde::Serialize>(body: T) -> Reply {
 #[utoipa::path(
     post,
     path = "/organization/{organizationId}/webhooks",
-    operation_id = "webhook_create",
     tag = "webhooks",
     params(crate::api::OrganizationPath, crate::api::IdempotencyHeader),
     request_body = CreateWebhookRequest,
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         crate::problem::BodyRefusals,
         (status = 201, description = "The endpoint, with its secret", body = WebhookEndpointWithSecret, links(("WebhookView" = (operation_id = "webhook_view", parameters(("organizationId" = "$request.path.organizationId"), ("webhookId" = "$response.body#/id")))), ("WebhookUpdate" = (operation_id = "webhook_update", parameters(("organizationId" = "$request.path.organizationId"), ("webhookId" = "$response.body#/id")))), ("WebhookDelete" = (operation_id = "webhook_delete", parameters(("organizationId" = "$request.path.organizationId"), ("webhookId" = "$response.body#/id")))), ("WebhookSecretRotate" = (operation_id = "webhook_secret_rotate", parameters(("organizationId" = "$request.path.organizationId"), ("webhookId" = "$response.body#/id")))), ("WebhookTest" = (operation_id = "webhook_test", parameters(("organizationId" = "$request.path.organizationId"), ("webhookId" = "$response.body#/id")))), ("WebhookDeliveryList" = (operation_id = "webhook_delivery_list", parameters(("organizationId" = "$request.path.organizationId"), ("webhookId" = "$response.body#/id")))))),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn webhook_create(
     caller: Caller,
-    path: web::Path<Uuid>,
-    key: Keyed,
-    body: Json<CreateWebhookRequest>,
+    path: web::Path<OrganizationPath>,
+    body: KeyedJson<CreateWebhookRequest>,
     app: web::Data<App>,
 ) -> Reply {
-    let new = body.0.parse()?;
+    let new = body.parse()?;
     reply(
-        app.webhook_create(&caller, path.into_inner(), new, key.with_body(&body.0))
+        app.webhook_create(&caller, path.organization_id, new, body.key)
             .await?,
     )
 }
@@ -62,25 +57,22 @@ pub async fn webhook_create(
 #[utoipa::path(
     get,
     path = "/organization/{organizationId}/webhooks",
-    operation_id = "webhook_list",
     tag = "webhooks",
     params(crate::api::OrganizationPath, crate::api::PageQuery),
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         (status = 200, description = "A page of endpoints", body = WebhookEndpointPage),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn webhook_list(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<OrganizationPath>,
     query: web::Query<PageQuery>,
     app: web::Data<App>,
 ) -> Reply {
     ok(app
-        .webhook_list(&caller, path.into_inner(), query.page()?)
+        .webhook_list(&caller, path.organization_id, query.page()?)
         .await?)
 }
 
@@ -88,26 +80,20 @@ pub async fn webhook_list(
 #[utoipa::path(
     get,
     path = "/organization/{organizationId}/webhooks/{webhookId}",
-    operation_id = "webhook_view",
     tag = "webhooks",
-    params(
-        crate::api::OrganizationPath,
-        ("webhookId" = Uuid, Path, description = "Endpoint identifier"),
-    ),
+    params(crate::api::WebhookPath),
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         (status = 200, description = "The endpoint", body = WebhookEndpoint, links(("WebhookSecretRotate" = (operation_id = "webhook_secret_rotate", parameters(("organizationId" = "$request.path.organizationId"), ("webhookId" = "$response.body#/id")))), ("WebhookTest" = (operation_id = "webhook_test", parameters(("organizationId" = "$request.path.organizationId"), ("webhookId" = "$response.body#/id")))), ("WebhookDeliveryList" = (operation_id = "webhook_delivery_list", parameters(("organizationId" = "$request.path.organizationId"), ("webhookId" = "$response.body#/id")))))),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn webhook_view(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<WebhookPath>,
     app: web::Data<App>,
 ) -> Reply {
-    let (org, id) = path.into_inner();
+    let (org, id) = (path.organization_id, path.webhook_id);
     ok(app.webhook_view(&caller, org, id).await?)
 }
 
@@ -117,29 +103,23 @@ pub async fn webhook_view(
 #[utoipa::path(
     patch,
     path = "/organization/{organizationId}/webhooks/{webhookId}",
-    operation_id = "webhook_update",
     tag = "webhooks",
-    params(
-        crate::api::OrganizationPath,
-        ("webhookId" = Uuid, Path, description = "Endpoint identifier"),
-    ),
+    params(crate::api::WebhookPath),
     request_body = UpdateWebhookRequest,
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         crate::problem::BodyRefusals,
         (status = 200, description = "The endpoint, changed", body = WebhookEndpoint, links(("WebhookSecretRotate" = (operation_id = "webhook_secret_rotate", parameters(("organizationId" = "$request.path.organizationId"), ("webhookId" = "$response.body#/id")))), ("WebhookTest" = (operation_id = "webhook_test", parameters(("organizationId" = "$request.path.organizationId"), ("webhookId" = "$response.body#/id")))), ("WebhookDeliveryList" = (operation_id = "webhook_delivery_list", parameters(("organizationId" = "$request.path.organizationId"), ("webhookId" = "$response.body#/id")))))),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn webhook_update(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<WebhookPath>,
     body: Json<UpdateWebhookRequest>,
     app: web::Data<App>,
 ) -> Reply {
-    let (org, id) = path.into_inner();
+    let (org, id) = (path.organization_id, path.webhook_id);
     ok(app
         .webhook_update(&caller, org, id, body.0.parse()?)
         .await?)
@@ -149,26 +129,20 @@ pub async fn webhook_update(
 #[utoipa::path(
     delete,
     path = "/organization/{organizationId}/webhooks/{webhookId}",
-    operation_id = "webhook_delete",
     tag = "webhooks",
-    params(
-        crate::api::OrganizationPath,
-        ("webhookId" = Uuid, Path, description = "Endpoint identifier"),
-    ),
+    params(crate::api::WebhookPath),
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         (status = 204, description = "The endpoint is deleted"),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn webhook_delete(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<WebhookPath>,
     app: web::Data<App>,
 ) -> Reply {
-    let (org, id) = path.into_inner();
+    let (org, id) = (path.organization_id, path.webhook_id);
     no_content(app.webhook_delete(&caller, org, id).await?)
 }
 
@@ -177,26 +151,20 @@ pub async fn webhook_delete(
 #[utoipa::path(
     post,
     path = "/organization/{organizationId}/webhooks/{webhookId}/rotate-secret",
-    operation_id = "webhook_secret_rotate",
     tag = "webhooks",
-    params(
-        crate::api::OrganizationPath,
-        ("webhookId" = Uuid, Path, description = "Endpoint identifier"),
-    ),
+    params(crate::api::WebhookPath),
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         (status = 200, description = "The new secret", body = WebhookSecret, links(("WebhookTest" = (operation_id = "webhook_test", parameters(("organizationId" = "$request.path.organizationId"), ("webhookId" = "$request.path.webhookId")))))),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn webhook_secret_rotate(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<WebhookPath>,
     app: web::Data<App>,
 ) -> Reply {
-    let (org, id) = path.into_inner();
+    let (org, id) = (path.organization_id, path.webhook_id);
     ok(app.webhook_secret_rotate(&caller, org, id).await?)
 }
 
@@ -205,27 +173,21 @@ pub async fn webhook_secret_rotate(
 #[utoipa::path(
     post,
     path = "/organization/{organizationId}/webhooks/{webhookId}/test",
-    operation_id = "webhook_test",
     tag = "webhooks",
-    params(
-        crate::api::OrganizationPath,
-        ("webhookId" = Uuid, Path, description = "Endpoint identifier"),
-    ),
+    params(crate::api::WebhookPath),
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         (status = 202, description = "The test delivery, queued", body = WebhookDelivery, links(("WebhookDeliveryRetry" = (operation_id = "webhook_delivery_retry", parameters(("organizationId" = "$request.path.organizationId"), ("webhookId" = "$request.path.webhookId"), ("deliveryId" = "$response.body#/id")))), ("WebhookDeliveryList" = (operation_id = "webhook_delivery_list", parameters(("organizationId" = "$request.path.organizationId"), ("webhookId" = "$request.path.webhookId")))))),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
         (status = 409, response = crate::problem::Conflict),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn webhook_test(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<WebhookPath>,
     app: web::Data<App>,
 ) -> Reply {
-    let (org, id) = path.into_inner();
+    let (org, id) = (path.organization_id, path.webhook_id);
     accepted(app.webhook_test(&caller, org, id).await?)
 }
 
@@ -241,29 +203,25 @@ pub struct DeliveryListQuery {
 #[utoipa::path(
     get,
     path = "/organization/{organizationId}/webhooks/{webhookId}/deliveries",
-    operation_id = "webhook_delivery_list",
     tag = "webhooks",
     params(
-        crate::api::OrganizationPath,
-        ("webhookId" = Uuid, Path, description = "Endpoint identifier"),
+        crate::api::WebhookPath,
         ("status" = Option<WebhookDeliveryStatus>, Query, description = "Only deliveries in this state"),
         crate::api::PageQuery,
     ),
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         (status = 200, description = "A page of deliveries", body = WebhookDeliveryPage),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn webhook_delivery_list(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<WebhookPath>,
     query: web::Query<DeliveryListQuery>,
     app: web::Data<App>,
 ) -> Reply {
-    let (org, id) = path.into_inner();
+    let (org, id) = (path.organization_id, path.webhook_id);
     let query = query.into_inner();
     let page = PageQuery::page_of(query.limit, query.cursor)?;
     ok(app
@@ -276,28 +234,21 @@ pub async fn webhook_delivery_list(
 #[utoipa::path(
     post,
     path = "/organization/{organizationId}/webhooks/{webhookId}/deliveries/{deliveryId}/retry",
-    operation_id = "webhook_delivery_retry",
     tag = "webhooks",
-    params(
-        crate::api::OrganizationPath,
-        ("webhookId" = Uuid, Path, description = "Endpoint identifier"),
-        ("deliveryId" = Uuid, Path, description = "Delivery identifier"),
-    ),
+    params(crate::api::DeliveryPath),
     responses(
-        crate::problem::Refusals,
+        crate::problem::RefusalsForbiddenNotFound,
         (status = 202, description = "The delivery, due now", body = WebhookDelivery),
-        (status = 403, response = crate::problem::Forbidden),
-        (status = 404, response = crate::problem::NotFound),
         (status = 409, response = crate::problem::Conflict),
     ),
     security(("bearerAuth" = []))
 )]
 pub async fn webhook_delivery_retry(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid, Uuid)>,
+    path: web::Path<DeliveryPath>,
     app: web::Data<App>,
 ) -> Reply {
-    let (org, id, delivery) = path.into_inner();
+    let (org, id, delivery) = (path.organization_id, path.webhook_id, path.delivery_id);
     accepted(
         app.webhook_delivery_retry(&caller, org, id, delivery)
             .await?,
