@@ -10,6 +10,7 @@
 //! (`bench/metrics_cost.rs`: callgrind instructions per request and alternating wrk runs).
 //! `--drains` runs only the background work: the email drain and the webhook fan-out.
 
+mod backlog;
 mod emails;
 mod load;
 mod metrics_cost;
@@ -85,7 +86,7 @@ pub fn run(args: &[String]) -> ExitCode {
 }
 
 fn bench(options: &Options) -> Result<(), String> {
-    ensure_wrk()?;
+    ensure_tool("wrk", "-v")?;
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .ok_or("xtask has no parent directory")?
@@ -156,7 +157,7 @@ fn bench(options: &Options) -> Result<(), String> {
                 target: "drain queued invitation emails ≥ 1,000/s (SQLite, smtp-sink)".into(),
                 measured: format!(
                     "{} emails in {:.1} s = {:.0}/s",
-                    drain.emails, drain.seconds, drain.per_second
+                    drain.count, drain.seconds, drain.per_second
                 ),
                 met: drain.per_second >= 1_000.0,
             });
@@ -166,7 +167,7 @@ fn bench(options: &Options) -> Result<(), String> {
                         .into(),
                 measured: format!(
                     "{} deliveries in {:.1} s = {:.0}/s",
-                    fan_out.deliveries, fan_out.seconds, fan_out.per_second
+                    fan_out.count, fan_out.seconds, fan_out.per_second
                 ),
                 met: fan_out.per_second >= 2_000.0,
             });
@@ -187,12 +188,12 @@ fn bench(options: &Options) -> Result<(), String> {
 }
 
 /// The background work's two figures: the email drain and the webhook fan-out.
-fn drains(b: &Bench) -> Result<(emails::Drain, webhooks::FanOut), String> {
+fn drains(b: &Bench) -> Result<(backlog::Drained, backlog::Drained), String> {
     println!("\nemail drain: 10,000 queued invitation emails into postfix's smtp-sink");
     let drain = emails::drain(b)?;
     println!(
         "  {} emails sent in {:.1} s: {:.0} emails/s",
-        drain.emails, drain.seconds, drain.per_second
+        drain.count, drain.seconds, drain.per_second
     );
     println!(
         "\nwebhook fan-out: 10,000 deliveries (2,500 events × 4 endpoints) to a local receiver"
@@ -200,28 +201,28 @@ fn drains(b: &Bench) -> Result<(emails::Drain, webhooks::FanOut), String> {
     let fan_out = webhooks::fan_out(b)?;
     println!(
         "  {} deliveries in {:.1} s: {:.0} deliveries/s",
-        fan_out.deliveries, fan_out.seconds, fan_out.per_second
+        fan_out.count, fan_out.seconds, fan_out.per_second
     );
     Ok((drain, fan_out))
 }
 
-/// wrk from the distribution, installed when missing (as root), else how to get it.
-fn ensure_wrk() -> Result<(), String> {
-    let present = || Command::new("wrk").arg("-v").output().is_ok();
-    if present() {
-        return Ok(());
-    }
-    if is_root() {
-        println!("wrk is missing: apt-get install -y wrk");
+/// The distribution's `tool` (answering `tool probe`), installed with apt-get when missing and
+/// this runs as root, else how to get it.
+fn ensure_tool(tool: &str, probe: &str) -> Result<(), String> {
+    let present = || Command::new(tool).arg(probe).output().is_ok();
+    if !present() && is_root() {
+        println!("{tool} is missing: apt-get install -y {tool}");
         let _ = Command::new("apt-get").arg("update").status();
         let _ = Command::new("apt-get")
-            .args(["install", "-y", "wrk"])
+            .args(["install", "-y", tool])
             .status();
     }
     if present() {
         Ok(())
     } else {
-        Err("the load generator wrk is missing; install it (Debian/Ubuntu: sudo apt-get install -y wrk) and rerun".into())
+        Err(format!(
+            "{tool} is missing; install it (Debian/Ubuntu: sudo apt-get install -y {tool}) and rerun"
+        ))
     }
 }
 
@@ -315,10 +316,29 @@ fn start_rollcall(b: &Bench, database_url: &str, log: &Path) -> Result<Server, S
     Server::start(&b.rollcall, &["serve"], &env, log, &addr, "/readyz")
 }
 
-/// Seeds, then measures the five operations on `backend`.
+/// Seeds, then measures the operations on `backend`. The create run with one webhook endpoint
+/// gets a database of its own, seeded alike: run on the first one after the plain create run,
+/// it would meet a database grown by that run (tens of thousands of invitations, their emails
+/// and events) and measure that growth as well as the endpoint.
 fn rollcall(b: &Bench, backend: &str) -> Result<Vec<Row>, String> {
-    let (url, drop_db) = fresh_database(b, backend, backend)?;
-    let result = rollcall_on(b, backend, &url);
+    let mut rows = on_fresh_database(b, backend, backend, |url| rollcall_on(b, backend, url))?;
+    let name = format!("{backend}-hooked");
+    rows.extend(on_fresh_database(b, backend, &name, |url| {
+        hooked_on(b, backend, &name, url)
+    })?);
+    Ok(rows)
+}
+
+/// Runs `measure` on a fresh database of `backend` (named `name`), dropped afterwards when it
+/// is PostgreSQL's.
+fn on_fresh_database(
+    b: &Bench,
+    backend: &str,
+    name: &str,
+    measure: impl FnOnce(&str) -> Result<Vec<Row>, String>,
+) -> Result<Vec<Row>, String> {
+    let (url, drop_db) = fresh_database(b, backend, name)?;
+    let result = measure(&url);
     if let Some(db) = drop_db {
         let sql = format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)");
         if let Err(e) = b.rt.block_on(postgres(&postgres_admin_url(), &sql)) {
@@ -328,8 +348,19 @@ fn rollcall(b: &Bench, backend: &str) -> Result<Vec<Row>, String> {
     result
 }
 
-fn rollcall_on(b: &Bench, backend: &str, url: &str) -> Result<Vec<Row>, String> {
-    let dir = b.out.join(backend);
+/// A started server on a seeded database: ten organizations (`org` with a second member,
+/// `hooked` with one webhook endpoint) and 1,000 invitations of `org` to view.
+struct Seeded {
+    server: Server,
+    org: seed::Organization,
+    hooked: seed::Organization,
+    store: storage::Store,
+    view_paths: PathBuf,
+    dir: PathBuf,
+}
+
+fn seeded(b: &Bench, name: &str, url: &str) -> Result<Seeded, String> {
+    let dir = b.out.join(name);
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let server = start_rollcall(b, url, &dir.join("server.log"))?;
     let tokens = seed::Tokens::new(SECRET);
@@ -362,41 +393,59 @@ fn rollcall_on(b: &Bench, backend: &str, url: &str) -> Result<Vec<Row>, String> 
             .iter()
             .map(|(id, ..)| format!("/organization/{}/invitations/{id}", org.uuid)),
     )?;
-    println!("  seeded 10 organizations, 2 members, 1,001 invitations");
-    let mut rows = Vec::new();
-    let mut add = |label: &str, script: &'static str, mut env: Vec<(String, String)>| {
-        let as_org = if label == HOOKED { &hooked } else { &org };
-        env.push(("BEARER".to_owned(), as_org.bearer.clone()));
-        if label == "view membership (v1)" {
-            env.push(("SESSION".to_owned(), org.session.clone()));
-        }
-        let load = Load {
-            label: label.to_owned(),
-            url: server.base.clone() + "/",
-            script,
-            env,
-        };
-        let m = load::measure(&load, &b.settings, server.pid())?;
-        rows.push(row("rollcall", backend, label, &m));
-        Ok::<f64, String>(m.rps)
+    println!("  seeded 11 organizations, 2 members, 1 webhook endpoint, 1,000 invitations");
+    Ok(Seeded {
+        server,
+        org,
+        hooked,
+        store,
+        view_paths,
+        dir,
+    })
+}
+
+/// Loads `script` as `org`, and the row it measured.
+fn measure(
+    b: &Bench,
+    backend: &str,
+    s: &Seeded,
+    label: &str,
+    as_org: &seed::Organization,
+    script: &'static str,
+    mut env: Vec<(String, String)>,
+) -> Result<(Row, f64), String> {
+    env.push(("BEARER".to_owned(), as_org.bearer.clone()));
+    if label == "view membership (v1)" {
+        env.push(("SESSION".to_owned(), as_org.session.clone()));
+    }
+    let load = Load {
+        label: label.to_owned(),
+        url: s.server.base.clone() + "/",
+        script,
+        env,
     };
-    let create_rps = add(
-        "create invitation",
-        "invite.lua",
-        vec![(
-            "INVITE_PATH".into(),
-            format!("/organization/{}/invite", org.uuid),
-        )],
-    )?;
-    add(
-        HOOKED,
-        "invite.lua",
-        vec![(
-            "INVITE_PATH".into(),
-            format!("/organization/{}/invite", hooked.uuid),
-        )],
-    )?;
-    add("view invitation", "get.lua", vec![path_env(&view_paths)])?;
+    let m = load::measure(&load, &b.settings, s.server.pid())?;
+    Ok((row("rollcall", backend, label, &m), m.rps))
+}
+
+fn invite_env(org: &seed::Organization) -> Vec<(String, String)> {
+    vec![(
+        "INVITE_PATH".into(),
+        format!("/organization/{}/invite", org.uuid),
+    )]
+}
+
+fn rollcall_on(b: &Bench, backend: &str, url: &str) -> Result<Vec<Row>, String> {
+    let s = seeded(b, backend, url)?;
+    let org = &s.org;
+    let mut rows = Vec::new();
+    let mut add = |label: &str, script: &'static str, env: Vec<(String, String)>| {
+        let (row, rps) = measure(b, backend, &s, label, org, script, env)?;
+        rows.push(row);
+        Ok::<f64, String>(rps)
+    };
+    let create_rps = add("create invitation", "invite.lua", invite_env(org))?;
+    add("view invitation", "get.lua", vec![path_env(&s.view_paths)])?;
     add(
         "list invitations (page)",
         "get.lua",
@@ -413,14 +462,30 @@ fn rollcall_on(b: &Bench, backend: &str, url: &str) -> Result<Vec<Row>, String> 
             "/users-organizations/v1/ad/users/11".to_owned(),
         )],
     )?;
-    let pairs = accept_pairs(b, &store, &org, &tokens, &dir, create_rps)?;
+    let tokens = seed::Tokens::new(SECRET);
+    let pairs = accept_pairs(b, &s.store, org, &tokens, &s.dir, create_rps)?;
     add(
         "accept invitation",
         "accept.lua",
         vec![("PAIRS_FILE".into(), pairs)],
     )?;
-    drop(store);
     Ok(rows)
+}
+
+/// The create run in the organization with one webhook endpoint, on a database seeded as
+/// `rollcall_on`'s was before its create run.
+fn hooked_on(b: &Bench, backend: &str, name: &str, url: &str) -> Result<Vec<Row>, String> {
+    let s = seeded(b, name, url)?;
+    let (row, _) = measure(
+        b,
+        backend,
+        &s,
+        HOOKED,
+        &s.hooked,
+        "invite.lua",
+        invite_env(&s.hooked),
+    )?;
+    Ok(vec![row])
 }
 
 /// The create run in an organization with one webhook endpoint.

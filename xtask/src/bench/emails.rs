@@ -10,86 +10,33 @@ use std::{
     time::{Duration, Instant},
 };
 
-use super::{Bench, SECRET, load, seed};
-
-/// What the drain measured.
-pub struct Drain {
-    pub emails: u64,
-    pub seconds: f64,
-    pub per_second: f64,
-}
+use super::{
+    Bench, SECRET,
+    backlog::{Backlog, Drained},
+    load, seed,
+};
 
 const EMAILS: u64 = 10_000;
 
 /// Queues `EMAILS` invitation emails on a fresh SQLite database and drains them.
-pub fn drain(b: &Bench) -> Result<Drain, String> {
+pub fn drain(b: &Bench) -> Result<Drained, String> {
     ensure_smtp_sink()?;
-    let dir = b.out.join("emails");
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let url = format!("sqlite://{}?mode=rwc", dir.join("rollcall.db").display());
-    let common = |addr: &str| {
-        vec![
-            ("DATABASE_URL".to_owned(), url.clone()),
-            ("ROLLCALL_JWT_SECRET".to_owned(), SECRET.to_owned()),
-            ("ROLLCALL_BIND".to_owned(), addr.to_owned()),
-            (
-                "ROLLCALL_INVITATIONS_PER_HOUR".to_owned(),
-                "1000000000".to_owned(),
-            ),
-            (
-                "ROLLCALL_EMAILS_PER_RECIPIENT_PER_DAY".to_owned(),
-                "1000000000".to_owned(),
-            ),
-        ]
-    };
-    let addr = load::free_addr()?;
-    let mut env = common(&addr);
-    env.push(("ROLLCALL_BACKGROUND".to_owned(), "false".to_owned()));
-    let server = load::Server::start(
-        &b.rollcall,
-        &["serve"],
-        &env,
-        &dir.join("serve.log"),
-        &addr,
-        "/readyz",
-    )?;
-    b.rt.block_on(async {
-        let api = seed::Api::new(&server.base);
-        let org = seed::organization(&api, &seed::Tokens::new(SECRET), 1, "Drain").await?;
-        seed::invite_many(&api, &org, "drain", EMAILS).await
-    })?;
-    drop(server);
-    println!("  queued {EMAILS} invitation emails");
     let sink_addr = load::free_addr()?;
     let _sink = SmtpSink::start(&sink_addr)?;
-    let worker_addr = load::free_addr()?;
-    let mut env = common(&worker_addr);
-    env.push((
-        "ROLLCALL_SMTP_URL".to_owned(),
-        format!("smtp://{sink_addr}"),
-    ));
-    env.push(("ROLLCALL_WORKER_POLL_MS".to_owned(), "20".to_owned()));
-    let started = Instant::now();
-    let worker = load::Server::start(
-        &b.rollcall,
-        &["worker"],
-        &env,
-        &dir.join("worker.log"),
-        &worker_addr,
-        "/readyz",
-    )?;
-    let sent = b.rt.block_on(seed::count_until(
-        &url,
-        "SELECT COUNT(*) AS n FROM outbox_messages WHERE status = 'sent'",
-        EMAILS,
-        "emails sent",
-    ))?;
-    let seconds = started.elapsed().as_secs_f64();
-    drop(worker);
-    Ok(Drain {
-        emails: sent,
-        seconds,
-        per_second: sent as f64 / seconds,
+    let smtp = format!("smtp://{sink_addr}");
+    let backlog = Backlog {
+        name: "emails",
+        env: &[("ROLLCALL_EMAILS_PER_RECIPIENT_PER_DAY", "1000000000")],
+        worker_env: &[("ROLLCALL_SMTP_URL", &smtp)],
+        done: "SELECT COUNT(*) AS n FROM outbox_messages WHERE status = 'sent'",
+        expected: EMAILS,
+        what: "emails sent",
+    };
+    backlog.drain(b, async |api| {
+        let org = seed::organization(api, &seed::Tokens::new(SECRET), 1, "Drain").await?;
+        seed::invite_many(api, &org, "drain", EMAILS).await?;
+        println!("  queued {EMAILS} invitation emails");
+        Ok(())
     })
 }
 

@@ -44,7 +44,7 @@ struct Seeded {
 }
 
 pub fn run(b: &Bench) -> Result<(), String> {
-    ensure_valgrind()?;
+    super::ensure_tool("valgrind", "--version")?;
     let dir = b.out.join("metrics-cost");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let seeded = seed_views(b, &dir)?;
@@ -133,23 +133,6 @@ fn warm() -> Duration {
 
 fn measured() -> Duration {
     Duration::from_secs(10)
-}
-
-/// valgrind from the distribution, installed when missing (as root), else how to get it.
-fn ensure_valgrind() -> Result<(), String> {
-    let present = || Command::new("valgrind").arg("--version").output().is_ok();
-    if !present() && super::is_root() {
-        println!("valgrind is missing: apt-get install -y valgrind");
-        let _ = Command::new("apt-get").arg("update").status();
-        let _ = Command::new("apt-get")
-            .args(["install", "-y", "valgrind"])
-            .status();
-    }
-    if present() {
-        Ok(())
-    } else {
-        Err("valgrind is missing; install it (Debian/Ubuntu: sudo apt-get install -y valgrind) and rerun".into())
-    }
 }
 
 /// A fresh SQLite database with an organization and 1,000 invitations (seeded through a server
