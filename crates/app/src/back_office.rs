@@ -69,16 +69,14 @@ impl App {
         page: PageRequest,
     ) -> Result<Page<wire::User>> {
         self.back_office(session)?;
-        let after = self.cursors().after::<UserId>(&page)?;
-        let rows = self
-            .store()
-            .read()
-            .users(email.as_deref(), after, page.limit.get())
-            .await?;
-        Ok(self
-            .cursors()
-            .page(rows, page.limit, |u| u.id)
-            .map(|u| wire::User::from(&u)))
+        let db = self.store().read();
+        self.list(
+            &page,
+            |after, limit| db.users(email.as_deref(), after, limit),
+            |u| u.id,
+            |u| wire::User::from(&u),
+        )
+        .await
     }
 
     /// `GET /bo/users/{userId}/organizations`: that user's memberships, deleted ones included.
@@ -91,14 +89,13 @@ impl App {
         self.back_office(session)?;
         let db = self.store().read();
         db.user(user).await?.ok_or_else(|| no_user(user))?;
-        let after = self.cursors().after::<i64>(&page)?;
-        let rows = db
-            .memberships_of_user(user, after, page.limit.get())
-            .await?;
-        Ok(self
-            .cursors()
-            .page(rows, page.limit, |(position, _)| *position)
-            .map(|(_, m)| wire::Membership::from(&m)))
+        self.list(
+            &page,
+            |after, limit| db.memberships_of_user(user, after, limit),
+            |(position, _)| *position,
+            |(_, m)| wire::Membership::from(&m),
+        )
+        .await
     }
 
     /// `POST /bo/organizations`: an organization with no members.

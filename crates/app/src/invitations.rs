@@ -144,14 +144,13 @@ impl App {
                         &ctx,
                     )
                     .await?;
-                    let view = wire::Invitation::new(&invitation, ctx.now);
-                    tx.append_event(&event(
-                        &ctx,
+                    let view = record_invitation(
+                        tx,
                         EventType::InvitationCreated,
-                        Some(&org),
-                        format!("invitation:{}", invitation.id),
-                        &view,
-                    )?)
+                        &org,
+                        &invitation,
+                        &ctx,
+                    )
                     .await?;
                     // Counted last: the organization's quota row is locked from here to the
                     // commit, so concurrent invites wait on it as briefly as can be.
@@ -174,17 +173,15 @@ impl App {
         page: PageRequest,
     ) -> Result<Page<wire::Invitation>> {
         let (org, _) = self.managed_by(caller, org).await?;
-        let after = self.cursors().after(&page)?;
         let now = self.now();
-        let rows = self
-            .store()
-            .read()
-            .invitations(&org, &filter, after, page.limit.get(), now)
-            .await?;
-        Ok(self
-            .cursors()
-            .page(rows, page.limit, |i| (i.created_at, i.id))
-            .map(|i| wire::Invitation::new(&i, now)))
+        let db = self.store().read();
+        self.list(
+            &page,
+            |after, limit| db.invitations(&org, &filter, after, limit, now),
+            |i| (i.created_at, i.id),
+            |i| wire::Invitation::new(&i, now),
+        )
+        .await
     }
 
     /// `GET /organization/{id}/invitations/{invitationId}` (administrators and managers).
@@ -229,16 +226,7 @@ impl App {
                         ),
                     });
                 }
-                let view = wire::Invitation::new(&now_is, ctx.now);
-                tx.append_event(&event(
-                    &ctx,
-                    EventType::InvitationRevoked,
-                    Some(&org),
-                    format!("invitation:{id}"),
-                    &view,
-                )?)
-                .await?;
-                Ok(view)
+                record_invitation(tx, EventType::InvitationRevoked, &org, &now_is, &ctx).await
             })
         })
         .await
@@ -292,15 +280,8 @@ impl App {
                     let mut inv = inv;
                     inv.email_delivery =
                         outbox::reissued_email(&app, tx, &inv, &token, &notice, &ctx).await?;
-                    let view = wire::Invitation::new(&inv, ctx.now);
-                    tx.append_event(&event(
-                        &ctx,
-                        EventType::InvitationResent,
-                        Some(&org),
-                        format!("invitation:{id}"),
-                        &view,
-                    )?)
-                    .await?;
+                    let view =
+                        record_invitation(tx, EventType::InvitationResent, &org, &inv, &ctx).await?;
                     Ok(view.with_token(token.expose()))
                 })
             })
@@ -324,14 +305,8 @@ impl App {
                     for inv in &expired {
                         tx.supersede_messages(inv.id, "the invitation expired")
                             .await?;
-                        tx.append_event(&event(
-                            &ctx,
-                            EventType::InvitationExpired,
-                            Some(&inv.organization),
-                            format!("invitation:{}", inv.id),
-                            &wire::Invitation::new(inv, ctx.now),
-                        )?)
-                        .await?;
+                        let org = &inv.organization;
+                        record_invitation(tx, EventType::InvitationExpired, org, inv, &ctx).await?;
                     }
                     Ok(expired.len())
                 })
@@ -416,16 +391,8 @@ impl App {
                 if !declined {
                     return Err(finished(now_is.status_at(ctx.now)));
                 }
-                let view = wire::Invitation::new(&now_is, ctx.now);
-                tx.append_event(&event(
-                    &ctx,
-                    EventType::InvitationDeclined,
-                    Some(&now_is.organization),
-                    format!("invitation:{}", inv.id),
-                    &view,
-                )?)
-                .await?;
-                Ok(view)
+                let org = &now_is.organization;
+                record_invitation(tx, EventType::InvitationDeclined, org, &now_is, &ctx).await
             })
         })
         .await
@@ -563,14 +530,7 @@ async fn accept(
         membership,
         teams,
     });
-    tx.append_event(&event(
-        ctx,
-        EventType::InvitationAccepted,
-        Some(org),
-        format!("invitation:{}", inv.id),
-        &wire::Invitation::new(&now_is, ctx.now),
-    )?)
-    .await?;
+    record_invitation(tx, EventType::InvitationAccepted, org, &now_is, ctx).await?;
     tx.append_event(&event(
         ctx,
         EventType::MembershipCreated,
@@ -609,14 +569,7 @@ async fn insert(
     for expired in &expired {
         tx.supersede_messages(expired.id, "the invitation expired")
             .await?;
-        tx.append_event(&event(
-            ctx,
-            EventType::InvitationExpired,
-            Some(org),
-            format!("invitation:{}", expired.id),
-            &wire::Invitation::new(expired, ctx.now),
-        )?)
-        .await?;
+        record_invitation(tx, EventType::InvitationExpired, org, expired, ctx).await?;
     }
     // The expired invitation's unsent email no longer counts against the recipient's cap.
     if !expired.is_empty() {
@@ -722,4 +675,20 @@ fn finished(status: InvitationStatus) -> Error {
         other => format!("this invitation is {}", other.as_str()),
     };
     Error::InvitationGone { status, detail }
+}
+
+/// Appends the invitation event `kind` about `inv` in `org`, with the invitation as the API shows
+/// it now as its snapshot; answers that snapshot.
+async fn record_invitation(
+    tx: Tx<'_>,
+    kind: EventType,
+    org: &Organization,
+    inv: &Invitation,
+    ctx: &Context,
+) -> Result<wire::Invitation> {
+    let view = wire::Invitation::new(inv, ctx.now);
+    let target = format!("invitation:{}", inv.id);
+    tx.append_event(&event(ctx, kind, Some(org), target, &view)?)
+        .await?;
+    Ok(view)
 }

@@ -133,6 +133,25 @@ impl App {
         self.store().write(move |tx| work(tx, ctx)).await
     }
 
+    /// One page of a list: the rows `fetch` reads after the request's cursor (up to `limit + 1`),
+    /// cut to the page and each shown by `show`; the next cursor names the page's last row by
+    /// `key`. A cursor this server did not issue is refused before anything is read.
+    async fn list<K, T, W, F>(
+        &self,
+        page: &PageRequest,
+        fetch: impl FnOnce(Option<K>, u64) -> F,
+        key: impl Fn(&T) -> K,
+        show: impl FnMut(T) -> W,
+    ) -> Result<wire::Page<W>>
+    where
+        K: serde::Serialize + serde::de::DeserializeOwned,
+        F: Future<Output = Result<Vec<T>>>,
+    {
+        let after = self.cursors().after::<K>(page)?;
+        let rows = fetch(after, page.limit.get()).await?;
+        Ok(self.cursors().page(rows, page.limit, key).map(show))
+    }
+
     /// Readiness: the database answers, and with an identity provider configured, its keys
     /// were fetched once (this tries, at most once per 30 s, while they never were).
     pub async fn ready(&self) -> Result<()> {

@@ -38,16 +38,14 @@ impl App {
         page: PageRequest,
     ) -> Result<Page<wire::Member>> {
         let (org, _) = self.membership_of(caller, org).await?;
-        let after = self.cursors().after::<UserId>(&page)?;
-        let rows = self
-            .store()
-            .read()
-            .members(org.id, after, page.limit.get())
-            .await?;
-        Ok(self
-            .cursors()
-            .page(rows, page.limit, |m| m.user.id)
-            .map(|m| wire::Member::from(&m)))
+        let db = self.store().read();
+        self.list(
+            &page,
+            |after, limit| db.members(org.id, after, limit),
+            |m| m.user.id,
+            |m| wire::Member::from(&m),
+        )
+        .await
     }
 
     /// `PATCH /organization/{id}/members/{userId}`: role and/or permissions (administrators and
@@ -61,19 +59,28 @@ impl App {
         permissions: Option<Permissions>,
     ) -> Result<wire::Member> {
         let (org, actor) = self.managed_by(caller, org).await?;
+        let role = role.map(RoleChange::To);
+        let member = self
+            .change_member(caller, org, user, role, permissions, actor)
+            .await?;
+        Ok(wire::Member::from(&member))
+    }
+
+    /// Changes `user`'s role and/or permissions in `org` as `actor` may, in one unit of work
+    /// (see `change`); answers the member as it is then.
+    async fn change_member(
+        &self,
+        caller: &Caller,
+        org: Organization,
+        user: UserId,
+        role: Option<RoleChange>,
+        permissions: Option<Permissions>,
+        actor: Membership,
+    ) -> Result<Member> {
         self.write(caller, move |tx, ctx| {
             Box::pin(async move {
-                let member = change(
-                    tx,
-                    &org,
-                    user,
-                    role.map(RoleChange::To),
-                    permissions.as_ref(),
-                    &Changer::Member(actor),
-                    &ctx,
-                )
-                .await?;
-                Ok(wire::Member::from(&member))
+                let changer = Changer::Member(actor);
+                change(tx, &org, user, role, permissions.as_ref(), &changer, &ctx).await
             })
         })
         .await
@@ -83,10 +90,24 @@ impl App {
     /// managers; only administrators remove administrators), or leave (anyone, oneself).
     pub async fn member_delete(&self, caller: &Caller, org: Uuid, user: UserId) -> Result<()> {
         let (org, actor) = self.membership_of(caller, org).await?;
+        self.remove_member(caller, org, user, Changer::Member(actor))
+            .await
+            .map(drop)
+    }
+
+    /// Removes `user` from `org` as `changer` may, in one unit of work (see `remove`); answers
+    /// the removed membership.
+    async fn remove_member(
+        &self,
+        caller: &Caller,
+        org: Organization,
+        user: UserId,
+        changer: Changer,
+    ) -> Result<Envelope<wire::Membership>> {
         self.write(caller, move |tx, ctx| {
             Box::pin(async move {
-                remove(tx, &org, user, &Changer::Member(actor), &ctx).await?;
-                Ok(())
+                let removed = remove(tx, &org, user, &changer, &ctx).await?;
+                Ok(Envelope::from(wire::Membership::from(&removed)))
             })
         })
         .await
@@ -118,6 +139,14 @@ impl App {
         Ok((org, membership))
     }
 
+    /// As `acting_member`, when the caller also manages the organization's members (403 for a
+    /// role that only reads).
+    async fn acting_manager(&self, session: &SessionCaller) -> Result<(Organization, Membership)> {
+        let (org, actor) = self.acting_member(session).await?;
+        rules::may_manage_members(actor.role)?;
+        Ok((org, actor))
+    }
+
     /// `POST /users-organizations/v1/ad/invite` (seed 000): the profile found by email (or made),
     /// made a member (scope 2) of the session's organization, or its deleted membership
     /// restored; a "you were added" email queued. 409 for a live member. Counts against the
@@ -129,8 +158,7 @@ impl App {
         permissions: Permissions,
         key: Option<KeyedRequest>,
     ) -> Result<Answer<Envelope<wire::Membership>>> {
-        let (org, actor) = self.acting_member(session).await?;
-        rules::may_manage_members(actor.role)?;
+        let (org, actor) = self.acting_manager(session).await?;
         rules::may_grant_permissions(actor.role, &actor.permissions, &permissions)?;
         let (added_by, per_hour) = (session.user, self.0.policy.invitations_per_hour);
         self.write_keyed(&session.caller, key, move |tx, ctx| {
@@ -175,16 +203,14 @@ impl App {
         page: PageRequest,
     ) -> Result<Page<wire::Membership>> {
         let (org, _) = self.acting_member(session).await?;
-        let after = self.cursors().after::<i64>(&page)?;
-        let rows = self
-            .store()
-            .read()
-            .memberships(org.id, scope, include_deleted, after, page.limit.get())
-            .await?;
-        Ok(self
-            .cursors()
-            .page(rows, page.limit, |(position, _)| *position)
-            .map(|(_, m)| wire::Membership::from(&m)))
+        let db = self.store().read();
+        self.list(
+            &page,
+            |after, limit| db.memberships(org.id, scope, include_deleted, after, limit),
+            |(position, _)| *position,
+            |(_, m)| wire::Membership::from(&m),
+        )
+        .await
     }
 
     /// `GET /users-organizations/v1/ad/users/{userId}`: one live membership (any member).
@@ -211,24 +237,12 @@ impl App {
         scope: Option<Scope>,
         permissions: Option<Permissions>,
     ) -> Result<Envelope<wire::Membership>> {
-        let (org, actor) = self.acting_member(session).await?;
-        rules::may_manage_members(actor.role)?;
-        self.write(&session.caller, move |tx, ctx| {
-            Box::pin(async move {
-                let member = change(
-                    tx,
-                    &org,
-                    user,
-                    scope.map(RoleChange::Scope),
-                    permissions.as_ref(),
-                    &Changer::Member(actor),
-                    &ctx,
-                )
-                .await?;
-                Ok(Envelope::from(wire::Membership::from(&member.membership)))
-            })
-        })
-        .await
+        let (org, actor) = self.acting_manager(session).await?;
+        let role = scope.map(RoleChange::Scope);
+        let member = self
+            .change_member(&session.caller, org, user, role, permissions, actor)
+            .await?;
+        Ok(Envelope::from(wire::Membership::from(&member.membership)))
     }
 
     /// `DELETE /users-organizations/v1/ad/users/{userId}`: a soft delete (administrators and
@@ -238,15 +252,9 @@ impl App {
         session: &SessionCaller,
         user: UserId,
     ) -> Result<Envelope<wire::Membership>> {
-        let (org, actor) = self.acting_member(session).await?;
-        rules::may_manage_members(actor.role)?;
-        self.write(&session.caller, move |tx, ctx| {
-            Box::pin(async move {
-                let removed = remove(tx, &org, user, &Changer::Member(actor), &ctx).await?;
-                Ok(Envelope::from(wire::Membership::from(&removed)))
-            })
-        })
-        .await
+        let (org, actor) = self.acting_manager(session).await?;
+        self.remove_member(&session.caller, org, user, Changer::Member(actor))
+            .await
     }
 
     /// `POST /users-organizations/v1/ad/users/{userId}/restore`: the most recently deleted
@@ -257,8 +265,7 @@ impl App {
         session: &SessionCaller,
         user: UserId,
     ) -> Result<Envelope<wire::Membership>> {
-        let (org, actor) = self.acting_member(session).await?;
-        rules::may_manage_members(actor.role)?;
+        let (org, actor) = self.acting_manager(session).await?;
         self.write(&session.caller, move |tx, ctx| {
             Box::pin(async move {
                 if tx.live_membership(user, org.id).await?.is_some() {
@@ -298,13 +305,8 @@ impl App {
             .organization(org)
             .await?
             .ok_or_else(|| not_a_member(user))?;
-        self.write(&session.caller, move |tx, ctx| {
-            Box::pin(async move {
-                let removed = remove(tx, &org, user, &Changer::BackOffice, &ctx).await?;
-                Ok(Envelope::from(wire::Membership::from(&removed)))
-            })
-        })
-        .await
+        self.remove_member(&session.caller, org, user, Changer::BackOffice)
+            .await
     }
 }
 

@@ -123,15 +123,13 @@ impl App {
     ) -> Result<Page<wire::AuditEvent>> {
         let (org, actor) = self.membership_of(caller, uuid).await?;
         rules::may_read_audit_log(actor.role)?;
-        let after = self.cursors().after::<i64>(&page)?;
-        let rows = self
-            .store()
-            .read()
-            .events(org.id, after, page.limit.get())
-            .await?;
-        Ok(self
-            .cursors()
-            .page(rows, page.limit, |e| e.id)
-            .map(|e| wire::AuditEvent::from(&e)))
+        let db = self.store().read();
+        self.list(
+            &page,
+            |after, limit| db.events(org.id, after, limit),
+            |e| e.id,
+            |e| wire::AuditEvent::from(&e),
+        )
+        .await
     }
 }

@@ -1,7 +1,6 @@
 //! Teams of an organization and their members. Members read; administrators and managers
 //! change. A team of another organization is not found.
 
-use chrono::{DateTime, Utc};
 use domain::{
     Error, EventType, Result, TeamRole, UserId,
     model::{Context, Organization, Team},
@@ -50,16 +49,14 @@ impl App {
         page: PageRequest,
     ) -> Result<Page<wire::Team>> {
         let (org, _) = self.membership_of(caller, org).await?;
-        let after = self.cursors().after::<(DateTime<Utc>, Uuid)>(&page)?;
-        let rows = self
-            .store()
-            .read()
-            .teams(org.id, after, page.limit.get())
-            .await?;
-        Ok(self
-            .cursors()
-            .page(rows, page.limit, |t| (t.created_at, t.id))
-            .map(|t| wire::Team::from(&t)))
+        let db = self.store().read();
+        self.list(
+            &page,
+            |after, limit| db.teams(org.id, after, limit),
+            |t| (t.created_at, t.id),
+            |t| wire::Team::from(&t),
+        )
+        .await
     }
 
     /// `PATCH /organization/{id}/teams/{teamId}`: rename (administrators and managers).
@@ -111,14 +108,17 @@ impl App {
         page: PageRequest,
     ) -> Result<Page<wire::TeamMember>> {
         let (org, _) = self.membership_of(caller, org).await?;
-        let after = self.cursors().after::<UserId>(&page)?;
         let db = self.store().read();
-        db.team(org.id, team).await?.ok_or_else(|| no_team(team))?;
-        let rows = db.team_members(team, after, page.limit.get()).await?;
-        Ok(self
-            .cursors()
-            .page(rows, page.limit, |m| m.user.id)
-            .map(|m| wire::TeamMember::from(&m)))
+        self.list(
+            &page,
+            |after, limit| async move {
+                db.team(org.id, team).await?.ok_or_else(|| no_team(team))?;
+                db.team_members(team, after, limit).await
+            },
+            |m| m.user.id,
+            |m| wire::TeamMember::from(&m),
+        )
+        .await
     }
 
     /// `PUT /organization/{id}/teams/{teamId}/members/{userId}`: a live member of the

@@ -138,16 +138,14 @@ impl App {
         page: PageRequest,
     ) -> Result<Page<wire::WebhookEndpoint>> {
         let org = self.administered(caller, org).await?;
-        let after = self.cursors().after::<Uuid>(&page)?;
-        let rows = self
-            .store()
-            .read()
-            .endpoints(org.id, after, page.limit.get())
-            .await?;
-        Ok(self
-            .cursors()
-            .page(rows, page.limit, |e| e.id)
-            .map(|e| wire::WebhookEndpoint::from(&e)))
+        let db = self.store().read();
+        self.list(
+            &page,
+            |after, limit| db.endpoints(org.id, after, limit),
+            |e| e.id,
+            |e| wire::WebhookEndpoint::from(&e),
+        )
+        .await
     }
 
     /// `GET /organization/{id}/webhooks/{webhookId}`.
@@ -279,16 +277,19 @@ impl App {
         page: PageRequest,
     ) -> Result<Page<wire::WebhookDelivery>> {
         let org = self.administered(caller, org).await?;
-        let after = self.cursors().after::<Uuid>(&page)?;
         let db = self.store().read();
-        db.endpoint(org.id, id)
-            .await?
-            .ok_or_else(|| no_endpoint(id))?;
-        let rows = db.deliveries(id, status, after, page.limit.get()).await?;
-        Ok(self
-            .cursors()
-            .page(rows, page.limit, |d| d.id)
-            .map(|d| wire::WebhookDelivery::from(&d)))
+        self.list(
+            &page,
+            |after, limit| async move {
+                db.endpoint(org.id, id)
+                    .await?
+                    .ok_or_else(|| no_endpoint(id))?;
+                db.deliveries(id, status, after, limit).await
+            },
+            |d| d.id,
+            |d| wire::WebhookDelivery::from(&d),
+        )
+        .await
     }
 
     /// `POST …/deliveries/{deliveryId}/retry`: a pending or failed delivery, due now.

@@ -192,17 +192,30 @@ mod tests {
         .await;
     }
 
+    /// Starts the loop over `ledger` in a task (see `drive`): answers its stop signal and the task.
+    fn start(
+        ledger: &Arc<Ledger>,
+        concurrency: usize,
+        work: Duration,
+    ) -> (watch::Sender<bool>, tokio::task::JoinHandle<()>) {
+        let (stop, stopped) = watch::channel(false);
+        let ledger = Arc::clone(ledger);
+        let driving = tokio::spawn(async move { drive(&ledger, concurrency, work, stopped).await });
+        (stop, driving)
+    }
+
+    /// Waits, `step` at a time, until `done` holds.
+    async fn until(step: Duration, done: impl Fn() -> bool) {
+        while !done() {
+            tokio::time::sleep(step).await;
+        }
+    }
+
     #[tokio::test(flavor = "current_thread", start_paused = true)]
     async fn every_job_runs_once_and_is_recorded_within_the_concurrency() {
         let ledger = Ledger::with_jobs(200);
-        let (stop, stopped) = watch::channel(false);
-        let driving = tokio::spawn({
-            let ledger = Arc::clone(&ledger);
-            async move { drive(&ledger, 8, Duration::from_millis(10), stopped).await }
-        });
-        while ledger.recorded().len() < 200 {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        let (stop, driving) = start(&ledger, 8, Duration::from_millis(10));
+        until(Duration::from_millis(10), || ledger.recorded().len() >= 200).await;
         stop.send(true).unwrap();
         driving.await.unwrap();
         assert_eq!(ledger.recorded(), (0..200).collect::<Vec<_>>());
@@ -212,14 +225,8 @@ mod tests {
     #[tokio::test(flavor = "current_thread", start_paused = true)]
     async fn outcomes_are_recorded_in_the_turn_that_claims_the_next_jobs() {
         let ledger = Ledger::with_jobs(64);
-        let (_stop, stopped) = watch::channel(false);
-        let driving = tokio::spawn({
-            let ledger = Arc::clone(&ledger);
-            async move { drive(&ledger, 16, Duration::from_millis(10), stopped).await }
-        });
-        while ledger.recorded().len() < 64 {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        let (_stop, driving) = start(&ledger, 16, Duration::from_millis(10));
+        until(Duration::from_millis(10), || ledger.recorded().len() >= 64).await;
         driving.abort();
         let turns = ledger.turns.lock().unwrap();
         // 64 jobs in waves of 16 that finish together: each wave's outcomes are one turn's,
@@ -239,14 +246,11 @@ mod tests {
     #[tokio::test(flavor = "current_thread", start_paused = true)]
     async fn a_stop_lets_jobs_in_flight_finish_and_records_them_and_claims_no_more() {
         let ledger = Ledger::with_jobs(100);
-        let (stop, stopped) = watch::channel(false);
-        let driving = tokio::spawn({
-            let ledger = Arc::clone(&ledger);
-            async move { drive(&ledger, 4, Duration::from_millis(50), stopped).await }
-        });
-        while ledger.running.load(Ordering::SeqCst) < 4 {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
+        let (stop, driving) = start(&ledger, 4, Duration::from_millis(50));
+        until(Duration::from_millis(1), || {
+            ledger.running.load(Ordering::SeqCst) >= 4
+        })
+        .await;
         stop.send(true).unwrap();
         driving.await.unwrap();
         assert_eq!(ledger.recorded(), vec![0, 1, 2, 3], "the four in flight");
@@ -267,14 +271,8 @@ mod tests {
     async fn a_failed_turn_keeps_its_outcomes_and_the_next_records_them_alone() {
         let ledger = Ledger::with_jobs(32);
         ledger.failures.store(2, Ordering::SeqCst);
-        let (stop, stopped) = watch::channel(false);
-        let driving = tokio::spawn({
-            let ledger = Arc::clone(&ledger);
-            async move { drive(&ledger, 8, Duration::from_millis(10), stopped).await }
-        });
-        while ledger.recorded().len() < 32 {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        let (stop, driving) = start(&ledger, 8, Duration::from_millis(10));
+        until(Duration::from_millis(10), || ledger.recorded().len() >= 32).await;
         stop.send(true).unwrap();
         driving.await.unwrap();
         assert_eq!(ledger.recorded(), (0..32).collect::<Vec<_>>(), "each once");

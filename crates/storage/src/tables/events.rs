@@ -4,11 +4,9 @@ use domain::{
     EventType, OrganizationId, Result, UserId,
     event::{Event, NewEvent},
 };
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QueryTrait, Set,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryTrait, Set};
 
-use super::Db;
+use super::{Db, Keyset};
 use crate::{batch::Batched, entities::audit_events, store::internal};
 
 impl Db<'_, Batched<'_>> {
@@ -45,17 +43,10 @@ impl<C: ConnectionTrait> Db<'_, C> {
         after: Option<i64>,
         limit: u64,
     ) -> Result<Vec<Event>> {
-        let mut query =
-            audit_events::Entity::find().filter(audit_events::Column::OrganizationId.eq(org.get()));
-        if let Some(id) = after {
-            query = query.filter(audit_events::Column::Id.lt(id));
-        }
-        self.page(
-            query.order_by_desc(audit_events::Column::Id),
-            limit,
-            event_from_row,
-        )
-        .await
+        let query = audit_events::Entity::find()
+            .filter(audit_events::Column::OrganizationId.eq(org.get()))
+            .descending_after(audit_events::Column::Id, after);
+        self.page(query, limit, event_from_row).await
     }
 }
 

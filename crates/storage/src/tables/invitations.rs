@@ -81,6 +81,17 @@ impl<C: ConnectionTrait> Db<'_, C> {
         invitation_from_row(row, org).map(Some)
     }
 
+    /// Each of `rows` with its organization, in order.
+    async fn with_organizations(&self, rows: Vec<invitations::Model>) -> Result<Vec<Invitation>> {
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            if let Some(inv) = self.with_organization(Some(row)).await? {
+                out.push(inv);
+            }
+        }
+        Ok(out)
+    }
+
     /// The pending invitation (expired or not) of `org` for `email`.
     pub async fn pending_invitation(
         &self,
@@ -147,13 +158,7 @@ impl<C: ConnectionTrait> Db<'_, C> {
             query = query.filter(older_than(at, id));
         }
         let rows = self.page(newest_first(query), limit, Ok).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            if let Some(inv) = self.with_organization(Some(row)).await? {
-                out.push(inv);
-            }
-        }
-        Ok(out)
+        self.with_organizations(rows).await
     }
 
     /// Stores a pending invitation of `org` unless the unique pending-invitation index refuses
@@ -327,13 +332,7 @@ impl<C: ConnectionTrait> Db<'_, C> {
             .exec_with_returning(self.conn)
             .await
             .map_err(db_err)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            if let Some(inv) = self.with_organization(Some(row)).await? {
-                out.push(inv);
-            }
-        }
-        Ok(out)
+        self.with_organizations(rows).await
     }
 
     /// Moves the invitation `id` from live pending (not past its expiry) to `to` at `now`, by

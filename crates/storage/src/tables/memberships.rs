@@ -15,7 +15,7 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait as _},
 };
 
-use super::{Db, organizations::organization_from_row};
+use super::{Db, Keyset, organizations::organization_from_row};
 use crate::{
     entities::{memberships, organizations},
     store::{db_err, internal},
@@ -101,12 +101,7 @@ impl<C: ConnectionTrait> Db<'_, C> {
             .ok_or_else(|| Error::Internal(format!("membership {position} vanished")))?;
         let (user, org) = (row.user_id, row.organization_id);
         let mut m: memberships::ActiveModel = row.into();
-        if let Some(role) = role {
-            m.role = Set(role.as_str().to_owned());
-        }
-        if let Some(p) = permissions {
-            m.permissions = Set(serde_json::to_value(p).map_err(internal)?);
-        }
+        grant(&mut m, role, permissions)?;
         m.updated_at = Set(now);
         m.deleted_at = Set(None);
         let row = m.update(self.conn).await.map_err(|e| {
@@ -127,19 +122,8 @@ impl<C: ConnectionTrait> Db<'_, C> {
         permissions: Option<&Permissions>,
         now: DateTime<Utc>,
     ) -> Result<Option<Membership>> {
-        let Some(row) = self.live_row(user, org).await? else {
-            return Ok(None);
-        };
-        let mut m: memberships::ActiveModel = row.into();
-        if let Some(role) = role {
-            m.role = Set(role.as_str().to_owned());
-        }
-        if let Some(p) = permissions {
-            m.permissions = Set(serde_json::to_value(p).map_err(internal)?);
-        }
-        m.updated_at = Set(now);
-        let row = m.update(self.conn).await.map_err(db_err)?;
-        membership_from_row(row).map(Some)
+        self.change_live(user, org, now, |m| grant(m, role, permissions))
+            .await
     }
 
     /// Soft-deletes a live membership; `None` when there is none.
@@ -149,11 +133,27 @@ impl<C: ConnectionTrait> Db<'_, C> {
         org: OrganizationId,
         now: DateTime<Utc>,
     ) -> Result<Option<Membership>> {
+        self.change_live(user, org, now, |m| {
+            m.deleted_at = Set(Some(now));
+            Ok(())
+        })
+        .await
+    }
+
+    /// Changes the live membership of `user` in `org` by `edit`, updated at `now`; `None` when
+    /// there is none.
+    async fn change_live(
+        &self,
+        user: UserId,
+        org: OrganizationId,
+        now: DateTime<Utc>,
+        edit: impl FnOnce(&mut memberships::ActiveModel) -> Result<()>,
+    ) -> Result<Option<Membership>> {
         let Some(row) = self.live_row(user, org).await? else {
             return Ok(None);
         };
         let mut m: memberships::ActiveModel = row.into();
-        m.deleted_at = Set(Some(now));
+        edit(&mut m)?;
         m.updated_at = Set(now);
         let row = m.update(self.conn).await.map_err(db_err)?;
         membership_from_row(row).map(Some)
@@ -207,14 +207,9 @@ impl<C: ConnectionTrait> Db<'_, C> {
         after: Option<i64>,
         limit: u64,
     ) -> Result<Vec<(i64, Membership)>> {
-        let query = match after {
-            Some(after) => query.filter(memberships::Column::Id.gt(after)),
-            None => query,
-        };
-        self.page(query.order_by_asc(memberships::Column::Id), limit, |r| {
-            Ok((r.id, membership_from_row(r)?))
-        })
-        .await
+        let query = query.ascending_after(memberships::Column::Id, after);
+        self.page(query, limit, |r| Ok((r.id, membership_from_row(r)?)))
+            .await
     }
 
     /// The user's most recently deleted membership of `org`, with its position.
@@ -287,15 +282,11 @@ impl<C: ConnectionTrait> Db<'_, C> {
         after: Option<UserId>,
         limit: u64,
     ) -> Result<Vec<Member>> {
-        let mut query = memberships::Entity::find()
+        let query = memberships::Entity::find()
             .filter(memberships::Column::OrganizationId.eq(org.get()))
-            .filter(memberships::Column::DeletedAt.is_null());
-        if let Some(after) = after {
-            query = query.filter(memberships::Column::UserId.gt(after.get()));
-        }
-        let rows = self
-            .page(query.order_by_asc(memberships::Column::UserId), limit, Ok)
-            .await?;
+            .filter(memberships::Column::DeletedAt.is_null())
+            .ascending_after(memberships::Column::UserId, after.map(UserId::get));
+        let rows = self.page(query, limit, Ok).await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.user_id).collect();
         let mut profiles = self.profiles(&ids).await?;
         let mut teams_of = self.teams_of_users(org, &ids).await?;
@@ -324,19 +315,14 @@ impl<C: ConnectionTrait> Db<'_, C> {
         after: Option<OrganizationId>,
         limit: u64,
     ) -> Result<Vec<(Organization, Membership)>> {
-        let mut query = memberships::Entity::find()
+        let query = memberships::Entity::find()
             .filter(memberships::Column::UserId.eq(user.get()))
-            .filter(memberships::Column::DeletedAt.is_null());
-        if let Some(after) = after {
-            query = query.filter(memberships::Column::OrganizationId.gt(after.get()));
-        }
-        let rows = self
-            .page(
-                query.order_by_asc(memberships::Column::OrganizationId),
-                limit,
-                Ok,
-            )
-            .await?;
+            .filter(memberships::Column::DeletedAt.is_null())
+            .ascending_after(
+                memberships::Column::OrganizationId,
+                after.map(OrganizationId::get),
+            );
+        let rows = self.page(query, limit, Ok).await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.organization_id).collect();
         let mut orgs: HashMap<i64, organizations::Model> = organizations::Entity::find()
             .filter(organizations::Column::Id.is_in(ids))
@@ -351,6 +337,21 @@ impl<C: ConnectionTrait> Db<'_, C> {
             .map(|(org, row)| Ok((organization_from_row(org)?, membership_from_row(row)?)))
             .collect()
     }
+}
+
+/// Sets a membership's role and/or permissions, where given.
+fn grant(
+    m: &mut memberships::ActiveModel,
+    role: Option<Role>,
+    permissions: Option<&Permissions>,
+) -> Result<()> {
+    if let Some(role) = role {
+        m.role = Set(role.as_str().to_owned());
+    }
+    if let Some(p) = permissions {
+        m.permissions = Set(serde_json::to_value(p).map_err(internal)?);
+    }
+    Ok(())
 }
 
 fn unique_live(e: sea_orm::DbErr, user: UserId, org: OrganizationId) -> Error {

@@ -20,13 +20,47 @@ pub use outbox::Outcome;
 pub use users::Profile;
 pub use webhooks::{EndpointEffect, HookResult, NewEndpoint};
 
-use domain::Result;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QuerySelect, Select};
+use domain::{OrganizationId, Result};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PrimaryKeyTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, Value,
+};
+use uuid::Uuid;
 
 use crate::{
     batch::Batched,
     store::{OrganizationCache, db_err, internal},
 };
+
+/// Keyset paging along one column: a list ordered by that column, starting past the key of
+/// the previous page's last row.
+trait Keyset {
+    type Key;
+    /// Ascending by `key`, from the first row whose key is greater than `after`.
+    fn ascending_after(self, key: Self::Key, after: Option<impl Into<Value>>) -> Self;
+    /// Descending by `key`, from the first row whose key is smaller than `after`.
+    fn descending_after(self, key: Self::Key, after: Option<impl Into<Value>>) -> Self;
+}
+
+impl<E: EntityTrait> Keyset for Select<E> {
+    type Key = E::Column;
+
+    fn ascending_after(self, key: E::Column, after: Option<impl Into<Value>>) -> Self {
+        match after {
+            Some(after) => self.filter(key.gt(after)),
+            None => self,
+        }
+        .order_by_asc(key)
+    }
+
+    fn descending_after(self, key: E::Column, after: Option<impl Into<Value>>) -> Self {
+        match after {
+            Some(after) => self.filter(key.lt(after)),
+            None => self,
+        }
+        .order_by_desc(key)
+    }
+}
 
 /// Per-table operations over the connection `C` (the read pool or a transaction).
 pub struct Db<'c, C> {
@@ -74,6 +108,42 @@ impl<'c, C: ConnectionTrait> Db<'c, C> {
             .into_iter()
             .map(record)
             .collect()
+    }
+
+    /// The row `id` of `E` when its column `owner` names `org`: another organization's row is
+    /// not found.
+    async fn row_of<E: EntityTrait>(
+        &self,
+        org: OrganizationId,
+        owner: E::Column,
+        id: Uuid,
+    ) -> Result<Option<E::Model>>
+    where
+        Uuid: Into<<E::PrimaryKey as PrimaryKeyTrait>::ValueType>,
+    {
+        E::find_by_id(id)
+            .filter(owner.eq(org.get()))
+            .one(self.conn)
+            .await
+            .map_err(db_err)
+    }
+
+    /// Deletes the row `id` of `E` and, first, the rows of `Child` whose column `parent` names it.
+    async fn delete_with_children<E: EntityTrait, Child: EntityTrait>(
+        &self,
+        id: Uuid,
+        parent: Child::Column,
+    ) -> Result<()>
+    where
+        Uuid: Into<<E::PrimaryKey as PrimaryKeyTrait>::ValueType>,
+    {
+        Child::delete_many()
+            .filter(parent.eq(id))
+            .exec(self.conn)
+            .await
+            .map_err(db_err)?;
+        E::delete_by_id(id).exec(self.conn).await.map_err(db_err)?;
+        Ok(())
     }
 
     /// How many rows of `E` hold each value of `status`, each value read by `parse`: a

@@ -15,7 +15,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::Db;
+use super::{Db, Keyset};
 use crate::{
     entities::{team_memberships, teams},
     store::{db_err, internal},
@@ -24,11 +24,8 @@ use crate::{
 impl<C: ConnectionTrait> Db<'_, C> {
     /// The team, when it is `org`'s.
     pub async fn team(&self, org: OrganizationId, team: Uuid) -> Result<Option<Team>> {
-        teams::Entity::find_by_id(team)
-            .filter(teams::Column::OrganizationId.eq(org.get()))
-            .one(self.conn)
-            .await
-            .map_err(db_err)?
+        self.team_row(org, team)
+            .await?
             .map(team_from_row)
             .transpose()
     }
@@ -122,24 +119,17 @@ impl<C: ConnectionTrait> Db<'_, C> {
         let Some(row) = self.team_row(org, team).await? else {
             return Ok(None);
         };
-        team_memberships::Entity::delete_many()
-            .filter(team_memberships::Column::TeamId.eq(team))
-            .exec(self.conn)
-            .await
-            .map_err(db_err)?;
-        teams::Entity::delete_by_id(team)
-            .exec(self.conn)
-            .await
-            .map_err(db_err)?;
+        self.delete_with_children::<teams::Entity, team_memberships::Entity>(
+            team,
+            team_memberships::Column::TeamId,
+        )
+        .await?;
         team_from_row(row).map(Some)
     }
 
     async fn team_row(&self, org: OrganizationId, team: Uuid) -> Result<Option<teams::Model>> {
-        teams::Entity::find_by_id(team)
-            .filter(teams::Column::OrganizationId.eq(org.get()))
-            .one(self.conn)
+        self.row_of::<teams::Entity>(org, teams::Column::OrganizationId, team)
             .await
-            .map_err(db_err)
     }
 
     /// A page of a team's members by user id, after `after`; up to `limit + 1`.
@@ -149,18 +139,10 @@ impl<C: ConnectionTrait> Db<'_, C> {
         after: Option<UserId>,
         limit: u64,
     ) -> Result<Vec<TeamMember>> {
-        let mut query =
-            team_memberships::Entity::find().filter(team_memberships::Column::TeamId.eq(team));
-        if let Some(after) = after {
-            query = query.filter(team_memberships::Column::UserId.gt(after.get()));
-        }
-        let rows = self
-            .page(
-                query.order_by_asc(team_memberships::Column::UserId),
-                limit,
-                Ok,
-            )
-            .await?;
+        let query = team_memberships::Entity::find()
+            .filter(team_memberships::Column::TeamId.eq(team))
+            .ascending_after(team_memberships::Column::UserId, after.map(UserId::get));
+        let rows = self.page(query, limit, Ok).await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.user_id).collect();
         let mut profiles = self.profiles(&ids).await?;
         rows.into_iter()

@@ -8,11 +8,11 @@ use domain::{
     model::{NewUser, User},
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, Set,
-    SqlErr, sea_query::OnConflict,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, Set, SqlErr,
+    sea_query::OnConflict,
 };
 
-use super::Db;
+use super::{Db, Keyset};
 use crate::{
     entities::users,
     store::{db_err, internal},
@@ -61,11 +61,8 @@ impl<C: ConnectionTrait> Db<'_, C> {
         if let Some(email) = email {
             query = query.filter(users::Column::Email.eq(email.trim().to_lowercase()));
         }
-        if let Some(after) = after {
-            query = query.filter(users::Column::Id.gt(after.get()));
-        }
-        self.page(query.order_by_asc(users::Column::Id), limit, user_from_row)
-            .await
+        let query = query.ascending_after(users::Column::Id, after.map(UserId::get));
+        self.page(query, limit, user_from_row).await
     }
 
     /// The profiles of `ids`, by id.

@@ -13,12 +13,12 @@ use domain::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, Set, Statement, Value,
+    QueryFilter, Set, Statement, Value,
     sea_query::{Expr, ExprTrait as _},
 };
 use uuid::Uuid;
 
-use super::Db;
+use super::{Db, Keyset};
 use crate::{
     batch::Batched,
     entities::{webhook_deliveries, webhook_endpoints},
@@ -156,17 +156,10 @@ impl<C: ConnectionTrait> Db<'_, C> {
         after: Option<Uuid>,
         limit: u64,
     ) -> Result<Vec<Endpoint>> {
-        let mut query = webhook_endpoints::Entity::find()
-            .filter(webhook_endpoints::Column::OrganizationId.eq(org.get()));
-        if let Some(after) = after {
-            query = query.filter(webhook_endpoints::Column::Id.gt(after));
-        }
-        self.page(
-            query.order_by_asc(webhook_endpoints::Column::Id),
-            limit,
-            endpoint_from_row,
-        )
-        .await
+        let query = webhook_endpoints::Entity::find()
+            .filter(webhook_endpoints::Column::OrganizationId.eq(org.get()))
+            .ascending_after(webhook_endpoints::Column::Id, after);
+        self.page(query, limit, endpoint_from_row).await
     }
 
     /// The organization's endpoint `id`.
@@ -187,11 +180,8 @@ impl<C: ConnectionTrait> Db<'_, C> {
         org: OrganizationId,
         id: Uuid,
     ) -> Result<Option<webhook_endpoints::Model>> {
-        webhook_endpoints::Entity::find_by_id(id)
-            .filter(webhook_endpoints::Column::OrganizationId.eq(org.get()))
-            .one(self.conn)
+        self.row_of::<webhook_endpoints::Entity>(org, webhook_endpoints::Column::OrganizationId, id)
             .await
-            .map_err(db_err)
     }
 
     /// Applies `change` to the organization's endpoint `id`. Enabling it clears why it was
@@ -233,15 +223,11 @@ impl<C: ConnectionTrait> Db<'_, C> {
         if self.endpoint_row(org, id).await?.is_none() {
             return Ok(false);
         }
-        webhook_deliveries::Entity::delete_many()
-            .filter(webhook_deliveries::Column::EndpointId.eq(id))
-            .exec(self.conn)
-            .await
-            .map_err(db_err)?;
-        webhook_endpoints::Entity::delete_by_id(id)
-            .exec(self.conn)
-            .await
-            .map_err(db_err)?;
+        self.delete_with_children::<webhook_endpoints::Entity, webhook_deliveries::Entity>(
+            id,
+            webhook_deliveries::Column::EndpointId,
+        )
+        .await?;
         Ok(true)
     }
 
@@ -304,15 +290,8 @@ impl<C: ConnectionTrait> Db<'_, C> {
         if let Some(status) = status {
             query = query.filter(webhook_deliveries::Column::Status.eq(status.as_str()));
         }
-        if let Some(after) = after {
-            query = query.filter(webhook_deliveries::Column::Id.lt(after));
-        }
-        self.page(
-            query.order_by_desc(webhook_deliveries::Column::Id),
-            limit,
-            delivery_from_row,
-        )
-        .await
+        let query = query.descending_after(webhook_deliveries::Column::Id, after);
+        self.page(query, limit, delivery_from_row).await
     }
 
     /// The endpoint's delivery `id`.
