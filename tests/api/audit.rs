@@ -4,8 +4,9 @@
 use rollcall_client::{Client, types};
 
 use crate::helpers::{
-    Changes, TestApp, Who, audit_page, create_organization, every_kind_of_change,
-    jane_accepts_a_resent_invitation, list_audit_events, problem, send_invite,
+    Changes, TestApp, Who, ad_invite, audit_page, create_organization, every_kind_of_change,
+    every_page, jane_accepts_a_resent_invitation, list_audit_events, problem, send_invite,
+    team_create,
 };
 
 async fn actions(client: &Client, org: uuid::Uuid) -> Vec<(String, Option<i64>)> {
@@ -20,13 +21,7 @@ async fn actions(client: &Client, org: uuid::Uuid) -> Vec<(String, Option<i64>)>
 #[actix_web::test]
 async fn every_change_is_recorded_newest_first_with_its_actor() {
     let (app, founder, org) = TestApp::spawn_founded().await;
-    founder
-        .team_create()
-        .organization_id(org.id)
-        .body(types::CreateTeamRequest::builder().name("Ops"))
-        .send()
-        .await
-        .unwrap();
+    team_create(&founder, org.id, "Ops").await.unwrap();
     jane_accepts_a_resent_invitation(&app, &founder, org.id).await;
     let expected: Vec<(String, Option<i64>)> = [
         ("membership.created", 2),
@@ -111,30 +106,12 @@ async fn only_administrators_of_the_organization_read_its_audit_log() {
 async fn audit_pages_walk_every_event_once() {
     let (_app, founder, org) = TestApp::spawn_founded().await;
     for i in 0..5 {
-        founder
-            .team_create()
-            .organization_id(org.id)
-            .body(types::CreateTeamRequest::builder().name(format!("T{i}")))
-            .send()
+        team_create(&founder, org.id, &format!("T{i}"))
             .await
             .unwrap();
     }
-    let (mut ids, mut cursor) = (Vec::new(), None::<String>);
-    loop {
-        let mut req = founder
-            .audit_event_list()
-            .organization_id(org.id)
-            .limit(std::num::NonZeroU64::new(3).unwrap());
-        if let Some(c) = cursor.take() {
-            req = req.cursor(c);
-        }
-        let page = req.send().await.unwrap().into_inner();
-        ids.extend(page.data.iter().map(|e| e.id));
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => break,
-        }
-    }
+    let pages = every_page(founder.audit_event_list().organization_id(org.id), 3).await;
+    let ids: Vec<_> = pages.iter().flatten().map(|e| e.id).collect();
     assert_eq!(
         ids.len(),
         7,
@@ -155,11 +132,7 @@ async fn changes_through_the_users_organizations_family_are_recorded_too() {
     }))
     .unwrap();
     let client = app.client(&Who::user(admin));
-    let john = client
-        .ad_user_invite()
-        .x_session_token(app.session(admin, Some(org)))
-        .body(seed)
-        .send()
+    let john = ad_invite(&client, app.session(admin, Some(org)), seed)
         .await
         .unwrap()
         .into_inner()

@@ -4,7 +4,9 @@
 use rollcall_client::types;
 use serde_json::json;
 
-use crate::helpers::{TestApp, Who, bo_remove_membership, problem};
+use crate::helpers::{
+    PagedList, TestApp, Who, ad_invite, bo_remove_membership, first_page, problem,
+};
 
 #[actix_web::test]
 async fn the_back_office_finds_a_user_by_email_case_insensitively() {
@@ -16,27 +18,23 @@ async fn the_back_office_finds_a_user_by_email_case_insensitively() {
         ("JANE@Example.com", vec![jane]),
         ("nobody@example.com", vec![]),
     ] {
-        let found = bo
-            .bo_user_list()
-            .x_session_token(session.clone())
-            .email(email)
-            .send()
-            .await
-            .unwrap()
-            .into_inner();
-        let ids: Vec<_> = found.data.iter().map(|u| u.id).collect();
+        let found = first_page(
+            bo.bo_user_list()
+                .x_session_token(session.clone())
+                .email(email),
+        )
+        .await;
+        let ids: Vec<_> = found.iter().map(|u| u.id).collect();
         assert_eq!(ids, expected, "{email}");
     }
-    let all = bo
+    let (all, next) = bo
         .bo_user_list()
         .x_session_token(session)
-        .limit(std::num::NonZeroU64::new(1).unwrap())
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(all.data.len(), 1);
-    assert!(all.next_cursor.is_some(), "two users, pages of one");
+        .sized(1)
+        .page()
+        .await;
+    assert_eq!(all.len(), 1);
+    assert!(next.is_some(), "two users, pages of one");
 }
 
 #[actix_web::test]
@@ -57,13 +55,9 @@ async fn the_back_office_lists_and_removes_a_users_memberships() {
     let listed = bo
         .bo_user_organization_list()
         .user_id(jane)
-        .x_session_token(session.clone())
-        .send()
+        .x_session_token(session.clone());
+    let got: Vec<_> = first_page(listed)
         .await
-        .unwrap()
-        .into_inner();
-    let got: Vec<_> = listed
-        .data
         .iter()
         .map(|m| (m.organization_id, m.deleted_at.is_some()))
         .collect();
@@ -123,11 +117,7 @@ async fn seed_000_queues_the_you_were_added_email_in_the_outbox() {
     }))
     .unwrap();
     let client = app.client(&Who::user(admin));
-    client
-        .ad_user_invite()
-        .x_session_token(app.session(admin, Some(org)))
-        .body(body.clone())
-        .send()
+    ad_invite(&client, app.session(admin, Some(org)), body.clone())
         .await
         .unwrap();
     let queued = app
@@ -138,15 +128,7 @@ async fn seed_000_queues_the_you_were_added_email_in_the_outbox() {
     assert_eq!(queued, vec!["added test@mail.com".to_owned()]);
     // A refused invite (a live member already) promises nothing.
     assert_eq!(
-        problem(
-            client
-                .ad_user_invite()
-                .x_session_token(app.session(admin, Some(org)))
-                .body(body)
-                .send()
-                .await
-        )
-        .0,
+        problem(ad_invite(&client, app.session(admin, Some(org)), body).await).0,
         409
     );
     assert_eq!(

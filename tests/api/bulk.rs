@@ -7,7 +7,7 @@ use app::Policy;
 use rollcall_client::{Client, types};
 
 use crate::helpers::{
-    Raw, TestApp, Who, audit_page, create_organization, create_team, invited, send_invite,
+    Raw, TestApp, Who, audit_page, create_organization, create_team, invited, quota,
 };
 
 /// An invite body for `email` as a member.
@@ -330,15 +330,8 @@ async fn another_organization_is_a_404_a_member_a_403_and_a_manager_row_for_an_a
 
 #[actix_web::test]
 async fn the_quota_counts_each_row_and_rows_past_it_are_429_with_retry_after() {
-    let app = TestApp::spawn_with(Policy {
-        invitations_per_hour: 3,
-        ..Policy::default()
-    })
-    .await;
-    let (founder, org) = app.founded().await;
-    send_invite(&founder, org.id, "first@example.com")
-        .await
-        .unwrap();
+    let (app, founder, org) = TestApp::spawn_founded_with(quota(3)).await;
+    invited(&founder, org.id, "first@example.com").await;
     let results = bulk(
         &founder,
         org.id,

@@ -14,12 +14,14 @@ use std::{
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use app::Policy;
-use futures_util::StreamExt;
 use rollcall_client::types;
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::helpers::{TestApp, Who, create_team};
+use crate::{
+    helpers::{TestApp, Who, create_team, quota},
+    recording::{pass_on, relay},
+};
 
 /// What a run of `rollcallctl` left.
 struct Run {
@@ -158,13 +160,9 @@ impl Proxy {
 
 async fn forward(
     req: HttpRequest,
-    mut payload: web::Payload,
+    body: web::Bytes,
     upstream: web::Data<Upstream>,
 ) -> HttpResponse {
-    let mut body = web::BytesMut::new();
-    while let Some(Ok(chunk)) = payload.next().await {
-        body.extend_from_slice(&chunk);
-    }
     let path = req.path();
     if path.ends_with("/invitations/bulk") {
         let earlier = upstream.bulk_calls.fetch_add(1, Ordering::Relaxed);
@@ -183,18 +181,11 @@ async fn forward(
     } else if path.ends_with("/invite") {
         upstream.single_calls.fetch_add(1, Ordering::Relaxed);
     }
-    let method = reqwest::Method::from_bytes(req.method().as_str().as_bytes()).unwrap();
-    let mut out = upstream
-        .http
-        .request(method, format!("{}{}", upstream.base, req.uri()))
-        .body(body.freeze());
-    for (name, value) in req.headers() {
-        if !matches!(name.as_str(), "host" | "content-length" | "connection") {
-            out = out.header(name.as_str(), value.as_bytes());
-        }
-    }
-    let answer = out.send().await.expect("the server answers the proxy");
-    let status = actix_web::http::StatusCode::from_u16(answer.status().as_u16()).unwrap();
+    let answer = pass_on(&upstream.http, &upstream.base, &req, body)
+        .send()
+        .await
+        .expect("the server answers the proxy");
+    let status = answer.status().as_u16();
     let headers = answer.headers().clone();
     let mut bytes = answer.bytes().await.unwrap_or_default().to_vec();
     if upstream.hide_bulk && path == "/openapi.json" {
@@ -206,16 +197,7 @@ async fn forward(
             .expect("the server's document lists the bulk invite");
         bytes = serde_json::to_vec(&document).unwrap();
     }
-    let mut res = HttpResponse::build(status);
-    for (name, value) in &headers {
-        if !matches!(
-            name.as_str(),
-            "content-length" | "connection" | "transfer-encoding"
-        ) {
-            res.append_header((name.as_str(), value.as_bytes()));
-        }
-    }
-    res.body(bytes)
+    relay(status, &headers, bytes)
 }
 
 /// A policy whose quotas do not shape a test of a thousand rows run twice.
@@ -548,11 +530,7 @@ async fn a_thousand_rows_with_twenty_bad_ones_invite_980_and_a_second_run_invite
 
 #[actix_web::test]
 async fn rows_past_a_small_quota_are_refused_after_max_wait_with_exit_code_3() {
-    let app = TestApp::spawn_with(Policy {
-        invitations_per_hour: 5,
-        ..Policy::default()
-    })
-    .await;
+    let app = TestApp::spawn_with(quota(5)).await;
     let org = organization(&app).await;
     // One second before the hour ends: the quota's Retry-After says 1 s, again and again on
     // the server's clock, which does not move by itself.
@@ -612,11 +590,7 @@ async fn rows_past_a_small_quota_are_refused_after_max_wait_with_exit_code_3() {
 
 #[actix_web::test]
 async fn rows_a_busy_server_takes_later_are_sent_again_when_its_retry_after_says() {
-    let app = TestApp::spawn_with(Policy {
-        invitations_per_hour: 2,
-        ..Policy::default()
-    })
-    .await;
+    let app = TestApp::spawn_with(quota(2)).await;
     let org = organization(&app).await;
     let now = app.now_ts();
     app.advance(chrono::Duration::seconds(3598 - now.rem_euclid(3600)));

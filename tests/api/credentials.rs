@@ -7,7 +7,7 @@ use app::{BearerClaims, SessionClaims};
 use rollcall_client::types;
 use serde_json::json;
 
-use crate::helpers::{TestApp, Who, problem};
+use crate::helpers::{TestApp, Who, ad_invite, problem};
 
 fn seed_000_body() -> types::InviteUserOrganizationRequest {
     serde_json::from_value(json!({"firstName": "John", "lastName": "Doe", "email": "test@mail.com", "permissions": {"group": 0}})).unwrap()
@@ -31,11 +31,7 @@ async fn ids_in_claims_may_be_strings_or_numbers() {
     .unwrap();
     let client =
         rollcall_client::with_bearer(&app.client_base, &app.bearer_claims(bearer)).unwrap();
-    let res = client
-        .ad_user_invite()
-        .x_session_token(app.session_claims(session))
-        .body(seed_000_body())
-        .send()
+    let res = ad_invite(&client, app.session_claims(session), seed_000_body())
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
@@ -47,12 +43,12 @@ async fn a_session_naming_no_organization_cannot_act_on_the_ad_paths() {
     let (_, admin) = org_with_admin(&app).await;
     let before = app.counts().await;
     let (status, p) = problem(
-        app.client(&Who::user(admin))
-            .ad_user_invite()
-            .x_session_token(app.session(admin, None))
-            .body(seed_000_body())
-            .send()
-            .await,
+        ad_invite(
+            &app.client(&Who::user(admin)),
+            app.session(admin, None),
+            seed_000_body(),
+        )
+        .await,
     );
     assert_eq!(status, 403, "{}", p.detail);
     assert_eq!(app.counts().await, before);
@@ -70,11 +66,7 @@ async fn a_bearer_gets_a_session_for_an_organization_it_belongs_to_and_uses_it()
     assert_eq!(session.status(), 201);
     let session = session.into_inner().data;
     assert_eq!(session.organization_id, Some(org));
-    let invited = client
-        .ad_user_invite()
-        .x_session_token(session.token)
-        .body(seed_000_body())
-        .send()
+    let invited = ad_invite(&client, session.token, seed_000_body())
         .await
         .unwrap();
     assert_eq!(invited.status(), 201, "the issued session works on /ad/");

@@ -133,3 +133,16 @@ pub async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
         .try_get::<i64>("", "n")
         .expect("a column n")
 }
+
+/// The id of every invitation stored on `db`.
+pub async fn invitation_ids(db: &DatabaseConnection) -> std::collections::HashSet<uuid::Uuid> {
+    db.query_all_raw(Statement::from_string(
+        db.get_database_backend(),
+        "SELECT id FROM invitations",
+    ))
+    .await
+    .expect("invitations read")
+    .iter()
+    .map(|r| r.try_get::<uuid::Uuid>("", "id").expect("an id"))
+    .collect()
+}

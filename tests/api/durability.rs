@@ -5,22 +5,15 @@
 //! SQLite's file must pass `PRAGMA integrity_check`. Runs on
 //! the suite's database: SQLite, and PostgreSQL in the PostgreSQL pass.
 
-use std::{
-    collections::HashSet,
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicBool, Ordering},
-    },
-    time::Duration,
-};
+use std::{collections::HashSet, time::Duration};
 
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, Database, Statement};
 use uuid::Uuid;
 
 use crate::{
-    database::{TestDatabase, count},
+    database::{TestDatabase, count, invitation_ids},
     helpers::{create_organization, create_organization_keyed, send_invite},
-    processes::{Process, client, founded},
+    processes::{Process, client, founded, invite_until_stopped},
 };
 
 /// Kills per test, and how many invitations must be acknowledged before each kill.
@@ -65,7 +58,7 @@ async fn every_acknowledged_invitation_survives_sigkill_mid_load() {
         let db = Database::connect(&database.url)
             .await
             .expect("a connection");
-        let stored: HashSet<Uuid> = ids(&db).await;
+        let stored: HashSet<Uuid> = invitation_ids(&db).await;
         let missing: Vec<&Uuid> = acknowledged
             .iter()
             .filter(|id| !stored.contains(id))
@@ -119,65 +112,17 @@ async fn every_acknowledged_invitation_survives_sigkill_mid_load() {
 /// answered 201 and the number of requests sent.
 async fn load_then_kill(process: Process, org: Uuid, round: usize) -> (Vec<Uuid>, usize) {
     let founder = client(&process.base, 1, "founder@acme.example");
-    let acks = Arc::new(Mutex::new(Vec::new()));
-    let sent = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let killed = Arc::new(AtomicBool::new(false));
-    let workers = (0..WORKERS).map(|w| {
-        let (founder, acks, sent, killed) =
-            (founder.clone(), acks.clone(), sent.clone(), killed.clone());
-        async move {
-            for n in 0.. {
-                if killed.load(Ordering::SeqCst) {
-                    break;
-                }
-                sent.fetch_add(1, Ordering::SeqCst);
-                let result = send_invite(
-                    &founder,
-                    org,
-                    &format!("load-{round}-{w}-{n}@durable.example"),
-                )
-                .await;
-                match result {
-                    Ok(created) => {
-                        assert_eq!(created.status(), 201);
-                        acks.lock().unwrap().push(created.into_inner().id);
-                    }
-                    // The server is gone: whatever this request did is not acknowledged.
-                    Err(rollcall_client::Error::CommunicationError(_))
-                        if killed.load(Ordering::SeqCst) =>
-                    {
-                        break;
-                    }
-                    Err(e) => panic!("an invitation failed before the kill: {e:?}"),
-                }
-            }
-        }
-    });
-    let killer = {
-        let (acks, killed) = (acks.clone(), killed.clone());
-        async move {
-            while acks.lock().unwrap().len() < ACKNOWLEDGED_BEFORE_KILL {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-            killed.store(true, Ordering::SeqCst);
-            process.kill();
-        }
-    };
-    futures_util::join!(futures_util::future::join_all(workers), killer);
-    let acks = acks.lock().unwrap().clone();
-    (acks, sent.load(Ordering::SeqCst))
-}
-
-async fn ids(db: &DatabaseConnection) -> HashSet<Uuid> {
-    db.query_all_raw(Statement::from_string(
-        db.get_database_backend(),
-        "SELECT id FROM invitations",
-    ))
-    .await
-    .expect("invitations read")
-    .iter()
-    .map(|r| r.try_get::<Uuid>("", "id").expect("an id"))
-    .collect()
+    let label = format!("load-{round}");
+    let load = invite_until_stopped(
+        &founder,
+        org,
+        (&label, "durable.example"),
+        WORKERS,
+        ACKNOWLEDGED_BEFORE_KILL,
+        async move { process.kill() },
+    )
+    .await;
+    (load.acks, load.sent)
 }
 
 /// The process dies at the worst moment: right after the unit of work of a keyed request

@@ -6,7 +6,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{TestApp, Who};
+use crate::helpers::{TestApp, Who, team_create};
 
 /// An administrator of a fresh organization, with headers for `/ad/invite`.
 async fn admin(app: &TestApp) -> (rollcall_client::Client, String, uuid::Uuid) {
@@ -59,11 +59,7 @@ async fn a_nested_array_where_an_object_belongs_is_a_422_naming_the_field() {
     // `{"group": 0}`, and `[teamId, role]` as a team assignment.
     let app = TestApp::spawn().await;
     let (client, session, uuid) = admin(&app).await;
-    let team = client
-        .team_create()
-        .organization_id(uuid)
-        .body(rollcall_client::types::CreateTeamRequest::builder().name("Platform"))
-        .send()
+    let team = team_create(&client, uuid, "Platform")
         .await
         .unwrap()
         .into_inner()

@@ -5,8 +5,9 @@
 //!
 //! Beside it: one function for each call of the generated client the tests make again and
 //! again (`accept`, `resend`, `update_member`, `list_teams`, …), answering the call's [`Answer`]
-//! for the test to check; and the scenarios several test files start from (`spawn_founded`,
-//! `staff`, `org_with_user`, `every_kind_of_change`).
+//! for the test to check; the scenarios several test files start from (`spawn_founded`,
+//! `staff`, `org_with_user`, `every_kind_of_change`); and `every_page`, which walks a list
+//! page by page.
 
 use std::{net::TcpListener, sync::Arc};
 
@@ -277,7 +278,12 @@ impl TestApp {
     /// A fresh server (see [`TestApp::spawn`]) with the organization [`TestApp::founded`] makes,
     /// and the founder's client.
     pub async fn spawn_founded() -> (Self, Client, types::Organization) {
-        let app = Self::spawn().await;
+        Self::spawn_founded_with(Policy::default()).await
+    }
+
+    /// The server with `policy`, and an organization founded as [`TestApp::spawn_founded`]'s is.
+    pub async fn spawn_founded_with(policy: Policy) -> (Self, Client, types::Organization) {
+        let app = Self::spawn_with(policy).await;
         let (founder, org) = app.founded().await;
         (app, founder, org)
     }
@@ -492,6 +498,14 @@ impl Raw {
     }
 }
 
+/// The default policy, but for a quota of `per_hour` invitations an hour.
+pub fn quota(per_hour: u32) -> Policy {
+    Policy {
+        invitations_per_hour: per_hour,
+        ..Policy::default()
+    }
+}
+
 /// `client` creates the organization `name` and becomes its administrator.
 pub async fn create_organization(client: &Client, name: &str) -> types::Organization {
     client
@@ -571,14 +585,20 @@ where
 
 /// `client` creates the team `name` in `org`.
 pub async fn create_team(client: &Client, org: uuid::Uuid, name: &str) -> types::Team {
+    team_create(client, org, name)
+        .await
+        .expect("team created")
+        .into_inner()
+}
+
+/// `client` asks to create the team `name` in `org`.
+pub async fn team_create(client: &Client, org: uuid::Uuid, name: &str) -> Answer<types::Team> {
     client
         .team_create()
         .organization_id(org)
         .body(types::CreateTeamRequest::builder().name(name))
         .send()
         .await
-        .expect("team created")
-        .into_inner()
 }
 
 /// What a call of the generated client answers: the typed value, or the problem.
@@ -685,6 +705,65 @@ where
         .await
 }
 
+/// `client` deletes the team `team` of `org`.
+pub async fn delete_team(client: &Client, org: uuid::Uuid, team: uuid::Uuid) -> Answer<()> {
+    client
+        .team_delete()
+        .organization_id(org)
+        .team_id(team)
+        .send()
+        .await
+}
+
+/// `client` lists the first page of the members of the team `team` of `org`.
+pub async fn list_team_members(
+    client: &Client,
+    org: uuid::Uuid,
+    team: uuid::Uuid,
+) -> Answer<types::TeamMemberPage> {
+    client
+        .team_member_list()
+        .organization_id(org)
+        .team_id(team)
+        .send()
+        .await
+}
+
+/// `client` puts the member `user` of `org` into the team `team` as `role`, or changes its role
+/// there.
+pub async fn put_team_member(
+    client: &Client,
+    org: uuid::Uuid,
+    team: uuid::Uuid,
+    user: i64,
+    role: types::TeamRole,
+) -> Answer<types::TeamMember> {
+    client
+        .team_member_put()
+        .organization_id(org)
+        .team_id(team)
+        .user_id(user)
+        .body(types::PutTeamMemberRequest { role })
+        .send()
+        .await
+}
+
+/// `client` removes the member `user` of `org` from the team `team`.
+pub async fn delete_team_member(
+    client: &Client,
+    org: uuid::Uuid,
+    team: uuid::Uuid,
+    user: i64,
+) -> Answer<()> {
+    client
+        .team_member_delete()
+        .organization_id(org)
+        .team_id(team)
+        .user_id(user)
+        .send()
+        .await
+}
+
 /// `client` removes the member `user` from `org`.
 pub async fn delete_member(client: &Client, org: uuid::Uuid, user: i64) -> Answer<()> {
     client
@@ -748,6 +827,19 @@ pub async fn view_invitation(
         .await
 }
 
+/// The status of the invitation `id` of `org`, as `client` reads it.
+pub async fn invitation_status(
+    client: &Client,
+    org: uuid::Uuid,
+    id: uuid::Uuid,
+) -> types::InvitationStatus {
+    view_invitation(client, org, id)
+        .await
+        .unwrap()
+        .into_inner()
+        .status
+}
+
 /// `client` lists the first page of `org`'s teams.
 pub async fn list_teams(client: &Client, org: uuid::Uuid) -> Answer<types::TeamPage> {
     client.team_list().organization_id(org).send().await
@@ -766,6 +858,99 @@ pub async fn list_webhooks(client: &Client, org: uuid::Uuid) -> Answer<types::We
 /// `client` lists the first page (of the default size) of `org`'s audit log.
 pub async fn list_audit_events(client: &Client, org: uuid::Uuid) -> Answer<types::AuditEventPage> {
     client.audit_event_list().organization_id(org).send().await
+}
+
+/// `client` reads the endpoint `hook` of `org`.
+pub async fn view_webhook(
+    client: &Client,
+    org: uuid::Uuid,
+    hook: uuid::Uuid,
+) -> Answer<types::WebhookEndpoint> {
+    client
+        .webhook_view()
+        .organization_id(org)
+        .webhook_id(hook)
+        .send()
+        .await
+}
+
+/// `client` changes the endpoint `hook` of `org` as `change` says.
+pub async fn update_webhook<B>(
+    client: &Client,
+    org: uuid::Uuid,
+    hook: uuid::Uuid,
+    change: B,
+) -> Answer<types::WebhookEndpoint>
+where
+    B: TryInto<types::UpdateWebhookRequest>,
+    B::Error: std::fmt::Display,
+{
+    client
+        .webhook_update()
+        .organization_id(org)
+        .webhook_id(hook)
+        .body(change)
+        .send()
+        .await
+}
+
+/// `client` deletes the endpoint `hook` of `org`.
+pub async fn delete_webhook(client: &Client, org: uuid::Uuid, hook: uuid::Uuid) -> Answer<()> {
+    client
+        .webhook_delete()
+        .organization_id(org)
+        .webhook_id(hook)
+        .send()
+        .await
+}
+
+/// `client` asks for a test event to be sent to the endpoint `hook` of `org`.
+pub async fn test_webhook(
+    client: &Client,
+    org: uuid::Uuid,
+    hook: uuid::Uuid,
+) -> Answer<types::WebhookDelivery> {
+    client
+        .webhook_test()
+        .organization_id(org)
+        .webhook_id(hook)
+        .send()
+        .await
+}
+
+/// `client` asks for the delivery `delivery` to the endpoint `hook` of `org` to be tried again.
+pub async fn retry_delivery(
+    client: &Client,
+    org: uuid::Uuid,
+    hook: uuid::Uuid,
+    delivery: uuid::Uuid,
+) -> Answer<types::WebhookDelivery> {
+    client
+        .webhook_delivery_retry()
+        .organization_id(org)
+        .webhook_id(hook)
+        .delivery_id(delivery)
+        .send()
+        .await
+}
+
+/// `client` adds a user to the organization of `session` with seed 000 (`POST /ad/invite`), as
+/// `seed` says.
+pub async fn ad_invite<B>(
+    client: &Client,
+    session: String,
+    seed: B,
+) -> Answer<types::MembershipEnvelope>
+where
+    B: TryInto<types::InviteUserOrganizationRequest>,
+    B::Error: std::fmt::Display,
+{
+    client
+        .ad_user_invite()
+        .x_session_token(session)
+        .body(seed)
+        .send()
+        .await
 }
 
 /// `client` reads the organization `org`.
@@ -1003,11 +1188,7 @@ pub async fn every_kind_of_change(
         "firstName": "John", "lastName": "Doe", "email": "john@example.com", "permissions": {"group": 0}
     }))
     .unwrap();
-    let john = founder
-        .ad_user_invite()
-        .x_session_token(session.clone())
-        .body(seed)
-        .send()
+    let john = ad_invite(founder, session.clone(), seed)
         .await
         .unwrap()
         .into_inner()
@@ -1041,5 +1222,80 @@ pub async fn every_kind_of_change(
         ann,
         short,
         ops,
+    }
+}
+
+/// A list call of the generated client that pages by cursor (see [`every_page`]).
+pub trait PagedList: Clone {
+    /// What a page lists.
+    type Item;
+    /// The same call, reading pages of `size` items.
+    fn sized(self, size: u64) -> Self;
+    /// The same call, reading the page at `cursor` (`None`: the first page).
+    fn at(self, cursor: Option<String>) -> Self;
+    /// Sends the call, which must succeed: the page's items, and the next page's cursor.
+    fn page(self) -> impl std::future::Future<Output = (Vec<Self::Item>, Option<String>)>;
+}
+
+/// Makes the list call `$list` (answering a `$page` of `$item`s) a [`PagedList`].
+macro_rules! paged_list {
+    ($($list:ident => $page:ident of $item:ident),* $(,)?) => {$(
+        impl PagedList for rollcall_client::builder::$list<'_> {
+            type Item = types::$item;
+            fn sized(self, size: u64) -> Self {
+                self.limit(std::num::NonZeroU64::new(size).expect("a page holds one item at least"))
+            }
+            fn at(self, cursor: Option<String>) -> Self {
+                match cursor {
+                    Some(c) => self.cursor(c),
+                    None => self,
+                }
+            }
+            async fn page(self) -> (Vec<Self::Item>, Option<String>) {
+                let page: types::$page = self.send().await.unwrap().into_inner();
+                (page.data, page.next_cursor)
+            }
+        }
+    )*};
+}
+
+paged_list! {
+    AuditEventList => AuditEventPage of AuditEvent,
+    InvitationList => InvitationPage of Invitation,
+    MemberList => MemberPage of Member,
+    AdUserList => MembershipPage of Membership,
+    MeOrganizationList => MyOrganizationPage of MyOrganization,
+    BoUserList => UserPage of User,
+    BoUserOrganizationList => MembershipPage of Membership,
+}
+
+/// The items of the first page `list` reads (of the size the server gives by default).
+pub async fn first_page<L: PagedList>(list: L) -> Vec<L::Item> {
+    list.page().await.0
+}
+
+/// Walks `list` in pages of `size` items from the first to the last; returns each page's items,
+/// in order.
+pub async fn every_page<L: PagedList>(list: L, size: u64) -> Vec<Vec<L::Item>> {
+    every_page_with(list, size, async || {}).await
+}
+
+/// Walks `list` page by page as [`every_page`] does, running `between` after each page is read
+/// (as when someone joins while a client pages).
+pub async fn every_page_with<L: PagedList>(
+    list: L,
+    size: u64,
+    mut between: impl AsyncFnMut(),
+) -> Vec<Vec<L::Item>> {
+    let (mut pages, mut cursor) = (Vec::new(), None);
+    let list = list.sized(size);
+    loop {
+        let (items, next) = list.clone().at(cursor.take()).page().await;
+        pages.push(items);
+        between().await;
+        match next {
+            Some(c) => cursor = Some(c),
+            None => return pages,
+        }
     }
 }

@@ -20,8 +20,8 @@ use serde_json::{Value, json};
 
 use crate::{
     helpers::{
-        Raw, TestApp, Who, accept, create_organization, create_organization_keyed, decline,
-        invited, problem, session_for,
+        Raw, TestApp, Who, accept, ad_invite, create_organization, create_organization_keyed,
+        decline, invited, problem, session_for,
     },
     openid::{ALGORITHMS, AUDIENCE, OpenIdProvider, SignIn},
 };
@@ -550,11 +550,7 @@ async fn a_profile_made_by_seed_000_is_claimed_by_its_owner_on_first_sign_in() {
         "firstName": "Jane", "lastName": "Doe", "email": "jane@acme.example", "permissions": {"group": 0}
     }))
     .unwrap();
-    let membership = bearer(&app, &founder)
-        .ad_user_invite()
-        .x_session_token(session)
-        .body(added)
-        .send()
+    let membership = ad_invite(&bearer(&app, &founder), session, added)
         .await
         .expect("seed 000 adds Jane")
         .into_inner()

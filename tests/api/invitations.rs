@@ -5,9 +5,9 @@ use chrono::Duration;
 use rollcall_client::{Client, types};
 
 use crate::helpers::{
-    TestApp, Who, accept, create_organization, decline, invited_with, lookup, problem, resend,
-    revoke, send_invitation, send_invite, statuses, tally, update_member, view_invitation,
-    view_organization,
+    TestApp, Who, accept, ad_invite, create_organization, decline, every_page, first_page,
+    invitation_status, invited_with, lookup, problem, quota, resend, revoke, send_invitation,
+    send_invite, statuses, tally, team_create, update_member, view_invitation, view_organization,
 };
 
 async fn invite(
@@ -26,13 +26,7 @@ async fn invite(
 #[actix_web::test]
 async fn a_newcomer_creates_an_organization_and_a_team_invites_with_it_and_the_invitee_joins() {
     let (app, founder, org) = TestApp::spawn_founded().await;
-    let team = founder
-        .team_create()
-        .organization_id(org.id)
-        .body(types::CreateTeamRequest::builder().name("Platform"))
-        .send()
-        .await
-        .unwrap();
+    let team = team_create(&founder, org.id, "Platform").await.unwrap();
     assert_eq!(team.status(), 201);
     let team = team.into_inner();
     let sent = invite(
@@ -107,11 +101,7 @@ async fn accept_is_exactly_once_under_race() {
     let (app, founder, org) = TestApp::spawn_founded().await;
     let mut teams = Vec::new();
     for name in ["A", "B"] {
-        let t = founder
-            .team_create()
-            .organization_id(org.id)
-            .body(types::CreateTeamRequest::builder().name(name))
-            .send()
+        let t = team_create(&founder, org.id, name)
             .await
             .unwrap()
             .into_inner();
@@ -142,12 +132,7 @@ async fn accept_is_exactly_once_under_race() {
 /// accepted one is kept whole, and the quota counts only those.
 #[actix_web::test]
 async fn invites_committed_together_keep_every_accepted_one_and_nothing_of_a_refused_one() {
-    let app = TestApp::spawn_with(app::Policy {
-        invitations_per_hour: 20,
-        ..app::Policy::default()
-    })
-    .await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded_with(quota(20)).await;
     let emails: Vec<String> = (0..40)
         .map(|i| {
             if i % 4 == 0 {
@@ -322,24 +307,10 @@ async fn an_unknown_token_is_a_404_and_a_malformed_one_a_422() {
 async fn teams_cannot_be_created_by_members_or_in_another_organization() {
     let (app, founder, org) = TestApp::spawn_founded().await;
     let member = app.staff(&founder, org.id, 2, types::Role::Member).await;
-    let (status, _) = problem(
-        member
-            .team_create()
-            .organization_id(org.id)
-            .body(types::CreateTeamRequest::builder().name("X"))
-            .send()
-            .await,
-    );
+    let (status, _) = problem(team_create(&member, org.id, "X").await);
     assert_eq!(status, 403);
     let stranger = app.client(&Who::verified(3, "stranger@example.com"));
-    let (status, _) = problem(
-        stranger
-            .team_create()
-            .organization_id(org.id)
-            .body(types::CreateTeamRequest::builder().name("X"))
-            .send()
-            .await,
-    );
+    let (status, _) = problem(team_create(&stranger, org.id, "X").await);
     assert_eq!(status, 404, "another organization's resource is not found");
 }
 
@@ -393,11 +364,10 @@ async fn a_revoked_invitation_answers_410_to_its_invitee_and_cannot_be_revoked_t
     assert_eq!(status, 410);
     let (status, _) = problem(revoke(&founder, org.id, sent.id).await);
     assert_eq!(status, 409);
-    let viewed = view_invitation(&founder, org.id, sent.id)
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(viewed.status, types::InvitationStatus::Revoked);
+    assert_eq!(
+        invitation_status(&founder, org.id, sent.id).await,
+        types::InvitationStatus::Revoked
+    );
 }
 
 #[actix_web::test]
@@ -413,25 +383,14 @@ async fn cursor_pages_walk_every_invitation_exactly_once_newest_first() {
         app.advance(Duration::milliseconds(if i % 3 == 0 { 0 } else { 7 })); // some share a createdAt
     }
     let founder = app.client(&Who::verified(1, "founder@acme.example"));
-    let (mut seen, mut cursor, mut pages) = (Vec::new(), None::<String>, 0);
-    loop {
-        let mut req = founder
-            .invitation_list()
-            .organization_id(org.id)
-            .limit(std::num::NonZeroU64::new(10).unwrap());
-        if let Some(c) = cursor.take() {
-            req = req.cursor(c);
-        }
-        let page = req.send().await.unwrap().into_inner();
-        pages += 1;
-        assert!(page.data.len() <= 10);
-        seen.extend(page.data.iter().map(|i| (i.created_at, i.id)));
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => break,
-        }
-    }
-    assert_eq!(pages, 3);
+    let pages = every_page(founder.invitation_list().organization_id(org.id), 10).await;
+    assert!(pages.iter().all(|page| page.len() <= 10));
+    let seen: Vec<_> = pages
+        .iter()
+        .flatten()
+        .map(|i| (i.created_at, i.id))
+        .collect();
+    assert_eq!(pages.len(), 3);
     let mut expected = seen.clone();
     expected.sort_by(|a, b| b.cmp(a));
     assert_eq!(seen, expected, "newest first, ties broken by id");
@@ -453,18 +412,11 @@ async fn lists_filter_by_several_statuses_including_derived_expiry_and_by_email(
     let ids = |statuses: Vec<types::InvitationStatus>| {
         let founder = &founder;
         async move {
-            let mut v: Vec<_> = founder
+            let listed = founder
                 .invitation_list()
                 .organization_id(org.id)
-                .status(statuses)
-                .send()
-                .await
-                .unwrap()
-                .into_inner()
-                .data
-                .iter()
-                .map(|i| i.id)
-                .collect();
+                .status(statuses);
+            let mut v: Vec<_> = first_page(listed).await.iter().map(|i| i.id).collect();
             v.sort();
             v
         }
@@ -478,13 +430,10 @@ async fn lists_filter_by_several_statuses_including_derived_expiry_and_by_email(
     let by_email = founder
         .invitation_list()
         .organization_id(org.id)
-        .email("FRESH@example.com")
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+        .email("FRESH@example.com");
+    let by_email = first_page(by_email).await;
     assert_eq!(
-        by_email.data.iter().map(|i| i.id).collect::<Vec<_>>(),
+        by_email.iter().map(|i| i.id).collect::<Vec<_>>(),
         vec![fresh.id]
     );
 }
@@ -587,13 +536,7 @@ async fn invitations_of_another_organization_are_not_found_and_members_may_not_m
 async fn managers_invite_and_create_teams_but_only_administrators_invite_administrators() {
     let (app, founder, org) = TestApp::spawn_founded().await;
     let manager = app.staff(&founder, org.id, 2, types::Role::Manager).await;
-    let team = manager
-        .team_create()
-        .organization_id(org.id)
-        .body(types::CreateTeamRequest::builder().name("Ops"))
-        .send()
-        .await
-        .unwrap();
+    let team = team_create(&manager, org.id, "Ops").await.unwrap();
     assert_eq!(team.status(), 201);
     let body = |email: &str, role| types::InviteRequest::builder().email(email).role(role);
     let ok = send_invitation(&manager, org.id, body("a@example.com", types::Role::Member))
@@ -640,36 +583,14 @@ async fn billing_managers_and_members_read_but_cannot_invite_or_create_teams() {
             problem(send_invitation(client, org.id, invite).await).0,
             403
         );
-        assert_eq!(
-            problem(
-                client
-                    .team_create()
-                    .organization_id(org.id)
-                    .body(types::CreateTeamRequest::builder().name("X"))
-                    .send()
-                    .await
-            )
-            .0,
-            403
-        );
+        assert_eq!(problem(team_create(client, org.id, "X").await).0, 403);
         // Seed 000 in the users-organizations family: same rule.
         let seed: types::InviteUserOrganizationRequest = serde_json::from_value(serde_json::json!({
             "firstName": "John", "lastName": "Doe", "email": "test@mail.com", "permissions": {"group": 0}
         }))
         .unwrap();
         let session = app.session(user, Some(org.numeric_id));
-        assert_eq!(
-            problem(
-                client
-                    .ad_user_invite()
-                    .x_session_token(session)
-                    .body(seed)
-                    .send()
-                    .await
-            )
-            .0,
-            403
-        );
+        assert_eq!(problem(ad_invite(client, session, seed).await).0, 403);
     }
     assert_eq!(app.counts().await, before, "nothing changed");
 }

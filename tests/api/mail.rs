@@ -12,8 +12,8 @@ use serde_json::json;
 
 use crate::{
     helpers::{
-        TestApp, Who, create_organization, invited, lookup, resend, send_invitation, send_invite,
-        view_invitation,
+        TestApp, Who, ad_invite, create_organization, invitation_status, invited, lookup, resend,
+        send_invitation, send_invite, view_invitation,
     },
     peers::{SmtpSink, free_port},
 };
@@ -117,9 +117,7 @@ async fn send_email_false_sends_nothing_and_says_skipped() {
         sent.email_delivery
     );
     // Something that does go out, to know the worker had its chance.
-    send_invite(&founder, org.id, "joe@example.com")
-        .await
-        .unwrap();
+    invited(&founder, org.id, "joe@example.com").await;
     let mails = sink.wait_for(1, Duration::from_secs(20)).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(sink.received().len(), 1);
@@ -271,11 +269,7 @@ async fn seed_000_sends_a_you_were_added_email_without_a_link() {
         "firstName": "John", "lastName": "Doe", "email": "john@example.com", "permissions": {"group": 0}
     }))
     .unwrap();
-    founder
-        .ad_user_invite()
-        .x_session_token(app.session(1, Some(org.numeric_id)))
-        .body(seed)
-        .send()
+    ad_invite(&founder, app.session(1, Some(org.numeric_id)), seed)
         .await
         .unwrap();
     let mail = &sink.wait_for(1, Duration::from_secs(20)).await[0];
@@ -297,9 +291,7 @@ async fn the_html_part_escapes_an_organization_named_like_a_script() {
     let _worker = app.start_worker(worker_settings(Some(sink.url())));
     let founder = app.client(&Who::verified(1, "founder@acme.example"));
     let org = create_organization(&founder, "<script>alert('x')</script>").await;
-    send_invite(&founder, org.id, "jane@example.com")
-        .await
-        .unwrap();
+    invited(&founder, org.id, "jane@example.com").await;
     let mail = &sink.wait_for(1, Duration::from_secs(20)).await[0];
     let html = mail.part("text/html");
     assert!(!html.contains("<script>"), "{html}");
@@ -409,15 +401,12 @@ async fn the_expiry_sweep_marks_an_invitation_expired_once_with_one_event() {
     assert_eq!(expired().await, [1], "one event, however many sweeps");
     // An invite for the same email finds it expired already: no second event.
     let founder = app.client(&Who::verified(1, "founder@acme.example"));
-    send_invite(&founder, org.id, "kim@example.com")
-        .await
-        .unwrap();
+    invited(&founder, org.id, "kim@example.com").await;
     assert_eq!(expired().await, [1]);
-    let view = view_invitation(&founder, org.id, short.id)
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(view.status, types::InvitationStatus::Expired);
+    assert_eq!(
+        invitation_status(&founder, org.id, short.id).await,
+        types::InvitationStatus::Expired
+    );
 }
 
 #[actix_web::test]
@@ -448,9 +437,7 @@ async fn a_claim_leases_no_more_emails_than_it_asks_for() {
     let founder = app.client(&Who::verified(1, "founder@acme.example"));
     let org = create_organization(&founder, "Acme").await;
     for n in 0..12 {
-        send_invite(&founder, org.id, &format!("person{n}@example.com"))
-            .await
-            .unwrap();
+        invited(&founder, org.id, &format!("person{n}@example.com")).await;
     }
     let claimed = app
         .app

@@ -4,8 +4,8 @@
 use rollcall_client::{Client, types};
 
 use crate::helpers::{
-    TestApp, Who, create_organization, create_team, delete_member, list_members, problem, set_role,
-    update_member, view_organization,
+    TestApp, Who, create_organization, create_team, delete_member, every_page_with, list_members,
+    problem, set_role, update_member, view_organization,
 };
 
 /// `user` joins through an invitation as `role`, in `teams`; returns its client.
@@ -26,6 +26,11 @@ async fn join(
         teams,
     )
     .await
+}
+
+/// User 2 joins `org` as a second administrator, in no team; returns its client.
+async fn second_administrator(app: &TestApp, founder: &Client, org: uuid::Uuid) -> Client {
+    join(app, founder, org, 2, types::Role::Administrator, vec![]).await
 }
 
 /// The founder makes the team "Ops" in `org`, and Jane (user 2) joins as a member, in it as
@@ -79,35 +84,28 @@ async fn member_pages_walk_every_member_exactly_once_while_members_are_added() {
     for user in 2..=9 {
         join(&app, &founder, org.id, user, types::Role::Member, vec![]).await;
     }
-    let (mut seen, mut cursor, mut next_user) = (Vec::new(), None::<String>, 10);
-    loop {
-        let mut req = founder
-            .member_list()
-            .organization_id(org.id)
-            .limit(std::num::NonZeroU64::new(3).unwrap());
-        if let Some(c) = cursor.take() {
-            req = req.cursor(c);
-        }
-        let page = req.send().await.unwrap().into_inner();
-        seen.extend(page.data.iter().map(|m| m.user_id));
+    let mut next_user = 10;
+    let pages = every_page_with(
+        founder.member_list().organization_id(org.id),
+        3,
         // Someone joins between pages.
-        if next_user < 12 {
-            join(
-                &app,
-                &founder,
-                org.id,
-                next_user,
-                types::Role::Member,
-                vec![],
-            )
-            .await;
-            next_user += 1;
-        }
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => break,
-        }
-    }
+        async || {
+            if next_user < 12 {
+                join(
+                    &app,
+                    &founder,
+                    org.id,
+                    next_user,
+                    types::Role::Member,
+                    vec![],
+                )
+                .await;
+                next_user += 1;
+            }
+        },
+    )
+    .await;
+    let seen: Vec<_> = pages.iter().flatten().map(|m| m.user_id).collect();
     assert_eq!(
         seen,
         (1..next_user).collect::<Vec<_>>(),
@@ -178,15 +176,7 @@ async fn the_last_administrator_can_neither_be_demoted_nor_leave() {
     assert_eq!(status, 409, "{}", p.detail);
     assert_eq!(problem(delete_member(&founder, org.id, 1).await).0, 409);
     // With a second administrator, the first may step down.
-    join(
-        &app,
-        &founder,
-        org.id,
-        2,
-        types::Role::Administrator,
-        vec![],
-    )
-    .await;
+    second_administrator(&app, &founder, org.id).await;
     let m = set_role(&founder, org.id, 1, types::Role::Member)
         .await
         .unwrap();
@@ -196,15 +186,7 @@ async fn the_last_administrator_can_neither_be_demoted_nor_leave() {
 #[actix_web::test]
 async fn two_administrators_demoting_each_other_at_once_leave_exactly_one() {
     let (app, founder, org) = TestApp::spawn_founded().await;
-    let second = join(
-        &app,
-        &founder,
-        org.id,
-        2,
-        types::Role::Administrator,
-        vec![],
-    )
-    .await;
+    let second = second_administrator(&app, &founder, org.id).await;
     let (a, b) = futures_util::join!(
         set_role(&founder, org.id, 2, types::Role::Member),
         set_role(&second, org.id, 1, types::Role::Member),

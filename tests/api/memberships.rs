@@ -5,8 +5,8 @@
 use rollcall_client::{Client, types};
 
 use crate::helpers::{
-    TestApp, Who, delete_membership, problem, restore_membership, update_member, update_membership,
-    view_membership,
+    TestApp, Who, delete_membership, every_page_with, first_page, problem, restore_membership,
+    update_member, update_membership, view_membership,
 };
 
 /// An organization (numeric id) with an administrator (user 1) and members 2..=n, each
@@ -42,26 +42,13 @@ async fn soft_delete_and_restore_round_trip() {
         .data;
     assert!(deleted.deleted_at.is_some());
     assert_eq!(problem(view_membership(&admin, &session, 2).await).0, 404);
-    let live = admin
-        .ad_user_list()
-        .x_session_token(session.clone())
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(
-        live.data.iter().map(|m| m.user_id).collect::<Vec<_>>(),
-        vec![1]
-    );
+    let live = first_page(admin.ad_user_list().x_session_token(session.clone())).await;
+    assert_eq!(live.iter().map(|m| m.user_id).collect::<Vec<_>>(), vec![1]);
     let all = admin
         .ad_user_list()
         .x_session_token(session.clone())
-        .include_deleted(true)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(all.data.len(), 2);
+        .include_deleted(true);
+    assert_eq!(first_page(all).await.len(), 2);
 
     let restored = restore_membership(&admin, &session, 2)
         .await
@@ -172,36 +159,26 @@ async fn lists_filter_by_scope_and_walk_every_member_once_while_members_are_adde
     let admins = admin
         .ad_user_list()
         .x_session_token(session.clone())
-        .scope(types::Scope::try_from(1).unwrap())
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+        .scope(types::Scope::try_from(1).unwrap());
+    let admins = first_page(admins).await;
     assert_eq!(
-        admins.data.iter().map(|m| m.user_id).collect::<Vec<_>>(),
+        admins.iter().map(|m| m.user_id).collect::<Vec<_>>(),
         vec![1]
     );
-    let (mut seen, mut cursor, mut added) = (Vec::new(), None::<String>, 0);
-    loop {
-        let mut req = admin
-            .ad_user_list()
-            .x_session_token(session.clone())
-            .limit(std::num::NonZeroU64::new(2).unwrap());
-        if let Some(c) = cursor.take() {
-            req = req.cursor(c);
-        }
-        let page = req.send().await.unwrap().into_inner();
-        seen.extend(page.data.iter().map(|m| m.user_id));
-        if added < 2 {
-            let user = app.user(&format!("late{added}@example.com")).await;
-            app.register(user, org, 2, &[]).await;
-            added += 1;
-        }
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => break,
-        }
-    }
+    let mut added = 0;
+    let pages = every_page_with(
+        admin.ad_user_list().x_session_token(session.clone()),
+        2,
+        async || {
+            if added < 2 {
+                let user = app.user(&format!("late{added}@example.com")).await;
+                app.register(user, org, 2, &[]).await;
+                added += 1;
+            }
+        },
+    )
+    .await;
+    let seen: Vec<_> = pages.iter().flatten().map(|m| m.user_id).collect();
     let mut unique = seen.clone();
     unique.sort();
     unique.dedup();
@@ -260,12 +237,8 @@ async fn memberships_of_another_organization_are_not_seen_or_touched() {
     let list = admin
         .ad_user_list()
         .x_session_token(session)
-        .include_deleted(true)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(list.data.iter().all(|m| m.user_id != outsider));
+        .include_deleted(true);
+    assert!(first_page(list).await.iter().all(|m| m.user_id != outsider));
 }
 
 #[actix_web::test]

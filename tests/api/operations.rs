@@ -22,7 +22,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::{
-    Raw, SECRET, TestApp, Who, create_organization, create_team, delete_member, send_invite,
+    PagedList, Raw, SECRET, TestApp, Who, create_organization, create_team, delete_member,
+    send_invite,
 };
 
 // ---- the document --------------------------------------------------------------------------
@@ -848,16 +849,12 @@ async fn invite(admin: &Client, alpha: Uuid, name: &str) -> types::InvitationWit
 
 /// A cursor the server issued: the next page of the profiles, one to a page.
 async fn issued_cursor(app: &TestApp, backoffice: &Who) -> String {
-    app.client(backoffice)
+    let users = app.client(backoffice);
+    let list = users
         .bo_user_list()
-        .x_session_token(app.session(backoffice.user, None))
-        .limit(std::num::NonZeroU64::new(1).unwrap())
-        .send()
-        .await
-        .expect("a page of users")
-        .into_inner()
-        .next_cursor
-        .expect("more than one page")
+        .x_session_token(app.session(backoffice.user, None));
+    let (_, next) = list.sized(1).page().await;
+    next.expect("more than one page")
 }
 
 fn difference(before: &[String], after: &[String]) -> String {

@@ -1,12 +1,16 @@
 //! `Process`: the real `rollcall serve` (or `rollcall worker`) as a child process over a given
 //! database, for what an in-process server cannot show: two replicas on one database, a SIGKILL
 //! or a SIGTERM mid-load, the process's own metrics and log lines. Tokens are minted with the
-//! suite's secret against the wall clock, as a real caller's are.
+//! suite's secret against the wall clock, as a real caller's are. `invite_until_stopped` keeps
+//! invitations in flight while a process is stopped.
 
 use std::{
     io::{BufRead, BufReader},
     process::{Child, Command, ExitStatus, Stdio},
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -14,7 +18,7 @@ use app::{BearerClaims, Credentials};
 use domain::UserId;
 use rollcall_client::Client;
 
-use crate::helpers::{SECRET, create_organization};
+use crate::helpers::{SECRET, create_organization, send_invite};
 
 pub struct Process {
     child: Child,
@@ -194,4 +198,69 @@ pub async fn founded(process: &Process) -> (Client, rollcall_client::types::Orga
     let founder = client(&process.base, 1, "founder@acme.example");
     let org = create_organization(&founder, "Acme").await;
     (founder, org)
+}
+
+/// What [`invite_until_stopped`] saw.
+pub struct Load<T> {
+    /// The invitations answered 201, in the order the answers came.
+    pub acks: Vec<uuid::Uuid>,
+    /// How many requests were sent.
+    pub sent: usize,
+    /// How many requests the stopped server refused (their connections closed or never made).
+    pub refused: usize,
+    /// What `stop` answered.
+    pub stopped: T,
+}
+
+/// `founder` invites `{label}-{worker}-{n}@{domain}` into `org` with `workers` requests in flight
+/// at every moment; once `acknowledged` are answered 201, `stop` ends the server while the rest
+/// are in flight. Every answer must be a 201 until then; from then on, each worker stops at the
+/// first request the server refuses.
+pub async fn invite_until_stopped<T>(
+    founder: &Client,
+    org: uuid::Uuid,
+    (label, domain): (&str, &str),
+    workers: usize,
+    acknowledged: usize,
+    stop: impl Future<Output = T>,
+) -> Load<T> {
+    let acks = Mutex::new(Vec::new());
+    let (sent, refused) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let stopping = AtomicBool::new(false);
+    let inviters = (0..workers).map(|w| {
+        let (acks, sent, refused, stopping) = (&acks, &sent, &refused, &stopping);
+        async move {
+            for n in 0.. {
+                sent.fetch_add(1, Ordering::SeqCst);
+                match send_invite(founder, org, &format!("{label}-{w}-{n}@{domain}")).await {
+                    Ok(created) => {
+                        assert_eq!(created.status(), 201);
+                        acks.lock().unwrap().push(created.into_inner().id);
+                    }
+                    // The server is stopped: whatever this request did is not acknowledged.
+                    Err(rollcall_client::Error::CommunicationError(_))
+                        if stopping.load(Ordering::SeqCst) =>
+                    {
+                        refused.fetch_add(1, Ordering::SeqCst);
+                        break;
+                    }
+                    Err(e) => panic!("an invitation failed before the server was stopped: {e:?}"),
+                }
+            }
+        }
+    });
+    let stopper = async {
+        while acks.lock().unwrap().len() < acknowledged {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        stopping.store(true, Ordering::SeqCst);
+        stop.await
+    };
+    let (_, stopped) = futures_util::join!(futures_util::future::join_all(inviters), stopper);
+    Load {
+        acks: acks.into_inner().unwrap(),
+        sent: sent.into_inner(),
+        refused: refused.into_inner(),
+        stopped,
+    }
 }

@@ -1,23 +1,16 @@
 //! The invitation quota: per organization, per fixed hour, counted in the database (so every
 //! replica shares it). Past it, 429 problem+json with `Retry-After`, and nothing is created.
 
-use app::Policy;
 use chrono::Duration;
 use rollcall_client::types;
 
-use crate::helpers::{TestApp, Who, create_organization, problem, send_invite};
-
-fn quota(per_hour: u32) -> Policy {
-    Policy {
-        invitations_per_hour: per_hour,
-        ..Policy::default()
-    }
-}
+use crate::helpers::{
+    TestApp, Who, ad_invite, create_organization, invited, problem, quota, send_invite,
+};
 
 #[actix_web::test]
 async fn invitations_past_the_hourly_quota_are_429_with_retry_after_and_create_nothing() {
-    let app = TestApp::spawn_with(quota(3)).await;
-    let (founder, org) = app.founded().await;
+    let (app, founder, org) = TestApp::spawn_founded_with(quota(3)).await;
     for i in 0..3 {
         send_invite(&founder, org.id, &format!("u{i}@example.com"))
             .await
@@ -63,11 +56,8 @@ async fn invitations_past_the_hourly_quota_are_429_with_retry_after_and_create_n
 
 #[actix_web::test]
 async fn a_refused_invitation_does_not_use_the_quota() {
-    let app = TestApp::spawn_with(quota(2)).await;
-    let (founder, org) = app.founded().await;
-    send_invite(&founder, org.id, "jane@example.com")
-        .await
-        .unwrap();
+    let (_app, founder, org) = TestApp::spawn_founded_with(quota(2)).await;
+    invited(&founder, org.id, "jane@example.com").await;
     for _ in 0..5 {
         let (status, _) = problem(send_invite(&founder, org.id, "jane@example.com").await);
         assert_eq!(status, 409, "a second pending invitation of one email");
@@ -90,13 +80,7 @@ async fn seed_000_invitations_count_against_the_same_quota() {
         .unwrap()
     };
     let client = app.client(&Who::user(admin));
-    let send = |email: &'static str| {
-        client
-            .ad_user_invite()
-            .x_session_token(app.session(admin, Some(org)))
-            .body(body(email))
-            .send()
-    };
+    let send = |email: &'static str| ad_invite(&client, app.session(admin, Some(org)), body(email));
     send("one@example.com").await.expect("within the quota");
     let before = app.counts().await;
     let (status, _) = problem(send("two@example.com").await);

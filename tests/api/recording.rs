@@ -7,7 +7,8 @@
 //! raw sockets or a browser, are not recorded). Each exchange is one JSON line in
 //! `<folder>/<test name>.<n>.ndjson`: the request's method, path, query and content type, and the
 //! answer's status, headers and body, exactly as the server sent them. The server is the same
-//! code either way; nothing in it knows about recording.
+//! code either way; nothing in it knows about recording. `pass_on` and `relay` serve the other
+//! proxies of the suite too.
 
 use std::{
     fs::File,
@@ -21,7 +22,6 @@ use std::{
 };
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures_util::StreamExt;
 
 /// The environment variable naming the folder exchanges are written to.
 pub const EXCHANGES_DIR: &str = "ROLLCALL_TEST_EXCHANGES";
@@ -76,6 +76,8 @@ where
     let server = actix_web::HttpServer::new(move || {
         actix_web::App::new()
             .app_data(state.clone())
+            // A handler takes the whole request body, of any size, as `web::Bytes`.
+            .app_data(web::PayloadConfig::new(usize::MAX))
             .default_service(web::to(forward.clone()))
     })
     .workers(1)
@@ -105,27 +107,13 @@ fn file_name() -> String {
 
 async fn forward(
     req: HttpRequest,
-    mut payload: web::Payload,
+    body: web::Bytes,
     upstream: web::Data<Upstream>,
 ) -> HttpResponse {
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        match chunk {
-            Ok(c) => body.extend_from_slice(&c),
-            Err(e) => return HttpResponse::BadGateway().body(format!("proxy: {e}")),
-        }
-    }
-    let target = format!("{}{}", upstream.base, req.uri());
-    // actix-web and reqwest use different major versions of `http`: convert through bytes.
-    let method = reqwest::Method::from_bytes(req.method().as_str().as_bytes())
-        .expect("actix parsed the method");
-    let mut out = upstream.http.request(method, target).body(body.freeze());
-    for (name, value) in req.headers() {
-        if !HOP_BY_HOP.contains(&name.as_str()) {
-            out = out.header(name.as_str(), value.as_bytes());
-        }
-    }
-    let answer = match out.send().await {
+    let answer = match pass_on(&upstream.http, &upstream.base, &req, body)
+        .send()
+        .await
+    {
         Ok(a) => a,
         Err(e) => return HttpResponse::BadGateway().body(format!("proxy: {e}")),
     };
@@ -133,15 +121,45 @@ async fn forward(
     let headers = answer.headers().clone();
     let bytes = answer.bytes().await.unwrap_or_default();
     record(&upstream, &req, status.as_u16(), &headers, &bytes);
+    relay(status.as_u16(), &headers, bytes)
+}
+
+/// `req`, with `body`, made ready to go on to `base` through `http`, without hop-by-hop headers.
+pub fn pass_on(
+    http: &reqwest::Client,
+    base: &str,
+    req: &HttpRequest,
+    body: web::Bytes,
+) -> reqwest::RequestBuilder {
+    // actix-web and reqwest use different major versions of `http`: convert through bytes.
+    let method = reqwest::Method::from_bytes(req.method().as_str().as_bytes())
+        .expect("actix parsed the method");
+    let mut out = http
+        .request(method, format!("{base}{}", req.uri()))
+        .body(body);
+    for (name, value) in req.headers() {
+        if !HOP_BY_HOP.contains(&name.as_str()) {
+            out = out.header(name.as_str(), value.as_bytes());
+        }
+    }
+    out
+}
+
+/// The upstream's answer (`status`, `headers`, `body`) relayed, without hop-by-hop headers.
+pub fn relay(
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    body: impl actix_web::body::MessageBody + 'static,
+) -> HttpResponse {
     let mut res = HttpResponse::build(
-        actix_web::http::StatusCode::from_u16(status.as_u16()).expect("a status the server sent"),
+        actix_web::http::StatusCode::from_u16(status).expect("a status the server sent"),
     );
-    for (name, value) in &headers {
+    for (name, value) in headers {
         if !HOP_BY_HOP.contains(&name.as_str()) {
             res.append_header((name.as_str(), value.as_bytes()));
         }
     }
-    res.body(bytes)
+    res.body(body)
 }
 
 fn record(

@@ -5,7 +5,9 @@ use rollcall_client::types;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{TestApp, Who, problem, send_invitation, statuses, tally, view_organization};
+use crate::helpers::{
+    TestApp, Who, ad_invite, problem, send_invitation, statuses, tally, view_organization,
+};
 
 /// An organization with an administrator (user id returned) acting through a session.
 async fn org_with_admin(app: &TestApp) -> (i64, uuid::Uuid, i64) {
@@ -24,14 +26,13 @@ fn seed_000_body() -> types::InviteUserOrganizationRequest {
 async fn seed_000_creates_the_profile_and_a_scope_2_membership() {
     let app = TestApp::spawn().await;
     let (org, _, admin) = org_with_admin(&app).await;
-    let res = app
-        .client(&Who::user(admin))
-        .ad_user_invite()
-        .x_session_token(app.session(admin, Some(org)))
-        .body(seed_000_body())
-        .send()
-        .await
-        .unwrap();
+    let res = ad_invite(
+        &app.client(&Who::user(admin)),
+        app.session(admin, Some(org)),
+        seed_000_body(),
+    )
+    .await
+    .unwrap();
     assert_eq!(res.status(), 201);
     let m = res.into_inner().data;
     assert_eq!(
@@ -71,14 +72,13 @@ async fn seed_000_finds_an_existing_profile_by_email_case_insensitively() {
     let existing = app.user("jane@example.com").await;
     let mut body = seed_000_body();
     body.email = "Jane@Example.com".try_into().unwrap();
-    let m = app
-        .client(&Who::user(admin))
-        .ad_user_invite()
-        .x_session_token(app.session(admin, Some(org)))
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let m = ad_invite(
+        &app.client(&Who::user(admin)),
+        app.session(admin, Some(org)),
+        body,
+    )
+    .await
+    .unwrap();
     assert_eq!(m.into_inner().data.user_id, existing);
 }
 
@@ -87,13 +87,7 @@ async fn seed_000_answers_409_for_a_live_member_and_restores_a_deleted_one() {
     let app = TestApp::spawn().await;
     let (org, _, admin) = org_with_admin(&app).await;
     let client = app.client(&Who::user(admin));
-    let invite = || {
-        client
-            .ad_user_invite()
-            .x_session_token(app.session(admin, Some(org)))
-            .body(seed_000_body())
-            .send()
-    };
+    let invite = || ad_invite(&client, app.session(admin, Some(org)), seed_000_body());
     let first = invite().await.unwrap().into_inner().data;
     let (status, p) = problem(invite().await);
     assert_eq!(status, 409);
@@ -121,12 +115,12 @@ async fn seed_000_is_refused_to_a_member() {
     app.register(member, org, 2, &[]).await;
     let before = app.counts().await;
     let (status, _) = problem(
-        app.client(&Who::user(member))
-            .ad_user_invite()
-            .x_session_token(app.session(member, Some(org)))
-            .body(seed_000_body())
-            .send()
-            .await,
+        ad_invite(
+            &app.client(&Who::user(member)),
+            app.session(member, Some(org)),
+            seed_000_body(),
+        )
+        .await,
     );
     assert_eq!(status, 403);
     assert_eq!(app.counts().await, before);
@@ -543,13 +537,7 @@ async fn seed_000_creates_one_profile_and_one_membership_under_a_race() {
     let (org, _, admin) = org_with_admin(&app).await;
     let client = app.client(&Who::user(admin));
     let session = app.session(admin, Some(org));
-    let attempts = (0..30).map(|_| {
-        client
-            .ad_user_invite()
-            .x_session_token(session.clone())
-            .body(seed_000_body())
-            .send()
-    });
+    let attempts = (0..30).map(|_| ad_invite(&client, session.clone(), seed_000_body()));
     let got = statuses(&futures_util::future::join_all(attempts).await);
     assert_eq!(tally(&got, 201), 1, "{got:?}");
     assert!(got.iter().all(|s| *s == 201 || *s == 409), "{got:?}");

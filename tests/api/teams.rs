@@ -4,7 +4,8 @@
 use rollcall_client::{Client, types};
 
 use crate::helpers::{
-    TestApp, Who, create_organization, create_team, delete_member, list_teams, problem, update_team,
+    TestApp, Who, create_organization, create_team, delete_member, delete_team, delete_team_member,
+    list_team_members, list_teams, problem, put_team_member, update_team,
 };
 
 /// `user` joins `org` as a member through an invitation; returns its client.
@@ -20,8 +21,10 @@ async fn member(app: &TestApp, founder: &Client, org: uuid::Uuid, user: i64) -> 
     .await
 }
 
-fn role(r: types::TeamRole) -> types::PutTeamMemberRequest {
-    types::PutTeamMemberRequest { role: r }
+/// The name of the first team of `org`, as `founder` lists them.
+async fn first_team_name(founder: &Client, org: uuid::Uuid) -> String {
+    let page = list_teams(founder, org).await.unwrap().into_inner();
+    page.data[0].name.clone()
 }
 
 #[actix_web::test]
@@ -31,13 +34,7 @@ async fn teams_are_listed_renamed_and_deleted_with_their_memberships() {
     app.advance(chrono::Duration::milliseconds(1)); // "oldest first" needs distinct createdAt
     let b = create_team(&founder, org.id, "B").await;
     member(&app, &founder, org.id, 2).await;
-    founder
-        .team_member_put()
-        .organization_id(org.id)
-        .team_id(b.id)
-        .user_id(2)
-        .body(role(types::TeamRole::Viewer))
-        .send()
+    put_team_member(&founder, org.id, b.id, 2, types::TeamRole::Viewer)
         .await
         .unwrap();
 
@@ -62,32 +59,14 @@ async fn teams_are_listed_renamed_and_deleted_with_their_memberships() {
     assert_eq!(names, ["Alpha", "B"]);
 
     assert_eq!(
-        founder
-            .team_delete()
-            .organization_id(org.id)
-            .team_id(b.id)
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        delete_team(&founder, org.id, b.id).await.unwrap().status(),
         204
     );
     let left = app
         .query::<i64>("SELECT COUNT(*) AS v FROM team_memberships")
         .await;
     assert_eq!(left[0], 0, "the team's memberships went with it");
-    assert_eq!(
-        problem(
-            founder
-                .team_delete()
-                .organization_id(org.id)
-                .team_id(b.id)
-                .send()
-                .await
-        )
-        .0,
-        404
-    );
+    assert_eq!(problem(delete_team(&founder, org.id, b.id).await).0, 404);
     let page = list_teams(&founder, org.id).await.unwrap().into_inner();
     assert_eq!(
         page.data.iter().map(|t| t.id).collect::<Vec<_>>(),
@@ -101,15 +80,7 @@ async fn team_members_are_added_changed_listed_and_removed() {
     let ops = create_team(&founder, org.id, "Ops").await;
     member(&app, &founder, org.id, 2).await;
     member(&app, &founder, org.id, 3).await;
-    let put = |user: i64, r| {
-        founder
-            .team_member_put()
-            .organization_id(org.id)
-            .team_id(ops.id)
-            .user_id(user)
-            .body(role(r))
-            .send()
-    };
+    let put = |user, role| put_team_member(&founder, org.id, ops.id, user, role);
     assert_eq!(
         put(3, types::TeamRole::Developer)
             .await
@@ -128,11 +99,7 @@ async fn team_members_are_added_changed_listed_and_removed() {
         (3, types::TeamRole::TeamManager, "user3@example.com")
     );
 
-    let list = founder
-        .team_member_list()
-        .organization_id(org.id)
-        .team_id(ops.id)
-        .send()
+    let list = list_team_members(&founder, org.id, ops.id)
         .await
         .unwrap()
         .into_inner();
@@ -146,35 +113,17 @@ async fn team_members_are_added_changed_listed_and_removed() {
     );
 
     assert_eq!(
-        founder
-            .team_member_delete()
-            .organization_id(org.id)
-            .team_id(ops.id)
-            .user_id(2)
-            .send()
+        delete_team_member(&founder, org.id, ops.id, 2)
             .await
             .unwrap()
             .status(),
         204
     );
     assert_eq!(
-        problem(
-            founder
-                .team_member_delete()
-                .organization_id(org.id)
-                .team_id(ops.id)
-                .user_id(2)
-                .send()
-                .await
-        )
-        .0,
+        problem(delete_team_member(&founder, org.id, ops.id, 2).await).0,
         404
     );
-    let list = founder
-        .team_member_list()
-        .organization_id(org.id)
-        .team_id(ops.id)
-        .send()
+    let list = list_team_members(&founder, org.id, ops.id)
         .await
         .unwrap()
         .into_inner();
@@ -193,31 +142,13 @@ async fn only_live_members_of_the_organization_join_its_teams() {
         "Elsewhere",
     )
     .await;
-    let (status, p) = problem(
-        founder
-            .team_member_put()
-            .organization_id(org.id)
-            .team_id(ops.id)
-            .user_id(5)
-            .body(role(types::TeamRole::Viewer))
-            .send()
-            .await,
-    );
+    let (status, p) =
+        problem(put_team_member(&founder, org.id, ops.id, 5, types::TeamRole::Viewer).await);
     assert_eq!(status, 404, "{}", p.detail);
     let left = member(&app, &founder, org.id, 2).await;
     delete_member(&left, org.id, 2).await.unwrap();
     assert_eq!(
-        problem(
-            founder
-                .team_member_put()
-                .organization_id(org.id)
-                .team_id(ops.id)
-                .user_id(2)
-                .body(role(types::TeamRole::Viewer))
-                .send()
-                .await
-        )
-        .0,
+        problem(put_team_member(&founder, org.id, ops.id, 2, types::TeamRole::Viewer).await).0,
         404
     );
 }
@@ -229,10 +160,7 @@ async fn members_read_teams_but_only_administrators_and_managers_change_them() {
     let jane = member(&app, &founder, org.id, 2).await;
     assert_eq!(list_teams(&jane, org.id).await.unwrap().status(), 200);
     assert_eq!(
-        jane.team_member_list()
-            .organization_id(org.id)
-            .team_id(ops.id)
-            .send()
+        list_team_members(&jane, org.id, ops.id)
             .await
             .unwrap()
             .status(),
@@ -243,49 +171,17 @@ async fn members_read_teams_but_only_administrators_and_managers_change_them() {
         problem(update_team(&jane, org.id, ops.id, rename).await).0,
         403
     );
+    assert_eq!(problem(delete_team(&jane, org.id, ops.id).await).0, 403);
     assert_eq!(
-        problem(
-            jane.team_delete()
-                .organization_id(org.id)
-                .team_id(ops.id)
-                .send()
-                .await
-        )
-        .0,
+        problem(put_team_member(&jane, org.id, ops.id, 2, types::TeamRole::TeamManager).await).0,
         403
     );
     assert_eq!(
-        problem(
-            jane.team_member_put()
-                .organization_id(org.id)
-                .team_id(ops.id)
-                .user_id(2)
-                .body(role(types::TeamRole::TeamManager))
-                .send()
-                .await
-        )
-        .0,
+        problem(delete_team_member(&jane, org.id, ops.id, 1).await).0,
         403
     );
     assert_eq!(
-        problem(
-            jane.team_member_delete()
-                .organization_id(org.id)
-                .team_id(ops.id)
-                .user_id(1)
-                .send()
-                .await
-        )
-        .0,
-        403
-    );
-    assert_eq!(
-        list_teams(&founder, org.id)
-            .await
-            .unwrap()
-            .into_inner()
-            .data[0]
-            .name,
+        first_team_name(&founder, org.id).await,
         "Ops",
         "nothing changed"
     );
@@ -299,41 +195,11 @@ async fn teams_of_another_organization_are_not_found() {
     let theirs = create_organization(&other, "Other").await;
     // Through this organization's path: not a member, so 404.
     assert_eq!(problem(list_teams(&other, org.id).await).0, 404);
-    assert_eq!(
-        problem(
-            other
-                .team_delete()
-                .organization_id(org.id)
-                .team_id(ops.id)
-                .send()
-                .await
-        )
-        .0,
-        404
-    );
+    assert_eq!(problem(delete_team(&other, org.id, ops.id).await).0, 404);
     // Through its own organization's path: the team is not there, so 404.
+    assert_eq!(problem(delete_team(&other, theirs.id, ops.id).await).0, 404);
     assert_eq!(
-        problem(
-            other
-                .team_delete()
-                .organization_id(theirs.id)
-                .team_id(ops.id)
-                .send()
-                .await
-        )
-        .0,
-        404
-    );
-    assert_eq!(
-        problem(
-            other
-                .team_member_list()
-                .organization_id(theirs.id)
-                .team_id(ops.id)
-                .send()
-                .await
-        )
-        .0,
+        problem(list_team_members(&other, theirs.id, ops.id).await).0,
         404
     );
     let rename = types::CreateTeamRequest::builder().name("Taken");
@@ -342,59 +208,19 @@ async fn teams_of_another_organization_are_not_found() {
         404
     );
     // Adding or removing a team member through the other organization's path: 404 as well.
-    let put = types::PutTeamMemberRequest {
-        role: types::TeamRole::Viewer,
-    };
     assert_eq!(
-        problem(
-            other
-                .team_member_put()
-                .organization_id(theirs.id)
-                .team_id(ops.id)
-                .user_id(9)
-                .body(put.clone())
-                .send()
-                .await
-        )
-        .0,
+        problem(put_team_member(&other, theirs.id, ops.id, 9, types::TeamRole::Viewer).await).0,
         404
     );
     assert_eq!(
-        problem(
-            other
-                .team_member_put()
-                .organization_id(org.id)
-                .team_id(ops.id)
-                .user_id(9)
-                .body(put)
-                .send()
-                .await
-        )
-        .0,
+        problem(put_team_member(&other, org.id, ops.id, 9, types::TeamRole::Viewer).await).0,
         404
     );
     assert_eq!(
-        problem(
-            other
-                .team_member_delete()
-                .organization_id(theirs.id)
-                .team_id(ops.id)
-                .user_id(1)
-                .send()
-                .await
-        )
-        .0,
+        problem(delete_team_member(&other, theirs.id, ops.id, 1).await).0,
         404
     );
-    assert_eq!(
-        list_teams(&founder, org.id)
-            .await
-            .unwrap()
-            .into_inner()
-            .data[0]
-            .name,
-        "Ops"
-    );
+    assert_eq!(first_team_name(&founder, org.id).await, "Ops");
     let rows = app
         .query::<i64>("SELECT COUNT(*) AS v FROM team_memberships")
         .await;

@@ -14,8 +14,9 @@ use serde_json::{Value, json};
 
 use crate::{
     helpers::{
-        Changes, TestApp, Who, audit_page, create_team, every_kind_of_change, list_webhooks,
-        problem, send_invite,
+        Changes, TestApp, Who, WorkerHandle, audit_page, create_team, delete_webhook,
+        every_kind_of_change, invited, list_webhooks, problem, retry_delivery, test_webhook,
+        update_webhook, view_webhook,
     },
     peers::{Hook, HookReceiver},
 };
@@ -27,6 +28,24 @@ async fn private_network() -> TestApp {
         ..Policy::default()
     })
     .await
+}
+
+/// A server whose endpoints may be on loopback, running a webhook worker with `settings`; a
+/// receiver for its deliveries; and an organization user 1 founded.
+async fn on_private_network(
+    settings: delivery::Settings,
+) -> (
+    TestApp,
+    HookReceiver,
+    WorkerHandle,
+    Client,
+    types::Organization,
+) {
+    let app = private_network().await;
+    let receiver = HookReceiver::start();
+    let worker = app.start_worker(settings);
+    let (founder, org) = app.founded().await;
+    (app, receiver, worker, founder, org)
 }
 
 /// A worker delivering to loopback, retrying after 1, 2 and 4 seconds of the server's clock.
@@ -101,12 +120,9 @@ async fn deliveries_become(
     }
 }
 
+/// `client` reads the endpoint `hook` of `org`, which must succeed.
 async fn endpoint(client: &Client, org: uuid::Uuid, hook: uuid::Uuid) -> types::WebhookEndpoint {
-    client
-        .webhook_view()
-        .organization_id(org)
-        .webhook_id(hook)
-        .send()
+    view_webhook(client, org, hook)
         .await
         .expect("endpoint viewed")
         .into_inner()
@@ -124,16 +140,28 @@ fn steer(receiver: &HookReceiver, endpoints: Value) {
     receiver.control(json!({ "endpoints": endpoints }));
 }
 
+/// `founder` registers the endpoint `a` at `receiver` for every event type; the receiver
+/// verifies with its secret and answers as `answer` (the rest of `a`'s steering) says.
+async fn endpoint_a(
+    founder: &Client,
+    org: uuid::Uuid,
+    receiver: &HookReceiver,
+    answer: Value,
+) -> types::WebhookEndpointWithSecret {
+    let hook = register(founder, org, &receiver.url("a"), None).await;
+    let mut a = answer;
+    a["secrets"] = json!([hook.secret]);
+    steer(receiver, json!({ "a": a }));
+    hook
+}
+
 fn of<'h>(hooks: &'h [Hook], endpoint: &str) -> Vec<&'h Hook> {
     hooks.iter().filter(|h| h.endpoint == endpoint).collect()
 }
 
 #[actix_web::test]
 async fn every_event_type_arrives_once_per_endpoint_and_verifies() {
-    let app = private_network().await;
-    let receiver = HookReceiver::start();
-    let _worker = app.start_worker(worker(true));
-    let (founder, org) = app.founded().await;
+    let (app, receiver, _worker, founder, org) = on_private_network(worker(true)).await;
     let a = register(&founder, org.id, &receiver.url("a"), None).await;
     let b = register(&founder, org.id, &receiver.url("b"), Some(vec![])).await;
     assert!(a.secret.starts_with("whsec_"));
@@ -204,10 +232,7 @@ async fn every_event_type_arrives_once_per_endpoint_and_verifies() {
 
 #[actix_web::test]
 async fn an_endpoint_receives_only_the_types_it_subscribes_to() {
-    let app = private_network().await;
-    let receiver = HookReceiver::start();
-    let _worker = app.start_worker(worker(true));
-    let (founder, org) = app.founded().await;
+    let (_app, receiver, _worker, founder, org) = on_private_network(worker(true)).await;
     let teams_only = register(
         &founder,
         org.id,
@@ -219,9 +244,7 @@ async fn an_endpoint_receives_only_the_types_it_subscribes_to() {
     assert_eq!(teams_only.events, [types::WebhookEventType::TeamCreated]);
     assert!(everything.events.is_empty(), "empty: every type");
     create_team(&founder, org.id, "Ops").await;
-    send_invite(&founder, org.id, "jane@example.com")
-        .await
-        .unwrap();
+    invited(&founder, org.id, "jane@example.com").await;
     receiver
         .wait_until(Duration::from_secs(20), "two events at `all`", |h| {
             of(h, "all").len() == 2
@@ -234,21 +257,17 @@ async fn an_endpoint_receives_only_the_types_it_subscribes_to() {
         .map(|h| h.body["type"].clone())
         .collect();
     assert_eq!(teams, ["team.created"]);
-    founder
-        .webhook_update()
-        .organization_id(org.id)
-        .webhook_id(teams_only.id)
-        .body(
-            types::UpdateWebhookRequest::builder()
-                .events(Some(vec![types::WebhookEventType::InvitationCreated])),
-        )
-        .send()
-        .await
-        .unwrap();
+    update_webhook(
+        &founder,
+        org.id,
+        teams_only.id,
+        types::UpdateWebhookRequest::builder()
+            .events(Some(vec![types::WebhookEventType::InvitationCreated])),
+    )
+    .await
+    .unwrap();
     create_team(&founder, org.id, "Platform").await;
-    send_invite(&founder, org.id, "joe@example.com")
-        .await
-        .unwrap();
+    invited(&founder, org.id, "joe@example.com").await;
     let got = receiver
         .wait_until(Duration::from_secs(20), "the invitation at `teams`", |h| {
             of(h, "teams").len() == 2 && of(h, "all").len() == 4
@@ -263,15 +282,14 @@ async fn an_endpoint_receives_only_the_types_it_subscribes_to() {
 
 #[actix_web::test]
 async fn a_failed_delivery_is_retried_with_the_same_webhook_id_honouring_retry_after() {
-    let app = private_network().await;
-    let receiver = HookReceiver::start();
-    let _worker = app.start_worker(worker(true));
-    let (founder, org) = app.founded().await;
-    let hook = register(&founder, org.id, &receiver.url("a"), None).await;
-    steer(
+    let (app, receiver, _worker, founder, org) = on_private_network(worker(true)).await;
+    let hook = endpoint_a(
+        &founder,
+        org.id,
         &receiver,
-        json!({"a": {"secrets": [hook.secret], "fail_first": 2, "fail_status": 503, "retry_after": "30"}}),
-    );
+        json!({"fail_first": 2, "fail_status": 503, "retry_after": "30"}),
+    )
+    .await;
     create_team(&founder, org.id, "Ops").await;
     let first = deliveries_become(&founder, org.id, hook.id, "a first failure", |d| {
         d.attempts == 1
@@ -315,15 +333,8 @@ async fn a_failed_delivery_is_retried_with_the_same_webhook_id_honouring_retry_a
 
 #[actix_web::test]
 async fn a_410_disables_the_endpoint_as_gone_until_it_is_enabled_again() {
-    let app = private_network().await;
-    let receiver = HookReceiver::start();
-    let _worker = app.start_worker(worker(true));
-    let (founder, org) = app.founded().await;
-    let hook = register(&founder, org.id, &receiver.url("a"), None).await;
-    steer(
-        &receiver,
-        json!({"a": {"secrets": [hook.secret], "status": 410}}),
-    );
+    let (_app, receiver, _worker, founder, org) = on_private_network(worker(true)).await;
+    let hook = endpoint_a(&founder, org.id, &receiver, json!({"status": 410})).await;
     create_team(&founder, org.id, "Ops").await;
     let failed = deliveries_become(&founder, org.id, hook.id, "a failure", |d| {
         d.status == types::WebhookDeliveryStatus::Failed
@@ -337,21 +348,10 @@ async fn a_410_disables_the_endpoint_as_gone_until_it_is_enabled_again() {
     // No delivery is made for a disabled endpoint, and neither a test nor a retry.
     create_team(&founder, org.id, "Platform").await;
     assert_eq!(deliveries(&founder, org.id, hook.id).await.len(), 1);
-    let (status, _) = problem(
-        founder
-            .webhook_test()
-            .organization_id(org.id)
-            .webhook_id(hook.id)
-            .send()
-            .await,
-    );
+    let (status, _) = problem(test_webhook(&founder, org.id, hook.id).await);
     assert_eq!(status, 409);
-    let enabled = founder
-        .webhook_update()
-        .organization_id(org.id)
-        .webhook_id(hook.id)
-        .body(types::UpdateWebhookRequest::builder().enabled(Some(true)))
-        .send()
+    let enable = types::UpdateWebhookRequest::builder().enabled(Some(true));
+    let enabled = update_webhook(&founder, org.id, hook.id, enable)
         .await
         .unwrap()
         .into_inner();
@@ -362,17 +362,10 @@ async fn a_410_disables_the_endpoint_as_gone_until_it_is_enabled_again() {
 
 #[actix_web::test]
 async fn an_endpoint_failing_for_five_days_is_disabled_as_failing() {
-    let app = private_network().await;
-    let receiver = HookReceiver::start();
     let mut settings = worker(true);
     settings.webhooks.schedule = delivery::Schedule::parse("1s,1s,1s,1s").unwrap();
-    let _worker = app.start_worker(settings);
-    let (founder, org) = app.founded().await;
-    let hook = register(&founder, org.id, &receiver.url("a"), None).await;
-    steer(
-        &receiver,
-        json!({"a": {"secrets": [hook.secret], "status": 500}}),
-    );
+    let (app, receiver, _worker, founder, org) = on_private_network(settings).await;
+    let hook = endpoint_a(&founder, org.id, &receiver, json!({"status": 500})).await;
     create_team(&founder, org.id, "Ops").await;
     deliveries_become(&founder, org.id, hook.id, "a first failure", |d| {
         d.attempts == 1
@@ -405,10 +398,7 @@ async fn an_endpoint_failing_for_five_days_is_disabled_as_failing() {
 
 #[actix_web::test]
 async fn after_a_rotation_both_secrets_sign_for_24_hours_then_only_the_new_one() {
-    let app = private_network().await;
-    let receiver = HookReceiver::start();
-    let _worker = app.start_worker(worker(true));
-    let (founder, org) = app.founded().await;
+    let (app, receiver, _worker, founder, org) = on_private_network(worker(true)).await;
     let hook = register(&founder, org.id, &receiver.url("a"), None).await;
     let rotated = founder
         .webhook_secret_rotate()
@@ -451,13 +441,10 @@ async fn after_a_rotation_both_secrets_sign_for_24_hours_then_only_the_new_one()
 
 #[actix_web::test]
 async fn a_receiver_that_hangs_does_not_hold_back_another_endpoint() {
-    let app = private_network().await;
-    let receiver = HookReceiver::start();
     let mut settings = worker(true);
     settings.webhooks.concurrency = 6;
     settings.webhooks.per_endpoint = 2;
-    let _worker = app.start_worker(settings);
-    let (founder, org) = app.founded().await;
+    let (_app, receiver, _worker, founder, org) = on_private_network(settings).await;
     let slow = register(&founder, org.id, &receiver.url("slow"), None).await;
     let fast = register(&founder, org.id, &receiver.url("fast"), None).await;
     steer(
@@ -625,18 +612,9 @@ async fn urls_that_are_not_https_to_a_public_host_are_refused_and_nothing_is_cre
     let listed = list_webhooks(&founder, org.id).await.unwrap().into_inner();
     assert!(listed.data.is_empty());
     let ok = register(&founder, org.id, "https://hooks.example.com/rollcall", None).await;
-    let (status, _) = problem(
-        founder
-            .webhook_update()
-            .organization_id(org.id)
-            .webhook_id(ok.id)
-            .body(
-                types::UpdateWebhookRequest::builder()
-                    .url(Some("https://10.0.0.1/x".try_into().unwrap())),
-            )
-            .send()
-            .await,
-    );
+    let private =
+        types::UpdateWebhookRequest::builder().url(Some("https://10.0.0.1/x".try_into().unwrap()));
+    let (status, _) = problem(update_webhook(&founder, org.id, ok.id, private).await);
     assert_eq!(status, 422, "a change to a private address is refused too");
     assert_eq!(
         endpoint(&founder, org.id, ok.id).await.url,
@@ -646,15 +624,8 @@ async fn urls_that_are_not_https_to_a_public_host_are_refused_and_nothing_is_cre
 
 #[actix_web::test]
 async fn a_redirect_is_a_failure_and_is_not_followed() {
-    let app = private_network().await;
-    let receiver = HookReceiver::start();
-    let _worker = app.start_worker(worker(true));
-    let (founder, org) = app.founded().await;
-    let hook = register(&founder, org.id, &receiver.url("a"), None).await;
-    steer(
-        &receiver,
-        json!({"a": {"secrets": [hook.secret], "status": 307}}),
-    );
+    let (_app, receiver, _worker, founder, org) = on_private_network(worker(true)).await;
+    let hook = endpoint_a(&founder, org.id, &receiver, json!({"status": 307})).await;
     create_team(&founder, org.id, "Ops").await;
     let got = deliveries_become(&founder, org.id, hook.id, "a failure", |d| d.attempts == 1).await;
     assert_eq!(got[0].last_status_code, Some(307));
@@ -670,22 +641,11 @@ async fn a_redirect_is_a_failure_and_is_not_followed() {
 
 #[actix_web::test]
 async fn a_test_event_and_a_manual_retry_reach_the_endpoint_with_one_webhook_id() {
-    let app = private_network().await;
-    let receiver = HookReceiver::start();
     let mut settings = worker(true);
     settings.webhooks.schedule = delivery::Schedule::parse("1h").unwrap();
-    let _worker = app.start_worker(settings);
-    let (founder, org) = app.founded().await;
-    let hook = register(&founder, org.id, &receiver.url("a"), None).await;
-    steer(
-        &receiver,
-        json!({"a": {"secrets": [hook.secret], "fail_first": 1}}),
-    );
-    let queued = founder
-        .webhook_test()
-        .organization_id(org.id)
-        .webhook_id(hook.id)
-        .send()
+    let (_app, receiver, _worker, founder, org) = on_private_network(settings).await;
+    let hook = endpoint_a(&founder, org.id, &receiver, json!({"fail_first": 1})).await;
+    let queued = test_webhook(&founder, org.id, hook.id)
         .await
         .expect("202")
         .into_inner();
@@ -698,12 +658,7 @@ async fn a_test_event_and_a_manual_retry_reach_the_endpoint_with_one_webhook_id(
         types::WebhookDeliveryStatus::Pending,
         "retried in an hour"
     );
-    let retried = founder
-        .webhook_delivery_retry()
-        .organization_id(org.id)
-        .webhook_id(hook.id)
-        .delivery_id(queued.id)
-        .send()
+    let retried = retry_delivery(&founder, org.id, hook.id, queued.id)
         .await
         .expect("202")
         .into_inner();
@@ -720,49 +675,23 @@ async fn a_test_event_and_a_manual_retry_reach_the_endpoint_with_one_webhook_id(
     assert_eq!(got[1].body["data"]["webhookId"], hook.id.to_string());
     assert_eq!(got[1].body["data"]["organizationId"], org.id.to_string());
     assert!(got.iter().all(|h| h.verified == [true]));
-    let (status, _) = problem(
-        founder
-            .webhook_delivery_retry()
-            .organization_id(org.id)
-            .webhook_id(hook.id)
-            .delivery_id(queued.id)
-            .send()
-            .await,
-    );
+    let (status, _) = problem(retry_delivery(&founder, org.id, hook.id, queued.id).await);
     assert_eq!(status, 409, "a delivery that succeeded is not retried");
 }
 
 #[actix_web::test]
 async fn deleting_an_endpoint_stops_its_pending_deliveries() {
-    let app = private_network().await;
-    let receiver = HookReceiver::start();
-    let _worker = app.start_worker(worker(true));
-    let (founder, org) = app.founded().await;
-    let hook = register(&founder, org.id, &receiver.url("a"), None).await;
-    steer(
-        &receiver,
-        json!({"a": {"secrets": [hook.secret], "status": 500}}),
-    );
+    let (app, receiver, _worker, founder, org) = on_private_network(worker(true)).await;
+    let hook = endpoint_a(&founder, org.id, &receiver, json!({"status": 500})).await;
     create_team(&founder, org.id, "Ops").await;
     deliveries_become(&founder, org.id, hook.id, "a failure", |d| d.attempts == 1).await;
-    founder
-        .webhook_delete()
-        .organization_id(org.id)
-        .webhook_id(hook.id)
-        .send()
+    delete_webhook(&founder, org.id, hook.id)
         .await
         .expect("deleted");
     app.advance(chrono::Duration::seconds(10));
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(receiver.received().len(), 1, "no attempt after the delete");
-    let (status, _) = problem(
-        founder
-            .webhook_view()
-            .organization_id(org.id)
-            .webhook_id(hook.id)
-            .send()
-            .await,
-    );
+    let (status, _) = problem(view_webhook(&founder, org.id, hook.id).await);
     assert_eq!(status, 404);
 }
 
@@ -787,14 +716,7 @@ async fn only_administrators_manage_webhooks_and_another_organizations_are_not_f
     );
     let (status, _) = problem(list_webhooks(&manager, org.id).await);
     assert_eq!(status, 403);
-    let (status, _) = problem(
-        manager
-            .webhook_view()
-            .organization_id(org.id)
-            .webhook_id(hook.id)
-            .send()
-            .await,
-    );
+    let (status, _) = problem(view_webhook(&manager, org.id, hook.id).await);
     assert_eq!(status, 403);
     // The administrator of another organization sees neither this organization's endpoint
     // from its own organization nor this organization.
@@ -804,23 +726,9 @@ async fn only_administrators_manage_webhooks_and_another_organizations_are_not_f
         (globex.id, "through its own organization"),
         (org.id, "through ours"),
     ] {
-        let (status, _) = problem(
-            other
-                .webhook_view()
-                .organization_id(org_id)
-                .webhook_id(hook.id)
-                .send()
-                .await,
-        );
+        let (status, _) = problem(view_webhook(&other, org_id, hook.id).await);
         assert_eq!(status, 404, "{what}");
-        let (status, _) = problem(
-            other
-                .webhook_delete()
-                .organization_id(org_id)
-                .webhook_id(hook.id)
-                .send()
-                .await,
-        );
+        let (status, _) = problem(delete_webhook(&other, org_id, hook.id).await);
         assert_eq!(status, 404, "{what}");
     }
     let listed = list_webhooks(&founder, org.id).await.unwrap().into_inner();
