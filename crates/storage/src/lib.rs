@@ -6,6 +6,7 @@
 
 mod batch;
 mod entities;
+mod local;
 pub mod migration;
 mod seed;
 mod store;

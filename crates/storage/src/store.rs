@@ -28,6 +28,7 @@ use uuid::Uuid;
 
 use crate::{
     batch::Batched,
+    local::Local,
     migration::Migrator,
     tables::Db,
     writer::{Ran, Unit, Writer},
@@ -101,9 +102,11 @@ pub type WorkFuture<'t, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 't>
 #[derive(Clone)]
 pub struct Store {
     write: DatabaseConnection,
-    read: DatabaseConnection,
+    pub(crate) read: DatabaseConnection,
     organizations: OrganizationCache,
     writer: Writer,
+    /// SQLite: reads run on the calling thread (`local`).
+    pub(crate) local: Option<Local>,
 }
 
 impl Store {
@@ -148,6 +151,7 @@ impl Store {
             read,
             organizations: OrganizationCache::default(),
             writer,
+            local: Local::of(url, options.busy_timeout),
         })
     }
 
@@ -178,7 +182,7 @@ impl Store {
 
     /// Per-table reads over the read pool (each statement on its own; no transaction).
     pub fn read(&self) -> Reader<'_> {
-        Db::new(&self.read, &self.organizations, true)
+        Db::reader(&self.read, &self.organizations, self.local.as_ref())
     }
 
     /// Runs `work` as one unit of work: one transaction, committed when `work` answers `Ok` and
@@ -216,8 +220,8 @@ impl Store {
         let txn = self.write.begin().await.map_err(db_err)?;
         let batched = Batched::new(&txn);
         let out = finished(
-            Db::new(&batched, &self.organizations, false),
-            work(Db::new(&batched, &self.organizations, false)).await,
+            Db::new(&batched, &self.organizations),
+            work(Db::new(&batched, &self.organizations)).await,
         )
         .await;
         drop(batched);

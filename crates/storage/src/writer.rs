@@ -206,7 +206,7 @@ async fn commit_together(
             None => Ok(()),
         };
         let ran = match deferred {
-            Ok(()) => AssertUnwindSafe(unit(Ok(Db::new(&batched, organizations, false))))
+            Ok(()) => AssertUnwindSafe(unit(Ok(Db::new(&batched, organizations))))
                 .catch_unwind()
                 .await
                 .unwrap_or_else(|_| Ran {

@@ -75,14 +75,15 @@ impl<C: ConnectionTrait> Db<'_, C> {
             Err(sea_orm::DbErr::RecordNotInserted | sea_orm::DbErr::RecordNotFound(_)) => {}
             Err(e) => return Err(db_err(e)),
         }
-        let row = idempotency_keys::Entity::find()
-            .filter(idempotency_keys::Column::Caller.eq(scope.caller.as_str()))
-            .filter(idempotency_keys::Column::Method.eq(scope.method.as_str()))
-            .filter(idempotency_keys::Column::Path.eq(scope.path.as_str()))
-            .filter(idempotency_keys::Column::Key.eq(scope.key.as_str()))
-            .one(self.conn)
-            .await
-            .map_err(db_err)?
+        let row = self
+            .first(
+                idempotency_keys::Entity::find()
+                    .filter(idempotency_keys::Column::Caller.eq(scope.caller.as_str()))
+                    .filter(idempotency_keys::Column::Method.eq(scope.method.as_str()))
+                    .filter(idempotency_keys::Column::Path.eq(scope.path.as_str()))
+                    .filter(idempotency_keys::Column::Key.eq(scope.key.as_str())),
+            )
+            .await?
             .ok_or_else(|| domain::Error::Internal("an idempotency key vanished".into()))?;
         let live = row.created_at > now - KEEP_FOR;
         match (live, row.status, row.response_body) {

@@ -15,12 +15,13 @@ use crate::{
 impl<C: sea_orm::ConnectionTrait> Db<'_, C> {
     /// The user the provider `issuer`'s `subject` is, when it has been linked.
     pub async fn identity_user(&self, issuer: &str, subject: &str) -> Result<Option<UserId>> {
-        identities::Entity::find_by_id((issuer.to_owned(), subject.to_owned()))
-            .one(self.conn)
-            .await
-            .map_err(db_err)?
-            .map(|row| UserId::parse(row.user_id).map_err(internal))
-            .transpose()
+        self.first(identities::Entity::find_by_id((
+            issuer.to_owned(),
+            subject.to_owned(),
+        )))
+        .await?
+        .map(|row| UserId::parse(row.user_id).map_err(internal))
+        .transpose()
     }
 
     /// Links `(issuer, subject)` to `user` unless it is linked already, and answers the user it

@@ -39,31 +39,28 @@ pub enum Rotation {
 impl<C: ConnectionTrait> Db<'_, C> {
     /// One invitation of `org`.
     pub async fn invitation(&self, org: &Organization, id: Uuid) -> Result<Option<Invitation>> {
-        invitations::Entity::find_by_id(id)
-            .filter(invitations::Column::OrganizationId.eq(org.id.get()))
-            .one(self.conn)
-            .await
-            .map_err(db_err)?
-            .map(|r| invitation_from_row(r, org.clone()))
-            .transpose()
+        self.first(
+            invitations::Entity::find_by_id(id)
+                .filter(invitations::Column::OrganizationId.eq(org.id.get())),
+        )
+        .await?
+        .map(|r| invitation_from_row(r, org.clone()))
+        .transpose()
     }
 
     /// The invitation `id`, whichever organization it is of.
     pub async fn invitation_by_id(&self, id: Uuid) -> Result<Option<Invitation>> {
-        let row = invitations::Entity::find_by_id(id)
-            .one(self.conn)
-            .await
-            .map_err(db_err)?;
+        let row = self.first(invitations::Entity::find_by_id(id)).await?;
         self.with_organization(row).await
     }
 
     /// The invitation whose token hashes to `token_hash`.
     pub async fn invitation_by_token(&self, token_hash: &str) -> Result<Option<Invitation>> {
-        let row = invitations::Entity::find()
-            .filter(invitations::Column::TokenHash.eq(token_hash))
-            .one(self.conn)
-            .await
-            .map_err(db_err)?;
+        let row = self
+            .first(
+                invitations::Entity::find().filter(invitations::Column::TokenHash.eq(token_hash)),
+            )
+            .await?;
         self.with_organization(row).await
     }
 
@@ -98,15 +95,15 @@ impl<C: ConnectionTrait> Db<'_, C> {
         org: &Organization,
         email: &Email,
     ) -> Result<Option<Invitation>> {
-        invitations::Entity::find()
-            .filter(invitations::Column::OrganizationId.eq(org.id.get()))
-            .filter(invitations::Column::Email.eq(email.as_str()))
-            .filter(invitations::Column::Status.eq(InvitationStatus::Pending.as_str()))
-            .one(self.conn)
-            .await
-            .map_err(db_err)?
-            .map(|r| invitation_from_row(r, org.clone()))
-            .transpose()
+        self.first(
+            invitations::Entity::find()
+                .filter(invitations::Column::OrganizationId.eq(org.id.get()))
+                .filter(invitations::Column::Email.eq(email.as_str()))
+                .filter(invitations::Column::Status.eq(InvitationStatus::Pending.as_str())),
+        )
+        .await?
+        .map(|r| invitation_from_row(r, org.clone()))
+        .transpose()
     }
 
     /// A page of the organization's invitations, newest first, after `after` (the `(createdAt,
@@ -369,10 +366,7 @@ impl<C: ConnectionTrait> Db<'_, C> {
             .map_err(db_err)?
             .rows_affected
             == 1;
-        let now_is = invitations::Entity::find_by_id(id)
-            .one(self.conn)
-            .await
-            .map_err(db_err)?;
+        let now_is = self.first(invitations::Entity::find_by_id(id)).await?;
         Ok((changed, self.with_organization(now_is).await?))
     }
 

@@ -39,13 +39,13 @@ impl<C: ConnectionTrait> Db<'_, C> {
         user: UserId,
         org: OrganizationId,
     ) -> Result<Option<memberships::Model>> {
-        memberships::Entity::find()
-            .filter(memberships::Column::UserId.eq(user.get()))
-            .filter(memberships::Column::OrganizationId.eq(org.get()))
-            .filter(memberships::Column::DeletedAt.is_null())
-            .one(self.conn)
-            .await
-            .map_err(db_err)
+        self.first(
+            memberships::Entity::find()
+                .filter(memberships::Column::UserId.eq(user.get()))
+                .filter(memberships::Column::OrganizationId.eq(org.get()))
+                .filter(memberships::Column::DeletedAt.is_null()),
+        )
+        .await
     }
 
     /// The user's membership of the organization that counts now: the live one if there is
@@ -94,10 +94,9 @@ impl<C: ConnectionTrait> Db<'_, C> {
         permissions: Option<&Permissions>,
         now: DateTime<Utc>,
     ) -> Result<Membership> {
-        let row = memberships::Entity::find_by_id(position)
-            .one(self.conn)
-            .await
-            .map_err(db_err)?
+        let row = self
+            .first(memberships::Entity::find_by_id(position))
+            .await?
             .ok_or_else(|| Error::Internal(format!("membership {position} vanished")))?;
         let (user, org) = (row.user_id, row.organization_id);
         let mut m: memberships::ActiveModel = row.into();
@@ -231,13 +230,12 @@ impl<C: ConnectionTrait> Db<'_, C> {
         user: UserId,
         org: OrganizationId,
     ) -> Result<Option<(i64, Membership)>> {
-        query
+        let query = query
             .filter(memberships::Column::UserId.eq(user.get()))
             .filter(memberships::Column::OrganizationId.eq(org.get()))
-            .order_by_desc(memberships::Column::DeletedAt)
-            .one(self.conn)
-            .await
-            .map_err(db_err)?
+            .order_by_desc(memberships::Column::DeletedAt);
+        self.first(query)
+            .await?
             .map(|r| Ok((r.id, membership_from_row(r)?)))
             .transpose()
     }
@@ -324,11 +322,9 @@ impl<C: ConnectionTrait> Db<'_, C> {
             );
         let rows = self.page(query, limit, Ok).await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.organization_id).collect();
-        let mut orgs: HashMap<i64, organizations::Model> = organizations::Entity::find()
-            .filter(organizations::Column::Id.is_in(ids))
-            .all(self.conn)
-            .await
-            .map_err(db_err)?
+        let mut orgs: HashMap<i64, organizations::Model> = self
+            .rows(organizations::Entity::find().filter(organizations::Column::Id.is_in(ids)))
+            .await?
             .into_iter()
             .map(|o| (o.id, o))
             .collect();

@@ -29,6 +29,7 @@ use uuid::Uuid;
 
 use crate::{
     batch::Batched,
+    local::{Local, Readable},
     store::{OrganizationCache, db_err, internal},
 };
 
@@ -69,6 +70,8 @@ pub struct Db<'c, C> {
     /// Whether organizations read here may enter the cache: only from the read pool, never from
     /// a transaction, whose rows may yet roll back.
     caches: bool,
+    /// Where the read pool's selects run instead, on the calling thread (SQLite; `local`).
+    local: Option<&'c Local>,
 }
 
 impl<C> Clone for Db<'_, C> {
@@ -80,11 +83,43 @@ impl<C> Clone for Db<'_, C> {
 impl<C> Copy for Db<'_, C> {}
 
 impl<'c, C: ConnectionTrait> Db<'c, C> {
-    pub(crate) fn new(conn: &'c C, organizations: &'c OrganizationCache, caches: bool) -> Self {
+    /// Operations inside a transaction.
+    pub(crate) fn new(conn: &'c C, organizations: &'c OrganizationCache) -> Self {
         Self {
             conn,
             organizations,
-            caches,
+            caches: false,
+            local: None,
+        }
+    }
+
+    /// Reads over the read pool, or on the calling thread when `local` is given.
+    pub(crate) fn reader(
+        conn: &'c C,
+        organizations: &'c OrganizationCache,
+        local: Option<&'c Local>,
+    ) -> Self {
+        Self {
+            conn,
+            organizations,
+            caches: true,
+            local,
+        }
+    }
+
+    /// The first row `query` finds.
+    async fn first<E: Readable>(&self, query: Select<E>) -> Result<Option<E::Model>> {
+        match self.local {
+            Some(local) => local.one(query),
+            None => query.one(self.conn).await.map_err(db_err),
+        }
+    }
+
+    /// Every row `query` finds.
+    async fn rows<E: Readable>(&self, query: Select<E>) -> Result<Vec<E::Model>> {
+        match self.local {
+            Some(local) => local.all(query),
+            None => query.all(self.conn).await.map_err(db_err),
         }
     }
 
@@ -94,17 +129,14 @@ impl<'c, C: ConnectionTrait> Db<'c, C> {
 
     /// The first `limit + 1` rows `query` finds (one more than a page says whether another
     /// follows), each made a record by `record`.
-    async fn page<E: EntityTrait, T>(
+    async fn page<E: Readable, T>(
         &self,
         query: Select<E>,
         limit: u64,
         record: impl FnMut(E::Model) -> Result<T>,
     ) -> Result<Vec<T>> {
-        query
-            .limit(limit + 1)
-            .all(self.conn)
-            .await
-            .map_err(db_err)?
+        self.rows(query.limit(limit + 1))
+            .await?
             .into_iter()
             .map(record)
             .collect()
@@ -112,7 +144,7 @@ impl<'c, C: ConnectionTrait> Db<'c, C> {
 
     /// The row `id` of `E` when its column `owner` names `org`: another organization's row is
     /// not found.
-    async fn row_of<E: EntityTrait>(
+    async fn row_of<E: Readable>(
         &self,
         org: OrganizationId,
         owner: E::Column,
@@ -121,11 +153,8 @@ impl<'c, C: ConnectionTrait> Db<'c, C> {
     where
         Uuid: Into<<E::PrimaryKey as PrimaryKeyTrait>::ValueType>,
     {
-        E::find_by_id(id)
-            .filter(owner.eq(org.get()))
-            .one(self.conn)
+        self.first(E::find_by_id(id).filter(owner.eq(org.get())))
             .await
-            .map_err(db_err)
     }
 
     /// Deletes the row `id` of `E` and, first, the rows of `Child` whose column `parent` names it.

@@ -21,10 +21,9 @@ impl<C: ConnectionTrait> Db<'_, C> {
         if let Some(org) = self.organizations.get_by_id(id) {
             return Ok(Some(org));
         }
-        let row = organizations::Entity::find_by_id(id.get())
-            .one(self.conn)
-            .await
-            .map_err(db_err)?;
+        let row = self
+            .first(organizations::Entity::find_by_id(id.get()))
+            .await?;
         self.cached(row)
     }
 
@@ -33,11 +32,9 @@ impl<C: ConnectionTrait> Db<'_, C> {
         if let Some(org) = self.organizations.get(&uuid) {
             return Ok(Some(org));
         }
-        let row = organizations::Entity::find()
-            .filter(organizations::Column::Uuid.eq(uuid))
-            .one(self.conn)
-            .await
-            .map_err(db_err)?;
+        let row = self
+            .first(organizations::Entity::find().filter(organizations::Column::Uuid.eq(uuid)))
+            .await?;
         self.cached(row)
     }
 

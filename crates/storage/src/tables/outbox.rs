@@ -295,11 +295,7 @@ impl<C: ConnectionTrait> Db<'_, C> {
                 ),
         };
         update.exec(self.conn).await.map_err(db_err)?;
-        if let Some(row) = outbox_messages::Entity::find_by_id(id)
-            .one(self.conn)
-            .await
-            .map_err(db_err)?
-        {
+        if let Some(row) = self.first(outbox_messages::Entity::find_by_id(id)).await? {
             self.mirror(&row).await?;
         }
         Ok(())

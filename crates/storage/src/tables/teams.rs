@@ -238,12 +238,13 @@ impl<C: ConnectionTrait> Db<'_, C> {
             .from(teams::Entity)
             .and_where(Expr::col(teams::Column::OrganizationId).eq(org.get()))
             .to_owned();
-        let rows = team_memberships::Entity::find()
-            .filter(team_memberships::Column::UserId.is_in(users.to_vec()))
-            .filter(team_memberships::Column::TeamId.in_subquery(org_teams))
-            .all(self.conn)
-            .await
-            .map_err(db_err)?;
+        let rows = self
+            .rows(
+                team_memberships::Entity::find()
+                    .filter(team_memberships::Column::UserId.is_in(users.to_vec()))
+                    .filter(team_memberships::Column::TeamId.in_subquery(org_teams)),
+            )
+            .await?;
         let mut out: HashMap<i64, Vec<TeamAssignment>> = HashMap::new();
         for r in rows {
             out.entry(r.user_id).or_default().push(TeamAssignment {

@@ -30,21 +30,16 @@ pub enum Profile {
 impl<C: ConnectionTrait> Db<'_, C> {
     /// A profile by id, deleted or not.
     pub async fn user(&self, id: UserId) -> Result<Option<User>> {
-        users::Entity::find_by_id(id.get())
-            .one(self.conn)
-            .await
-            .map_err(db_err)?
+        self.first(users::Entity::find_by_id(id.get()))
+            .await?
             .map(user_from_row)
             .transpose()
     }
 
     /// The profile with this (normalized) email.
     pub async fn user_by_email(&self, email: &Email) -> Result<Option<User>> {
-        users::Entity::find()
-            .filter(users::Column::Email.eq(email.as_str()))
-            .one(self.conn)
-            .await
-            .map_err(db_err)?
+        self.first(users::Entity::find().filter(users::Column::Email.eq(email.as_str())))
+            .await?
             .map(user_from_row)
             .transpose()
     }
@@ -67,11 +62,8 @@ impl<C: ConnectionTrait> Db<'_, C> {
 
     /// The profiles of `ids`, by id.
     pub(crate) async fn profiles(&self, ids: &[i64]) -> Result<HashMap<i64, User>> {
-        users::Entity::find()
-            .filter(users::Column::Id.is_in(ids.to_vec()))
-            .all(self.conn)
-            .await
-            .map_err(db_err)?
+        self.rows(users::Entity::find().filter(users::Column::Id.is_in(ids.to_vec())))
+            .await?
             .into_iter()
             .map(|u| Ok((u.id, user_from_row(u)?)))
             .collect()

@@ -296,13 +296,13 @@ impl<C: ConnectionTrait> Db<'_, C> {
 
     /// The endpoint's delivery `id`.
     pub async fn delivery(&self, endpoint: Uuid, id: Uuid) -> Result<Option<Delivery>> {
-        webhook_deliveries::Entity::find_by_id(id)
-            .filter(webhook_deliveries::Column::EndpointId.eq(endpoint))
-            .one(self.conn)
-            .await
-            .map_err(db_err)?
-            .map(delivery_from_row)
-            .transpose()
+        self.first(
+            webhook_deliveries::Entity::find_by_id(id)
+                .filter(webhook_deliveries::Column::EndpointId.eq(endpoint)),
+        )
+        .await?
+        .map(delivery_from_row)
+        .transpose()
     }
 
     /// Makes the delivery `id` pending and due now (a manual retry).

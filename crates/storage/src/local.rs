@@ -1,0 +1,422 @@
+//! Reads on the calling thread (SQLite). sqlx hands every statement to its connection's own
+//! thread and waits for the answer to come back: for a read that takes microseconds, the two
+//! hand-offs are most of its cost. Here each thread that reads (an actix worker, a tokio worker)
+//! has a read-only rusqlite connection of its own, opened on first use, and a read runs on it at
+//! once, its statement prepared once and cached.
+//!
+//! The statements are the ones the per-table operations already build with sea-orm (a
+//! `Select<E>`, rendered for SQLite), and the rows become the same `E::Model` (each value set on
+//! its column, typed as the entity declares it), so a read is written once and runs on either
+//! path. Values are bound and read
+//! as sqlx stores them: UUIDs as 16-byte blobs, times as RFC 3339 text, JSON as text.
+//!
+//! WAL mode lets these connections read while the writer writes; each read is its own read
+//! transaction, ended when its statement is reset, so it sees every commit acknowledged before it
+//! began. Only the read pool's operations come here (`Store::read`), never a unit of work's.
+
+use std::{
+    cell::RefCell,
+    sync::{
+        Arc, Weak,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use domain::{Error, Result};
+use rusqlite::{OpenFlags, types::Value as Sql};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ColumnType, DbBackend, EntityTrait, IdenStatic, Iterable,
+    QueryTrait, Select, TryIntoModel, Value,
+};
+
+use crate::store::internal;
+
+/// Statements each thread's connection keeps prepared.
+const STATEMENTS_CACHED: usize = 64;
+
+/// The database file the threads' connections read, and what tells them apart from another
+/// store's (a test process runs several).
+#[derive(Clone)]
+pub(crate) struct Local(Arc<Source>);
+
+struct Source {
+    id: u64,
+    path: String,
+    busy_timeout: Duration,
+}
+
+thread_local! {
+    /// This thread's connections, one per live store it has read from.
+    static CONNECTIONS: RefCell<Vec<(Weak<Source>, rusqlite::Connection)>> =
+        const { RefCell::new(Vec::new()) };
+}
+
+impl Local {
+    /// Reads of the database at `url` (`sqlite://path?…`); none for an in-memory database,
+    /// which another connection would not see.
+    pub(crate) fn of(url: &str, busy_timeout: Duration) -> Option<Self> {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let rest = url
+            .strip_prefix("sqlite://")
+            .or(url.strip_prefix("sqlite:"))?;
+        let path = rest.split('?').next().unwrap_or_default();
+        if path.is_empty() || path.contains(":memory:") || url.contains("mode=memory") {
+            return None;
+        }
+        Some(Self(Arc::new(Source {
+            id: NEXT.fetch_add(1, Ordering::Relaxed),
+            path: path.to_owned(),
+            busy_timeout,
+        })))
+    }
+
+    /// The first row `query` finds.
+    pub(crate) fn one<E: Readable>(&self, query: Select<E>) -> Result<Option<E::Model>> {
+        use sea_orm::QuerySelect as _;
+        Ok(self.all(query.limit(1))?.into_iter().next())
+    }
+
+    /// Every row `query` finds, as `E`'s models.
+    pub(crate) fn all<E: Readable>(&self, query: Select<E>) -> Result<Vec<E::Model>> {
+        let statement = query.build(DbBackend::Sqlite);
+        let values = statement.values.map(|v| v.0).unwrap_or_default();
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(&statement.sql)?;
+            for (i, value) in values.into_iter().enumerate() {
+                stmt.raw_bind_parameter(i + 1, bound(value)?)?;
+            }
+            let columns = stmt
+                .column_names()
+                .into_iter()
+                .map(column::<E>)
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut rows = stmt.raw_query();
+            let mut models = Vec::new();
+            while let Some(row) = rows.next()? {
+                let mut model = <E::ActiveModel as ActiveModelTrait>::default();
+                for (i, column) in columns.iter().enumerate() {
+                    model
+                        .try_set(*column, read(row, i, column)?)
+                        .map_err(unreadable::<E>)?;
+                }
+                models.push(model.try_into_model().map_err(unreadable::<E>)?);
+            }
+            Ok(models)
+        })
+    }
+
+    /// Runs `read` on this thread's connection to the database, opening it first if need be.
+    fn with<T>(
+        &self,
+        read: impl FnOnce(&rusqlite::Connection) -> Result<T, LocalError>,
+    ) -> Result<T> {
+        CONNECTIONS
+            .with_borrow_mut(|connections| {
+                connections.retain(|(source, _)| source.strong_count() > 0);
+                let at = match connections
+                    .iter()
+                    .position(|(source, _)| source.upgrade().is_some_and(|s| s.id == self.0.id))
+                {
+                    Some(at) => at,
+                    None => {
+                        connections.push((Arc::downgrade(&self.0), self.open()?));
+                        connections.len() - 1
+                    }
+                };
+                read(&connections[at].1)
+            })
+            .map_err(|e| internal(format!("local SQLite read: {e}")))
+    }
+
+    fn open(&self) -> Result<rusqlite::Connection, LocalError> {
+        let conn = rusqlite::Connection::open_with_flags(
+            &self.0.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(self.0.busy_timeout)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENTS_CACHED);
+        Ok(conn)
+    }
+}
+
+/// An entity whose rows can be read here: its models are built column by column.
+pub(crate) trait Readable: EntityTrait<ActiveModel: TryIntoModel<Self::Model>> {}
+
+impl<E: EntityTrait<ActiveModel: TryIntoModel<E::Model>>> Readable for E {}
+
+/// Why a local read failed: SQLite's error, or a value it could not carry.
+#[derive(Debug, thiserror::Error)]
+enum LocalError {
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl From<Error> for LocalError {
+    fn from(e: Error) -> Self {
+        Self::Other(e.to_string())
+    }
+}
+
+/// `E`'s column `name`.
+fn column<E: EntityTrait>(name: &str) -> Result<E::Column, LocalError> {
+    E::Column::iter()
+        .find(|c| c.as_str() == name)
+        .ok_or_else(|| {
+            LocalError::Other(format!(
+                "{name} is not a column of {}",
+                E::default().table_name()
+            ))
+        })
+}
+
+fn unreadable<E: EntityTrait>(e: sea_orm::DbErr) -> LocalError {
+    LocalError::Other(format!("a row of {}: {e}", E::default().table_name()))
+}
+
+/// `value` as sqlx would bind it on SQLite.
+fn bound(value: Value) -> Result<Sql, LocalError> {
+    fn or_null<T>(v: Option<T>, f: impl FnOnce(T) -> Sql) -> Sql {
+        v.map_or(Sql::Null, f)
+    }
+    Ok(match value {
+        Value::Bool(v) => or_null(v, |b| Sql::Integer(i64::from(b))),
+        Value::TinyInt(v) => or_null(v, |i| Sql::Integer(i.into())),
+        Value::SmallInt(v) => or_null(v, |i| Sql::Integer(i.into())),
+        Value::Int(v) => or_null(v, |i| Sql::Integer(i.into())),
+        Value::BigInt(v) => or_null(v, Sql::Integer),
+        Value::TinyUnsigned(v) => or_null(v, |i| Sql::Integer(i.into())),
+        Value::SmallUnsigned(v) => or_null(v, |i| Sql::Integer(i.into())),
+        Value::Unsigned(v) => or_null(v, |i| Sql::Integer(i.into())),
+        Value::BigUnsigned(v) => match v.map(i64::try_from).transpose() {
+            Ok(v) => or_null(v, Sql::Integer),
+            Err(_) => return Err(LocalError::Other("an unsigned value past i64".into())),
+        },
+        Value::Float(v) => or_null(v, |f| Sql::Real(f.into())),
+        Value::Double(v) => or_null(v, Sql::Real),
+        Value::String(v) => or_null(v, Sql::Text),
+        Value::Char(v) => or_null(v, |c| Sql::Text(c.to_string())),
+        Value::Bytes(v) => or_null(v, Sql::Blob),
+        Value::Uuid(v) => or_null(v, |u| Sql::Blob(u.as_bytes().to_vec())),
+        Value::ChronoDateTimeUtc(v) => or_null(v, |t| Sql::Text(rfc3339(&t))),
+        Value::Json(v) => or_null(v, |j| Sql::Text(j.to_string())),
+        other => {
+            return Err(LocalError::Other(format!(
+                "no local binding for {other:?}; read it through the pool"
+            )));
+        }
+    })
+}
+
+/// A time as sqlx writes it to SQLite, so that text comparisons agree.
+fn rfc3339(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, false)
+}
+
+/// How a column's values are read: the sea-orm value its entity's type asks for.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    BigInt,
+    Int,
+    SmallInt,
+    Bool,
+    Double,
+    Text,
+    Bytes,
+    Uuid,
+    Time,
+    Json,
+}
+
+impl Kind {
+    /// The kind of a column of type `ty`; none for a type no entity of ours uses.
+    fn of(ty: &ColumnType) -> Option<Self> {
+        Some(match ty {
+            ColumnType::BigInteger => Self::BigInt,
+            ColumnType::Integer => Self::Int,
+            ColumnType::SmallInteger => Self::SmallInt,
+            ColumnType::Boolean => Self::Bool,
+            ColumnType::Double => Self::Double,
+            ColumnType::String(_) | ColumnType::Text | ColumnType::Char(_) => Self::Text,
+            ColumnType::Blob | ColumnType::Binary(_) | ColumnType::VarBinary(_) => Self::Bytes,
+            ColumnType::Uuid => Self::Uuid,
+            ColumnType::TimestampWithTimeZone => Self::Time,
+            ColumnType::Json | ColumnType::JsonBinary => Self::Json,
+            _ => return None,
+        })
+    }
+}
+
+/// Column `i` of `row`, typed as its entity declares `column`.
+fn read<C: ColumnTrait>(
+    row: &rusqlite::Row<'_>,
+    i: usize,
+    column: &C,
+) -> Result<Value, LocalError> {
+    let ty = column.def().get_column_type().clone();
+    let Some(kind) = Kind::of(&ty) else {
+        return Err(LocalError::Other(format!(
+            "column {} ({ty:?}) has no local reading: add its type to `Kind`",
+            column.as_str()
+        )));
+    };
+    Ok(match kind {
+        Kind::BigInt => Value::BigInt(row.get(i)?),
+        Kind::Int => Value::Int(row.get(i)?),
+        Kind::SmallInt => Value::SmallInt(row.get(i)?),
+        Kind::Bool => Value::Bool(row.get(i)?),
+        Kind::Double => Value::Double(row.get(i)?),
+        Kind::Text => Value::String(row.get(i)?),
+        Kind::Bytes => Value::Bytes(row.get(i)?),
+        Kind::Uuid => Value::Uuid(row.get(i)?),
+        Kind::Time => Value::ChronoDateTimeUtc(row.get(i)?),
+        Kind::Json => Value::Json(row.get::<_, Option<serde_json::Value>>(i)?.map(Box::new)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration as Days;
+    use domain::{
+        Email, OrganizationName, Permissions, Role,
+        model::{Context, NewUser},
+    };
+    use sea_orm::{ColumnTrait as _, QueryFilter as _, QueryOrder as _};
+
+    use super::*;
+    use crate::{SeedInvitation, Store, StoreOptions, entities::*};
+
+    /// Every row of `E` read on this thread, and through the pool: the same models.
+    async fn agree<E: Readable>(store: &Store, query: Select<E>) -> usize
+    where
+        E::Model: PartialEq + std::fmt::Debug,
+    {
+        let local = store.local.as_ref().expect("a file database reads locally");
+        let here = local.all(query.clone()).unwrap();
+        let pooled = query.all(&store.read).await.unwrap();
+        assert_eq!(here, pooled, "{}", E::default().table_name());
+        here.len()
+    }
+
+    #[tokio::test]
+    async fn local_reads_find_what_the_pool_finds() {
+        let path = std::env::temp_dir().join(format!("rollcall-local-{}.db", uuid::Uuid::new_v4()));
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let store = Store::connect(&url, &StoreOptions::default())
+            .await
+            .unwrap();
+        let now = Utc::now();
+        let (org, user) = store
+            .write(move |tx| {
+                Box::pin(async move {
+                    let org = tx
+                        .insert_organization(&OrganizationName::parse("Acme").unwrap(), now)
+                        .await?;
+                    let new = NewUser {
+                        email: Email::parse("ada@example.com").unwrap(),
+                        first_name: "Ada".into(),
+                        last_name: "L".into(),
+                    };
+                    let user = tx.insert_user(&new, now).await?;
+                    let perms = Permissions::default();
+                    tx.insert_membership(user.id, org.id, Role::Administrator, &perms, now)
+                        .await?;
+                    Ok((org, user))
+                })
+            })
+            .await
+            .unwrap();
+        // Half expired, half not; times with and without fractions of a second.
+        let rows: Vec<SeedInvitation> = (0..40)
+            .map(|i| SeedInvitation {
+                id: uuid::Uuid::new_v4(),
+                email: Email::parse(&format!("guest{i}@example.com")).unwrap(),
+                token_hash: format!("hash{i}"),
+                created_at: now - Days::milliseconds(i * 1500),
+                expires_at: now + Days::seconds(if i % 2 == 0 { 60 } else { -60 }),
+            })
+            .collect();
+        let ctx = Context {
+            actor: Some(user.id),
+            request_id: "local".into(),
+            now,
+        };
+        store
+            .seed_invitations(&org, user.id, &rows, &ctx)
+            .await
+            .unwrap();
+
+        agree(&store, organizations::Entity::find()).await;
+        agree(&store, users::Entity::find()).await;
+        agree(&store, memberships::Entity::find()).await;
+        assert_eq!(agree(&store, audit_events::Entity::find()).await, 40);
+        let all = invitations::Entity::find().order_by_desc(invitations::Column::CreatedAt);
+        assert_eq!(agree(&store, all).await, 40);
+        let live = invitations::Entity::find().filter(invitations::Column::ExpiresAt.gt(now));
+        assert_eq!(
+            agree(&store, live).await,
+            20,
+            "times compare as sqlx stored them"
+        );
+        let one = invitations::Entity::find_by_id(rows[7].id)
+            .filter(invitations::Column::OrganizationId.eq(org.id.get()));
+        assert_eq!(
+            agree(&store, one).await,
+            1,
+            "a uuid binds as the blob sqlx stored"
+        );
+        drop(store);
+        let _ = std::fs::remove_file(&path);
+    }
+
+    /// The names and kinds of `E`'s columns that have no local reading.
+    fn unreadable_columns<E: EntityTrait>() -> Vec<String> {
+        E::Column::iter()
+            .filter(|c| Kind::of(c.def().get_column_type()).is_none())
+            .map(|c| format!("{}.{}", E::default().table_name(), c.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn every_column_of_every_entity_has_a_local_reading() {
+        let unreadable = [
+            unreadable_columns::<users::Entity>(),
+            unreadable_columns::<organizations::Entity>(),
+            unreadable_columns::<memberships::Entity>(),
+            unreadable_columns::<teams::Entity>(),
+            unreadable_columns::<team_memberships::Entity>(),
+            unreadable_columns::<invitations::Entity>(),
+            unreadable_columns::<audit_events::Entity>(),
+            unreadable_columns::<idempotency_keys::Entity>(),
+            unreadable_columns::<outbox_messages::Entity>(),
+            unreadable_columns::<rate_limits::Entity>(),
+            unreadable_columns::<webhook_endpoints::Entity>(),
+            unreadable_columns::<webhook_deliveries::Entity>(),
+            unreadable_columns::<identities::Entity>(),
+        ]
+        .concat();
+        assert!(
+            unreadable.is_empty(),
+            "add these types to `Kind`: {unreadable:?}"
+        );
+    }
+
+    #[test]
+    fn a_time_is_bound_as_sqlx_writes_it() {
+        let t = DateTime::parse_from_rfc3339("2026-12-01T04:05:06.123456Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(rfc3339(&t), "2026-12-01T04:05:06.123456+00:00");
+    }
+
+    #[test]
+    fn an_in_memory_database_has_no_local_reads() {
+        assert!(Local::of("sqlite::memory:", Duration::ZERO).is_none());
+        assert!(Local::of("sqlite://x.db?mode=memory", Duration::ZERO).is_none());
+        assert!(Local::of("postgres://localhost/test", Duration::ZERO).is_none());
+        assert!(Local::of("sqlite://data/rollcall.db?mode=rwc", Duration::ZERO).is_some());
+    }
+}
