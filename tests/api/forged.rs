@@ -15,7 +15,7 @@
 //! signed-in user may create an organization and list its own organizations and invitations,
 //! so there another organization's administrator gets a success that must show nothing of Alpha.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::SECRET;
 use crate::operations::{Access, Case, Expect, Request, World, sign, unsigned, with};
@@ -24,6 +24,39 @@ const UNAUTHORIZED: &[u16] = &[401];
 const FORBIDDEN: &[u16] = &[403];
 const NOT_FOUND: &[u16] = &[404];
 const OTHER_KEY: &str = "not-the-server-secret";
+
+/// The cases of `valid` with its `what` (a bearer or a session, whose genuine claims are
+/// `claims`; `put` puts a token in its place) forged, each refused with a 401: none sent, unsigned
+/// (`alg: none`), signed with another key, expired at `past`, `garbage`, and `last` (a name and
+/// its token).
+fn forgeries(
+    valid: &Request,
+    (what, put): (&str, impl Fn(&mut Request, Option<String>)),
+    claims: &Value,
+    past: &Value,
+    garbage: &str,
+    last: (&str, String),
+) -> Vec<Case> {
+    let expired = sign(&with(claims, "exp", Some(past.clone())), SECRET);
+    [
+        (format!("no {what}"), None),
+        ("alg none".into(), Some(unsigned(claims))),
+        (
+            "signed with another key".into(),
+            Some(sign(claims, OTHER_KEY)),
+        ),
+        ("expired".into(), Some(expired)),
+        ("garbage".into(), Some(garbage.to_owned())),
+        (last.0.into(), Some(last.1)),
+    ]
+    .into_iter()
+    .map(|(name, token)| {
+        let mut request = valid.clone();
+        put(&mut request, token);
+        Case::refused(format!("{what}: {name}"), request, UNAUTHORIZED)
+    })
+    .collect()
+}
 
 #[actix_web::test]
 async fn with_genuine_credentials_every_operation_succeeds() {
@@ -44,26 +77,9 @@ async fn every_operation_refuses_a_missing_forged_or_expired_bearer_with_a_401()
             let Some(claims) = valid.claims.clone() else {
                 return vec![];
             };
-            [
-                ("no bearer", None),
-                ("alg none", Some(unsigned(&claims))),
-                ("signed with another key", Some(sign(&claims, OTHER_KEY))),
-                (
-                    "expired",
-                    Some(sign(&with(&claims, "exp", Some(past.clone())), SECRET)),
-                ),
-                ("garbage", Some("garbage".to_owned())),
-                ("no sub", Some(sign(&with(&claims, "sub", None), SECRET))),
-            ]
-            .into_iter()
-            .map(|(name, bearer)| {
-                let request = Request {
-                    bearer,
-                    ..valid.clone()
-                };
-                Case::refused(format!("bearer: {name}"), request, UNAUTHORIZED)
-            })
-            .collect()
+            let no_sub = ("no sub", sign(&with(&claims, "sub", None), SECRET));
+            let bearer = ("bearer", |r: &mut Request, token| r.bearer = token);
+            forgeries(&valid, bearer, &claims, &past, "garbage", no_sub)
         })
         .await
         .assert_clean();
@@ -81,32 +97,10 @@ async fn every_operation_with_a_session_refuses_a_missing_forged_expired_or_stol
             let Some(claims) = valid.session_claims.clone() else {
                 return vec![];
             };
-            [
-                ("no session", None),
-                ("alg none", Some(unsigned(&claims))),
-                ("signed with another key", Some(sign(&claims, OTHER_KEY))),
-                (
-                    "expired",
-                    Some(sign(&with(&claims, "exp", Some(past.clone())), SECRET)),
-                ),
-                ("garbage", Some("x.y.z".to_owned())),
-                (
-                    "another user's",
-                    Some(sign(
-                        &with(&claims, "userId", Some(someone_else.clone())),
-                        SECRET,
-                    )),
-                ),
-            ]
-            .into_iter()
-            .map(|(name, session)| {
-                let request = Request {
-                    session,
-                    ..valid.clone()
-                };
-                Case::refused(format!("session: {name}"), request, UNAUTHORIZED)
-            })
-            .collect()
+            let stolen = sign(&with(&claims, "userId", Some(someone_else.clone())), SECRET);
+            let stolen = ("another user's", stolen);
+            let session = ("session", |r: &mut Request, token| r.session = token);
+            forgeries(&valid, session, &claims, &past, "x.y.z", stolen)
         })
         .await
         .assert_clean();

@@ -15,7 +15,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::{
     SECRET, TestApp, Who, accept, create_organization, delete_member, invited, invited_with,
-    lookup, problem, resend, restore_membership, revoke, send_invite, update_member,
+    lookup, organization_quota, problem, resend, restore_membership, revoke, send_invite,
+    update_member,
 };
 
 const PROBLEMS: &str = "https://rollcall.dev/problems/";
@@ -70,30 +71,11 @@ async fn invitation(
 async fn a_manager_resends_and_revokes_only_invitations_it_could_have_sent() {
     let (app, founder, org) = TestApp::spawn_founded().await;
     let manager = manager(&app, &founder, org.id).await;
-    let admin = invitation(
-        &founder,
-        org.id,
-        "boss@example.com",
-        types::Role::Administrator,
-        &[],
-    )
-    .await;
-    let foreign = invitation(
-        &founder,
-        org.id,
-        "nine@example.com",
-        types::Role::Member,
-        &[9],
-    )
-    .await;
-    let own = invitation(
-        &founder,
-        org.id,
-        "one@example.com",
-        types::Role::Member,
-        &[1],
-    )
-    .await;
+    let invite =
+        async |email, role, manage| invitation(&founder, org.id, email, role, manage).await;
+    let admin = invite("boss@example.com", types::Role::Administrator, &[]).await;
+    let foreign = invite("nine@example.com", types::Role::Member, &[9]).await;
+    let own = invite("one@example.com", types::Role::Member, &[1]).await;
     for refused in [&admin, &foreign] {
         let resend = resend(&manager, org.id, refused.id).await;
         assert_eq!(problem(resend).0, 403, "{}", refused.email);
@@ -167,28 +149,21 @@ async fn a_manager_restores_only_members_whose_rights_it_could_grant() {
 #[actix_web::test]
 async fn control_characters_in_names_and_emails_are_refused_on_every_database() {
     let (app, founder, org) = TestApp::spawn_founded().await;
+    // The body `{"name": …}`, sent to create an organization and a team.
+    let named = async |path: &str, name: &str| {
+        let body = json!({ "name": name }).to_string();
+        app.post_json(&founder, path, body).await
+    };
     for name in [
         "Ac\u{0}me",
         "Tab\there",
         "Evil\u{202E}moc.elgoog",
         "x\u{2066}y",
     ] {
-        let bad = app
-            .post_json(
-                &founder,
-                "/organization",
-                json!({ "name": name }).to_string(),
-            )
-            .await;
+        let bad = named("/organization", name).await;
         assert_eq!(bad.status, 422, "{name:?}");
         assert_eq!(bad.problem().type_, format!("{PROBLEMS}validation"));
-        let team = app
-            .post_json(
-                &founder,
-                &format!("/organization/{}/teams", org.id),
-                json!({ "name": name }).to_string(),
-            )
-            .await;
+        let team = named(&format!("/organization/{}/teams", org.id), name).await;
         assert_eq!(team.status, 422, "{name:?}");
     }
     let (bo, session) = app.backoffice();
@@ -408,29 +383,33 @@ async fn unauthenticated_details_say_what_is_wrong_without_library_internals() {
     }
 }
 
+/// `GET path` on the server itself with `headers`, each sent as given (a name may come twice).
+async fn get_with(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+    let mut request = reqwest::Client::new().get(format!("{}{path}", app.base));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.unwrap()
+}
+
 #[actix_web::test]
 async fn two_authorization_or_session_headers_are_a_400() {
     let app = TestApp::spawn().await;
     let (bo, session) = app.backoffice();
-    let http = reqwest::Client::new();
     let bearer = format!("Bearer {}", app.bearer(&Who::backoffice(9000)));
     let other = format!("Bearer {}", app.bearer(&Who::verified(1, "a@example.com")));
-    let twice_bearer = http
-        .get(format!("{}/me/organizations", app.base))
-        .header("authorization", &bearer)
-        .header("authorization", &other)
-        .send()
-        .await
-        .unwrap();
+    let bearer_twice = [
+        ("authorization", bearer.as_str()),
+        ("authorization", &other),
+    ];
+    let twice_bearer = get_with(&app, "/me/organizations", &bearer_twice).await;
     assert_eq!(twice_bearer.status(), 400);
-    let twice_session = http
-        .get(format!("{}/users-organizations/v1/bo/users", app.base))
-        .header("authorization", &bearer)
-        .header("x-session-token", &session)
-        .header("x-session-token", &session)
-        .send()
-        .await
-        .unwrap();
+    let session_twice = [
+        ("authorization", bearer.as_str()),
+        ("x-session-token", &session),
+        ("x-session-token", &session),
+    ];
+    let twice_session = get_with(&app, "/users-organizations/v1/bo/users", &session_twice).await;
     assert_eq!(twice_session.status(), 400);
     let once = bo
         .bo_user_list()
@@ -443,11 +422,7 @@ async fn two_authorization_or_session_headers_are_a_400() {
 
 #[actix_web::test]
 async fn organizations_created_per_user_are_limited_per_hour() {
-    let app = TestApp::spawn_with(app::Policy {
-        organizations_per_hour: 2,
-        ..app::Policy::default()
-    })
-    .await;
+    let app = TestApp::spawn_with(organization_quota(2)).await;
     let founder = app.client(&Who::verified(1, "founder@acme.example"));
     create_organization(&founder, "One").await;
     create_organization(&founder, "Two").await;

@@ -230,15 +230,7 @@ impl TestApp {
     /// Creates a profile through the back office; returns its id.
     pub async fn user(&self, email: &str) -> i64 {
         let (bo, session) = self.backoffice();
-        bo.bo_user_create()
-            .x_session_token(session)
-            .body(
-                types::CreateUserRequest::builder()
-                    .email(email)
-                    .first_name("A")
-                    .last_name("B"),
-            )
-            .send()
+        bo_create_user(&bo, &session, email, None)
             .await
             .expect("user created")
             .into_inner()
@@ -255,20 +247,14 @@ impl TestApp {
         manage: &[i64],
     ) -> types::Membership {
         let (bo, session) = self.backoffice();
-        bo.bo_user_organization_register()
-            .user_id(user)
-            .organization_id(org)
-            .x_session_token(session)
-            .body(
-                types::RegisterUserOrganizationRequest::builder()
-                    .scope(types::Scope::try_from(scope).unwrap())
-                    .permissions(
-                        types::PermissionsInput::builder()
-                            .group(0)
-                            .manage(Some(manage.iter().map(|i| types::ModuleId(*i)).collect())),
-                    ),
-            )
-            .send()
+        let body = types::RegisterUserOrganizationRequest::builder()
+            .scope(types::Scope::try_from(scope).unwrap())
+            .permissions(
+                types::PermissionsInput::builder()
+                    .group(0)
+                    .manage(Some(manage.iter().map(|i| types::ModuleId(*i)).collect())),
+            );
+        bo_register(&bo, &session, user, org, body)
             .await
             .expect("membership registered")
             .into_inner()
@@ -458,6 +444,13 @@ impl TestApp {
     pub fn advance(&self, by: Duration) {
         self.clock.advance(by);
     }
+
+    /// Moves the clock by `by`; answers a new client for the founder of [`TestApp::founded`],
+    /// whose bearer is valid on the clock as it is then (the one before may have expired).
+    pub fn founder_after(&self, by: Duration) -> Client {
+        self.advance(by);
+        self.client(&Who::verified(1, "founder@acme.example"))
+    }
 }
 
 /// A running background worker; dropping it stops the worker.
@@ -502,6 +495,14 @@ impl Raw {
 pub fn quota(per_hour: u32) -> Policy {
     Policy {
         invitations_per_hour: per_hour,
+        ..Policy::default()
+    }
+}
+
+/// The default policy, but for a quota of `per_hour` organizations a user may create an hour.
+pub fn organization_quota(per_hour: u32) -> Policy {
+    Policy {
+        organizations_per_hour: per_hour,
         ..Policy::default()
     }
 }
@@ -789,6 +790,11 @@ pub async fn lookup(client: &Client, t: &str) -> Answer<types::InvitationLookup>
     client.invitation_lookup().body(token(t)).send().await
 }
 
+/// `client` looks up the invitation whose token is `t`, which must succeed; returns what it finds.
+pub async fn looked_up(client: &Client, t: &str) -> types::InvitationLookup {
+    lookup(client, t).await.expect("looked up").into_inner()
+}
+
 /// `client` resends the invitation `id` of `org`.
 pub async fn resend(
     client: &Client,
@@ -1046,6 +1052,77 @@ pub async fn bo_remove_membership(
         .await
 }
 
+/// `client` (the back office, with `session`) creates a profile (named A B) for `email`, under
+/// the Idempotency-Key `key` when there is one.
+pub async fn bo_create_user(
+    client: &Client,
+    session: &str,
+    email: &str,
+    key: Option<&str>,
+) -> Answer<types::UserEnvelope> {
+    let mut call = client.bo_user_create().x_session_token(session).body(
+        types::CreateUserRequest::builder()
+            .email(email)
+            .first_name("A")
+            .last_name("B"),
+    );
+    if let Some(key) = key {
+        call = call.idempotency_key(key);
+    }
+    call.send().await
+}
+
+/// `client` (the back office, with `session`) makes `user` a member of the organization `org`
+/// (numeric id) as `body` says (seed 001).
+pub async fn bo_register<B>(
+    client: &Client,
+    session: &str,
+    user: i64,
+    org: i64,
+    body: B,
+) -> Answer<types::MembershipEnvelope>
+where
+    B: TryInto<types::RegisterUserOrganizationRequest>,
+    B::Error: std::fmt::Display,
+{
+    client
+        .bo_user_organization_register()
+        .user_id(user)
+        .organization_id(org)
+        .x_session_token(session)
+        .body(body)
+        .send()
+        .await
+}
+
+/// `client` (the back office, with `session`) reads the profile `user`.
+pub async fn bo_view_user(
+    client: &Client,
+    session: &str,
+    user: i64,
+) -> Answer<types::UserEnvelope> {
+    client
+        .bo_user_view()
+        .user_id(user)
+        .x_session_token(session)
+        .send()
+        .await
+}
+
+/// `client` (the back office, with `session`) reads the organization `org` (numeric id).
+pub async fn bo_view_organization(
+    client: &Client,
+    session: &str,
+    org: i64,
+) -> Answer<types::BackOfficeOrganizationEnvelope> {
+    client
+        .bo_organization_view()
+        .organization_id(org)
+        .x_session_token(session)
+        .send()
+        .await
+}
+
 /// `client` creates the organization `name` under the Idempotency-Key `key`.
 pub async fn create_organization_keyed(
     client: &Client,
@@ -1209,8 +1286,7 @@ pub async fn every_kind_of_change(
         .await
         .unwrap()
         .into_inner();
-    app.advance(chrono::Duration::hours(2));
-    let founder = app.client(&Who::verified(1, "founder@acme.example"));
+    let founder = app.founder_after(chrono::Duration::hours(2));
     send_invite(&founder, org.id, "kim@example.com")
         .await
         .unwrap();

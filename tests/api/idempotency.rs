@@ -6,28 +6,26 @@ use chrono::Duration;
 use rollcall_client::{Client, types};
 
 use crate::helpers::{
-    TestApp, Who, create_organization, create_organization_keyed, delete_member, problem, revoke,
+    TestApp, Who, bo_create_user, create_organization_keyed, delete_member, problem, revoke,
     set_role, view_invitation,
 };
 
-fn new_user(email: &str) -> types::builder::CreateUserRequest {
-    types::CreateUserRequest::builder()
-        .email(email)
-        .first_name("Jane")
-        .last_name("Doe")
+/// A fresh server whose back office (its client and session, answered) created the profile
+/// jane@example.com under the Idempotency-Key `key`.
+async fn jane_created_under(key: &str) -> (TestApp, Client, String) {
+    let app = TestApp::spawn().await;
+    let (bo, session) = app.backoffice();
+    bo_create_user(&bo, &session, "jane@example.com", Some(key))
+        .await
+        .expect("jane created");
+    (app, bo, session)
 }
 
 #[actix_web::test]
 async fn the_same_key_and_body_replay_the_first_answer_and_create_nothing_more() {
     let app = TestApp::spawn().await;
     let (bo, session) = app.backoffice();
-    let send = || {
-        bo.bo_user_create()
-            .x_session_token(session.clone())
-            .idempotency_key("key-1")
-            .body(new_user("jane@example.com"))
-            .send()
-    };
+    let send = || bo_create_user(&bo, &session, "jane@example.com", Some("key-1"));
     let first = send().await.unwrap();
     assert_eq!(first.status(), 201);
     assert!(first.headers().get("idempotency-replayed").is_none());
@@ -41,23 +39,9 @@ async fn the_same_key_and_body_replay_the_first_answer_and_create_nothing_more()
 
 #[actix_web::test]
 async fn the_same_key_with_another_body_is_a_422_and_changes_nothing() {
-    let app = TestApp::spawn().await;
-    let (bo, session) = app.backoffice();
-    bo.bo_user_create()
-        .x_session_token(session.clone())
-        .idempotency_key("key-1")
-        .body(new_user("jane@example.com"))
-        .send()
-        .await
-        .unwrap();
-    let (status, p) = problem(
-        bo.bo_user_create()
-            .x_session_token(session)
-            .idempotency_key("key-1")
-            .body(new_user("john@example.com"))
-            .send()
-            .await,
-    );
+    let (app, bo, session) = jane_created_under("key-1").await;
+    let (status, p) =
+        problem(bo_create_user(&bo, &session, "john@example.com", Some("key-1")).await);
     assert_eq!(status, 422);
     assert_eq!(
         p.type_,
@@ -81,12 +65,7 @@ async fn a_refused_request_leaves_its_key_free_for_the_corrected_one() {
         .await;
     assert_eq!(refused.status, 422);
     assert_eq!(refused.problem().errors[0].field, "email");
-    let corrected = bo
-        .bo_user_create()
-        .x_session_token(session)
-        .idempotency_key("key-1")
-        .body(new_user("jane@example.com"))
-        .send()
+    let corrected = bo_create_user(&bo, &session, "jane@example.com", Some("key-1"))
         .await
         .unwrap();
     assert_eq!(corrected.status(), 201, "not a 422 for another body");
@@ -96,22 +75,10 @@ async fn a_refused_request_leaves_its_key_free_for_the_corrected_one() {
 
 #[actix_web::test]
 async fn a_key_belongs_to_its_caller_and_path() {
-    let app = TestApp::spawn().await;
-    let (bo, session) = app.backoffice();
-    bo.bo_user_create()
-        .x_session_token(session)
-        .idempotency_key("shared")
-        .body(new_user("jane@example.com"))
-        .send()
-        .await
-        .unwrap();
+    let (app, _, _) = jane_created_under("shared").await;
     let other = app.client(&Who::backoffice(9001));
-    let theirs = other
-        .bo_user_create()
-        .x_session_token(app.session(9001, None))
-        .idempotency_key("shared")
-        .body(new_user("john@example.com"))
-        .send()
+    let session = app.session(9001, None);
+    let theirs = bo_create_user(&other, &session, "john@example.com", Some("shared"))
         .await
         .unwrap();
     assert_eq!(theirs.status(), 201);
@@ -149,21 +116,8 @@ async fn an_answer_is_kept_for_24_hours() {
 
 #[actix_web::test]
 async fn a_replayed_invitation_carries_a_new_token_and_no_token_is_ever_stored() {
-    let app = TestApp::spawn().await;
-    let founder = app.client(&Who::verified(1, "founder@example.com"));
-    let org = create_organization(&founder, "Acme").await;
-    let invite = || {
-        founder
-            .invitation_create()
-            .organization_id(org.id)
-            .idempotency_key("invite-jane")
-            .body(
-                types::InviteRequest::builder()
-                    .email("jane@example.com")
-                    .role(types::Role::Member),
-            )
-            .send()
-    };
+    let (app, founder, org) = TestApp::spawn_founded().await;
+    let invite = || invite_jane(&founder, org.id, None);
     let first = invite().await.unwrap().into_inner();
     let replayed = invite().await.unwrap();
     assert_eq!(replayed.headers()["idempotency-replayed"], "true");
@@ -251,6 +205,33 @@ async fn manager_of(app: &TestApp, founder: &Client, org: uuid::Uuid) -> Client 
     .await
 }
 
+/// A founded organization (see [`TestApp::spawn_founded`]) whose manager (user 2, see
+/// [`manager_of`]) invited jane with the key `jane-once`; the manager's client and the invitation.
+async fn jane_invited_by_a_manager() -> (
+    TestApp,
+    Client,
+    types::Organization,
+    Client,
+    types::InvitationWithToken,
+) {
+    let (app, founder, org) = TestApp::spawn_founded().await;
+    let manager = manager_of(&app, &founder, org.id).await;
+    let sent = jane_invited(&manager, org.id, None).await;
+    (app, founder, org, manager, sent)
+}
+
+/// `inviter` invites jane with the key `jane-once`, which must succeed; returns the invitation.
+async fn jane_invited(
+    inviter: &Client,
+    org: uuid::Uuid,
+    expires_in: Option<i64>,
+) -> types::InvitationWithToken {
+    invite_jane(inviter, org, expires_in)
+        .await
+        .expect("invited")
+        .into_inner()
+}
+
 /// `inviter` invites jane with the key `jane-once`.
 async fn invite_jane(
     inviter: &Client,
@@ -290,12 +271,7 @@ async fn looks_up_as(app: &TestApp, token: &str) -> Result<types::InvitationStat
 
 #[actix_web::test]
 async fn a_replay_by_a_removed_manager_is_refused_and_rotates_nothing() {
-    let (app, founder, org) = TestApp::spawn_founded().await;
-    let manager = manager_of(&app, &founder, org.id).await;
-    let sent = invite_jane(&manager, org.id, None)
-        .await
-        .unwrap()
-        .into_inner();
+    let (app, founder, org, manager, sent) = jane_invited_by_a_manager().await;
     delete_member(&founder, org.id, 2).await.unwrap();
     let (status, p) = problem(invite_jane(&manager, org.id, None).await);
     assert_eq!(status, 404, "{}", p.detail);
@@ -314,12 +290,7 @@ async fn a_replay_by_a_removed_manager_is_refused_and_rotates_nothing() {
 
 #[actix_web::test]
 async fn a_replay_by_a_demoted_manager_is_refused_and_rotates_nothing() {
-    let (app, founder, org) = TestApp::spawn_founded().await;
-    let manager = manager_of(&app, &founder, org.id).await;
-    let sent = invite_jane(&manager, org.id, None)
-        .await
-        .unwrap()
-        .into_inner();
+    let (app, founder, org, manager, sent) = jane_invited_by_a_manager().await;
     set_role(&founder, org.id, 2, types::Role::Member)
         .await
         .unwrap();
@@ -334,10 +305,7 @@ async fn a_replay_by_a_demoted_manager_is_refused_and_rotates_nothing() {
 #[actix_web::test]
 async fn a_replay_never_revives_an_expired_invitation() {
     let (app, founder, org) = TestApp::spawn_founded().await;
-    let sent = invite_jane(&founder, org.id, Some(3600))
-        .await
-        .unwrap()
-        .into_inner();
+    let sent = jane_invited(&founder, org.id, Some(3600)).await;
     app.advance(Duration::hours(2));
     // The founder's bearer expired with the clock: a fresh one, the same caller.
     let founder = app.client(&Who::verified(1, "founder@acme.example"));
@@ -365,10 +333,7 @@ async fn a_replay_never_revives_an_expired_invitation() {
 #[actix_web::test]
 async fn a_replay_of_a_finished_invitation_names_it_and_changes_nothing() {
     let (app, founder, org) = TestApp::spawn_founded().await;
-    let sent = invite_jane(&founder, org.id, None)
-        .await
-        .unwrap()
-        .into_inner();
+    let sent = jane_invited(&founder, org.id, None).await;
     revoke(&founder, org.id, sent.id).await.unwrap();
     let (status, p) = problem(invite_jane(&founder, org.id, None).await);
     assert_eq!(status, 409);

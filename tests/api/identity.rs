@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use crate::{
     helpers::{
         Raw, TestApp, Who, accept, ad_invite, create_organization, create_organization_keyed,
-        decline, invited, problem, session_for,
+        decline, invited, organization_quota, problem, session_for,
     },
     openid::{ALGORITHMS, AUDIENCE, OpenIdProvider, SignIn},
 };
@@ -655,11 +655,7 @@ async fn roles_from_a_nested_claim_reach_the_back_office() {
 #[actix_web::test]
 async fn thirty_first_creating_requests_of_one_new_identity_make_one_identity_and_one_profile() {
     let provider = OpenIdProvider::start();
-    let policy = Policy {
-        organizations_per_hour: 100,
-        ..Policy::default()
-    };
-    let app = served_by(&provider, ClaimPaths::default(), policy).await;
+    let app = served_by(&provider, ClaimPaths::default(), organization_quota(100)).await;
     let token = provider
         .token(&SignIn::verified("auth0|rush", "rush@example.com"))
         .await;

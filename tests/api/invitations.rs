@@ -6,8 +6,9 @@ use rollcall_client::{Client, types};
 
 use crate::helpers::{
     TestApp, Who, accept, ad_invite, create_organization, decline, every_page, first_page,
-    invitation_status, invited_with, lookup, problem, quota, resend, revoke, send_invitation,
-    send_invite, statuses, tally, team_create, update_member, view_invitation, view_organization,
+    invitation_status, invited_with, looked_up, lookup, problem, quota, resend, revoke,
+    send_invitation, send_invite, statuses, tally, team_create, update_member, view_invitation,
+    view_organization,
 };
 
 async fn invite(
@@ -41,10 +42,7 @@ async fn a_newcomer_creates_an_organization_and_a_team_invites_with_it_and_the_i
     .await;
     assert_eq!(sent.email, "jane.doe@example.com");
 
-    let seen = lookup(&app.anonymous(), &sent.token)
-        .await
-        .unwrap()
-        .into_inner();
+    let seen = looked_up(&app.anonymous(), &sent.token).await;
     assert_eq!(
         (
             seen.organization_name.as_str(),
@@ -80,10 +78,7 @@ async fn a_newcomer_creates_an_organization_and_a_team_invites_with_it_and_the_i
         "accepting again answers the same member"
     );
     assert_eq!(again.into_inner().created_at, member.created_at);
-    let seen = lookup(&app.anonymous(), &sent.token)
-        .await
-        .unwrap()
-        .into_inner();
+    let seen = looked_up(&app.anonymous(), &sent.token).await;
     assert_eq!(seen.status, types::InvitationStatus::Accepted);
     // Jane can now see the organization.
     assert_eq!(
@@ -206,10 +201,7 @@ async fn an_expired_invitation_answers_410_and_no_longer_blocks_a_new_one() {
     let (app, founder, org) = TestApp::spawn_founded().await;
     let sent = invite(&founder, org.id, "jane@example.com", vec![]).await;
     app.advance(Duration::days(7));
-    let seen = lookup(&app.anonymous(), &sent.token)
-        .await
-        .unwrap()
-        .into_inner();
+    let seen = looked_up(&app.anonymous(), &sent.token).await;
     assert_eq!(
         seen.status,
         types::InvitationStatus::Expired,
@@ -314,16 +306,30 @@ async fn teams_cannot_be_created_by_members_or_in_another_organization() {
     assert_eq!(status, 404, "another organization's resource is not found");
 }
 
-#[actix_web::test]
-async fn resend_gives_a_new_token_and_expiry_and_kills_the_old_token_at_once() {
+/// A founded organization's invitation to jane@example.com (see [`invite`]), and the same
+/// invitation resent by the founder `later`; with the founder's client as of then.
+async fn resent_later(
+    later: Duration,
+) -> (
+    TestApp,
+    Client,
+    types::Organization,
+    types::InvitationWithToken,
+    types::InvitationWithToken,
+) {
     let (app, founder, org) = TestApp::spawn_founded().await;
     let sent = invite(&founder, org.id, "jane@example.com", vec![]).await;
-    app.advance(Duration::days(3));
-    let founder = app.client(&Who::verified(1, "founder@acme.example"));
+    let founder = app.founder_after(later);
     let resent = resend(&founder, org.id, sent.id)
         .await
-        .unwrap()
+        .expect("resent")
         .into_inner();
+    (app, founder, org, sent, resent)
+}
+
+#[actix_web::test]
+async fn resend_gives_a_new_token_and_expiry_and_kills_the_old_token_at_once() {
+    let (app, founder, org, sent, resent) = resent_later(Duration::days(3)).await;
     assert_eq!(resent.id, sent.id);
     assert_ne!(resent.token, sent.token);
     assert!(resent.expires_at > sent.expires_at);
@@ -337,14 +343,7 @@ async fn resend_gives_a_new_token_and_expiry_and_kills_the_old_token_at_once() {
 
 #[actix_web::test]
 async fn an_expired_invitation_can_be_resent() {
-    let (app, founder, org) = TestApp::spawn_founded().await;
-    let sent = invite(&founder, org.id, "jane@example.com", vec![]).await;
-    app.advance(Duration::days(8));
-    let founder = app.client(&Who::verified(1, "founder@acme.example"));
-    let resent = resend(&founder, org.id, sent.id)
-        .await
-        .unwrap()
-        .into_inner();
+    let (app, _, _, _, resent) = resent_later(Duration::days(8)).await;
     assert_eq!(resent.status, types::InvitationStatus::Pending);
     let jane = app.client(&Who::verified(2, "jane@example.com"));
     assert_eq!(accept(&jane, &resent.token).await.unwrap().status(), 201);
@@ -404,8 +403,7 @@ async fn cursor_pages_walk_every_invitation_exactly_once_newest_first() {
 async fn lists_filter_by_several_statuses_including_derived_expiry_and_by_email() {
     let (app, founder, org) = TestApp::spawn_founded().await;
     let old = invite(&founder, org.id, "old@example.com", vec![]).await;
-    app.advance(Duration::days(8));
-    let founder = app.client(&Who::verified(1, "founder@acme.example"));
+    let founder = app.founder_after(Duration::days(8));
     let fresh = invite(&founder, org.id, "Fresh@example.com", vec![]).await;
     let gone = invite(&founder, org.id, "gone@example.com", vec![]).await;
     revoke(&founder, org.id, gone.id).await.unwrap();

@@ -17,18 +17,9 @@ use crate::{
     processes::{Process, client},
 };
 
-/// Two replicas on a fresh PostgreSQL database, both with `env`, an organization founded through
-/// the first, and a connection for counting rows; `None` (with a note) when the suite runs on
-/// SQLite.
-async fn two_replicas(
-    env: &[(&str, &str)],
-) -> Option<(
-    TestDatabase,
-    Process,
-    Process,
-    types::Organization,
-    DatabaseConnection,
-)> {
+/// Two `rollcall serve` processes, both with `env`, on a fresh PostgreSQL database; `None` (with
+/// a note) when the suite runs on SQLite.
+async fn two_processes(env: &[(&str, &str)]) -> Option<(TestDatabase, Process, Process)> {
     if postgres_url().is_none() {
         eprintln!(
             "two replicas need PostgreSQL: this test runs in the PostgreSQL pass (ROLLCALL_TEST_POSTGRES_URL)"
@@ -40,12 +31,32 @@ async fn two_replicas(
         Process::start(&database.url, env),
         Process::start(&database.url, env)
     );
+    Some((database, a, b))
+}
+
+/// Two replicas (see [`two_processes`]), an organization founded through the first, a
+/// connection for counting rows, and the founder's client on replica A and on replica B.
+async fn two_replicas(
+    env: &[(&str, &str)],
+) -> Option<(
+    TestDatabase,
+    Process,
+    Process,
+    types::Organization,
+    DatabaseConnection,
+    [Client; 2],
+)> {
+    let (database, a, b) = two_processes(env).await?;
+    let founders = [
+        client(&a.base, 1, "founder@acme.example"),
+        client(&b.base, 1, "founder@acme.example"),
+    ];
     // Through replica A.
-    let org = create_organization(&client(&a.base, 1, "founder@acme.example"), "Acme").await;
+    let org = create_organization(&founders[0], "Acme").await;
     let db = Database::connect(&database.url)
         .await
         .expect("a connection");
-    Some((database, a, b, org, db))
+    Some((database, a, b, org, db, founders))
 }
 
 /// `inviter` invites `email` into `org` as `role`; the invitation with its token.
@@ -65,10 +76,9 @@ async fn invite(
 
 #[actix_web::test]
 async fn accepts_split_across_two_replicas_make_exactly_one_membership() {
-    let Some((_database, a, b, org, db)) = two_replicas(&[]).await else {
+    let Some((_database, a, b, org, db, [founder, _])) = two_replicas(&[]).await else {
         return;
     };
-    let founder = client(&a.base, 1, "founder@acme.example");
     let sent = invite(&founder, org.id, "jane@example.com", types::Role::Member).await;
     let replicas: [Client; 2] = [
         client(&a.base, 2, "jane@example.com"),
@@ -102,13 +112,9 @@ async fn accepts_split_across_two_replicas_make_exactly_one_membership() {
 
 #[actix_web::test]
 async fn invites_of_one_email_across_two_replicas_make_exactly_one_invitation() {
-    let Some((_database, a, b, org, db)) = two_replicas(&[]).await else {
+    let Some((_database, _a, _b, org, db, replicas)) = two_replicas(&[]).await else {
         return;
     };
-    let replicas = [
-        client(&a.base, 1, "founder@acme.example"),
-        client(&b.base, 1, "founder@acme.example"),
-    ];
     let attempts = (0..30).map(|i| {
         replicas[i % 2]
             .invitation_create()
@@ -131,7 +137,7 @@ async fn invites_of_one_email_across_two_replicas_make_exactly_one_invitation() 
 
 #[actix_web::test]
 async fn an_idempotency_key_replayed_on_the_other_replica_returns_the_first_answer() {
-    let Some((_database, a, b, _org, db)) = two_replicas(&[]).await else {
+    let Some((_database, a, b, _org, db, _)) = two_replicas(&[]).await else {
         return;
     };
     let create = |base: String| async move {
@@ -156,10 +162,9 @@ async fn an_idempotency_key_replayed_on_the_other_replica_returns_the_first_answ
 
 #[actix_web::test]
 async fn administrators_demoting_each_other_on_two_replicas_leave_exactly_one() {
-    let Some((_database, a, b, org, db)) = two_replicas(&[]).await else {
+    let Some((_database, _a, b, org, db, [founder, _])) = two_replicas(&[]).await else {
         return;
     };
-    let founder = client(&a.base, 1, "founder@acme.example");
     let sent = invite(
         &founder,
         org.id,
@@ -209,21 +214,12 @@ async fn two_replicas_send_each_invitation_email_exactly_once() {
         Process::start(&database.url, &env),
         Process::start(&database.url, &env)
     );
-    let org = create_organization(&client(&a.base, 1, "founder@acme.example"), "Acme").await;
-    let (via_a, via_b) = (
+    let founders = [
         client(&a.base, 1, "founder@acme.example"),
         client(&b.base, 1, "founder@acme.example"),
-    );
-    let emails: Vec<String> = (0..EMAILS)
-        .map(|n| format!("person{n}@example.com"))
-        .collect();
-    let invites = emails.iter().enumerate().map(|(n, email)| {
-        let c = if n % 2 == 0 { &via_a } else { &via_b };
-        invite_as_a_client_would(c, org.id, email)
-    });
-    for r in join_all(invites).await {
-        r.expect("invited");
-    }
+    ];
+    let org = create_organization(&founders[0], "Acme").await;
+    invite_people(&founders, org.id, EMAILS).await;
     let mails = sink
         .wait_for(EMAILS, std::time::Duration::from_secs(120))
         .await;
@@ -260,27 +256,14 @@ async fn two_replicas_deliver_every_webhook_event_and_none_twice() {
         ("ROLLCALL_WORKER_POLL_MS", "20"),
         ("ROLLCALL_INVITATIONS_PER_HOUR", "100000"),
     ];
-    let Some((_database, a, b, org, db)) = two_replicas(&env).await else {
+    let Some((_database, _a, _b, org, db, founders)) = two_replicas(&env).await else {
         return;
     };
     let receiver = crate::peers::HookReceiver::start();
-    let (via_a, via_b) = (
-        client(&a.base, 1, "founder@acme.example"),
-        client(&b.base, 1, "founder@acme.example"),
-    );
     receiver
-        .register_for_invitations(&via_a, org.id, "a", 30)
+        .register_for_invitations(&founders[0], org.id, "a", 30)
         .await;
-    let emails: Vec<String> = (0..INVITES)
-        .map(|n| format!("person{n}@example.com"))
-        .collect();
-    let invites = emails.iter().enumerate().map(|(n, email)| {
-        let c = if n % 2 == 0 { &via_a } else { &via_b };
-        invite_as_a_client_would(c, org.id, email)
-    });
-    for r in join_all(invites).await {
-        r.expect("invited");
-    }
+    invite_people(&founders, org.id, INVITES).await;
     receiver
         .wait_until(
             std::time::Duration::from_secs(120),
@@ -307,21 +290,15 @@ async fn two_replicas_deliver_every_webhook_event_and_none_twice() {
 
 #[actix_web::test]
 async fn an_external_subject_is_one_user_across_two_replicas_even_on_thirty_first_requests() {
-    if postgres_url().is_none() {
-        eprintln!("two replicas need PostgreSQL: this test runs in the PostgreSQL pass");
-        return;
-    }
     let provider = OpenIdProvider::start();
-    let database = TestDatabase::create().await;
     let env = [
         ("ROLLCALL_OIDC_ISSUER", provider.issuer.as_str()),
         ("ROLLCALL_JWT_AUDIENCE", AUDIENCE),
         ("ROLLCALL_ORGANIZATIONS_PER_HOUR", "100"),
     ];
-    let (a, b) = futures_util::join!(
-        Process::start(&database.url, &env),
-        Process::start(&database.url, &env)
-    );
+    let Some((database, a, b)) = two_processes(&env).await else {
+        return;
+    };
     let token = provider
         .token(&SignIn::verified("auth0|64f1c2a9e1b0", "ada@example.com"))
         .await;
@@ -365,6 +342,22 @@ async fn an_external_subject_is_one_user_across_two_replicas_even_on_thirty_firs
     assert_eq!(seen, [30, 30]);
 }
 
+/// Invites person0@example.com, person1@example.com, … (`count` people) into `org` all at once, as a
+/// client would (see [`invite_as_a_client_would`]), each through one of `founders` in turn; each
+/// must be invited.
+async fn invite_people(founders: &[Client; 2], org: uuid::Uuid, count: usize) {
+    let emails: Vec<String> = (0..count)
+        .map(|n| format!("person{n}@example.com"))
+        .collect();
+    let invites = emails
+        .iter()
+        .enumerate()
+        .map(|(n, email)| invite_as_a_client_would(&founders[n % 2], org, email));
+    for r in join_all(invites).await {
+        r.expect("invited");
+    }
+}
+
 /// Invites `email`, as a well-behaved client does: a 503 (the database busy: two replicas take
 /// hundreds of invites of one organization at once, each waiting on its quota row) is sent again
 /// after its `Retry-After`, a few times. Anything else is answered as it came.
@@ -401,11 +394,10 @@ async fn two_replicas_together_keep_an_endpoints_limit_of_deliveries_in_flight()
         ("ROLLCALL_WORKER_POLL_MS", "10"),
         ("ROLLCALL_WEBHOOK_PER_ENDPOINT", "2"),
     ];
-    let Some((_database, a, _b, org, _db)) = two_replicas(&env).await else {
+    let Some((_database, _a, _b, org, _db, [via_a, _])) = two_replicas(&env).await else {
         return;
     };
     let receiver = crate::peers::HookReceiver::start();
-    let via_a = client(&a.base, 1, "founder@acme.example");
     receiver
         .register_for_invitations(&via_a, org.id, "slow", 20000)
         .await;

@@ -6,13 +6,23 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::helpers::{
-    TestApp, Who, ad_invite, problem, send_invitation, statuses, tally, view_organization,
+    TestApp, Who, ad_invite, bo_create_user, bo_register, bo_view_organization, bo_view_user,
+    problem, send_invitation, send_invite, send_invite_for, statuses, tally, view_organization,
 };
 
 /// An organization with an administrator (user id returned) acting through a session.
 async fn org_with_admin(app: &TestApp) -> (i64, uuid::Uuid, i64) {
     let (org, uuid, admin) = app.org_with_user("Acme", "admin@acme.example", 1).await;
     (org, uuid, admin)
+}
+
+/// A fresh server with the organization Acme and the profile jane@example.com, not a member of
+/// it, made through the back office; returns the organization's and the profile's numeric ids.
+async fn acme_and_jane() -> (TestApp, i64, i64) {
+    let app = TestApp::spawn().await;
+    let (org, _) = app.organization("Acme").await;
+    let user = app.user("jane@example.com").await;
+    (app, org, user)
 }
 
 fn seed_000_body() -> types::InviteUserOrganizationRequest {
@@ -128,23 +138,13 @@ async fn seed_000_is_refused_to_a_member() {
 
 #[actix_web::test]
 async fn seed_001_registers_a_user_with_the_seed_example_body() {
-    let app = TestApp::spawn().await;
-    let (org, _) = app.organization("Acme").await;
-    let user = app.user("jane@example.com").await;
+    let (app, org, user) = acme_and_jane().await;
     let (bo, session) = app.backoffice();
     let body: types::RegisterUserOrganizationRequest = serde_json::from_value(
         json!({"scope": 1, "permissions": {"group": 0, "manage": [1, 2], "read": [1, 2]}}),
     )
     .unwrap();
-    let res = bo
-        .bo_user_organization_register()
-        .user_id(user)
-        .organization_id(org)
-        .x_session_token(session)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let res = bo_register(&bo, &session, user, org, body).await.unwrap();
     assert_eq!(res.status(), 201);
     let m = res.into_inner().data;
     assert_eq!(
@@ -160,9 +160,7 @@ async fn seed_001_registers_a_user_with_the_seed_example_body() {
 
 #[actix_web::test]
 async fn seed_001_stores_module_ids_as_sorted_sets() {
-    let app = TestApp::spawn().await;
-    let (org, _) = app.organization("Acme").await;
-    let user = app.user("jane@example.com").await;
+    let (app, org, user) = acme_and_jane().await;
     let m = app.register(user, org, 2, &[3, 1, 3, 2]).await;
     assert_eq!(
         m.permissions.manage.iter().map(|i| i.0).collect::<Vec<_>>(),
@@ -172,9 +170,7 @@ async fn seed_001_stores_module_ids_as_sorted_sets() {
 
 #[actix_web::test]
 async fn seed_001_answers_404_for_an_unknown_user_or_organization() {
-    let app = TestApp::spawn().await;
-    let (org, _) = app.organization("Acme").await;
-    let user = app.user("jane@example.com").await;
+    let (app, org, user) = acme_and_jane().await;
     let (bo, session) = app.backoffice();
     for (u, o, what) in [
         (user + 1000, org, "user"),
@@ -183,15 +179,7 @@ async fn seed_001_answers_404_for_an_unknown_user_or_organization() {
         let body = types::RegisterUserOrganizationRequest::builder()
             .scope(types::Scope::try_from(2).unwrap())
             .permissions(types::PermissionsInput::builder().group(0));
-        let (status, p) = problem(
-            bo.bo_user_organization_register()
-                .user_id(u)
-                .organization_id(o)
-                .x_session_token(session.clone())
-                .body(body)
-                .send()
-                .await,
-        );
+        let (status, p) = problem(bo_register(&bo, &session, u, o, body).await);
         assert_eq!(status, 404);
         assert!(p.detail.contains(what), "{}", p.detail);
     }
@@ -210,27 +198,11 @@ async fn seed_001_answers_409_for_a_live_membership_and_restores_a_deleted_one_w
             .scope(types::Scope::try_from(2).unwrap())
             .permissions(types::PermissionsInput::builder().group(7))
     };
-    let (status, _) = problem(
-        bo.bo_user_organization_register()
-            .user_id(user)
-            .organization_id(org)
-            .x_session_token(session.clone())
-            .body(body())
-            .send()
-            .await,
-    );
+    let (status, _) = problem(bo_register(&bo, &session, user, org, body()).await);
     assert_eq!(status, 409);
 
     app.remove_member(org, user).await;
-    let m = bo
-        .bo_user_organization_register()
-        .user_id(user)
-        .organization_id(org)
-        .x_session_token(session)
-        .body(body())
-        .send()
-        .await
-        .unwrap();
+    let m = bo_register(&bo, &session, user, org, body()).await.unwrap();
     assert_eq!(m.status(), 201);
     let m = m.into_inner().data;
     // Scope 2 written over an administrator makes a member (DESIGN.md, "membership").
@@ -298,11 +270,8 @@ async fn seed_002_creates_a_pending_invitation_whose_token_is_stored_only_as_its
 async fn seed_002_honours_a_requested_lifetime() {
     let app = TestApp::spawn().await;
     let (_, uuid, admin) = org_with_admin(&app).await;
-    let body = types::InviteRequest::builder()
-        .email("jane@example.com")
-        .role(types::Role::Member)
-        .expires_in_seconds(Some(3600));
-    let inv = send_invitation(&app.client(&Who::user(admin)), uuid, body)
+    let admin = app.client(&Who::user(admin));
+    let inv = send_invite_for(&admin, uuid, "jane@example.com", Some(3600))
         .await
         .unwrap()
         .into_inner();
@@ -337,11 +306,9 @@ async fn seed_002_answers_404_for_a_team_that_is_not_in_the_organization() {
 async fn seed_002_is_refused_to_a_member() {
     let app = TestApp::spawn().await;
     let (_, uuid, member) = app.org_with_user("Acme", "member@acme.example", 2).await;
-    let body = types::InviteRequest::builder()
-        .email("x@example.com")
-        .role(types::Role::Member);
     let before = app.counts().await;
-    let (status, _) = problem(send_invitation(&app.client(&Who::user(member)), uuid, body).await);
+    let (status, _) =
+        problem(send_invite(&app.client(&Who::user(member)), uuid, "x@example.com").await);
     assert_eq!(status, 403);
     assert_eq!(app.counts().await, before);
 }
@@ -354,10 +321,7 @@ async fn organizations_of_others_answer_404_not_403() {
     let client = app.client(&Who::user(stranger));
     let (status, _) = problem(view_organization(&client, uuid).await);
     assert_eq!(status, 404);
-    let body = types::InviteRequest::builder()
-        .email("x@example.com")
-        .role(types::Role::Member);
-    let (status, _) = problem(send_invitation(&client, uuid, body).await);
+    let (status, _) = problem(send_invite(&client, uuid, "x@example.com").await);
     assert_eq!(status, 404);
 }
 
@@ -449,11 +413,7 @@ async fn back_office_creates_and_views_users_and_organizations() {
     let app = TestApp::spawn().await;
     let (bo, session) = app.backoffice();
     let id = app.user("Jane@Example.com").await;
-    let user = bo
-        .bo_user_view()
-        .user_id(id)
-        .x_session_token(session.clone())
-        .send()
+    let user = bo_view_user(&bo, &session, id)
         .await
         .unwrap()
         .into_inner()
@@ -462,26 +422,11 @@ async fn back_office_creates_and_views_users_and_organizations() {
         (user.id, user.email.as_str(), user.deleted_at),
         (id, "jane@example.com", None)
     );
-    let (status, _) = problem(
-        bo.bo_user_create()
-            .x_session_token(session.clone())
-            .body(
-                types::CreateUserRequest::builder()
-                    .email("JANE@example.com")
-                    .first_name("J")
-                    .last_name("D"),
-            )
-            .send()
-            .await,
-    );
+    let (status, _) = problem(bo_create_user(&bo, &session, "JANE@example.com", None).await);
     assert_eq!(status, 409, "emails are unique after normalization");
 
     let (org, uuid) = app.organization("Acme").await;
-    let viewed = bo
-        .bo_organization_view()
-        .organization_id(org)
-        .x_session_token(session.clone())
-        .send()
+    let viewed = bo_view_organization(&bo, &session, org)
         .await
         .unwrap()
         .into_inner()
@@ -490,41 +435,21 @@ async fn back_office_creates_and_views_users_and_organizations() {
         (viewed.id, viewed.uuid, viewed.name.as_str()),
         (org, uuid, "Acme")
     );
-    let (status, _) = problem(
-        bo.bo_organization_view()
-            .organization_id(org + 1)
-            .x_session_token(session.clone())
-            .send()
-            .await,
-    );
+    let (status, _) = problem(bo_view_organization(&bo, &session, org + 1).await);
     assert_eq!(status, 404);
-    let (status, _) = problem(
-        bo.bo_user_view()
-            .user_id(id + 1)
-            .x_session_token(session)
-            .send()
-            .await,
-    );
+    let (status, _) = problem(bo_view_user(&bo, &session, id + 1).await);
     assert_eq!(status, 404);
 }
 
 #[actix_web::test]
 async fn seed_001_registers_exactly_once_under_a_race() {
-    let app = TestApp::spawn().await;
-    let (org, _) = app.organization("Acme").await;
-    let user = app.user("jane@example.com").await;
+    let (app, org, user) = acme_and_jane().await;
     let (bo, session) = app.backoffice();
     let attempts = (0..30).map(|_| {
-        bo.bo_user_organization_register()
-            .user_id(user)
-            .organization_id(org)
-            .x_session_token(session.clone())
-            .body(
-                types::RegisterUserOrganizationRequest::builder()
-                    .scope(types::Scope::try_from(2).unwrap())
-                    .permissions(types::PermissionsInput::builder().group(0)),
-            )
-            .send()
+        let body = types::RegisterUserOrganizationRequest::builder()
+            .scope(types::Scope::try_from(2).unwrap())
+            .permissions(types::PermissionsInput::builder().group(0));
+        bo_register(&bo, &session, user, org, body)
     });
     let got = statuses(&futures_util::future::join_all(attempts).await);
     assert_eq!((tally(&got, 201), tally(&got, 409)), (1, 29), "{got:?}");

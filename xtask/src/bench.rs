@@ -425,7 +425,7 @@ fn measure(
         env,
     };
     let m = load::measure(&load, &b.settings, s.server.pid())?;
-    Ok((row("rollcall", backend, label, &m), m.rps))
+    Ok((row("rollcall", backend, label, &m), m.latencies.rps))
 }
 
 fn invite_env(org: &seed::Organization) -> Vec<(String, String)> {
@@ -532,12 +532,7 @@ fn row(system: &str, database: &str, operation: &str, m: &load::Measured) -> Row
         system: system.into(),
         database: database.into(),
         operation: operation.into(),
-        rps: m.rps,
-        p50_ms: m.p50_ms,
-        p90_ms: m.p90_ms,
-        p99_ms: m.p99_ms,
-        max_ms: m.max_ms,
-        requests: m.requests,
+        latencies: m.latencies.clone(),
         errors: m.errors,
         peak_rss_mib: Some(m.peak_rss_mib),
         server_cpu_pct: Some(m.server_cpu_pct),
@@ -584,19 +579,19 @@ fn ratios(rows: &mut [Row]) {
     let rps = |system: &str, op: &str| {
         rows.iter()
             .find(|r| r.system == system && r.operation == op)
-            .map(|r| r.rps)
+            .map(|r| r.latencies.rps)
     };
     let base = rps("baseline", "GET small JSON");
     let peer_invite = rps("better-auth peer", "invite-member");
     let peer_list = rps("better-auth peer", "list-invitations");
     for r in rows.iter_mut() {
-        r.vs_baseline = base.map(|b| r.rps / b);
+        r.vs_baseline = base.map(|b| r.latencies.rps / b);
         let peer = match (r.system.as_str(), r.operation.as_str()) {
             ("rollcall", "create invitation") => peer_invite,
             ("rollcall", "list invitations (page)") => peer_list,
             _ => None,
         };
-        r.vs_peer = peer.map(|p| r.rps / p);
+        r.vs_peer = peer.map(|p| r.latencies.rps / p);
     }
 }
 
@@ -667,9 +662,9 @@ fn scale(b: &Bench) -> Result<Vec<ScaleRow>, String> {
             rows.push(ScaleRow {
                 operation: label.into(),
                 invitations: total,
-                rps: m.rps,
-                p50_ms: m.p50_ms,
-                p99_ms: m.p99_ms,
+                rps: m.latencies.rps,
+                p50_ms: m.latencies.p50_ms,
+                p99_ms: m.latencies.p99_ms,
                 errors: m.errors,
             });
         }
@@ -687,15 +682,20 @@ fn targets(rows: &[Row], scale: &[ScaleRow]) -> Vec<Target> {
     if let Some(c) = find("create invitation") {
         out.push(Target {
             target: "create invitation ≥ 5,000/s with p99 < 20 ms (SQLite, 64 connections)".into(),
-            measured: format!("{:.0}/s, p99 {:.1} ms", c.rps, c.p99_ms),
-            met: c.rps >= 5_000.0 && c.p99_ms < 20.0,
+            measured: format!("{:.0}/s, p99 {:.1} ms", c.latencies.rps, c.latencies.p99_ms),
+            met: c.latencies.rps >= 5_000.0 && c.latencies.p99_ms < 20.0,
         });
         if let Some(h) = find(HOOKED) {
-            let ratio = h.rps / c.rps;
+            let ratio = h.latencies.rps / c.latencies.rps;
             out.push(Target {
                 target: "create invitation with one webhook endpoint ≥ 85% of without (SQLite)"
                     .into(),
-                measured: format!("{:.0}/s vs {:.0}/s = {:.1}%", h.rps, c.rps, ratio * 100.0),
+                measured: format!(
+                    "{:.0}/s vs {:.0}/s = {:.1}%",
+                    h.latencies.rps,
+                    c.latencies.rps,
+                    ratio * 100.0
+                ),
                 met: ratio >= 0.85,
             });
         }
@@ -709,7 +709,7 @@ fn targets(rows: &[Row], scale: &[ScaleRow]) -> Vec<Target> {
             let share = r.vs_baseline.unwrap_or(0.0);
             out.push(Target {
                 target: format!("{op} ≥ 25% of the baseline"),
-                measured: format!("{:.0}/s = {:.1}%", r.rps, share * 100.0),
+                measured: format!("{:.0}/s = {:.1}%", r.latencies.rps, share * 100.0),
                 met: share >= 0.25,
             });
         }

@@ -14,6 +14,8 @@ use std::{
 
 use serde::Deserialize;
 
+use super::report::Latencies;
+
 /// Busy share of the whole machine (percent of all cores) under which it counts as idle.
 const QUIET_PCT: u64 = 15;
 /// Foreign CPU (percent of one core) during a measured run that makes it repeat.
@@ -141,12 +143,8 @@ pub struct Load {
 /// What wrk's `done()` prints (see `xtask/bench/common.lua`).
 #[derive(Debug, Clone, Deserialize)]
 struct WrkResult {
-    requests: u64,
-    rps: f64,
-    p50_ms: f64,
-    p90_ms: f64,
-    p99_ms: f64,
-    max_ms: f64,
+    #[serde(flatten)]
+    latencies: Latencies,
     non2xx: u64,
     connect: u64,
     read: u64,
@@ -157,12 +155,8 @@ struct WrkResult {
 /// One measured run and what the machine did meanwhile.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Measured {
-    pub requests: u64,
-    pub rps: f64,
-    pub p50_ms: f64,
-    pub p90_ms: f64,
-    pub p99_ms: f64,
-    pub max_ms: f64,
+    #[serde(flatten)]
+    pub latencies: Latencies,
     /// Non-2xx answers plus socket errors (connect, read, write, timeout).
     pub errors: u64,
     /// The server's CPU during the run, percent of one core.
@@ -215,12 +209,7 @@ pub fn measure_once(
     let wrk = wrk_ticks as f64 / hz;
     let foreign = (100.0 * (machine - server - wrk) / wall).max(0.0);
     let m = Measured {
-        requests: result.requests,
-        rps: result.rps,
-        p50_ms: result.p50_ms,
-        p90_ms: result.p90_ms,
-        p99_ms: result.p99_ms,
-        max_ms: result.max_ms,
+        latencies: result.latencies,
         errors: result.non2xx + result.connect + result.read + result.write + result.timeout,
         server_cpu_pct: 100.0 * server / wall,
         wrk_cpu_pct: 100.0 * wrk / wall,
@@ -230,9 +219,9 @@ pub fn measure_once(
     println!(
         "  {:<28} {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>8.2} ms  errors {:<6} server CPU {:>3.0}%  peak RSS {:>5.1} MiB{}",
         load.label,
-        m.rps,
-        m.p50_ms,
-        m.p99_ms,
+        m.latencies.rps,
+        m.latencies.p50_ms,
+        m.latencies.p99_ms,
         m.errors,
         m.server_cpu_pct,
         m.peak_rss_mib,

@@ -337,9 +337,9 @@ fn wrk_rounds(b: &Bench, dir: &Path, seeded: &Seeded) -> Result<(Vec<f64>, Vec<f
                 return Err(format!("{}: {} errors", load.label, m.errors));
             }
             if on {
-                rps.0.push(m.rps);
+                rps.0.push(m.latencies.rps);
             } else {
-                rps.1.push(m.rps);
+                rps.1.push(m.latencies.rps);
             }
         }
     }

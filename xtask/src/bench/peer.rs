@@ -9,17 +9,16 @@ use std::{
 
 use serde::Deserialize;
 
-use super::{load::Settings, report::Row};
+use super::{
+    load::Settings,
+    report::{Latencies, Row},
+};
 
 #[derive(Deserialize)]
 struct PeerResult {
     label: String,
-    requests: u64,
-    rps: f64,
-    p50_ms: f64,
-    p90_ms: f64,
-    p99_ms: f64,
-    max_ms: f64,
+    #[serde(flatten)]
+    latencies: Latencies,
     status: serde_json::Map<String, serde_json::Value>,
     socket_errors: serde_json::Map<String, serde_json::Value>,
 }
@@ -150,12 +149,7 @@ fn read(results: &Path) -> Result<Vec<Row>, String> {
             .into(),
             database: if ceiling { "-" } else { "sqlite" }.into(),
             operation: r.label.clone(),
-            rps: r.rps,
-            p50_ms: r.p50_ms,
-            p90_ms: r.p90_ms,
-            p99_ms: r.p99_ms,
-            max_ms: r.max_ms,
-            requests: r.requests,
+            latencies: r.latencies.clone(),
             errors: bad_status + sockets,
             peak_rss_mib: num(4).map(|kib| kib / 1024.0),
             server_cpu_pct: num(1).zip(num(2)).map(|(cpu, wall)| 100.0 * cpu / wall),

@@ -5,7 +5,19 @@
 use std::path::Path;
 
 use plotters::{coord::ranged1d::SegmentValue, prelude::*};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+/// How fast a run's requests were served, their latency percentiles, and how many there were:
+/// what wrk's `done()` and the peer's script print alike, and what a row of the table shows.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Latencies {
+    pub rps: f64,
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    pub requests: u64,
+}
 
 /// One line of the table.
 #[derive(Debug, Clone, Serialize)]
@@ -15,12 +27,8 @@ pub struct Row {
     /// `sqlite`, `postgres`, or `-` where there is no database.
     pub database: String,
     pub operation: String,
-    pub rps: f64,
-    pub p50_ms: f64,
-    pub p90_ms: f64,
-    pub p99_ms: f64,
-    pub max_ms: f64,
-    pub requests: u64,
+    #[serde(flatten)]
+    pub latencies: Latencies,
     pub errors: u64,
     /// The server's peak resident memory (VmHWM) after this operation.
     pub peak_rss_mib: Option<f64>,
@@ -96,9 +104,9 @@ pub fn print(report: &Report) {
             "{:<26} {:<26} {:>10.0} {:>9.2} {:>9.2} {:>7} {:>8}M {:>8}% {:>7}x",
             system,
             r.operation,
-            r.rps,
-            r.p50_ms,
-            r.p99_ms,
+            r.latencies.rps,
+            r.latencies.p50_ms,
+            r.latencies.p99_ms,
             r.errors,
             opt(r.peak_rss_mib, 1),
             opt(r.vs_baseline.map(|v| v * 100.0), 1),
@@ -200,7 +208,11 @@ pub fn chart(report: &Report, path: &Path) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
         let bars = rows.iter().enumerate().map(|(k, r)| {
             let y = n - 1 - k as i32;
-            let value = if i == 0 { r.rps } else { r.p99_ms };
+            let value = if i == 0 {
+                r.latencies.rps
+            } else {
+                r.latencies.p99_ms
+            };
             Rectangle::new(
                 [
                     (lo, SegmentValue::Exact(y)),
@@ -213,9 +225,9 @@ pub fn chart(report: &Report, path: &Path) -> Result<(), String> {
         let values = rows.iter().enumerate().map(|(k, r)| {
             let y = n - 1 - k as i32;
             let (value, text) = if i == 0 {
-                (r.rps, format!("{:.0}", r.rps))
+                (r.latencies.rps, format!("{:.0}", r.latencies.rps))
             } else {
-                (r.p99_ms, format!("{:.1}", r.p99_ms))
+                (r.latencies.p99_ms, format!("{:.1}", r.latencies.p99_ms))
             };
             Text::new(
                 text,
@@ -237,12 +249,14 @@ mod tests {
             system: system.into(),
             database: "-".into(),
             operation: operation.into(),
-            rps,
-            p50_ms: 1.0,
-            p90_ms: 2.0,
-            p99_ms: 3.0,
-            max_ms: 4.0,
-            requests: 10,
+            latencies: Latencies {
+                rps,
+                p50_ms: 1.0,
+                p90_ms: 2.0,
+                p99_ms: 3.0,
+                max_ms: 4.0,
+                requests: 10,
+            },
             errors: 0,
             peak_rss_mib: None,
             server_cpu_pct: None,
