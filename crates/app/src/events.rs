@@ -7,9 +7,10 @@ use domain::{
     model::{Context, Organization, User},
 };
 use serde::Serialize;
+use storage::Tx;
 
 /// The event `kind` about `target` in `org`, with `data` as its snapshot.
-pub(crate) fn event(
+fn event(
     ctx: &Context,
     kind: EventType,
     org: Option<&Organization>,
@@ -35,42 +36,52 @@ pub(crate) fn event(
     })
 }
 
-/// Records that `user`'s profile was made, in the unit of work that made it; its snapshot is the
-/// user as the API shows it.
-pub(crate) async fn user_created(
-    tx: storage::Tx<'_>,
+/// Appends the event `kind` about `target` in `org`, in the unit of work that made the change,
+/// with `body` (the object as the API shows it now) as its snapshot; answers `body`.
+pub(crate) async fn record<T: Serialize>(
+    tx: Tx<'_>,
     ctx: &Context,
-    user: &User,
-) -> Result<wire::User> {
-    let body = wire::User::from(user);
-    tx.append_event(&event(
-        ctx,
-        EventType::UserCreated,
-        None,
-        format!("user:{}", user.id),
-        &body,
-    )?)
-    .await?;
+    kind: EventType,
+    org: Option<&Organization>,
+    target: String,
+    body: T,
+) -> Result<T> {
+    tx.append_event(&event(ctx, kind, org, target, &body)?)
+        .await?;
     Ok(body)
 }
 
-/// Records that `org` was made, in the unit of work that made it; its snapshot is the
-/// organization as the API shows it.
+/// Records that `user`'s profile was made; its snapshot is the user as the API shows it.
+pub(crate) async fn user_created(tx: Tx<'_>, ctx: &Context, user: &User) -> Result<wire::User> {
+    let target = format!("user:{}", user.id);
+    record(
+        tx,
+        ctx,
+        EventType::UserCreated,
+        None,
+        target,
+        wire::User::from(user),
+    )
+    .await
+}
+
+/// Records that `org` was made; its snapshot is the organization as the API shows it.
 pub(crate) async fn organization_created(
-    tx: storage::Tx<'_>,
+    tx: Tx<'_>,
     ctx: &Context,
     org: &Organization,
 ) -> Result<wire::Organization> {
+    let target = format!("organization:{}", org.uuid);
     let body = wire::Organization::from(org);
-    tx.append_event(&event(
+    record(
+        tx,
         ctx,
         EventType::OrganizationCreated,
         Some(org),
-        format!("organization:{}", org.uuid),
-        &body,
-    )?)
-    .await?;
-    Ok(body)
+        target,
+        body,
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -17,10 +17,10 @@ use wire::{DEFAULT_LIFETIME_SECONDS, InvitationWithToken, Page};
 
 use crate::{
     Answer, App, Caller, KeyedRequest, PageRequest,
-    events::event,
+    events::record,
     identity::ensure_profile,
     keyed::{self, Claimed},
-    members::add_or_restore,
+    members::{add_or_restore, member_recorded},
     outbox,
 };
 
@@ -525,20 +525,13 @@ async fn accept(
         .await?
         .map(|m| m.teams)
         .unwrap_or_default();
-    let member = wire::Member::from(&Member {
+    let member = Member {
         user: profile,
         membership,
         teams,
-    });
+    };
     record_invitation(tx, EventType::InvitationAccepted, org, &now_is, ctx).await?;
-    tx.append_event(&event(
-        ctx,
-        EventType::MembershipCreated,
-        Some(org),
-        format!("user:{user}"),
-        &member,
-    )?)
-    .await?;
+    let member = member_recorded(tx, ctx, EventType::MembershipCreated, org, &member).await?;
     Ok(Answer::created(member))
 }
 
@@ -688,7 +681,5 @@ async fn record_invitation(
 ) -> Result<wire::Invitation> {
     let view = wire::Invitation::new(inv, ctx.now);
     let target = format!("invitation:{}", inv.id);
-    tx.append_event(&event(ctx, kind, Some(org), target, &view)?)
-        .await?;
-    Ok(view)
+    record(tx, ctx, kind, Some(org), target, view).await
 }

@@ -16,7 +16,7 @@ use wire::{Envelope, Page};
 
 use crate::{
     Answer, App, Caller, KeyedRequest, PageRequest, SessionCaller,
-    events::{event, user_created},
+    events::{record, user_created},
     invitations::count_invitation,
     outbox,
 };
@@ -361,14 +361,7 @@ async fn remove(
         .await?
         .ok_or_else(|| not_a_member(user))?;
     tx.leave_teams(org.id, user).await?;
-    tx.append_event(&event(
-        ctx,
-        EventType::MembershipDeleted,
-        Some(org),
-        format!("user:{user}"),
-        &wire::Member::from(&member),
-    )?)
-    .await?;
+    member_recorded(tx, ctx, EventType::MembershipDeleted, org, &member).await?;
     Ok(removed)
 }
 
@@ -422,6 +415,19 @@ pub(crate) async fn add_or_restore(
     }
 }
 
+/// Records the membership event `kind` about `member` of `org`; its snapshot is the member as the
+/// API shows it, which it answers.
+pub(crate) async fn member_recorded(
+    tx: Tx<'_>,
+    ctx: &Context,
+    kind: EventType,
+    org: &Organization,
+    member: &Member,
+) -> Result<wire::Member> {
+    let target = format!("user:{}", member.user.id);
+    record(tx, ctx, kind, Some(org), target, wire::Member::from(member)).await
+}
+
 /// Appends the membership event `kind` for `user`, with the member as it is now; answers it.
 pub(crate) async fn record_membership(
     tx: Tx<'_>,
@@ -434,14 +440,7 @@ pub(crate) async fn record_membership(
         .member(user, org.id)
         .await?
         .ok_or_else(|| not_a_member(user))?;
-    tx.append_event(&event(
-        ctx,
-        kind,
-        Some(org),
-        format!("user:{user}"),
-        &wire::Member::from(&member),
-    )?)
-    .await?;
+    member_recorded(tx, ctx, kind, org, &member).await?;
     Ok(member)
 }
 

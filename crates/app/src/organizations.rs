@@ -11,10 +11,8 @@ use uuid::Uuid;
 use wire::Page;
 
 use crate::{
-    Answer, App, Caller, KeyedRequest, PageRequest,
-    events::{event, organization_created},
-    identity::ensure_profile,
-    not_yours,
+    Answer, App, Caller, KeyedRequest, PageRequest, events::organization_created,
+    identity::ensure_profile, members::member_recorded, not_yours,
 };
 
 impl App {
@@ -90,14 +88,7 @@ impl App {
                     membership,
                     teams: Vec::new(),
                 };
-                tx.append_event(&event(
-                    &ctx,
-                    EventType::MembershipCreated,
-                    Some(&org),
-                    format!("user:{}", member.user.id),
-                    &wire::Member::from(&member),
-                )?)
-                .await?;
+                member_recorded(tx, &ctx, EventType::MembershipCreated, &org, &member).await?;
                 Ok(Answer::created(body))
             })
         })

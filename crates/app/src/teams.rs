@@ -6,10 +6,11 @@ use domain::{
     model::{Context, Organization, Team},
     names::TeamName,
 };
+use storage::Tx;
 use uuid::Uuid;
 use wire::Page;
 
-use crate::{Answer, App, Caller, KeyedRequest, PageRequest, events::event};
+use crate::{Answer, App, Caller, KeyedRequest, PageRequest, events::record};
 
 /// A team member's event snapshot: which team, who, with which role.
 #[derive(serde::Serialize)]
@@ -33,9 +34,8 @@ impl App {
         self.write_keyed(caller, key, move |tx, ctx| {
             Box::pin(async move {
                 let team = tx.insert_team(org.id, &name, ctx.now).await?;
-                tx.append_event(&team_event(&ctx, EventType::TeamCreated, &org, &team)?)
-                    .await?;
-                Ok(Answer::created(wire::Team::from(&team)))
+                let body = team_recorded(tx, &ctx, EventType::TeamCreated, &org, &team).await?;
+                Ok(Answer::created(body))
             })
         })
         .await
@@ -74,9 +74,7 @@ impl App {
                     .rename_team(org.id, team, &name, ctx.now)
                     .await?
                     .ok_or_else(|| no_team(team))?;
-                tx.append_event(&team_event(&ctx, EventType::TeamRenamed, &org, &renamed)?)
-                    .await?;
-                Ok(wire::Team::from(&renamed))
+                team_recorded(tx, &ctx, EventType::TeamRenamed, &org, &renamed).await
             })
         })
         .await
@@ -91,8 +89,7 @@ impl App {
                     .delete_team(org.id, team)
                     .await?
                     .ok_or_else(|| no_team(team))?;
-                tx.append_event(&team_event(&ctx, EventType::TeamDeleted, &org, &deleted)?)
-                    .await?;
+                team_recorded(tx, &ctx, EventType::TeamDeleted, &org, &deleted).await?;
                 Ok(())
             })
         })
@@ -149,18 +146,14 @@ impl App {
                     user: profile,
                     role,
                 });
-                tx.append_event(&event(
-                    &ctx,
-                    EventType::TeamMembershipSet,
-                    Some(&org),
-                    format!("team:{team}/user:{user}"),
-                    &TeamMembership {
-                        team_id: team,
-                        member: member.clone(),
-                    },
-                )?)
-                .await?;
-                Ok(member)
+                let set = TeamMembership {
+                    team_id: team,
+                    member,
+                };
+                let target = format!("team:{team}/user:{user}");
+                let kind = EventType::TeamMembershipSet;
+                let set = record(tx, &ctx, kind, Some(&org), target, set).await?;
+                Ok(set.member)
             })
         })
         .await
@@ -184,18 +177,14 @@ impl App {
                         "user {user} is not in team {team}"
                     )));
                 }
-                tx.append_event(&event(
-                    &ctx,
-                    EventType::TeamMembershipDeleted,
-                    Some(&org),
-                    format!("team:{team}/user:{user}"),
-                    &serde_json::json!({
-                        "teamId": team,
-                        "userId": user.get(),
-                        "email": profile.map(|p| p.email.as_str().to_owned()),
-                    }),
-                )?)
-                .await?;
+                let removed = serde_json::json!({
+                    "teamId": team,
+                    "userId": user.get(),
+                    "email": profile.map(|p| p.email.as_str().to_owned()),
+                });
+                let target = format!("team:{team}/user:{user}");
+                let kind = EventType::TeamMembershipDeleted;
+                record(tx, &ctx, kind, Some(&org), target, removed).await?;
                 Ok(())
             })
         })
@@ -203,19 +192,17 @@ impl App {
     }
 }
 
-fn team_event(
+/// Records the team event `kind` about `team` of `org`; its snapshot is the team as the API
+/// shows it, which it answers.
+async fn team_recorded(
+    tx: Tx<'_>,
     ctx: &Context,
     kind: EventType,
     org: &Organization,
     team: &Team,
-) -> Result<domain::NewEvent> {
-    event(
-        ctx,
-        kind,
-        Some(org),
-        format!("team:{}", team.id),
-        &wire::Team::from(team),
-    )
+) -> Result<wire::Team> {
+    let target = format!("team:{}", team.id);
+    record(tx, ctx, kind, Some(org), target, wire::Team::from(team)).await
 }
 
 fn no_team(team: Uuid) -> Error {

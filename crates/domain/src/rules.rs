@@ -174,13 +174,18 @@ mod tests {
         }
     }
 
-    #[test]
-    fn managers_change_members_but_not_administrators() {
-        let (admin, manager, other) = (
+    /// An administrator, a manager and a member (users 1, 2 and 3) of one organization.
+    fn staff() -> (Membership, Membership, Membership) {
+        (
             member(1, Role::Administrator),
             member(2, Role::Manager),
             member(3, Role::Member),
-        );
+        )
+    }
+
+    #[test]
+    fn managers_change_members_but_not_administrators() {
+        let (admin, manager, other) = staff();
         assert!(may_change_member(&manager, &other, Some(Role::BillingManager), None).is_ok());
         assert!(may_change_member(&manager, &admin, Some(Role::Member), None).is_err());
         assert!(may_change_member(&manager, &other, Some(Role::Administrator), None).is_err());
@@ -199,11 +204,7 @@ mod tests {
 
     #[test]
     fn anyone_may_leave_but_only_administrators_remove_administrators() {
-        let (admin, manager, other) = (
-            member(1, Role::Administrator),
-            member(2, Role::Manager),
-            member(3, Role::Member),
-        );
+        let (admin, manager, other) = staff();
         assert!(may_remove_member(&other, &other).is_ok());
         assert!(may_remove_member(&other, &manager).is_err());
         assert!(may_remove_member(&manager, &other).is_ok());
@@ -213,12 +214,11 @@ mod tests {
 
     #[test]
     fn a_manager_invites_resends_and_restores_only_what_it_could_grant() {
-        let (admin, manager) = (member(1, Role::Administrator), member(2, Role::Manager));
+        let (admin, manager, mut deleted) = staff();
         assert!(may_invite(&manager, Role::Member, Some(&perms(&[1]))).is_ok());
         assert!(may_invite(&manager, Role::Administrator, None).is_err());
         assert!(may_invite(&manager, Role::Member, Some(&perms(&[1, 9]))).is_err());
         assert!(may_invite(&admin, Role::Administrator, Some(&perms(&[9]))).is_ok());
-        let mut deleted = member(3, Role::Member);
         assert!(may_restore_member(&manager, &deleted).is_ok());
         deleted.permissions = perms(&[9]);
         assert!(may_restore_member(&manager, &deleted).is_err());

@@ -153,11 +153,24 @@ impl<'de> Deserialize<'de> for EventType {
 
 impl utoipa::PartialSchema for EventType {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::Type::String)
-            .enum_values(Some(domain::EventType::ALL.iter().map(|t| t.as_str())))
-            .into()
+        event_type_schema(|_| true)
     }
+}
+
+/// The schema of an event type as a string enum: the types of `domain::EventType::ALL` that
+/// `listed` keeps, in that order (every one for the audit log; those endpoints receive for
+/// webhooks).
+pub(crate) fn event_type_schema(
+    listed: fn(domain::EventType) -> bool,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    let names = domain::EventType::ALL
+        .iter()
+        .copied()
+        .filter(|&t| listed(t));
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(names.map(domain::EventType::as_str)))
+        .into()
 }
 
 impl ToSchema for EventType {}

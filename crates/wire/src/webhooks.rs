@@ -10,14 +10,17 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::organizations::{EventType, event_type_schema};
+
 /// An event type an organization's endpoint can receive: every organization-scoped event
 /// (`user.created` and `organization.created` are in the audit log only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WebhookEventType(pub domain::EventType);
 
+/// Written as the audit log's `EventType` is: its name.
 impl Serialize for WebhookEventType {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.0.as_str())
+        EventType(self.0).serialize(s)
     }
 }
 
@@ -35,15 +38,7 @@ impl<'de> Deserialize<'de> for WebhookEventType {
 
 impl utoipa::PartialSchema for WebhookEventType {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::Type::String)
-            .enum_values(Some(
-                domain::EventType::ALL
-                    .iter()
-                    .filter(|t| t.is_webhook_event())
-                    .map(|t| t.as_str()),
-            ))
-            .into()
+        event_type_schema(domain::EventType::is_webhook_event)
     }
 }
 
