@@ -127,7 +127,7 @@ impl Local {
                 };
                 read(&connections[at].1)
             })
-            .map_err(|e| internal(format!("local SQLite read: {e}")))
+            .map_err(LocalError::into_error)
     }
 
     fn open(&self) -> Result<rusqlite::Connection, LocalError> {
@@ -157,6 +157,25 @@ enum LocalError {
     Sqlite(#[from] rusqlite::Error),
     #[error("{0}")]
     Other(String),
+}
+
+impl LocalError {
+    /// As the caller should see it: 503 when the database cannot be read now (locked past the
+    /// busy timeout, or gone), as through the pool; 500 for anything else.
+    fn into_error(self) -> Error {
+        use rusqlite::ErrorCode::{CannotOpen, DatabaseBusy, DatabaseLocked};
+        match &self {
+            Self::Sqlite(e)
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(DatabaseBusy | DatabaseLocked | CannotOpen)
+                ) =>
+            {
+                Error::Unavailable(format!("database unavailable: {e}"))
+            }
+            _ => internal(format!("local SQLite read: {self}")),
+        }
+    }
 }
 
 impl From<Error> for LocalError {
