@@ -7,8 +7,8 @@
 //! The statements are the ones the per-table operations already build with sea-orm (a
 //! `Select<E>`, rendered for SQLite), and the rows become the same `E::Model` (each value set on
 //! its column, typed as the entity declares it), so a read is written once and runs on either
-//! path. Values are bound and read
-//! as sqlx stores them: UUIDs as 16-byte blobs, times as RFC 3339 text, JSON as text.
+//! path. Values are bound and read as sqlx stores them: UUIDs as 16-byte blobs, times as
+//! RFC 3339 text, JSON as text.
 //!
 //! WAL mode lets these connections read while the writer writes; each read is its own read
 //! transaction, ended when its statement is reset, so it sees every commit acknowledged before it
@@ -16,10 +16,7 @@
 
 use std::{
     cell::RefCell,
-    sync::{
-        Arc, Weak,
-        atomic::{AtomicU64, Ordering},
-    },
+    sync::{Arc, Weak},
     time::Duration,
 };
 
@@ -36,13 +33,12 @@ use crate::store::internal;
 /// Statements each thread's connection keeps prepared.
 const STATEMENTS_CACHED: usize = 64;
 
-/// The database file the threads' connections read, and what tells them apart from another
-/// store's (a test process runs several).
+/// The database file the threads' connections read. Each thread tells one store's connection
+/// from another's (a test process runs several) by this `Arc`.
 #[derive(Clone)]
 pub(crate) struct Local(Arc<Source>);
 
 struct Source {
-    id: u64,
     path: String,
     busy_timeout: Duration,
 }
@@ -57,7 +53,6 @@ impl Local {
     /// Reads of the database at `url` (`sqlite://path?…`); none for an in-memory database,
     /// which another connection would not see.
     pub(crate) fn of(url: &str, busy_timeout: Duration) -> Option<Self> {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
         let rest = url
             .strip_prefix("sqlite://")
             .or(url.strip_prefix("sqlite:"))?;
@@ -66,7 +61,6 @@ impl Local {
             return None;
         }
         Some(Self(Arc::new(Source {
-            id: NEXT.fetch_add(1, Ordering::Relaxed),
             path: path.to_owned(),
             busy_timeout,
         })))
@@ -114,10 +108,11 @@ impl Local {
     ) -> Result<T> {
         CONNECTIONS
             .with_borrow_mut(|connections| {
+                // Connections of dropped stores go; every `Weak` left points at a live store.
                 connections.retain(|(source, _)| source.strong_count() > 0);
                 let at = match connections
                     .iter()
-                    .position(|(source, _)| source.upgrade().is_some_and(|s| s.id == self.0.id))
+                    .position(|(source, _)| std::ptr::eq(source.as_ptr(), Arc::as_ptr(&self.0)))
                 {
                     Some(at) => at,
                     None => {
@@ -175,12 +170,6 @@ impl LocalError {
             }
             _ => internal(format!("local SQLite read: {self}")),
         }
-    }
-}
-
-impl From<Error> for LocalError {
-    fn from(e: Error) -> Self {
-        Self::Other(e.to_string())
     }
 }
 

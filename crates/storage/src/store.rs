@@ -1,13 +1,14 @@
-//! `Store`: connection set-up and the two ways in. `read()` answers per-table operations over
-//! the read pool; `write(work)` runs `work` as one unit of work, a transaction that commits when
+//! `Store`: connection set-up and the two ways in. `read()` answers per-table operations
+//! outside any transaction; `write(work)` runs `work` as one unit of work, a transaction that commits when
 //! it succeeds and rolls back when it fails. Use cases (`crates/app`) decide what a transaction
 //! does; this crate only knows how to store it.
 //!
 //! SQLite has one writer at a time. Rather than let concurrent writers collide on the database
 //! lock (and retry on `SQLITE_BUSY`), writes go through a pool of exactly one connection, on a
-//! thread of their own (`writer`), and queue in-process; reads use their own pool and, in WAL
-//! mode, never wait for the writer. On PostgreSQL both pools are one pool and a unit of work
-//! runs where it is awaited.
+//! thread of their own (`writer`), and queue in-process; reads never wait for the writer (WAL
+//! mode): a read's select runs on the calling thread's own connection (`local`), anything else
+//! on the read pool. On PostgreSQL both pools are one pool and a unit of work runs where it is
+//! awaited.
 
 use std::{
     collections::HashMap,
@@ -180,7 +181,8 @@ impl Store {
         }
     }
 
-    /// Per-table reads over the read pool (each statement on its own; no transaction).
+    /// Per-table reads (each statement on its own; no transaction): on SQLite, selects on the
+    /// calling thread (`local`) and the rest over the read pool.
     pub fn read(&self) -> Reader<'_> {
         Db::reader(&self.read, &self.organizations, self.local.as_ref())
     }
