@@ -156,6 +156,8 @@ pub fn serve_with(
     let token = web::Data::new(api::MetricsToken::new(options.metrics_token.as_deref()));
     let request_metrics = options.request_metrics;
     let server = HttpServer::new(move || {
+        // This factory runs on each HTTP worker's thread as it starts: its reads run on it.
+        storage::read_on_this_thread();
         actix_web::App::new()
             .app_data(state.clone())
             .app_data(token.clone())

@@ -14,6 +14,7 @@ mod tables;
 mod writer;
 
 pub use batch::Batched;
+pub use local::read_on_this_thread;
 pub use seed::SeedInvitation;
 pub use store::{PoolStats, Reader, Store, StoreOptions, Tx, WorkFuture};
 pub use tables::{

@@ -10,6 +10,11 @@
 //! path. Values are bound and read as sqlx stores them: UUIDs as 16-byte blobs, times as
 //! RFC 3339 text, JSON as text.
 //!
+//! Only threads that ask for it read this way (`read_on_this_thread`): the HTTP workers, each
+//! opening its connection when actix starts it. A synchronous read holds its thread, so the
+//! background work (emails, webhooks, gauges, all on one thread) keeps the pool's asynchronous
+//! reads, where a slow read waits without holding up the rest.
+//!
 //! WAL mode lets these connections read while the writer writes; each read is its own read
 //! transaction, ended when its statement is reset, so it sees every commit acknowledged before it
 //! began. Only the read pool's operations come here (`Store::read`), never a unit of work's.
@@ -44,12 +49,25 @@ struct Source {
 }
 
 thread_local! {
+    /// Whether this thread's reads run here (`read_on_this_thread`).
+    static READS_HERE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// This thread's connections, one per live store it has read from.
     static CONNECTIONS: RefCell<Vec<(Weak<Source>, rusqlite::Connection)>> =
         const { RefCell::new(Vec::new()) };
 }
 
+/// From now on, `Store::read()` on this thread runs its selects on this thread (SQLite). For
+/// threads that serve requests: call it where each HTTP worker starts.
+pub fn read_on_this_thread() {
+    READS_HERE.set(true);
+}
+
 impl Local {
+    /// These reads, when this thread asked for them (`read_on_this_thread`).
+    pub(crate) fn here(&self) -> Option<&Self> {
+        READS_HERE.get().then_some(self)
+    }
+
     /// Reads of the database at `url` (`sqlite://path?…`); none for an in-memory database,
     /// which another connection would not see.
     pub(crate) fn of(url: &str, busy_timeout: Duration) -> Option<Self> {
@@ -451,6 +469,23 @@ mod tests {
             .unwrap()
             .with_timezone(&Utc);
         assert_eq!(rfc3339(&t), "2026-12-01T04:05:06.123456+00:00");
+    }
+
+    #[test]
+    fn only_a_thread_that_asked_reads_on_itself() {
+        let local = Local::of("sqlite://x.db", Duration::ZERO).unwrap();
+        let asked = std::thread::scope(|s| {
+            let other = s.spawn(|| local.here().is_some()).join().unwrap();
+            let asking = s
+                .spawn(|| {
+                    read_on_this_thread();
+                    local.here().is_some()
+                })
+                .join()
+                .unwrap();
+            (other, asking)
+        });
+        assert_eq!(asked, (false, true));
     }
 
     #[test]

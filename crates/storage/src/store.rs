@@ -182,9 +182,14 @@ impl Store {
     }
 
     /// Per-table reads (each statement on its own; no transaction): on SQLite, selects on the
-    /// calling thread (`local`) and the rest over the read pool.
+    /// calling thread when it asked for that (`local::read_on_this_thread`), the rest over the
+    /// read pool.
     pub fn read(&self) -> Reader<'_> {
-        Db::reader(&self.read, &self.organizations, self.local.as_ref())
+        Db::reader(
+            &self.read,
+            &self.organizations,
+            self.local.as_ref().and_then(Local::here),
+        )
     }
 
     /// Runs `work` as one unit of work: one transaction, committed when `work` answers `Ok` and
