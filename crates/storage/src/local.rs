@@ -1,8 +1,8 @@
 //! Reads on the calling thread (SQLite). sqlx hands every statement to its connection's own
 //! thread and waits for the answer to come back: for a read that takes microseconds, the two
-//! hand-offs are most of its cost. Here each thread that reads (an actix worker, a tokio worker)
-//! has a read-only rusqlite connection of its own, opened on first use, and a read runs on it at
-//! once, its statement prepared once and cached.
+//! hand-offs are most of its cost. Here each HTTP worker thread has a read-only rusqlite
+//! connection of its own, opened on its first read, and a read runs on it at once, its statement
+//! prepared once and cached.
 //!
 //! The statements are the ones the per-table operations already build with sea-orm (a
 //! `Select<E>`, rendered for SQLite), and the rows become the same `E::Model` (each value set on
@@ -10,10 +10,10 @@
 //! path. Values are bound and read as sqlx stores them: UUIDs as 16-byte blobs, times as
 //! RFC 3339 text, JSON as text.
 //!
-//! Only threads that ask for it read this way (`read_on_this_thread`): the HTTP workers, each
-//! opening its connection when actix starts it. A synchronous read holds its thread, so the
-//! background work (emails, webhooks, gauges, all on one thread) keeps the pool's asynchronous
-//! reads, where a slow read waits without holding up the rest.
+//! Only threads that ask for it read this way (`read_on_this_thread`): the HTTP workers, which
+//! ask as actix starts each. A synchronous read holds its thread, so the background work
+//! (emails, webhooks, gauges, all on one thread) keeps the pool's asynchronous reads, where a
+//! slow read waits without holding up the rest.
 //!
 //! WAL mode lets these connections read while the writer writes; each read is its own read
 //! transaction, ended when its statement is reset, so it sees every commit acknowledged before it
