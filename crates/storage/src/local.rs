@@ -104,9 +104,9 @@ impl Local {
             let mut models = Vec::new();
             while let Some(row) = rows.next()? {
                 let mut model = <E::ActiveModel as ActiveModelTrait>::default();
-                for (i, column) in columns.iter().enumerate() {
+                for (i, (column, kind)) in columns.iter().enumerate() {
                     model
-                        .try_set(*column, read(row, i, column)?)
+                        .try_set(*column, kind.read(row, i)?)
                         .map_err(unreadable::<E>)?;
                 }
                 models.push(model.try_into_model().map_err(unreadable::<E>)?);
@@ -187,14 +187,25 @@ impl LocalError {
     }
 }
 
-/// `E`'s columns named `names`, in their order. A select of the whole entity lists them in the
-/// entity's order, which is checked first; other selects look each name up.
-fn columns<E: EntityTrait>(names: &[&str]) -> Result<Vec<E::Column>, LocalError> {
+/// `E`'s columns named `names`, in their order, each with how its values are read. A select of
+/// the whole entity lists them in the entity's order, which is checked first; other selects look
+/// each name up.
+fn columns<E: EntityTrait>(names: &[&str]) -> Result<Vec<(E::Column, Kind)>, LocalError> {
     let in_order: Vec<E::Column> = E::Column::iter().take(names.len()).collect();
-    if in_order.len() == names.len() && in_order.iter().zip(names).all(|(c, n)| c.as_str() == *n) {
-        return Ok(in_order);
-    }
-    names.iter().map(|name| column::<E>(name)).collect()
+    let found = if in_order.len() == names.len()
+        && in_order.iter().zip(names).all(|(c, n)| c.as_str() == *n)
+    {
+        in_order
+    } else {
+        names
+            .iter()
+            .map(|name| column::<E>(name))
+            .collect::<Result<_, _>>()?
+    };
+    found
+        .into_iter()
+        .map(|c| Ok((c, Kind::of_column(&c)?)))
+        .collect()
 }
 
 /// `E`'s column `name`.
@@ -268,6 +279,33 @@ enum Kind {
 }
 
 impl Kind {
+    /// How `column`'s values are read, as its entity declares its type.
+    fn of_column<C: ColumnTrait>(column: &C) -> Result<Self, LocalError> {
+        let ty = column.def().get_column_type().clone();
+        Self::of(&ty).ok_or_else(|| {
+            LocalError::Other(format!(
+                "column {} ({ty:?}) has no local reading: add its type to `Kind`",
+                column.as_str()
+            ))
+        })
+    }
+
+    /// Column `i` of `row`, read as this kind.
+    fn read(self, row: &rusqlite::Row<'_>, i: usize) -> Result<Value, LocalError> {
+        Ok(match self {
+            Self::BigInt => Value::BigInt(row.get(i)?),
+            Self::Int => Value::Int(row.get(i)?),
+            Self::SmallInt => Value::SmallInt(row.get(i)?),
+            Self::Bool => Value::Bool(row.get(i)?),
+            Self::Double => Value::Double(row.get(i)?),
+            Self::Text => Value::String(row.get(i)?),
+            Self::Bytes => Value::Bytes(row.get(i)?),
+            Self::Uuid => Value::Uuid(row.get(i)?),
+            Self::Time => Value::ChronoDateTimeUtc(time(row, i)?),
+            Self::Json => Value::Json(row.get::<_, Option<serde_json::Value>>(i)?.map(Box::new)),
+        })
+    }
+
     /// The kind of a column of type `ty`; none for a type no entity of ours uses.
     fn of(ty: &ColumnType) -> Option<Self> {
         Some(match ty {
@@ -284,33 +322,6 @@ impl Kind {
             _ => return None,
         })
     }
-}
-
-/// Column `i` of `row`, typed as its entity declares `column`.
-fn read<C: ColumnTrait>(
-    row: &rusqlite::Row<'_>,
-    i: usize,
-    column: &C,
-) -> Result<Value, LocalError> {
-    let ty = column.def().get_column_type().clone();
-    let Some(kind) = Kind::of(&ty) else {
-        return Err(LocalError::Other(format!(
-            "column {} ({ty:?}) has no local reading: add its type to `Kind`",
-            column.as_str()
-        )));
-    };
-    Ok(match kind {
-        Kind::BigInt => Value::BigInt(row.get(i)?),
-        Kind::Int => Value::Int(row.get(i)?),
-        Kind::SmallInt => Value::SmallInt(row.get(i)?),
-        Kind::Bool => Value::Bool(row.get(i)?),
-        Kind::Double => Value::Double(row.get(i)?),
-        Kind::Text => Value::String(row.get(i)?),
-        Kind::Bytes => Value::Bytes(row.get(i)?),
-        Kind::Uuid => Value::Uuid(row.get(i)?),
-        Kind::Time => Value::ChronoDateTimeUtc(time(row, i)?),
-        Kind::Json => Value::Json(row.get::<_, Option<serde_json::Value>>(i)?.map(Box::new)),
-    })
 }
 
 /// Column `i` of `row` as a time. sqlx writes RFC 3339, which chrono parses directly, several
@@ -419,7 +430,9 @@ mod tests {
             "a uuid binds as the blob sqlx stored"
         );
         drop(store);
-        let _ = std::fs::remove_file(&path);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
     }
 
     /// The names and kinds of `E`'s columns that have no local reading.
