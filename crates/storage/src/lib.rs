@@ -4,7 +4,6 @@
 //! `domain::Error`. It decides no rule: what a use case does is `crates/app`'s. Nothing above
 //! this crate writes SQL or sees a sea-orm model.
 
-mod batch;
 mod entities;
 mod local;
 pub mod migration;
@@ -13,10 +12,9 @@ mod store;
 mod tables;
 mod writer;
 
-pub use batch::Batched;
 pub use local::read_on_this_thread;
 pub use seed::SeedInvitation;
-pub use store::{PoolStats, Reader, Store, StoreOptions, Tx, WorkFuture};
+pub use store::{PoolStats, Reader, Store, StoreOptions, Tx, Txn, WorkFuture};
 pub use tables::{
     Db, EndpointEffect, HookResult, KeyClaim, KeyScope, NewEndpoint, Outcome, Profile, Rotation,
 };

@@ -26,14 +26,14 @@ use std::{
 };
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use domain::{Error, Result};
+use domain::Error;
 use rusqlite::{OpenFlags, config::DbConfig, types::Value as Sql};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ColumnType, DbBackend, EntityTrait, IdenStatic, Iterable,
-    QueryTrait, Select, TryIntoModel, Value,
+    ActiveModelTrait, ColumnTrait, ColumnType, EntityTrait, IdenStatic, Iterable, Statement,
+    TryIntoModel, Value,
 };
 
-use crate::store::internal;
+use crate::{store::internal, writer::Writing};
 
 /// Statements each thread's connection keeps prepared.
 const STATEMENTS_CACHED: usize = 64;
@@ -71,55 +71,17 @@ impl Local {
     /// Reads of the database at `url` (`sqlite://path?…`); none for an in-memory database,
     /// which another connection would not see.
     pub(crate) fn of(url: &str, busy_timeout: Duration) -> Option<Self> {
-        let rest = url
-            .strip_prefix("sqlite://")
-            .or(url.strip_prefix("sqlite:"))?;
-        let path = rest.split('?').next().unwrap_or_default();
-        if path.is_empty() || path.contains(":memory:") || url.contains("mode=memory") {
-            return None;
-        }
         Some(Self(Arc::new(Source {
-            path: path.to_owned(),
+            path: file_of(url)?.to_owned(),
             busy_timeout,
         })))
-    }
-
-    /// The first row `query` finds.
-    pub(crate) fn one<E: Readable>(&self, query: Select<E>) -> Result<Option<E::Model>> {
-        use sea_orm::QuerySelect as _;
-        Ok(self.all(query.limit(1))?.into_iter().next())
-    }
-
-    /// Every row `query` finds, as `E`'s models.
-    pub(crate) fn all<E: Readable>(&self, query: Select<E>) -> Result<Vec<E::Model>> {
-        let statement = query.build(DbBackend::Sqlite);
-        let values = statement.values.map(|v| v.0).unwrap_or_default();
-        self.with(|conn| {
-            let mut stmt = conn.prepare_cached(&statement.sql)?;
-            for (i, value) in values.into_iter().enumerate() {
-                stmt.raw_bind_parameter(i + 1, bound(value)?)?;
-            }
-            let columns = columns::<E>(&stmt.column_names())?;
-            let mut rows = stmt.raw_query();
-            let mut models = Vec::new();
-            while let Some(row) = rows.next()? {
-                let mut model = <E::ActiveModel as ActiveModelTrait>::default();
-                for (i, (column, kind)) in columns.iter().enumerate() {
-                    model
-                        .try_set(*column, kind.read(row, i)?)
-                        .map_err(unreadable::<E>)?;
-                }
-                models.push(model.try_into_model().map_err(unreadable::<E>)?);
-            }
-            Ok(models)
-        })
     }
 
     /// Runs `read` on this thread's connection to the database, opening it first if need be.
     fn with<T>(
         &self,
         read: impl FnOnce(&rusqlite::Connection) -> Result<T, LocalError>,
-    ) -> Result<T> {
+    ) -> Result<T, LocalError> {
         CONNECTIONS
             .with_borrow_mut(|connections| {
                 // Connections of dropped stores go; every `Weak` left points at a live store.
@@ -136,22 +98,158 @@ impl Local {
                 };
                 read(&connections[at].1)
             })
-            .map_err(LocalError::into_error)
     }
 
     fn open(&self) -> Result<rusqlite::Connection, LocalError> {
-        let conn = rusqlite::Connection::open_with_flags(
+        open(
             &self.0.path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        conn.busy_timeout(self.0.busy_timeout)?;
-        conn.set_prepared_statement_cache_capacity(STATEMENTS_CACHED);
-        // A plan that does not depend on the values bound. Without it, SQLite marks a statement
-        // whose `LIMIT ?` it read as an integer stale at every new binding and compiles it again
-        // at its next step: that was most of a local read's time (perf: `sqlite3Reprepare`).
-        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
-        Ok(conn)
+            OpenFlags::SQLITE_OPEN_READ_ONLY,
+            self.0.busy_timeout,
+        )
     }
+}
+
+/// A connection to the database file at `path`, for one thread (`flags`: read-only or
+/// read-write), its statements prepared once and cached.
+pub(crate) fn open(
+    path: &str,
+    flags: OpenFlags,
+    busy_timeout: Duration,
+) -> Result<rusqlite::Connection, LocalError> {
+    let conn = rusqlite::Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    conn.busy_timeout(busy_timeout)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENTS_CACHED);
+    // A plan that does not depend on the values bound. Without it, SQLite marks a statement
+    // whose `LIMIT ?` it read as an integer stale at every new binding and compiles it again at
+    // its next step: that was most of a local read's time (perf: `sqlite3Reprepare`).
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    Ok(conn)
+}
+
+/// The file of the SQLite database at `url` (`sqlite://path?…`); none for an in-memory
+/// database, which another connection would not see.
+pub(crate) fn file_of(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or(url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path.contains(":memory:") || url.contains("mode=memory") {
+        return None;
+    }
+    Some(path)
+}
+
+/// A SQLite connection of this thread's, where statements run at once: the HTTP worker's own
+/// for reads, or the writer thread's, inside the transaction of a unit of work.
+#[derive(Clone, Copy)]
+pub(crate) enum Here<'c> {
+    Read(&'c Local),
+    Write(&'c Writing),
+}
+
+impl Here<'_> {
+    pub(crate) fn run<T>(
+        self,
+        f: impl FnOnce(&rusqlite::Connection) -> Result<T, LocalError>,
+    ) -> Result<T, LocalError> {
+        match self {
+            Self::Read(local) => local.with(f),
+            Self::Write(writing) => writing.with(f),
+        }
+    }
+}
+
+/// `statement` prepared (once per connection) with its values bound as sqlx binds them.
+fn prepared<'c>(
+    conn: &'c rusqlite::Connection,
+    statement: &Statement,
+) -> Result<rusqlite::CachedStatement<'c>, LocalError> {
+    let mut stmt = conn.prepare_cached(&statement.sql)?;
+    if let Some(values) = &statement.values {
+        for (i, value) in values.0.iter().enumerate() {
+            stmt.raw_bind_parameter(i + 1, bound(value.clone())?)?;
+        }
+    }
+    Ok(stmt)
+}
+
+/// Every row `statement` answers, as `E`'s models.
+pub(crate) fn models<E: Readable>(
+    conn: &rusqlite::Connection,
+    statement: &Statement,
+) -> Result<Vec<E::Model>, LocalError> {
+    Ok(models_and::<E>(conn, statement, None)?
+        .into_iter()
+        .map(|(model, _)| model)
+        .collect())
+}
+
+/// Every row `statement` answers, as `E`'s models, each with the integer in its column
+/// `extra` when one is named. With `extra`, columns that are not `E`'s are passed over.
+pub(crate) fn models_and<E: Readable>(
+    conn: &rusqlite::Connection,
+    statement: &Statement,
+    extra: Option<&str>,
+) -> Result<Vec<(E::Model, i64)>, LocalError> {
+    let mut stmt = prepared(conn, statement)?;
+    let names = stmt.column_names();
+    let (columns, extra_at) = match extra {
+        None => (columns::<E>(&names)?, None),
+        Some(extra) => {
+            let mut kept = Vec::new();
+            for (i, name) in names.iter().enumerate() {
+                if let Ok(c) = column::<E>(name) {
+                    kept.push((i, c, Kind::of_column(&c)?));
+                }
+            }
+            let at = names.iter().position(|n| *n == extra).ok_or_else(|| {
+                LocalError::Other(format!("the statement answers no column {extra}"))
+            })?;
+            (
+                kept.into_iter().map(|(i, c, k)| (c, k, i)).collect(),
+                Some(at),
+            )
+        }
+    };
+    let mut rows = stmt.raw_query();
+    let mut models = Vec::new();
+    while let Some(row) = rows.next()? {
+        let mut model = <E::ActiveModel as ActiveModelTrait>::default();
+        for (column, kind, i) in &columns {
+            model
+                .try_set(*column, kind.read(row, *i)?)
+                .map_err(unreadable::<E>)?;
+        }
+        let n = match extra_at {
+            Some(at) => row.get(at)?,
+            None => 0,
+        };
+        models.push((model.try_into_model().map_err(unreadable::<E>)?, n));
+    }
+    Ok(models)
+}
+
+/// Runs `statement`, which answers no rows; answers how many rows it changed.
+pub(crate) fn execute(
+    conn: &rusqlite::Connection,
+    statement: &Statement,
+) -> Result<u64, LocalError> {
+    let changed = prepared(conn, statement)?.raw_execute()?;
+    Ok(u64::try_from(changed).unwrap_or(u64::MAX))
+}
+
+/// The first column of every row `statement` answers.
+pub(crate) fn column_values<T: rusqlite::types::FromSql>(
+    conn: &rusqlite::Connection,
+    statement: &Statement,
+) -> Result<Vec<T>, LocalError> {
+    let mut stmt = prepared(conn, statement)?;
+    let mut rows = stmt.raw_query();
+    let mut values = Vec::new();
+    while let Some(row) = rows.next()? {
+        values.push(row.get(0)?);
+    }
+    Ok(values)
 }
 
 /// An entity whose rows can be read here: its models are built column by column.
@@ -159,9 +257,10 @@ pub(crate) trait Readable: EntityTrait<ActiveModel: TryIntoModel<Self::Model>> {
 
 impl<E: EntityTrait<ActiveModel: TryIntoModel<E::Model>>> Readable for E {}
 
-/// Why a local read failed: SQLite's error, or a value it could not carry.
+/// Why a statement on a connection of this thread's failed: SQLite's error, or a value it could
+/// not carry.
 #[derive(Debug, thiserror::Error)]
-enum LocalError {
+pub(crate) enum LocalError {
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
     #[error("{0}")]
@@ -171,7 +270,7 @@ enum LocalError {
 impl LocalError {
     /// As the caller should see it: 503 when the database cannot be read now (locked past the
     /// busy timeout, or gone), as through the pool; 500 for anything else.
-    fn into_error(self) -> Error {
+    pub(crate) fn into_error(self) -> Error {
         use rusqlite::ErrorCode::{CannotOpen, DatabaseBusy, DatabaseLocked};
         match &self {
             Self::Sqlite(e)
@@ -182,15 +281,27 @@ impl LocalError {
             {
                 Error::Unavailable(format!("database unavailable: {e}"))
             }
-            _ => internal(format!("local SQLite read: {self}")),
+            _ => internal(format!("SQLite: {self}")),
         }
+    }
+
+    /// Whether the statement broke a unique constraint (or a primary key's).
+    pub(crate) fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            Self::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.extended_code,
+                    rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                )
+        )
     }
 }
 
-/// `E`'s columns named `names`, in their order, each with how its values are read. A select of
-/// the whole entity lists them in the entity's order, which is checked first; other selects look
-/// each name up.
-fn columns<E: EntityTrait>(names: &[&str]) -> Result<Vec<(E::Column, Kind)>, LocalError> {
+/// `E`'s columns named `names`, in their order, each with how its values are read and where. A
+/// select of the whole entity lists them in the entity's order, which is checked first; other
+/// selects look each name up.
+fn columns<E: EntityTrait>(names: &[&str]) -> Result<Vec<(E::Column, Kind, usize)>, LocalError> {
     let in_order: Vec<E::Column> = E::Column::iter().take(names.len()).collect();
     let found = if in_order.len() == names.len()
         && in_order.iter().zip(names).all(|(c, n)| c.as_str() == *n)
@@ -204,7 +315,8 @@ fn columns<E: EntityTrait>(names: &[&str]) -> Result<Vec<(E::Column, Kind)>, Loc
     };
     found
         .into_iter()
-        .map(|c| Ok((c, Kind::of_column(&c)?)))
+        .enumerate()
+        .map(|(i, c)| Ok((c, Kind::of_column(&c)?, i)))
         .collect()
 }
 
@@ -345,7 +457,9 @@ mod tests {
         Email, OrganizationName, Permissions, Role,
         model::{Context, NewUser},
     };
-    use sea_orm::{ColumnTrait as _, QueryFilter as _, QueryOrder as _};
+    use sea_orm::{
+        ColumnTrait as _, DbBackend, QueryFilter as _, QueryOrder as _, QueryTrait as _, Select,
+    };
 
     use super::*;
     use crate::{SeedInvitation, Store, StoreOptions, entities::*};
@@ -356,7 +470,8 @@ mod tests {
         E::Model: PartialEq + std::fmt::Debug,
     {
         let local = store.local.as_ref().expect("a file database reads locally");
-        let here = local.all(query.clone()).unwrap();
+        let statement = query.clone().build(DbBackend::Sqlite);
+        let here = local.with(|conn| models::<E>(conn, &statement)).unwrap();
         let pooled = query.all(&store.read).await.unwrap();
         assert_eq!(here, pooled, "{}", E::default().table_name());
         here.len()

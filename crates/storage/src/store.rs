@@ -4,11 +4,11 @@
 //! does; this crate only knows how to store it.
 //!
 //! SQLite has one writer at a time. Rather than let concurrent writers collide on the database
-//! lock (and retry on `SQLITE_BUSY`), writes go through a pool of exactly one connection, on a
-//! thread of their own (`writer`), and queue in-process; reads never wait for the writer (WAL
-//! mode): a read's select runs on the calling thread's own connection (`local`), anything else
-//! on the read pool. On PostgreSQL both pools are one pool and a unit of work runs where it is
-//! awaited.
+//! lock (and retry on `SQLITE_BUSY`), units of work queue in-process for one connection on a
+//! thread of its own (`writer`); reads never wait for the writer (WAL mode): a read's select
+//! runs on the calling thread's own connection (`local`), anything else on the read pool. sqlx's
+//! one write connection runs the migrations and bulk loading. On PostgreSQL both pools are one
+//! pool and a unit of work runs where it is awaited.
 
 use std::{
     collections::HashMap,
@@ -21,18 +21,17 @@ use std::{
 use domain::{Error, OrganizationId, Result, model::Organization};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, TransactionTrait,
+    DbErr, ExecResult, QueryResult, Statement, TransactionTrait,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 use sea_orm_migration::MigratorTrait;
 use uuid::Uuid;
 
 use crate::{
-    batch::Batched,
-    local::Local,
+    local::{Local, file_of},
     migration::Migrator,
     tables::Db,
-    writer::{Ran, Unit, Writer},
+    writer::{Ran, Unit, Writer, Writing},
 };
 
 /// The PostgreSQL advisory lock that serializes migrations among replicas starting together.
@@ -92,12 +91,67 @@ impl PoolStats {
 }
 
 /// A write transaction, as a unit of work sees it: per-table operations inside it.
-pub type Tx<'t> = Db<'t, Batched<'t>>;
+pub type Tx<'t> = Db<'t, Txn<'t>>;
 /// The read pool, as a read sees it.
 pub type Reader<'r> = Db<'r, DatabaseConnection>;
 
 /// A boxed future borrowing the transaction it runs in.
 pub type WorkFuture<'t, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 't>>;
+
+/// The transaction of a unit of work: sea-orm's on PostgreSQL; on SQLite the writer thread's
+/// connection, where `Db`'s own operations run their statements (`Db::here`). sea-orm's calls
+/// through it fail there, loudly: every statement of a unit of work goes through `Db`.
+pub struct Txn<'t> {
+    sea: Option<&'t DatabaseTransaction>,
+    pub(crate) writing: Option<&'t Writing>,
+}
+
+impl<'t> Txn<'t> {
+    pub(crate) fn writing(writing: &'t Writing) -> Self {
+        Self {
+            sea: None,
+            writing: Some(writing),
+        }
+    }
+
+    fn sea(&self) -> Result<&'t DatabaseTransaction, DbErr> {
+        self.sea.ok_or_else(|| {
+            DbErr::Custom(
+                "a statement went through sea-orm on the SQLite writer; run it with `Db`'s \
+                 own operations (execute, returning, values)"
+                    .into(),
+            )
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Txn<'_> {
+    fn get_database_backend(&self) -> DbBackend {
+        self.sea
+            .map_or(DbBackend::Sqlite, ConnectionTrait::get_database_backend)
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.sea()?.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.sea()?.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.sea()?.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.sea()?.query_all_raw(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        true
+    }
+}
 
 /// The database, behind the operations Rollcall needs.
 #[derive(Clone)]
@@ -105,7 +159,8 @@ pub struct Store {
     write: DatabaseConnection,
     pub(crate) read: DatabaseConnection,
     organizations: OrganizationCache,
-    writer: Writer,
+    /// SQLite: where units of work run.
+    writer: Option<Writer>,
     /// SQLite: reads run on the calling thread (`local`).
     pub(crate) local: Option<Local>,
 }
@@ -116,19 +171,25 @@ impl Store {
     /// a crash of the process; a power loss may lose the last commits, never corrupt the file.
     /// On PostgreSQL, replicas starting together take turns to migrate (an advisory lock).
     pub async fn connect(url: &str, options: &StoreOptions) -> Result<Self> {
+        let organizations = OrganizationCache::default();
         let (write, read, writer) = if url.starts_with("sqlite:") {
-            // The write connection (and so its thread) is opened on the writer thread.
-            let writer = Writer::thread()?;
-            let write_options = sqlite_options(url, options, 1);
-            let write = writer
-                .run(async move { Database::connect(write_options).await.map_err(db_err) })
-                .await?;
-            // Migrate (and so create the WAL file) before the readers open the database.
+            let file = file_of(url).ok_or_else(|| {
+                Error::Internal(format!(
+                    "{url}: an in-memory SQLite database is not supported (each connection \
+                     would see a database of its own); name a file: sqlite://rollcall.db?mode=rwc"
+                ))
+            })?;
+            let write = Database::connect(sqlite_options(url, options, 1))
+                .await
+                .map_err(db_err)?;
+            // Migrate (and so create the file and its WAL) before anything else opens it.
             Migrator::up(&write, None).await.map_err(db_err)?;
             let read = Database::connect(sqlite_options(url, options, options.max_connections))
                 .await
                 .map_err(db_err)?;
-            (write, read, writer)
+            let writing = Writing::open(file, options.busy_timeout)?;
+            let writer = Writer::start(writing, organizations.clone())?;
+            (write, read, Some(writer))
         } else {
             let mut opts = ConnectOptions::new(url);
             opts.max_connections(options.max_connections)
@@ -145,12 +206,12 @@ impl Store {
                 .map_err(db_err)?;
             Migrator::up(&txn, None).await.map_err(db_err)?;
             txn.commit().await.map_err(db_err)?;
-            (db.clone(), db, Writer::in_place())
+            (db.clone(), db, None)
         };
         Ok(Self {
             write,
             read,
-            organizations: OrganizationCache::default(),
+            organizations,
             writer,
             local: Local::of(url, options.busy_timeout),
         })
@@ -165,13 +226,19 @@ impl Store {
             .map_err(db_err)
     }
 
-    /// The connection pools as they are now, for metrics: on SQLite `read` and `write` (one
-    /// connection), on PostgreSQL the one `main` pool. Reads counters only; no query.
+    /// The connection pools as they are now, for metrics: on SQLite `read` and `write` (the
+    /// writer thread's one connection, in use while a transaction is open), on PostgreSQL the
+    /// one `main` pool. Reads counters only; no query.
     pub fn pool_stats(&self) -> Vec<PoolStats> {
-        if self.read.get_database_backend() == DbBackend::Sqlite {
+        if let Some(writer) = &self.writer {
+            let busy = u32::from(writer.in_use());
             vec![
                 PoolStats::of("read", self.read.get_sqlite_connection_pool()),
-                PoolStats::of("write", self.write.get_sqlite_connection_pool()),
+                PoolStats {
+                    pool: "write",
+                    open: 1,
+                    idle: 1 - busy,
+                },
             ]
         } else {
             vec![PoolStats::of(
@@ -201,12 +268,12 @@ impl Store {
         T: Send + 'static,
         F: for<'t> FnOnce(Tx<'t>) -> WorkFuture<'t, T> + Send + 'static,
     {
-        if self.writer.is_thread() {
+        if let Some(writer) = &self.writer {
             let (done, answer) = tokio::sync::oneshot::channel();
             let unit: Unit = Box::new(move |tx| {
                 Box::pin(async move {
                     let out = match tx {
-                        Ok(tx) => finished(tx, work(tx).await).await,
+                        Ok(tx) => work(tx).await,
                         Err(e) => Err(e),
                     };
                     Ran {
@@ -217,21 +284,18 @@ impl Store {
                     }
                 })
             });
-            self.writer
-                .submit(unit, self.write.clone(), self.organizations.clone())?;
+            writer.submit(unit)?;
             // Dropped unanswered: the unit panicked (rolled back) or the writer stopped.
             return answer.await.map_err(|_| {
                 Error::Internal("the database writer dropped this unit of work".into())
             })?;
         }
         let txn = self.write.begin().await.map_err(db_err)?;
-        let batched = Batched::new(&txn);
-        let out = finished(
-            Db::new(&batched, &self.organizations),
-            work(Db::new(&batched, &self.organizations)).await,
-        )
-        .await;
-        drop(batched);
+        let sea = Txn {
+            sea: Some(&txn),
+            writing: None,
+        };
+        let out = work(Db::new(&sea, &self.organizations)).await;
         match out {
             Ok(value) => {
                 txn.commit().await.map_err(db_err)?;
@@ -247,13 +311,6 @@ impl Store {
             }
         }
     }
-}
-
-/// What a unit of work on `tx` came to, once what it deferred has run too (or failed it).
-async fn finished<T>(tx: Tx<'_>, out: Result<T>) -> Result<T> {
-    let value = out?;
-    tx.flush().await?;
-    Ok(value)
 }
 
 impl Store {

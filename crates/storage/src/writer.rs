@@ -1,9 +1,8 @@
-//! The SQLite write path's own thread, and group commit. A write transaction holds the one write
-//! connection for every statement it runs, and each statement is a round trip to that
-//! connection's thread. Run on an HTTP worker, each round trip's continuation waits behind
-//! whatever else that worker has queued (parsing, JSON, other requests), and the connection idles
-//! meanwhile. Run here, on a thread that does nothing else, a transaction's statements follow
-//! each other at once.
+//! The SQLite write path's own thread, and group commit. Every unit of work runs on this thread,
+//! on a rusqlite connection of its own (`Writing`): each statement runs at once, where through
+//! sqlx it was a round trip to that connection's thread (and perf put a fifth of that thread's
+//! time in the kernel's task switches). A unit of work's futures therefore never wait on the
+//! database; the units follow each other on a thread that does nothing else.
 //!
 //! Units of work that queue up while one runs are run together: one transaction, each unit in a
 //! savepoint of its own (a unit that fails is rolled back to its savepoint and leaves nothing
@@ -14,21 +13,29 @@
 //! A unit that panics is rolled back like one that failed (its caller hears that the writer
 //! dropped it); the others are kept, and the writer goes on.
 
-use std::{collections::VecDeque, future::Future, panic::AssertUnwindSafe, pin::Pin};
+use std::{
+    collections::VecDeque,
+    future::Future,
+    panic::AssertUnwindSafe,
+    pin::Pin,
+    sync::{
+        Arc, Mutex, PoisonError,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use futures_util::FutureExt as _;
 
 use domain::{Error, Result};
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, TransactionTrait};
-use tokio::sync::{mpsc, oneshot};
+use rusqlite::OpenFlags;
+use tokio::sync::mpsc;
 
 use crate::{
-    batch::Batched,
-    store::{OrganizationCache, Tx, db_err},
+    local::{LocalError, open},
+    store::{OrganizationCache, Tx, Txn},
     tables::Db,
 };
-
-type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// The most units of work one commit takes: what bounds the wait of the first of them.
 const MOST_PER_COMMIT: usize = 64;
@@ -46,40 +53,73 @@ pub(crate) struct Ran {
     pub(crate) answer: Box<dyn FnOnce(Result<()>) + Send>,
 }
 
-enum Message {
-    /// Any future (opening the write connection), run on its own.
-    Job(Job),
-    /// A unit of work on `conn`, run with whatever units queue up with it.
-    Unit {
-        unit: Unit,
-        conn: DatabaseConnection,
-        organizations: OrganizationCache,
-    },
+/// The writer thread's SQLite connection: every unit of work's statements run on it, on that
+/// thread, at once. (The lock is never contended: only the writer thread takes it. It makes the
+/// connection shareable with the unit of work's future, which must be `Send`.)
+pub(crate) struct Writing {
+    conn: Mutex<rusqlite::Connection>,
+    /// Whether a transaction is open: the write connection is in use (metrics).
+    busy: AtomicBool,
 }
 
-/// Where write transactions run: on the writer thread (SQLite) or in place (PostgreSQL, whose
-/// pool serves many transactions at once).
+impl Writing {
+    /// Opens the database file at `path` for writing: WAL, `synchronous=NORMAL` (a commit
+    /// survives a crash of the process), foreign keys, statement journals in memory.
+    pub(crate) fn open(path: &str, busy_timeout: Duration) -> Result<Self> {
+        let conn = open(path, OpenFlags::SQLITE_OPEN_READ_WRITE, busy_timeout)
+            .and_then(|conn| {
+                conn.execute_batch(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
+                )?;
+                Ok(conn)
+            })
+            .map_err(LocalError::into_error)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+            busy: AtomicBool::new(false),
+        })
+    }
+
+    /// Runs `f` on the connection.
+    pub(crate) fn with<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Connection) -> Result<T, LocalError>,
+    ) -> Result<T, LocalError> {
+        // Never held across an await; a panic while holding it leaves the connection usable.
+        f(&self.conn.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Runs `sql` (transaction control: no values, no rows), its statement cached.
+    fn control(&self, sql: &str) -> Result<()> {
+        self.with(|conn| Ok(conn.prepare_cached(sql)?.raw_execute().map(|_| ())?))
+            .map_err(LocalError::into_error)
+    }
+
+    /// Whether no transaction is open (SQLite may roll one back by itself after some failures:
+    /// a full disk, an I/O error).
+    fn outside_transaction(&self) -> bool {
+        self.with(|conn| Ok(conn.is_autocommit())).unwrap_or(true)
+    }
+}
+
+/// The writer thread of one store, where its units of work run (SQLite).
 #[derive(Clone)]
-pub(crate) struct Writer(Option<mpsc::UnboundedSender<Message>>);
+pub(crate) struct Writer {
+    units: mpsc::UnboundedSender<Unit>,
+    writing: Arc<Writing>,
+}
 
 impl Writer {
-    pub(crate) fn in_place() -> Self {
-        Self(None)
-    }
-
-    /// Whether units of work go to the writer thread ([`Writer::submit`]) rather than run where
-    /// they are awaited.
-    pub(crate) fn is_thread(&self) -> bool {
-        self.0.is_some()
-    }
-
-    /// Starts the writer thread; it ends when the last `Writer` clone is dropped.
-    pub(crate) fn thread() -> Result<Self> {
-        let (messages, mut queue) = mpsc::unbounded_channel::<Message>();
+    /// Starts the writer thread on `writing`; it ends when the last `Writer` clone is dropped.
+    pub(crate) fn start(writing: Writing, organizations: OrganizationCache) -> Result<Self> {
+        let writing = Arc::new(writing);
+        let (units, mut queue) = mpsc::unbounded_channel::<Unit>();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| Error::Internal(format!("cannot start the writer runtime: {e}")))?;
+        let on_thread = Arc::clone(&writing);
         std::thread::Builder::new()
             .name("rollcall-writer".into())
             .spawn(move || {
@@ -89,76 +129,32 @@ impl Writer {
                     loop {
                         if waiting.is_empty() {
                             match queue.recv().await {
-                                Some(m) => waiting.push_back(m),
+                                Some(unit) => waiting.push_back(unit),
                                 None => break,
                             }
                         }
-                        while let Ok(m) = queue.try_recv() {
-                            waiting.push_back(m);
+                        while let Ok(unit) = queue.try_recv() {
+                            waiting.push_back(unit);
                         }
-                        match waiting.pop_front() {
-                            Some(Message::Job(job)) => {
-                                tokio::spawn(job);
-                            }
-                            Some(Message::Unit {
-                                unit,
-                                conn,
-                                organizations,
-                            }) => {
-                                let mut units = vec![unit];
-                                while units.len() < MOST_PER_COMMIT
-                                    && matches!(waiting.front(), Some(Message::Unit { .. }))
-                                {
-                                    if let Some(Message::Unit { unit, .. }) = waiting.pop_front() {
-                                        units.push(unit);
-                                    }
-                                }
-                                commit_together(&conn, &organizations, units).await;
-                            }
-                            None => {}
-                        }
+                        let take = waiting.len().min(MOST_PER_COMMIT);
+                        let units = waiting.drain(..take).collect();
+                        commit_together(&on_thread, &organizations, units).await;
                     }
                 });
             })
             .map_err(|e| Error::Internal(format!("cannot start the writer thread: {e}")))?;
-        Ok(Self(Some(messages)))
+        Ok(Self { units, writing })
     }
 
-    /// Runs `work` (opening the write connection) where writes run, and answers its result.
-    pub(crate) async fn run<T, F>(&self, work: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: Future<Output = Result<T>> + Send + 'static,
-    {
-        let Some(messages) = &self.0 else {
-            return work.await;
-        };
-        let (done, result) = oneshot::channel();
-        messages
-            .send(Message::Job(Box::pin(async move {
-                let _ = done.send(work.await);
-            })))
-            .map_err(|_| stopped())?;
-        result.await.map_err(|_| stopped())?
+    /// Queues `unit` on the writer thread, to run in a transaction. The unit answers its caller
+    /// itself.
+    pub(crate) fn submit(&self, unit: Unit) -> Result<()> {
+        self.units.send(unit).map_err(|_| stopped())
     }
 
-    /// Queues `unit` on the writer thread, to run in a transaction on `conn`. The unit answers
-    /// its caller itself.
-    pub(crate) fn submit(
-        &self,
-        unit: Unit,
-        conn: DatabaseConnection,
-        organizations: OrganizationCache,
-    ) -> Result<()> {
-        self.0
-            .as_ref()
-            .ok_or_else(stopped)?
-            .send(Message::Unit {
-                unit,
-                conn,
-                organizations,
-            })
-            .map_err(|_| stopped())
+    /// Whether a transaction is open now.
+    pub(crate) fn in_use(&self) -> bool {
+        self.writing.busy.load(Ordering::Relaxed)
     }
 }
 
@@ -166,26 +162,20 @@ fn stopped() -> Error {
     Error::Unavailable("the database writer has stopped".into())
 }
 
-/// Runs `units` in one transaction on `conn`, each in a savepoint of its own, and commits once;
-/// then answers each. The savepoint rides along with the unit's first statement (`Batched`), so
-/// a unit of work costs no more round trips than it would alone, and the batch two more in all.
-async fn commit_together(
-    conn: &DatabaseConnection,
-    organizations: &OrganizationCache,
-    units: Vec<Unit>,
-) {
-    let backend = conn.get_database_backend();
-    let txn = match conn.begin().await {
-        Ok(txn) => txn,
-        Err(e) => {
-            let e = db_err(e);
-            for unit in units {
-                (unit(Err(e.clone())).await.answer)(Ok(()));
-            }
-            return;
+/// Runs `units` in one transaction on `writing`, each in a savepoint of its own, and commits
+/// once; then answers each. Every statement runs on this thread, at once: a unit of work's
+/// futures never wait on the database.
+async fn commit_together(writing: &Writing, organizations: &OrganizationCache, units: Vec<Unit>) {
+    // IMMEDIATE: the write lock is taken now (or waited for, within the busy timeout), never
+    // halfway through a unit, where a second process writing could only be answered "busy".
+    if let Err(e) = writing.control("BEGIN IMMEDIATE") {
+        for unit in units {
+            (unit(Err(e.clone())).await.answer)(Ok(()));
         }
-    };
-    let batched = Batched::new(&txn);
+        return;
+    }
+    writing.busy.store(true, Ordering::Relaxed);
+    let txn = Txn::writing(writing);
     // A unit alone in its transaction needs no savepoint: if it fails, the transaction is
     // rolled back, as it would be without group commit.
     let alone = units.len() == 1;
@@ -197,57 +187,51 @@ async fn commit_together(
             (unit(Err(Error::clone(e))).await.answer)(Ok(()));
             continue;
         }
-        // One name for every unit's savepoint: the statement that carries it is then the same
-        // text for every unit, prepared once. Nothing is released before the commit, so the
-        // newest savepoint of that name is this unit's.
-        let savepoint = (!alone).then(|| Statement::from_string(backend, "SAVEPOINT unit"));
-        let deferred = match &savepoint {
-            Some(s) => batched.defer(s.clone()).await,
-            None => Ok(()),
-        };
-        let ran = match deferred {
-            Ok(()) => AssertUnwindSafe(unit(Ok(Db::new(&batched, organizations))))
+        // Nothing is released before the commit, so the newest savepoint of that name is this
+        // unit's.
+        let ran = match (!alone).then(|| writing.control("SAVEPOINT unit")) {
+            Some(Err(e)) => unit(Err(e)).await,
+            Some(Ok(())) | None => AssertUnwindSafe(unit(Ok(Db::new(&txn, organizations))))
                 .catch_unwind()
                 .await
                 .unwrap_or_else(|_| Ran {
                     ok: false,
                     answer: Box::new(|_| {}),
                 }),
-            Err(e) => unit(Err(db_err(e))).await,
         };
         kept |= ran.ok;
-        if !ran.ok {
-            // What the unit deferred and never ran is dropped with it; if even its savepoint
-            // is among that, the unit changed nothing. (A text that carried the savepoint and
-            // failed ran it: sqlx prepares and runs a text's statements one after the other, and
-            // the savepoint, first, has nothing to bind or fail on.)
-            let never_ran = batched.discard();
-            match &savepoint {
-                None => {}
-                Some(s) if never_ran.first().map(|n| &n.sql) == Some(&s.sql) => {}
-                Some(_) => {
-                    if let Err(e) = txn.execute_unprepared("ROLLBACK TO unit").await {
-                        // The transaction itself is gone: no unit of this batch is kept.
-                        broken = Some(db_err(e));
-                    }
-                }
-            }
+        if !ran.ok
+            && !alone
+            && let Err(e) = writing.control("ROLLBACK TO unit")
+        {
+            // The transaction itself is gone: no unit of this batch is kept.
+            broken = Some(e);
+        }
+        if broken.is_none() && writing.outside_transaction() {
+            broken = Some(Error::Unavailable(
+                "SQLite rolled the transaction back; try again".into(),
+            ));
         }
         answers.push(ran.answer);
     }
-    drop(batched);
     let committed = match broken {
         Some(e) => {
-            let _ = txn.rollback().await;
+            let _ = writing.control("ROLLBACK");
             Err(e)
         }
         // Every unit failed: each answers its own error, whatever this says.
         None if !kept => {
-            let _ = txn.rollback().await;
+            let _ = writing.control("ROLLBACK");
             Ok(())
         }
-        None => txn.commit().await.map_err(db_err),
+        None => writing.control("COMMIT").inspect_err(|_| {
+            // A commit that failed (busy) leaves the transaction open.
+            if !writing.outside_transaction() {
+                let _ = writing.control("ROLLBACK");
+            }
+        }),
     };
+    writing.busy.store(false, Ordering::Relaxed);
     #[cfg(feature = "fault-injection")]
     if kept && committed.is_ok() {
         crate::store::fault::after_commit();
@@ -257,15 +241,126 @@ async fn commit_together(
     }
 }
 
-/// Keeps the writer thread, and the SQLite connection thread it opens (a new thread inherits
-/// its creator's CPUs), on one core of several: each statement is a round trip between the two,
-/// and waking a thread on another core costs more than the statement itself (measured on a
-/// 2-core VM: 1,900 against 2,750 invitations/s).
+/// Keeps the writer thread on one core of several, the last: the HTTP workers, on every core,
+/// hand it their units of work and it does nothing else. (Measured when statements still went to
+/// sqlx's connection thread, which inherited this pinning: 1,900 against 2,750 invitations/s on
+/// a 2-core VM.)
 fn pin_to_last_core() {
     if let Some(last) = core_affinity::get_core_ids()
         .filter(|cores| cores.len() > 1)
         .and_then(|cores| cores.last().copied())
     {
         core_affinity::set_for_current(last);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use domain::{Email, OrganizationName, Permissions, Role, model::NewUser};
+
+    use crate::{Store, StoreOptions};
+
+    use super::*;
+
+    fn user(i: usize) -> NewUser {
+        NewUser {
+            email: Email::parse(&format!("user{i}@example.com")).unwrap(),
+            first_name: "Ada".into(),
+            last_name: format!("L{i}"),
+        }
+    }
+
+    /// Units of work queued together share a transaction: one that fails or panics after
+    /// writing leaves nothing behind, and every other is kept.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_unit_that_fails_in_a_batch_leaves_nothing_and_the_others_are_kept() {
+        let path = std::env::temp_dir().join(format!("rollcall-writer-{}.db", uuid::Uuid::new_v4()));
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let store = Store::connect(&url, &StoreOptions::default())
+            .await
+            .unwrap();
+        let writes = (0..48).map(|i| {
+            let store = store.clone();
+            async move {
+                store
+                    .write(move |tx| {
+                        Box::pin(async move {
+                            tx.insert_user(&user(i), Utc::now()).await?;
+                            match i % 4 {
+                                1 => Err(Error::Conflict(format!("unit {i} refuses"))),
+                                3 => panic!("unit {i} panics after writing"),
+                                _ => Ok(()),
+                            }
+                        })
+                    })
+                    .await
+            }
+        });
+        let answers = futures_util::future::join_all(writes).await;
+        for (i, answer) in answers.into_iter().enumerate() {
+            let kept = store.read().user_by_email(&user(i).email).await.unwrap();
+            match i % 4 {
+                1 => assert!(matches!(answer, Err(Error::Conflict(_))), "{i}: {answer:?}"),
+                3 => assert!(matches!(answer, Err(Error::Internal(_))), "{i}: {answer:?}"),
+                _ => assert!(answer.is_ok(), "{i}: {answer:?}"),
+            }
+            assert_eq!(kept.is_some(), i % 2 == 0, "unit {i}: kept {kept:?}");
+        }
+        drop(store);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+
+    /// The writer's connection enforces what the schema says: a second live membership breaks
+    /// the unique index and reads as the conflict it is, and a membership of a user that does
+    /// not exist breaks the foreign key.
+    #[tokio::test]
+    async fn the_writer_enforces_unique_indexes_and_foreign_keys() {
+        let path = std::env::temp_dir().join(format!("rollcall-writer-{}.db", uuid::Uuid::new_v4()));
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let store = Store::connect(&url, &StoreOptions::default())
+            .await
+            .unwrap();
+        let perms = Permissions::default();
+        let twice = store
+            .write(move |tx| {
+                Box::pin(async move {
+                    let now = Utc::now();
+                    let org = tx
+                        .insert_organization(&OrganizationName::parse("Acme").unwrap(), now)
+                        .await?;
+                    let ada = tx.insert_user(&user(1), now).await?;
+                    tx.insert_membership(ada.id, org.id, Role::Member, &perms, now)
+                        .await?;
+                    tx.insert_membership(ada.id, org.id, Role::Member, &perms, now)
+                        .await
+                })
+            })
+            .await;
+        assert!(matches!(twice, Err(Error::AlreadyMember(_))), "{twice:?}");
+        let perms = Permissions::default();
+        let nobody = store
+            .write(move |tx| {
+                Box::pin(async move {
+                    let now = Utc::now();
+                    let org = tx
+                        .insert_organization(&OrganizationName::parse("Acme").unwrap(), now)
+                        .await?;
+                    let ghost = domain::UserId::parse(999_999).unwrap();
+                    tx.insert_membership(ghost, org.id, Role::Member, &perms, now)
+                        .await
+                })
+            })
+            .await;
+        assert!(
+            matches!(&nobody, Err(Error::Internal(e)) if e.contains("FOREIGN KEY")),
+            "{nobody:?}"
+        );
+        drop(store);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
     }
 }

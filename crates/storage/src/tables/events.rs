@@ -7,9 +7,10 @@ use domain::{
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryTrait, Set};
 
 use super::{Db, Keyset};
-use crate::{batch::Batched, entities::audit_events, store::internal};
+use crate::{
+    store::Txn,entities::audit_events, store::internal};
 
-impl Db<'_, Batched<'_>> {
+impl Db<'_, Txn<'_>> {
     /// Appends one event, in the caller's transaction: a change and its event commit together
     /// or not at all, and so do its webhook deliveries (one per enabled endpoint of the
     /// organization subscribed to its type). Nothing reads its answer, so it rides along with
@@ -25,7 +26,7 @@ impl Db<'_, Batched<'_>> {
             created_at: Set(event.at),
             ..Default::default()
         };
-        self.defer(audit_events::Entity::insert(row).build(self.backend()))
+        self.execute(audit_events::Entity::insert(row).build(self.backend()))
             .await?;
         if let (Some(org), Some(payload)) = (event.organization_id, event.webhook_payload()) {
             self.fan_out(org, event.kind, &payload, event.at).await?;

@@ -5,12 +5,12 @@
 use chrono::{DateTime, Duration, Utc};
 use domain::Result;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryTrait, Set,
     sea_query::{Expr, OnConflict},
 };
 
 use super::Db;
-use crate::{entities::idempotency_keys, store::db_err};
+use crate::entities::idempotency_keys;
 
 /// How long an answer is kept for replay.
 pub const KEEP_FOR: Duration = Duration::hours(24);
@@ -67,13 +67,14 @@ impl<C: ConnectionTrait> Db<'_, C> {
             .do_nothing()
             .to_owned(),
         )
-        .exec_with_returning(self.conn)
-        .await;
-        match inserted {
-            Ok(row) => return Ok(KeyClaim::New(row.id)),
-            // Nothing inserted: sea-orm says "not found" when the RETURNING row is missing.
-            Err(sea_orm::DbErr::RecordNotInserted | sea_orm::DbErr::RecordNotFound(_)) => {}
-            Err(e) => return Err(db_err(e)),
+        ;
+        // Nothing inserted (the key is taken) returns no row.
+        if let Some(row) = self
+            .returning::<idempotency_keys::Entity, _>(inserted)
+            .await?
+            .first()
+        {
+            return Ok(KeyClaim::New(row.id));
         }
         let row = self
             .first(
@@ -95,7 +96,7 @@ impl<C: ConnectionTrait> Db<'_, C> {
             // Expired, or a row without an answer (left by a version that kept the two apart):
             // the key is free again, and this transaction takes it over.
             _ => {
-                idempotency_keys::Entity::update_many()
+                let taken_over = idempotency_keys::Entity::update_many()
                     .col_expr(
                         idempotency_keys::Column::RequestHash,
                         Expr::value(fingerprint),
@@ -107,9 +108,8 @@ impl<C: ConnectionTrait> Db<'_, C> {
                     )
                     .col_expr(idempotency_keys::Column::CreatedAt, Expr::value(now))
                     .filter(idempotency_keys::Column::Id.eq(row.id))
-                    .exec(self.conn)
-                    .await
-                    .map_err(db_err)?;
+                    .build(self.backend());
+                self.execute(taken_over).await?;
                 Ok(KeyClaim::New(row.id))
             }
         }
@@ -117,7 +117,7 @@ impl<C: ConnectionTrait> Db<'_, C> {
 
     /// Keeps the answer of the request that claimed the key `id`.
     pub async fn keep_answer(&self, id: i64, status: u16, body: &str) -> Result<()> {
-        idempotency_keys::Entity::update_many()
+        let kept = idempotency_keys::Entity::update_many()
             .col_expr(
                 idempotency_keys::Column::Status,
                 Expr::value(Some(i32::from(status))),
@@ -127,9 +127,8 @@ impl<C: ConnectionTrait> Db<'_, C> {
                 Expr::value(Some(body.to_owned())),
             )
             .filter(idempotency_keys::Column::Id.eq(id))
-            .exec(self.conn)
-            .await
-            .map_err(db_err)?;
+            .build(self.backend());
+        self.execute(kept).await?;
         Ok(())
     }
 }

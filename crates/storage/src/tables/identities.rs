@@ -4,12 +4,12 @@
 
 use chrono::{DateTime, Utc};
 use domain::{Error, Result, UserId};
-use sea_orm::{EntityTrait, Set};
+use sea_orm::{QueryTrait, EntityTrait, Set};
 
 use super::Db;
 use crate::{
     entities::identities,
-    store::{db_err, internal},
+    store::internal,
 };
 
 impl<C: sea_orm::ConnectionTrait> Db<'_, C> {
@@ -40,11 +40,10 @@ impl<C: sea_orm::ConnectionTrait> Db<'_, C> {
             user_id: Set(user.get()),
             created_at: Set(now),
         };
-        identities::Entity::insert(row)
+        let linked = identities::Entity::insert(row)
             .on_conflict_do_nothing_on([identities::Column::Issuer, identities::Column::Subject])
-            .exec(self.conn)
-            .await
-            .map_err(db_err)?;
+            .build(self.backend());
+        self.execute(linked).await?;
         self.identity_user(issuer, subject).await?.ok_or_else(|| {
             Error::Internal(format!(
                 "the identity {subject:?} of {issuer:?} was neither linked nor found"

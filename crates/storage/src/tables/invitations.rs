@@ -12,9 +12,9 @@ use domain::{
         TeamAssignment,
     },
 };
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect, SqlErr,
+use sea_orm::{QueryTrait, 
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait as _, OnConflict, Query, SimpleExpr},
 };
 use uuid::Uuid;
@@ -22,7 +22,7 @@ use uuid::Uuid;
 use super::{Db, memberships::stored_role};
 use crate::{
     entities::{invitations, memberships, users},
-    store::{db_err, internal},
+    store::internal,
 };
 
 /// What rotating an invitation's token did.
@@ -256,19 +256,14 @@ impl<C: ConnectionTrait> Db<'_, C> {
             .on_conflict(OnConflict::new().do_nothing().to_owned())
             .returning_all()
             .to_owned();
-        let backend = self.backend();
-        match self
-            .conn
-            .query_one_raw(backend.build(&insert))
-            .await
-            .map_err(db_err)?
-        {
-            Some(r) => {
-                let row = invitations::Model::from_query_result(&r, "").map_err(db_err)?;
-                invitation_from_row(row, org.clone()).map(Some)
-            }
-            None => Ok(None),
-        }
+        let inserted = self
+            .models::<invitations::Entity>(self.backend().build(&insert))
+            .await?;
+        inserted
+            .into_iter()
+            .next()
+            .map(|row| invitation_from_row(row, org.clone()))
+            .transpose()
     }
 
     /// Rewrites `email`'s pending invitation of `org` to `expired` when it is past its expiry;
@@ -288,10 +283,8 @@ impl<C: ConnectionTrait> Db<'_, C> {
             .filter(invitations::Column::OrganizationId.eq(org.id.get()))
             .filter(invitations::Column::Email.eq(email.as_str()))
             .filter(invitations::Column::Status.eq(InvitationStatus::Pending.as_str()))
-            .filter(invitations::Column::ExpiresAt.lte(now))
-            .exec_with_returning(self.conn)
-            .await
-            .map_err(db_err)?;
+            .filter(invitations::Column::ExpiresAt.lte(now));
+        let rows = self.returning::<invitations::Entity, _>(rows).await?;
         rows.into_iter()
             .map(|r| invitation_from_row(r, org.clone()))
             .collect()
@@ -313,7 +306,7 @@ impl<C: ConnectionTrait> Db<'_, C> {
         if self.backend() == DbBackend::Postgres {
             due = due.lock_exclusive();
         }
-        let due: Vec<Uuid> = due.into_tuple().all(self.conn).await.map_err(db_err)?;
+        let due: Vec<Uuid> = self.values(due.build(self.backend())).await?;
         if due.is_empty() {
             return Ok(Vec::new());
         }
@@ -325,10 +318,8 @@ impl<C: ConnectionTrait> Db<'_, C> {
             .col_expr(invitations::Column::UpdatedAt, Expr::value(now))
             .filter(invitations::Column::Id.is_in(due))
             .filter(invitations::Column::Status.eq(InvitationStatus::Pending.as_str()))
-            .filter(invitations::Column::ExpiresAt.lte(now))
-            .exec_with_returning(self.conn)
-            .await
-            .map_err(db_err)?;
+            .filter(invitations::Column::ExpiresAt.lte(now));
+        let rows = self.returning::<invitations::Entity, _>(rows).await?;
         self.with_organizations(rows).await
     }
 
@@ -357,29 +348,26 @@ impl<C: ConnectionTrait> Db<'_, C> {
                 .col_expr(invitations::Column::RevokedBy, who),
             InvitationStatus::Pending | InvitationStatus::Expired => update,
         };
-        let changed = update
+        let update = update
             .filter(invitations::Column::Id.eq(id))
             .filter(invitations::Column::Status.eq(InvitationStatus::Pending.as_str()))
             .filter(invitations::Column::ExpiresAt.gt(now))
-            .exec(self.conn)
-            .await
-            .map_err(db_err)?
-            .rows_affected
-            == 1;
+            .build(self.backend());
+        let changed = self.execute(update).await? == 1;
         let now_is = self.first(invitations::Entity::find_by_id(id)).await?;
         Ok((changed, self.with_organization(now_is).await?))
     }
 
     /// The user who accepted the invitation `id`, if it was accepted.
     pub async fn accepted_by(&self, id: Uuid) -> Result<Option<UserId>> {
-        let by: Option<Option<i64>> = invitations::Entity::find_by_id(id)
+        let by = invitations::Entity::find_by_id(id)
             .select_only()
             .column(invitations::Column::AcceptedBy)
-            .into_tuple()
-            .one(self.conn)
-            .await
-            .map_err(db_err)?;
-        by.flatten()
+            .build(self.backend());
+        let by: Vec<Option<i64>> = self.values(by).await?;
+        by.into_iter()
+            .next()
+            .flatten()
             .map(|u| UserId::parse(u).map_err(internal))
             .transpose()
     }
@@ -419,12 +407,10 @@ impl<C: ConnectionTrait> Db<'_, C> {
                 .filter(invitations::Column::Status.eq(InvitationStatus::Pending.as_str()))
                 .filter(invitations::Column::ExpiresAt.gt(now))
         };
-        let changed = match update.exec(self.conn).await {
-            Ok(r) => r.rows_affected == 1,
-            Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-                return Ok(Some(Rotation::PendingElsewhere));
-            }
-            Err(e) => return Err(db_err(e)),
+        let changed = match self.execute(update.build(self.backend())).await {
+            Ok(rows) => rows == 1,
+            Err(e) if e.is_unique_violation() => return Ok(Some(Rotation::PendingElsewhere)),
+            Err(e) => return Err(e.into()),
         };
         Ok(self.invitation(org, id).await?.map(|inv| {
             if changed {

@@ -10,15 +10,15 @@ use domain::{
     model::{Member, Membership, Organization},
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Select, Set, SqlErr,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, Select, Set,
     sea_query::{Expr, ExprTrait as _},
 };
 
-use super::{Db, Keyset, organizations::organization_from_row};
+use super::{Db, Failed, Keyset, organizations::organization_from_row};
 use crate::{
     entities::{memberships, organizations},
-    store::{db_err, internal},
+    store::internal,
 };
 
 impl<C: ConnectionTrait> Db<'_, C> {
@@ -78,10 +78,11 @@ impl<C: ConnectionTrait> Db<'_, C> {
             updated_at: Set(now),
             deleted_at: Set(None),
             ..Default::default()
-        }
-        .insert(self.conn)
-        .await
-        .map_err(|e| unique_live(e, user, org))?;
+        };
+        let row = self
+            .insert_row(row)
+            .await
+            .map_err(|e| unique_live(e, user, org))?;
         membership_from_row(row)
     }
 
@@ -103,10 +104,10 @@ impl<C: ConnectionTrait> Db<'_, C> {
         grant(&mut m, role, permissions)?;
         m.updated_at = Set(now);
         m.deleted_at = Set(None);
-        let row = m.update(self.conn).await.map_err(|e| {
+        let row = self.update_row(m).await.map_err(|e| {
             match (UserId::parse(user), OrganizationId::parse(org)) {
                 (Ok(u), Ok(o)) => unique_live(e, u, o),
-                _ => db_err(e),
+                _ => e.into(),
             }
         })?;
         membership_from_row(row)
@@ -154,7 +155,7 @@ impl<C: ConnectionTrait> Db<'_, C> {
         let mut m: memberships::ActiveModel = row.into();
         edit(&mut m)?;
         m.updated_at = Set(now);
-        let row = m.update(self.conn).await.map_err(db_err)?;
+        let row = self.update_row(m).await?;
         membership_from_row(row).map(Some)
     }
 
@@ -164,14 +165,14 @@ impl<C: ConnectionTrait> Db<'_, C> {
         org: OrganizationId,
         except: UserId,
     ) -> Result<u64> {
-        memberships::Entity::find()
-            .filter(memberships::Column::OrganizationId.eq(org.get()))
-            .filter(memberships::Column::Role.eq(Role::Administrator.as_str()))
-            .filter(memberships::Column::DeletedAt.is_null())
-            .filter(memberships::Column::UserId.ne(except.get()))
-            .count(self.conn)
-            .await
-            .map_err(db_err)
+        self.count(
+            memberships::Entity::find()
+                .filter(memberships::Column::OrganizationId.eq(org.get()))
+                .filter(memberships::Column::Role.eq(Role::Administrator.as_str()))
+                .filter(memberships::Column::DeletedAt.is_null())
+                .filter(memberships::Column::UserId.ne(except.get())),
+        )
+        .await
     }
 
     /// A page of the organization's memberships (`users-organizations/v1`), by position, after
@@ -350,12 +351,13 @@ fn grant(
     Ok(())
 }
 
-fn unique_live(e: sea_orm::DbErr, user: UserId, org: OrganizationId) -> Error {
-    match e.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => Error::AlreadyMember(format!(
+fn unique_live(e: Failed, user: UserId, org: OrganizationId) -> Error {
+    if e.is_unique_violation() {
+        Error::AlreadyMember(format!(
             "user {user} is already a member of organization {org}"
-        )),
-        _ => db_err(e),
+        ))
+    } else {
+        e.into()
     }
 }
 

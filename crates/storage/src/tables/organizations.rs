@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use domain::{OrganizationId, OrganizationName, Result, model::Organization};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
     QuerySelect, Set,
 };
 use uuid::Uuid;
@@ -60,11 +60,8 @@ impl<C: ConnectionTrait> Db<'_, C> {
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
-        }
-        .insert(self.conn)
-        .await
-        .map_err(db_err)?;
-        organization_from_row(row)
+        };
+        organization_from_row(self.insert_row(row).await?)
     }
 
     /// Makes the rest of the caller's transaction the only one changing `org`'s memberships

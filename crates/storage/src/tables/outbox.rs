@@ -9,15 +9,15 @@ use domain::{
     model::{DeliveryStatus, MailKind, NewMessage, OutboxMessage},
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, Statement, Value,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, Statement, Value,
     sea_query::{Expr, ExprTrait as _, Query},
 };
 use uuid::Uuid;
 
 use super::Db;
 use crate::{
-    batch::Batched,
+    store::Txn,
     entities::{invitations, outbox_messages},
     store::{db_err, internal},
 };
@@ -38,17 +38,17 @@ pub enum Outcome {
     Skipped { reason: String },
 }
 
-impl Db<'_, Batched<'_>> {
+impl Db<'_, Txn<'_>> {
     /// Puts the first email of a new invitation in the outbox, which was stored with this
-    /// message's state already (so nothing is mirrored). Nothing reads its answer, so it rides
-    /// along with the transaction's next statement.
+    /// message's state already (so nothing is mirrored).
     pub async fn queue_first_message(
         &self,
         message: &NewMessage,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.defer(outbox_messages::Entity::insert(new_message(message, now)).build(self.backend()))
-            .await
+        self.execute(outbox_messages::Entity::insert(new_message(message, now)).build(self.backend()))
+            .await?;
+        Ok(())
     }
 }
 
@@ -77,10 +77,7 @@ impl<C: ConnectionTrait> Db<'_, C> {
     /// Puts `message` in the outbox (a stable `Message-ID` of its own, due now), and mirrors its
     /// state onto its invitation. Answers its id.
     pub async fn queue_message(&self, message: &NewMessage, now: DateTime<Utc>) -> Result<i64> {
-        let row = new_message(message, now)
-            .insert(self.conn)
-            .await
-            .map_err(db_err)?;
+        let row = self.insert_row(new_message(message, now)).await?;
         self.mirror(&row).await?;
         Ok(row.id)
     }
@@ -107,11 +104,10 @@ impl<C: ConnectionTrait> Db<'_, C> {
             )
             .filter(outbox_messages::Column::InvitationId.eq(invitation))
             .filter(outbox_messages::Column::Status.eq(DeliveryStatus::Queued.as_str()))
-            .exec(self.conn)
-            .await
-            .map_err(db_err)?;
-        if done.rows_affected > 0 {
-            invitations::Entity::update_many()
+            .build(self.backend());
+        let done = self.execute(done).await?;
+        if done > 0 {
+            let mirrored = invitations::Entity::update_many()
                 .col_expr(
                     invitations::Column::EmailStatus,
                     Expr::value(DeliveryStatus::Skipped.as_str()),
@@ -121,11 +117,10 @@ impl<C: ConnectionTrait> Db<'_, C> {
                     Expr::value(Some(reason)),
                 )
                 .filter(invitations::Column::Id.eq(invitation))
-                .exec(self.conn)
-                .await
-                .map_err(db_err)?;
+                .build(self.backend());
+            self.execute(mirrored).await?;
         }
-        Ok(done.rows_affected)
+        Ok(done)
     }
 
     /// Invitation emails to `recipient` queued (or sent, or failed) since `since`, in every
@@ -135,14 +130,14 @@ impl<C: ConnectionTrait> Db<'_, C> {
         recipient: &Email,
         since: DateTime<Utc>,
     ) -> Result<u64> {
-        outbox_messages::Entity::find()
-            .filter(outbox_messages::Column::Recipient.eq(recipient.as_str()))
-            .filter(outbox_messages::Column::Kind.eq(MailKind::Invitation.as_str()))
-            .filter(outbox_messages::Column::Status.ne(DeliveryStatus::Skipped.as_str()))
-            .filter(outbox_messages::Column::CreatedAt.gte(since))
-            .count(self.conn)
-            .await
-            .map_err(db_err)
+        self.count(
+            outbox_messages::Entity::find()
+                .filter(outbox_messages::Column::Recipient.eq(recipient.as_str()))
+                .filter(outbox_messages::Column::Kind.eq(MailKind::Invitation.as_str()))
+                .filter(outbox_messages::Column::Status.ne(DeliveryStatus::Skipped.as_str()))
+                .filter(outbox_messages::Column::CreatedAt.gte(since)),
+        )
+        .await
     }
 
     /// Takes up to `limit` queued messages that are due and not held by a live lease, and holds
@@ -189,18 +184,13 @@ impl<C: ConnectionTrait> Db<'_, C> {
             "WITH due AS MATERIALIZED ({due_sql}) UPDATE outbox_messages SET lease_until = {lease_param} WHERE id IN (SELECT id FROM due) RETURNING *"
         );
         let values = values.0;
-        let rows = self
-            .conn
-            .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
-            .await
-            .map_err(db_err)?;
-        rows.iter()
-            .map(|r| {
-                outbox_messages::Model::from_query_result(r, "")
-                    .map_err(db_err)
-                    .and_then(message_from_row)
-            })
-            .collect()
+        self.models::<outbox_messages::Entity>(Statement::from_sql_and_values(
+            backend, sql, values,
+        ))
+        .await?
+        .into_iter()
+        .map(message_from_row)
+        .collect()
     }
 
     /// Records what became of each message in `outcomes`, which a worker held, and mirrors it
@@ -294,21 +284,13 @@ impl<C: ConnectionTrait> Db<'_, C> {
                     Expr::value(Some(reason.clone())),
                 ),
         };
-        update.exec(self.conn).await.map_err(db_err)?;
+        self.execute(update.build(self.backend())).await?;
         if let Some(row) = self.first(outbox_messages::Entity::find_by_id(id)).await? {
             self.mirror(&row).await?;
         }
         Ok(())
     }
 
-    /// How many messages are in each state: the queue's depth for metrics.
-    pub async fn outbox_depth(&self) -> Result<Vec<(DeliveryStatus, u64)>> {
-        self.count_by_status::<outbox_messages::Entity, _>(
-            outbox_messages::Column::Status,
-            DeliveryStatus::parse,
-        )
-        .await
-    }
 
     /// Copies a message's state onto its invitation, when it is the invitation's newest.
     async fn mirror(&self, row: &outbox_messages::Model) -> Result<()> {
@@ -321,7 +303,7 @@ impl<C: ConnectionTrait> Db<'_, C> {
             .and_where(Expr::col(outbox_messages::Column::InvitationId).eq(invitation))
             .and_where(Expr::col(outbox_messages::Column::Id).gt(row.id))
             .to_owned();
-        invitations::Entity::update_many()
+        let mirrored = invitations::Entity::update_many()
             .col_expr(
                 invitations::Column::EmailStatus,
                 Expr::value(row.status.clone()),
@@ -337,10 +319,20 @@ impl<C: ConnectionTrait> Db<'_, C> {
             )
             .filter(invitations::Column::Id.eq(invitation))
             .filter(Expr::exists(newer).not())
-            .exec(self.conn)
-            .await
-            .map_err(db_err)?;
+            .build(self.backend());
+        self.execute(mirrored).await?;
         Ok(())
+    }
+}
+
+impl Db<'_, sea_orm::DatabaseConnection> {
+    /// How many messages are in each state: the queue's depth for metrics.
+    pub async fn outbox_depth(&self) -> Result<Vec<(DeliveryStatus, u64)>> {
+        self.count_by_status::<outbox_messages::Entity, _>(
+            outbox_messages::Column::Status,
+            DeliveryStatus::parse,
+        )
+        .await
     }
 }
 

@@ -3,13 +3,13 @@
 //! counter's row serializes concurrent counts of one bucket across replicas.
 
 use domain::{Error, Result};
-use sea_orm::{
+use sea_orm::{QueryTrait, 
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     sea_query::{Expr, ExprTrait, OnConflict, Query},
 };
 
 use super::Db;
-use crate::{entities::rate_limits, store::db_err};
+use crate::entities::rate_limits;
 
 impl<C: ConnectionTrait> Db<'_, C> {
     /// Adds one to `bucket`'s counter for the window starting at `window_start` (seconds since
@@ -40,21 +40,18 @@ impl<C: ConnectionTrait> Db<'_, C> {
             )
             .returning_col(rate_limits::Column::Count)
             .to_owned();
-        let backend = self.backend();
-        let row = self
-            .conn
-            .query_one_raw(backend.build(&upsert))
-            .await
-            .map_err(db_err)?
+        let count = self
+            .values::<i64>(self.backend().build(&upsert))
+            .await?
+            .first()
+            .copied()
             .ok_or_else(|| Error::Internal("the counter upsert returned no row".into()))?;
-        let count: i64 = row.try_get("", "count").map_err(db_err)?;
         if count == 1 {
-            rate_limits::Entity::delete_many()
+            let past = rate_limits::Entity::delete_many()
                 .filter(rate_limits::Column::Bucket.eq(bucket))
                 .filter(rate_limits::Column::WindowStart.lt(window_start))
-                .exec(self.conn)
-                .await
-                .map_err(db_err)?;
+                .build(self.backend());
+            self.execute(past).await?;
         }
         Ok(count)
     }

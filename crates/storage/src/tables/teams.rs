@@ -8,8 +8,8 @@ use domain::{
     model::{Team, TeamAssignment, TeamMember},
     names::TeamName,
 };
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+use sea_orm::{QueryTrait, 
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
     sea_query::{Expr, ExprTrait as _, OnConflict, Query},
 };
@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::{Db, Keyset};
 use crate::{
     entities::{team_memberships, teams},
-    store::{db_err, internal},
+    store::internal,
 };
 
 impl<C: ConnectionTrait> Db<'_, C> {
@@ -39,15 +39,13 @@ impl<C: ConnectionTrait> Db<'_, C> {
         if ids.is_empty() {
             return Ok(None);
         }
-        let found: Vec<Uuid> = teams::Entity::find()
+        let found = teams::Entity::find()
             .select_only()
             .column(teams::Column::Id)
             .filter(teams::Column::OrganizationId.eq(org.get()))
             .filter(teams::Column::Id.is_in(ids.to_vec()))
-            .into_tuple()
-            .all(self.conn)
-            .await
-            .map_err(db_err)?;
+            .build(self.backend());
+        let found: Vec<Uuid> = self.values(found).await?;
         Ok(ids.iter().find(|id| !found.contains(id)).copied())
     }
 
@@ -88,11 +86,8 @@ impl<C: ConnectionTrait> Db<'_, C> {
             name: Set(name.as_str().to_owned()),
             created_at: Set(now),
             updated_at: Set(now),
-        }
-        .insert(self.conn)
-        .await
-        .map_err(db_err)?;
-        team_from_row(row)
+        };
+        team_from_row(self.insert_row(row).await?)
     }
 
     /// Renames a team of `org`; `None` when `org` has no such team.
@@ -109,8 +104,7 @@ impl<C: ConnectionTrait> Db<'_, C> {
         let mut row: teams::ActiveModel = row.into();
         row.name = Set(name.as_str().to_owned());
         row.updated_at = Set(now);
-        let row = row.update(self.conn).await.map_err(db_err)?;
-        team_from_row(row).map(Some)
+        team_from_row(self.update_row(row).await?).map(Some)
     }
 
     /// Deletes a team of `org` and its memberships; `None` when `org` has no such team, else
@@ -194,21 +188,15 @@ impl<C: ConnectionTrait> Db<'_, C> {
                 .to_owned(),
             )
             .to_owned();
-        let backend = self.backend();
-        self.conn
-            .execute_raw(backend.build(&upsert))
-            .await
-            .map_err(db_err)?;
+        self.execute(self.backend().build(&upsert)).await?;
         Ok(())
     }
 
     /// Takes `user` out of `team`; whether it was in it.
     pub async fn remove_team_member(&self, team: Uuid, user: UserId) -> Result<bool> {
         let deleted = team_memberships::Entity::delete_by_id((team, user.get()))
-            .exec(self.conn)
-            .await
-            .map_err(db_err)?;
-        Ok(deleted.rows_affected > 0)
+            .build(self.backend());
+        Ok(self.execute(deleted).await? > 0)
     }
 
     /// Takes `user` out of every team of `org`.
@@ -218,12 +206,11 @@ impl<C: ConnectionTrait> Db<'_, C> {
             .from(teams::Entity)
             .and_where(Expr::col(teams::Column::OrganizationId).eq(org.get()))
             .to_owned();
-        team_memberships::Entity::delete_many()
+        let left = team_memberships::Entity::delete_many()
             .filter(team_memberships::Column::UserId.eq(user.get()))
             .filter(team_memberships::Column::TeamId.in_subquery(org_teams))
-            .exec(self.conn)
-            .await
-            .map_err(db_err)?;
+            .build(self.backend());
+        self.execute(left).await?;
         Ok(())
     }
 

@@ -8,15 +8,11 @@ use domain::{
     model::{NewUser, User},
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, Set, SqlErr,
-    sea_query::OnConflict,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Set, sea_query::OnConflict,
 };
 
 use super::{Db, Keyset};
-use crate::{
-    entities::users,
-    store::{db_err, internal},
-};
+use crate::{entities::users, store::internal};
 
 /// What asking for a profile by id found or made.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,15 +105,16 @@ impl<C: ConnectionTrait> Db<'_, C> {
             let mut row = new_row(new, now);
             row.id = Set(id);
             let inserted = users::Entity::insert(row)
-                .on_conflict(OnConflict::new().do_nothing().to_owned())
-                .exec_with_returning(self.conn)
-                .await;
-            match inserted {
-                Ok(row) => return Ok(Profile::Created(user_from_row(row)?)),
-                // The email was taken meanwhile (found at the top), or the id is an explicit
-                // `sub`'s (take the next).
-                Err(DbErr::RecordNotInserted | DbErr::RecordNotFound(_)) => continue,
-                Err(e) => return Err(db_err(e)),
+                .on_conflict(OnConflict::new().do_nothing().to_owned());
+            // No row: the email was taken meanwhile (found at the top), or the id is an
+            // explicit `sub`'s (take the next).
+            if let Some(row) = self
+                .returning::<users::Entity, _>(inserted)
+                .await?
+                .into_iter()
+                .next()
+            {
+                return Ok(Profile::Created(user_from_row(row)?));
             }
         }
         Err(Error::Internal(
@@ -147,17 +144,12 @@ impl<C: ConnectionTrait> Db<'_, C> {
             }
             _ => "UPDATE id_sequences SET last = last + 1 WHERE name = ? RETURNING last",
         };
-        let row = self
-            .conn
-            .query_one_raw(Statement::from_sql_and_values(
-                self.backend(),
-                sql,
-                [Value::from(name)],
-            ))
-            .await
-            .map_err(db_err)?
-            .ok_or_else(|| Error::Internal(format!("the id counter {name:?} is missing")))?;
-        row.try_get::<i64>("", "last").map_err(db_err)
+        let next = Statement::from_sql_and_values(self.backend(), sql, [Value::from(name)]);
+        self.values::<i64>(next)
+            .await?
+            .first()
+            .copied()
+            .ok_or_else(|| Error::Internal(format!("the id counter {name:?} is missing")))
     }
 
     /// The profile `id`, made from `new` when there is none: an upsert by id that waits for a
@@ -189,19 +181,19 @@ impl<C: ConnectionTrait> Db<'_, C> {
     ) -> Result<Option<users::Model>> {
         let mut row = new_row(new, now);
         row.id = Set(id);
-        let inserted = users::Entity::insert(row)
-            .on_conflict(
-                OnConflict::column(users::Column::Id)
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec_with_returning(self.conn)
-            .await;
-        match inserted {
-            Ok(row) => Ok(Some(row)),
-            // Nothing inserted: sea-orm says "not found" when the RETURNING row is missing.
-            Err(DbErr::RecordNotInserted | DbErr::RecordNotFound(_)) => Ok(None),
-            Err(e) => Err(email_taken(e, &new.email)),
+        let inserted = users::Entity::insert(row).on_conflict(
+            OnConflict::column(users::Column::Id)
+                .do_nothing()
+                .to_owned(),
+        );
+        // No row: the id is taken.
+        match self.returning::<users::Entity, _>(inserted).await {
+            Ok(rows) => Ok(rows.into_iter().next()),
+            Err(e) if e.is_unique_violation() => Err(Error::EmailTaken(format!(
+                "a user with email {} already exists",
+                new.email
+            ))),
+            Err(e) => Err(e.into()),
         }
     }
 }
@@ -215,15 +207,6 @@ fn new_row(new: &NewUser, now: DateTime<Utc>) -> users::ActiveModel {
         updated_at: Set(now),
         deleted_at: Set(None),
         ..Default::default()
-    }
-}
-
-fn email_taken(e: DbErr, email: &Email) -> Error {
-    match e.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => {
-            Error::EmailTaken(format!("a user with email {email} already exists"))
-        }
-        _ => db_err(e),
     }
 }
 

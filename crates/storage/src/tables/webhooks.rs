@@ -11,8 +11,8 @@ use domain::{
         Subscription, WebhookUrl,
     },
 };
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
+use sea_orm::{QueryTrait, 
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
     QueryFilter, Set, Statement, Value,
     sea_query::{Expr, ExprTrait as _},
 };
@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use super::{Db, Keyset};
 use crate::{
-    batch::Batched,
+    store::Txn,
     entities::{webhook_deliveries, webhook_endpoints},
     store::{db_err, internal},
 };
@@ -61,7 +61,7 @@ pub enum EndpointEffect {
 
 const PENDING: &str = HookStatus::Pending.as_str();
 
-impl Db<'_, Batched<'_>> {
+impl Db<'_, Txn<'_>> {
     /// One delivery row per enabled endpoint of `org` subscribed to `kind`, for the event just
     /// appended in this transaction, deferred with it: one statement whether the organization
     /// has endpoints or not, which picks the endpoints that take `kind` (a subscription is
@@ -108,7 +108,7 @@ impl Db<'_, Batched<'_>> {
                 stamp.simple().to_string()[..16].to_owned(),
             ),
         };
-        self.defer(Statement::from_sql_and_values(
+        self.execute(Statement::from_sql_and_values(
             backend,
             sql,
             [
@@ -121,7 +121,8 @@ impl Db<'_, Batched<'_>> {
                 Value::from(format!(",{},", kind.as_str())),
             ],
         ))
-        .await
+        .await?;
+        Ok(())
     }
 }
 
@@ -142,11 +143,8 @@ impl<C: ConnectionTrait> Db<'_, C> {
             failing_since: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
-        }
-        .insert(self.conn)
-        .await
-        .map_err(db_err)?;
-        endpoint_from_row(row)
+        };
+        endpoint_from_row(self.insert_row(row).await?)
     }
 
     /// A page of the organization's endpoints, oldest first, after `after`.
@@ -214,7 +212,7 @@ impl<C: ConnectionTrait> Db<'_, C> {
             }
         }
         row.updated_at = Set(now);
-        endpoint_from_row(row.update(self.conn).await.map_err(db_err)?).map(Some)
+        endpoint_from_row(self.update_row(row).await?).map(Some)
     }
 
     /// Deletes the organization's endpoint `id` and every delivery of it. Answers whether it
@@ -254,10 +252,8 @@ impl<C: ConnectionTrait> Db<'_, C> {
             .col_expr(webhook_endpoints::Column::UpdatedAt, Expr::value(now))
             .filter(webhook_endpoints::Column::Id.eq(id))
             .filter(webhook_endpoints::Column::OrganizationId.eq(org.get()))
-            .exec(self.conn)
-            .await
-            .map_err(db_err)?;
-        Ok(done.rows_affected > 0)
+            .build(self.backend());
+        Ok(self.execute(done).await? > 0)
     }
 
     /// Queues one delivery to `endpoint` alone (`webhook.test`), due now.
@@ -269,11 +265,8 @@ impl<C: ConnectionTrait> Db<'_, C> {
         payload: &str,
         now: DateTime<Utc>,
     ) -> Result<Delivery> {
-        let row = new_delivery(endpoint, message_id, event_type, payload, now)
-            .insert(self.conn)
-            .await
-            .map_err(db_err)?;
-        delivery_from_row(row)
+        let row = new_delivery(endpoint, message_id, event_type, payload, now);
+        delivery_from_row(self.insert_row(row).await?)
     }
 
     /// A page of the endpoint's deliveries, newest first, before `after`, in `status` when
@@ -307,16 +300,15 @@ impl<C: ConnectionTrait> Db<'_, C> {
 
     /// Makes the delivery `id` pending and due now (a manual retry).
     pub async fn retry_delivery(&self, id: Uuid, now: DateTime<Utc>) -> Result<()> {
-        webhook_deliveries::Entity::update_many()
+        let retried = webhook_deliveries::Entity::update_many()
             .col_expr(webhook_deliveries::Column::Status, Expr::value(PENDING))
             .col_expr(
                 webhook_deliveries::Column::NextAttemptAt,
                 Expr::value(Some(now)),
             )
             .filter(webhook_deliveries::Column::Id.eq(id))
-            .exec(self.conn)
-            .await
-            .map_err(db_err)?;
+            .build(self.backend());
+        self.execute(retried).await?;
         Ok(())
     }
 
@@ -369,18 +361,19 @@ impl<C: ConnectionTrait> Db<'_, C> {
         );
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let endpoints = self
-            .conn
-            .query_all_raw(Statement::from_sql_and_values(
-                backend,
-                waiting,
-                [
-                    Value::from(now),
-                    Value::from(i64::from(per_endpoint)),
-                    Value::from(limit),
-                ],
-            ))
-            .await
-            .map_err(db_err)?;
+            .models_and::<webhook_endpoints::Entity>(
+                Statement::from_sql_and_values(
+                    backend,
+                    waiting,
+                    [
+                        Value::from(now),
+                        Value::from(i64::from(per_endpoint)),
+                        Value::from(limit),
+                    ],
+                ),
+                "busy",
+            )
+            .await?;
         let lock = match backend {
             DbBackend::Postgres => "FOR UPDATE SKIP LOCKED",
             _ => "",
@@ -402,11 +395,10 @@ impl<C: ConnectionTrait> Db<'_, C> {
         );
         let mut claimed = Vec::new();
         let mut left = limit;
-        for row in &endpoints {
+        for (e, counted) in endpoints {
             if left <= 0 {
                 break;
             }
-            let e = webhook_endpoints::Model::from_query_result(row, "").map_err(db_err)?;
             let busy: i64 = match backend {
                 // Replicas claim at once: the endpoint's row is taken for this claim (or left
                 // to the replica claiming for it now), and its slots counted again after,
@@ -416,15 +408,14 @@ impl<C: ConnectionTrait> Db<'_, C> {
                     None => continue,
                 },
                 // One writer: what the first statement counted still holds.
-                _ => row.try_get("", "busy").map_err(db_err)?,
+                _ => counted,
             };
             let free = Ord::min(i64::from(per_endpoint) - busy, left);
             if free <= 0 {
                 continue;
             }
             let rows = self
-                .conn
-                .query_all_raw(Statement::from_sql_and_values(
+                .models::<webhook_deliveries::Entity>(Statement::from_sql_and_values(
                     backend,
                     take.clone(),
                     [
@@ -434,8 +425,7 @@ impl<C: ConnectionTrait> Db<'_, C> {
                         Value::from(lease_until),
                     ],
                 ))
-                .await
-                .map_err(db_err)?;
+                .await?;
             left -= i64::try_from(rows.len()).unwrap_or(i64::MAX);
             let url = WebhookUrl::from_stored(&e.url)?;
             let mut sealed_secrets = vec![e.secret.clone()];
@@ -444,8 +434,7 @@ impl<C: ConnectionTrait> Db<'_, C> {
             {
                 sealed_secrets.push(previous.clone());
             }
-            for r in &rows {
-                let d = webhook_deliveries::Model::from_query_result(r, "").map_err(db_err)?;
+            for d in rows {
                 claimed.push(ClaimedDelivery {
                     id: d.id,
                     endpoint_id: d.endpoint_id,
@@ -507,7 +496,7 @@ impl<C: ConnectionTrait> Db<'_, C> {
         result: &HookResult,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        webhook_deliveries::Entity::update_many()
+        let recorded = webhook_deliveries::Entity::update_many()
             .col_expr(
                 webhook_deliveries::Column::Status,
                 Expr::value(result.status.as_str()),
@@ -537,34 +526,31 @@ impl<C: ConnectionTrait> Db<'_, C> {
                 Expr::value((result.status == HookStatus::Succeeded).then_some(now)),
             )
             .filter(webhook_deliveries::Column::Id.eq(id))
-            .exec(self.conn)
-            .await
-            .map_err(db_err)?;
+            .build(self.backend());
+        self.execute(recorded).await?;
         let endpoints = webhook_endpoints::Entity::update_many()
             .filter(webhook_endpoints::Column::Id.eq(endpoint));
         match result.endpoint {
             EndpointEffect::Succeeded => {
                 // Only an endpoint that was failing changes (most successes write nothing here).
-                endpoints
+                let recovered = endpoints
                     .col_expr(
                         webhook_endpoints::Column::FailingSince,
                         Expr::value(None::<DateTime<Utc>>),
                     )
                     .filter(webhook_endpoints::Column::FailingSince.is_not_null())
-                    .exec(self.conn)
-                    .await
-                    .map_err(db_err)?;
+                    .build(self.backend());
+                self.execute(recovered).await?;
             }
             EndpointEffect::Failed { cutoff } => {
-                endpoints
+                let failing = endpoints
                     .col_expr(
                         webhook_endpoints::Column::FailingSince,
                         Expr::col(webhook_endpoints::Column::FailingSince)
                             .if_null(Expr::value(now)),
                     )
-                    .exec(self.conn)
-                    .await
-                    .map_err(db_err)?;
+                    .build(self.backend());
+                self.execute(failing).await?;
                 self.disable_endpoint(endpoint, DisabledReason::Failing, Some(cutoff), now)
                     .await?;
             }
@@ -596,10 +582,13 @@ impl<C: ConnectionTrait> Db<'_, C> {
         if let Some(cutoff) = cutoff {
             update = update.filter(webhook_endpoints::Column::FailingSince.lte(cutoff));
         }
-        update.exec(self.conn).await.map_err(db_err)?;
+        self.execute(update.build(self.backend())).await?;
         Ok(())
     }
 
+}
+
+impl Db<'_, sea_orm::DatabaseConnection> {
     /// How many deliveries are in each state: the queue's depth for metrics.
     pub async fn webhook_depth(&self) -> Result<Vec<(HookStatus, u64)>> {
         self.count_by_status::<webhook_deliveries::Entity, _>(
