@@ -1,23 +1,25 @@
-//! Reads on the calling thread (SQLite). sqlx hands every statement to its connection's own
-//! thread and waits for the answer to come back: for a read that takes microseconds, the two
-//! hand-offs are most of its cost. Here each HTTP worker thread has a read-only rusqlite
-//! connection of its own, opened on its first read, and a read runs on it at once, its statement
-//! prepared once and cached.
+//! Statements on the calling thread (SQLite). sqlx hands every statement to its connection's
+//! own thread and waits for the answer to come back: for a statement that takes microseconds,
+//! the two hand-offs are most of its cost. Here a thread has a rusqlite connection of its own
+//! and a statement runs on it at once, prepared once and cached: each HTTP worker thread a
+//! read-only one, opened on its first read (`Local`), and the writer thread the one every unit
+//! of work runs on (`writer::Writing`). `Here` is either; the functions below run a statement on
+//! it.
 //!
-//! The statements are the ones the per-table operations already build with sea-orm (a
-//! `Select<E>`, rendered for SQLite), and the rows become the same `E::Model` (each value set on
-//! its column, typed as the entity declares it), so a read is written once and runs on either
-//! path. Values are bound and read as sqlx stores them: UUIDs as 16-byte blobs, times as
-//! RFC 3339 text, JSON as text.
+//! The statements are the ones the per-table operations already build with sea-orm, rendered
+//! for SQLite, and the rows become the same `E::Model` (each value set on its column, typed as
+//! the entity declares it), so an operation is written once and runs on either path. Values are
+//! bound and read as sqlx stores them: UUIDs as 16-byte blobs, times as RFC 3339 text, JSON as
+//! text.
 //!
 //! Only threads that ask for it read this way (`read_on_this_thread`): the HTTP workers, which
 //! ask as actix starts each. A synchronous read holds its thread, so the background work
 //! (emails, webhooks, gauges, all on one thread) keeps the pool's asynchronous reads, where a
 //! slow read waits without holding up the rest.
 //!
-//! WAL mode lets these connections read while the writer writes; each read is its own read
+//! WAL mode lets the read connections read while the writer writes; each read is its own read
 //! transaction, ended when its statement is reset, so it sees every commit acknowledged before it
-//! began. Only the read pool's operations come here (`Store::read`), never a unit of work's.
+//! began. Only the read pool's operations read here (`Store::read`), never a unit of work's.
 
 use std::{
     cell::RefCell,
@@ -160,15 +162,13 @@ impl Here<'_> {
 }
 
 /// `statement` prepared (once per connection) with its values bound as sqlx binds them.
-fn prepared<'c>(
-    conn: &'c rusqlite::Connection,
-    statement: &Statement,
-) -> Result<rusqlite::CachedStatement<'c>, LocalError> {
+fn prepared(
+    conn: &rusqlite::Connection,
+    statement: Statement,
+) -> Result<rusqlite::CachedStatement<'_>, LocalError> {
     let mut stmt = conn.prepare_cached(&statement.sql)?;
-    if let Some(values) = &statement.values {
-        for (i, value) in values.0.iter().enumerate() {
-            stmt.raw_bind_parameter(i + 1, bound(value.clone())?)?;
-        }
+    for (i, value) in statement.values.into_iter().flat_map(|v| v.0).enumerate() {
+        stmt.raw_bind_parameter(i + 1, bound(value)?)?;
     }
     Ok(stmt)
 }
@@ -176,7 +176,7 @@ fn prepared<'c>(
 /// Every row `statement` answers, as `E`'s models.
 pub(crate) fn models<E: Readable>(
     conn: &rusqlite::Connection,
-    statement: &Statement,
+    statement: Statement,
 ) -> Result<Vec<E::Model>, LocalError> {
     Ok(models_and::<E>(conn, statement, None)?
         .into_iter()
@@ -188,7 +188,7 @@ pub(crate) fn models<E: Readable>(
 /// `extra` when one is named. With `extra`, columns that are not `E`'s are passed over.
 pub(crate) fn models_and<E: Readable>(
     conn: &rusqlite::Connection,
-    statement: &Statement,
+    statement: Statement,
     extra: Option<&str>,
 ) -> Result<Vec<(E::Model, i64)>, LocalError> {
     let mut stmt = prepared(conn, statement)?;
@@ -232,7 +232,7 @@ pub(crate) fn models_and<E: Readable>(
 /// Runs `statement`, which answers no rows; answers how many rows it changed.
 pub(crate) fn execute(
     conn: &rusqlite::Connection,
-    statement: &Statement,
+    statement: Statement,
 ) -> Result<u64, LocalError> {
     let changed = prepared(conn, statement)?.raw_execute()?;
     Ok(u64::try_from(changed).unwrap_or(u64::MAX))
@@ -241,7 +241,7 @@ pub(crate) fn execute(
 /// The first column of every row `statement` answers.
 pub(crate) fn column_values<T: rusqlite::types::FromSql>(
     conn: &rusqlite::Connection,
-    statement: &Statement,
+    statement: Statement,
 ) -> Result<Vec<T>, LocalError> {
     let mut stmt = prepared(conn, statement)?;
     let mut rows = stmt.raw_query();
@@ -471,7 +471,7 @@ mod tests {
     {
         let local = store.local.as_ref().expect("a file database reads locally");
         let statement = query.clone().build(DbBackend::Sqlite);
-        let here = local.with(|conn| models::<E>(conn, &statement)).unwrap();
+        let here = local.with(|conn| models::<E>(conn, statement)).unwrap();
         let pooled = query.all(&store.read).await.unwrap();
         assert_eq!(here, pooled, "{}", E::default().table_name());
         here.len()

@@ -196,7 +196,7 @@ impl<'c, C: ConnectionTrait> Db<'c, C> {
     async fn models<E: Readable>(&self, statement: Statement) -> Result<Vec<E::Model>, Failed> {
         match self.here {
             Some(here) => here
-                .run(|conn| local::models::<E>(conn, &statement))
+                .run(|conn| local::models::<E>(conn, statement))
                 .map_err(Failed::here),
             None => E::find()
                 .from_raw_sql(statement)
@@ -215,7 +215,7 @@ impl<'c, C: ConnectionTrait> Db<'c, C> {
     ) -> Result<Vec<(E::Model, i64)>> {
         match self.here {
             Some(here) => here
-                .run(|conn| local::models_and::<E>(conn, &statement, Some(extra)))
+                .run(|conn| local::models_and::<E>(conn, statement, Some(extra)))
                 .map_err(LocalError::into_error),
             None => {
                 use sea_orm::FromQueryResult as _;
@@ -274,7 +274,7 @@ impl<'c, C: ConnectionTrait> Db<'c, C> {
     async fn execute(&self, statement: Statement) -> Result<u64, Failed> {
         match self.here {
             Some(here) => here
-                .run(|conn| local::execute(conn, &statement))
+                .run(|conn| local::execute(conn, statement))
                 .map_err(Failed::here),
             None => self
                 .conn
@@ -292,7 +292,7 @@ impl<'c, C: ConnectionTrait> Db<'c, C> {
     {
         match self.here {
             Some(here) => here
-                .run(|conn| local::column_values(conn, &statement))
+                .run(|conn| local::column_values(conn, statement))
                 .map_err(LocalError::into_error),
             None => {
                 let rows = self.conn.query_all_raw(statement).await.map_err(db_err)?;
