@@ -84,22 +84,21 @@ impl Local {
         &self,
         read: impl FnOnce(&rusqlite::Connection) -> Result<T, LocalError>,
     ) -> Result<T, LocalError> {
-        CONNECTIONS
-            .with_borrow_mut(|connections| {
-                // Connections of dropped stores go; every `Weak` left points at a live store.
-                connections.retain(|(source, _)| source.strong_count() > 0);
-                let at = match connections
-                    .iter()
-                    .position(|(source, _)| std::ptr::eq(source.as_ptr(), Arc::as_ptr(&self.0)))
-                {
-                    Some(at) => at,
-                    None => {
-                        connections.push((Arc::downgrade(&self.0), self.open()?));
-                        connections.len() - 1
-                    }
-                };
-                read(&connections[at].1)
-            })
+        CONNECTIONS.with_borrow_mut(|connections| {
+            // Connections of dropped stores go; every `Weak` left points at a live store.
+            connections.retain(|(source, _)| source.strong_count() > 0);
+            let at = match connections
+                .iter()
+                .position(|(source, _)| std::ptr::eq(source.as_ptr(), Arc::as_ptr(&self.0)))
+            {
+                Some(at) => at,
+                None => {
+                    connections.push((Arc::downgrade(&self.0), self.open()?));
+                    connections.len() - 1
+                }
+            };
+            read(&connections[at].1)
+        })
     }
 
     fn open(&self) -> Result<rusqlite::Connection, LocalError> {
@@ -118,7 +117,8 @@ pub(crate) fn open(
     flags: OpenFlags,
     busy_timeout: Duration,
 ) -> Result<rusqlite::Connection, LocalError> {
-    let conn = rusqlite::Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    let conn =
+        rusqlite::Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     conn.busy_timeout(busy_timeout)?;
     conn.set_prepared_statement_cache_capacity(STATEMENTS_CACHED);
     // A plan that does not depend on the values bound. Without it, SQLite marks a statement

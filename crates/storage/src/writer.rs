@@ -275,7 +275,8 @@ mod tests {
     /// writing leaves nothing behind, and every other is kept.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_unit_that_fails_in_a_batch_leaves_nothing_and_the_others_are_kept() {
-        let path = std::env::temp_dir().join(format!("rollcall-writer-{}.db", uuid::Uuid::new_v4()));
+        let path =
+            std::env::temp_dir().join(format!("rollcall-writer-{}.db", uuid::Uuid::new_v4()));
         let url = format!("sqlite://{}?mode=rwc", path.display());
         let store = Store::connect(&url, &StoreOptions::default())
             .await
@@ -318,7 +319,8 @@ mod tests {
     /// not exist breaks the foreign key.
     #[tokio::test]
     async fn the_writer_enforces_unique_indexes_and_foreign_keys() {
-        let path = std::env::temp_dir().join(format!("rollcall-writer-{}.db", uuid::Uuid::new_v4()));
+        let path =
+            std::env::temp_dir().join(format!("rollcall-writer-{}.db", uuid::Uuid::new_v4()));
         let url = format!("sqlite://{}?mode=rwc", path.display());
         let store = Store::connect(&url, &StoreOptions::default())
             .await

@@ -7,8 +7,7 @@ use domain::{
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryTrait, Set};
 
 use super::{Db, Keyset};
-use crate::{
-    store::Txn,entities::audit_events, store::internal};
+use crate::{entities::audit_events, store::Txn, store::internal};
 
 impl Db<'_, Txn<'_>> {
     /// Appends one event, in the caller's transaction: a change and its event commit together

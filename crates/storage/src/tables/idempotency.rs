@@ -66,8 +66,7 @@ impl<C: ConnectionTrait> Db<'_, C> {
             ])
             .do_nothing()
             .to_owned(),
-        )
-        ;
+        );
         // Nothing inserted (the key is taken) returns no row.
         if let Some(row) = self
             .returning::<idempotency_keys::Entity, _>(inserted)

@@ -4,13 +4,10 @@
 
 use chrono::{DateTime, Utc};
 use domain::{Error, Result, UserId};
-use sea_orm::{QueryTrait, EntityTrait, Set};
+use sea_orm::{EntityTrait, QueryTrait, Set};
 
 use super::Db;
-use crate::{
-    entities::identities,
-    store::internal,
-};
+use crate::{entities::identities, store::internal};
 
 impl<C: sea_orm::ConnectionTrait> Db<'_, C> {
     /// The user the provider `issuer`'s `subject` is, when it has been linked.

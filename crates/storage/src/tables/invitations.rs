@@ -12,9 +12,9 @@ use domain::{
         TeamAssignment,
     },
 };
-use sea_orm::{QueryTrait, 
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait,
     sea_query::{Expr, ExprTrait as _, OnConflict, Query, SimpleExpr},
 };
 use uuid::Uuid;

@@ -10,8 +10,7 @@ use domain::{
     model::{Member, Membership, Organization},
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, Select, Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select, Set,
     sea_query::{Expr, ExprTrait as _},
 };
 

@@ -22,10 +22,12 @@ pub use webhooks::{EndpointEffect, HookResult, NewEndpoint};
 
 use domain::{Error, OrganizationId, Result};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PrimaryKeyTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, SqlErr, Statement, TryGetable,
-    Value,
-    sea_query::{Asterisk, DeleteStatement, Expr, ExprTrait as _, InsertStatement, UpdateStatement},
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    PrimaryKeyTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, SqlErr, Statement,
+    TryGetable, Value,
+    sea_query::{
+        Asterisk, DeleteStatement, Expr, ExprTrait as _, InsertStatement, UpdateStatement,
+    },
 };
 use uuid::Uuid;
 
@@ -184,7 +186,11 @@ impl ReturnsAll for DeleteStatement {
 impl<'c, C: ConnectionTrait> Db<'c, C> {
     /// The first row `query` finds.
     async fn first<E: Readable>(&self, query: Select<E>) -> Result<Option<E::Model>> {
-        Ok(self.models::<E>(query.limit(1).build(self.backend())).await?.into_iter().next())
+        Ok(self
+            .models::<E>(query.limit(1).build(self.backend()))
+            .await?
+            .into_iter()
+            .next())
     }
 
     /// Every row `query` finds.

@@ -4,8 +4,7 @@
 use chrono::{DateTime, Utc};
 use domain::{OrganizationId, OrganizationName, Result, model::Organization};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, Set,
 };
 use uuid::Uuid;
 

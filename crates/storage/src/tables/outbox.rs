@@ -9,16 +9,16 @@ use domain::{
     model::{DeliveryStatus, MailKind, NewMessage, OutboxMessage},
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, Statement, Value,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Set, Statement, Value,
     sea_query::{Expr, ExprTrait as _, Query},
 };
 use uuid::Uuid;
 
 use super::Db;
 use crate::{
-    store::Txn,
     entities::{invitations, outbox_messages},
+    store::Txn,
     store::{db_err, internal},
 };
 
@@ -46,8 +46,10 @@ impl Db<'_, Txn<'_>> {
         message: &NewMessage,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.execute(outbox_messages::Entity::insert(new_message(message, now)).build(self.backend()))
-            .await?;
+        self.execute(
+            outbox_messages::Entity::insert(new_message(message, now)).build(self.backend()),
+        )
+        .await?;
         Ok(())
     }
 }
@@ -184,13 +186,11 @@ impl<C: ConnectionTrait> Db<'_, C> {
             "WITH due AS MATERIALIZED ({due_sql}) UPDATE outbox_messages SET lease_until = {lease_param} WHERE id IN (SELECT id FROM due) RETURNING *"
         );
         let values = values.0;
-        self.models::<outbox_messages::Entity>(Statement::from_sql_and_values(
-            backend, sql, values,
-        ))
-        .await?
-        .into_iter()
-        .map(message_from_row)
-        .collect()
+        self.models::<outbox_messages::Entity>(Statement::from_sql_and_values(backend, sql, values))
+            .await?
+            .into_iter()
+            .map(message_from_row)
+            .collect()
     }
 
     /// Records what became of each message in `outcomes`, which a worker held, and mirrors it
@@ -290,7 +290,6 @@ impl<C: ConnectionTrait> Db<'_, C> {
         }
         Ok(())
     }
-
 
     /// Copies a message's state onto its invitation, when it is the invitation's newest.
     async fn mirror(&self, row: &outbox_messages::Model) -> Result<()> {

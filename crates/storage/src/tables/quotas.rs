@@ -3,8 +3,8 @@
 //! counter's row serializes concurrent counts of one bucket across replicas.
 
 use domain::{Error, Result};
-use sea_orm::{QueryTrait, 
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryTrait,
     sea_query::{Expr, ExprTrait, OnConflict, Query},
 };
 

@@ -8,9 +8,9 @@ use domain::{
     model::{Team, TeamAssignment, TeamMember},
     names::TeamName,
 };
-use sea_orm::{QueryTrait, 
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Set,
     sea_query::{Expr, ExprTrait as _, OnConflict, Query},
 };
 use uuid::Uuid;
@@ -194,8 +194,8 @@ impl<C: ConnectionTrait> Db<'_, C> {
 
     /// Takes `user` out of `team`; whether it was in it.
     pub async fn remove_team_member(&self, team: Uuid, user: UserId) -> Result<bool> {
-        let deleted = team_memberships::Entity::delete_by_id((team, user.get()))
-            .build(self.backend());
+        let deleted =
+            team_memberships::Entity::delete_by_id((team, user.get())).build(self.backend());
         Ok(self.execute(deleted).await? > 0)
     }
 

@@ -104,8 +104,8 @@ impl<C: ConnectionTrait> Db<'_, C> {
             let id = self.next_id("users").await?;
             let mut row = new_row(new, now);
             row.id = Set(id);
-            let inserted = users::Entity::insert(row)
-                .on_conflict(OnConflict::new().do_nothing().to_owned());
+            let inserted =
+                users::Entity::insert(row).on_conflict(OnConflict::new().do_nothing().to_owned());
             // No row: the email was taken meanwhile (found at the top), or the id is an
             // explicit `sub`'s (take the next).
             if let Some(row) = self

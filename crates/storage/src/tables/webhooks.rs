@@ -11,17 +11,17 @@ use domain::{
         Subscription, WebhookUrl,
     },
 };
-use sea_orm::{QueryTrait, 
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
-    QueryFilter, Set, Statement, Value,
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryTrait, Set, Statement,
+    Value,
     sea_query::{Expr, ExprTrait as _},
 };
 use uuid::Uuid;
 
 use super::{Db, Keyset};
 use crate::{
-    store::Txn,
     entities::{webhook_deliveries, webhook_endpoints},
+    store::Txn,
     store::{db_err, internal},
 };
 
@@ -585,7 +585,6 @@ impl<C: ConnectionTrait> Db<'_, C> {
         self.execute(update.build(self.backend())).await?;
         Ok(())
     }
-
 }
 
 impl Db<'_, sea_orm::DatabaseConnection> {
