@@ -31,6 +31,8 @@ use report::{Report, Row, ScaleRow, Target};
 
 const SECRET: &str = "cargo-xtask-bench-secret-not-for-production";
 const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+/// The run README's Performance section shows, with its chart beside it.
+const PUBLISHED: &str = "docs/bench/results.json";
 
 struct Options {
     quick: bool,
@@ -51,7 +53,33 @@ struct Bench {
     rt: tokio::runtime::Runtime,
 }
 
+/// `--chart RUN.json [PREVIOUS.json]`: draws RUN's chart again (next to it), against PREVIOUS.
+fn redraw(files: &[String]) -> Result<(), String> {
+    let [run, previous @ ..] = files else {
+        return Err("--chart needs a results.json (and, optionally, an earlier one)".into());
+    };
+    let run = PathBuf::from(run);
+    let report = report::read_json(&run)?;
+    let previous = previous
+        .first()
+        .map(|p| report::read_json(Path::new(p)))
+        .transpose()?;
+    let svg = run.with_file_name("chart.svg");
+    report::chart(&report, previous.as_ref(), &svg)?;
+    println!("wrote {}", svg.display());
+    Ok(())
+}
+
 pub fn run(args: &[String]) -> ExitCode {
+    if args.first().map(String::as_str) == Some("--chart") {
+        return match redraw(&args[1..]) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("xtask bench: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let mut options = Options {
         quick: false,
         peer: false,
@@ -70,7 +98,7 @@ pub fn run(args: &[String]) -> ExitCode {
             "--drains" => options.drains = true,
             other => {
                 eprintln!(
-                    "xtask bench: unknown option {other}; usage: cargo xtask bench [--quick] [--peer] [--postgres] [--scale] | --metrics-cost | --drains"
+                    "xtask bench: unknown option {other}; usage: cargo xtask bench [--quick] [--peer] [--postgres] [--scale] | --metrics-cost | --drains | --chart RUN.json [PREVIOUS.json]"
                 );
                 return ExitCode::from(2);
             }
@@ -177,8 +205,13 @@ fn bench(options: &Options) -> Result<(), String> {
         scale,
     };
     report::print(&report);
-    report::write_json(&report, &b.out, &target.join("bench/latest.json"))?;
-    report::chart(&report, &b.out.join("chart.svg"))?;
+    let latest = target.join("bench/latest.json");
+    // The run before this one, for the chart: the last one here, else the one published.
+    let previous = report::read_json(&latest)
+        .or_else(|_| report::read_json(&b.root.join(PUBLISHED)))
+        .ok();
+    report::write_json(&report, &b.out, &latest)?;
+    report::chart(&report, previous.as_ref(), &b.out.join("chart.svg"))?;
     println!(
         "\nwrote {} and {}",
         b.out.join("results.json").display(),

@@ -1,6 +1,7 @@
 //! What `cargo xtask bench` leaves behind: the table on stdout, the figures as JSON
 //! (`target/bench/<stamp>/results.json` and `target/bench/latest.json`) and a chart
-//! (`chart.svg`: throughput and p99 latency of every row, both on log scales).
+//! (`chart.svg`: throughput and p99 latency of every row, both on log scales, each row's figure
+//! of the previous run marked beside it).
 
 use std::path::Path;
 
@@ -20,7 +21,7 @@ pub struct Latencies {
 }
 
 /// One line of the table.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Row {
     /// `rollcall`, `baseline`, `better-auth peer` or `peer ceiling`.
     pub system: String,
@@ -43,7 +44,7 @@ pub struct Row {
 }
 
 /// The whole run, as written to JSON.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Deserialize, Serialize)]
 pub struct Report {
     pub date: String,
     pub machine: String,
@@ -54,7 +55,7 @@ pub struct Report {
 }
 
 /// One operation measured at 1,000 and at 1,000,000 invitations.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct ScaleRow {
     pub operation: String,
     pub invitations: u64,
@@ -65,7 +66,7 @@ pub struct ScaleRow {
 }
 
 /// A DESIGN.md target and whether this run met it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Target {
     pub target: String,
     pub measured: String,
@@ -144,6 +145,12 @@ pub fn write_json(report: &Report, dir: &Path, latest: &Path) -> Result<(), Stri
     std::fs::write(latest, &text).map_err(|e| e.to_string())
 }
 
+/// A run as `write_json` wrote it.
+pub fn read_json(path: &Path) -> Result<Report, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 fn color(system: &str, database: &str) -> RGBColor {
     match (system, database) {
         ("rollcall", "postgres") => RGBColor(0x4c, 0x9b, 0xe8),
@@ -154,19 +161,37 @@ fn color(system: &str, database: &str) -> RGBColor {
     }
 }
 
-/// Draws `chart.svg`: one horizontal bar per row, req/s on the left, p99 on the right.
-pub fn chart(report: &Report, path: &Path) -> Result<(), String> {
+/// Draws `chart.svg`: one horizontal bar per row, req/s on the left, p99 on the right; where
+/// `previous` (an earlier run) has the same row, a black dot marks its figure, labelled "was …".
+pub fn chart(report: &Report, previous: Option<&Report>, path: &Path) -> Result<(), String> {
     let rows = &report.rows;
     let n = rows.len() as i32;
     let height = 140 + 26 * rows.len() as u32;
     let root = SVGBackend::new(path, (1400, height)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let title = match previous {
+        Some(p) => format!(
+            "cargo xtask bench, {} ({}); dots: the run of {}",
+            report.date, report.machine, p.date
+        ),
+        None => format!("cargo xtask bench, {} ({})", report.date, report.machine),
+    };
     let root = root
-        .titled(
-            &format!("cargo xtask bench, {} ({})", report.date, report.machine),
-            ("sans-serif", 20),
-        )
+        .titled(&title, ("sans-serif", 20))
         .map_err(|e| e.to_string())?;
+    // Each row's figures in the previous run, where it has the same row.
+    let before: Vec<Option<&Latencies>> = rows
+        .iter()
+        .map(|r| {
+            previous?
+                .rows
+                .iter()
+                .find(|p| {
+                    (&p.system, &p.database, &p.operation) == (&r.system, &r.database, &r.operation)
+                })
+                .map(|p| &p.latencies)
+        })
+        .collect();
     let (left, right) = root.split_horizontally(820);
     let names: Vec<String> = rows
         .iter()
@@ -236,6 +261,21 @@ pub fn chart(report: &Report, path: &Path) -> Result<(), String> {
             )
         });
         chart.draw_series(values).map_err(|e| e.to_string())?;
+        let was = before.iter().enumerate().filter_map(|(k, b)| {
+            let b = (*b)?;
+            let y = n - 1 - k as i32;
+            let (value, text) = if i == 0 {
+                (b.rps, format!("was {:.0}", b.rps))
+            } else {
+                (b.p99_ms, format!("was {:.1}", b.p99_ms))
+            };
+            Some(
+                EmptyElement::at((value.clamp(lo, hi), SegmentValue::CenterOf(y)))
+                    + Circle::new((0, 0), 4, BLACK.filled())
+                    + Text::new(text, (6, -14), ("sans-serif", 11)),
+            )
+        });
+        chart.draw_series(was).map_err(|e| e.to_string())?;
     }
     root.present().map_err(|e| e.to_string())
 }
@@ -277,10 +317,38 @@ mod tests {
             targets: vec![],
         };
         let path = std::env::temp_dir().join(format!("chart-{}.svg", std::process::id()));
-        chart(&report, &path).unwrap();
+        chart(&report, None, &path).unwrap();
         let svg = std::fs::read_to_string(&path).unwrap();
         std::fs::remove_file(&path).ok();
         assert_eq!(svg.matches("first: one").count(), 1, "{svg}");
         assert_eq!(svg.matches("second: two").count(), 1, "{svg}");
+    }
+
+    #[test]
+    fn the_chart_marks_the_previous_runs_figure_of_each_row_it_shares() {
+        let report = |date: &str, rows| Report {
+            date: date.into(),
+            machine: "here".into(),
+            settings: String::new(),
+            rows,
+            scale: vec![],
+            targets: vec![],
+        };
+        let now = report(
+            "today",
+            vec![row("first", "one", 2500.0), row("second", "new", 40.0)],
+        );
+        let before = report(
+            "yesterday",
+            vec![row("first", "one", 1250.0), row("gone", "old", 7.0)],
+        );
+        let path = std::env::temp_dir().join(format!("chart-was-{}.svg", std::process::id()));
+        chart(&now, Some(&before), &path).unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        std::fs::remove_file(&path).ok();
+        assert!(svg.contains("the run of yesterday"), "{svg}");
+        assert_eq!(svg.matches("was 1250").count(), 1, "{svg}");
+        assert_eq!(svg.matches("was ").count(), 2, "rps and p99 of the one shared row: {svg}");
+        assert!(!svg.contains("gone: old"), "{svg}");
     }
 }
