@@ -348,7 +348,11 @@ mod tests {
         std::fs::remove_file(&path).ok();
         assert!(svg.contains("the run of yesterday"), "{svg}");
         assert_eq!(svg.matches("was 1250").count(), 1, "{svg}");
-        assert_eq!(svg.matches("was ").count(), 2, "rps and p99 of the one shared row: {svg}");
+        assert_eq!(
+            svg.matches("was ").count(),
+            2,
+            "rps and p99 of the one shared row: {svg}"
+        );
         assert!(!svg.contains("gone: old"), "{svg}");
     }
 }
