@@ -190,7 +190,13 @@ async fn commit_together(writing: &Writing, organizations: &OrganizationCache, u
         // Nothing is released before the commit, so the newest savepoint of that name is this
         // unit's.
         let ran = match (!alone).then(|| writing.control("SAVEPOINT unit")) {
-            Some(Err(e)) => unit(Err(e)).await,
+            Some(Err(e)) => {
+                // Without its savepoint the unit cannot be undone alone (`ROLLBACK TO` would
+                // undo the unit before it): the batch is not committed.
+                broken = Some(e.clone());
+                answers.push(unit(Err(e)).await.answer);
+                continue;
+            }
             Some(Ok(())) | None => AssertUnwindSafe(unit(Ok(Db::new(&txn, organizations))))
                 .catch_unwind()
                 .await
