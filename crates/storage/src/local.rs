@@ -462,7 +462,7 @@ mod tests {
     };
 
     use super::*;
-    use crate::{SeedInvitation, Store, StoreOptions, entities::*};
+    use crate::{SeedInvitation, Store, entities::*, store::Scratch};
 
     /// Every row of `E` read on this thread, and through the pool: the same models.
     async fn agree<E: Readable>(store: &Store, query: Select<E>) -> usize
@@ -479,11 +479,8 @@ mod tests {
 
     #[tokio::test]
     async fn local_reads_find_what_the_pool_finds() {
-        let path = std::env::temp_dir().join(format!("rollcall-local-{}.db", uuid::Uuid::new_v4()));
-        let url = format!("sqlite://{}?mode=rwc", path.display());
-        let store = Store::connect(&url, &StoreOptions::default())
-            .await
-            .unwrap();
+        let scratch = Scratch::new("local").await;
+        let store = &scratch.store;
         let now = Utc::now();
         let (org, user) = store
             .write(move |tx| {
@@ -525,29 +522,25 @@ mod tests {
             .await
             .unwrap();
 
-        agree(&store, organizations::Entity::find()).await;
-        agree(&store, users::Entity::find()).await;
-        agree(&store, memberships::Entity::find()).await;
-        assert_eq!(agree(&store, audit_events::Entity::find()).await, 40);
+        agree(store, organizations::Entity::find()).await;
+        agree(store, users::Entity::find()).await;
+        agree(store, memberships::Entity::find()).await;
+        assert_eq!(agree(store, audit_events::Entity::find()).await, 40);
         let all = invitations::Entity::find().order_by_desc(invitations::Column::CreatedAt);
-        assert_eq!(agree(&store, all).await, 40);
+        assert_eq!(agree(store, all).await, 40);
         let live = invitations::Entity::find().filter(invitations::Column::ExpiresAt.gt(now));
         assert_eq!(
-            agree(&store, live).await,
+            agree(store, live).await,
             20,
             "times compare as sqlx stored them"
         );
         let one = invitations::Entity::find_by_id(rows[7].id)
             .filter(invitations::Column::OrganizationId.eq(org.id.get()));
         assert_eq!(
-            agree(&store, one).await,
+            agree(store, one).await,
             1,
             "a uuid binds as the blob sqlx stored"
         );
-        drop(store);
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
     }
 
     /// The names and kinds of `E`'s columns that have no local reading.

@@ -32,10 +32,8 @@ pub struct SeedInvitation {
 impl Store {
     /// Stores `rows` as pending member invitations of `org` from `inviter`, in one transaction
     /// per `ROWS_PER_INSERT` rows, each with an `invitation.created` audit event. Emails must
-    /// not have a pending invitation in `org` already (the unique index refuses the chunk). On
-    /// PostgreSQL the load ends with `VACUUM ANALYZE` of the two tables, as PostgreSQL advises
-    /// after a bulk load: otherwise autovacuum works through the new rows during whatever is
-    /// measured next (a benchmark's accept run met it at 166% of a core).
+    /// not have a pending invitation in `org` already (the unique index refuses the chunk). Call
+    /// `settle_after_load` once the whole load is in.
     pub async fn seed_invitations(
         &self,
         org: &Organization,
@@ -88,6 +86,14 @@ impl Store {
                 .map_err(db_err)?;
             txn.commit().await.map_err(db_err)?;
         }
+        Ok(())
+    }
+
+    /// After a bulk load (`seed_invitations`, as often as it took): on PostgreSQL, `VACUUM
+    /// ANALYZE` of the two tables it filled, as PostgreSQL advises after a bulk load; otherwise
+    /// autovacuum works through the new rows during whatever is measured next (a benchmark's
+    /// accept run met it at 166% of a core). Nothing on SQLite.
+    pub async fn settle_after_load(&self) -> Result<()> {
         if self.read.get_database_backend() == sea_orm::DbBackend::Postgres {
             self.read
                 .execute_unprepared("VACUUM ANALYZE invitations, audit_events")

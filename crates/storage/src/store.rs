@@ -323,6 +323,35 @@ impl Store {
     }
 }
 
+/// A store on a SQLite file of its own, for a unit test; the file (with its `-wal` and `-shm`)
+/// is removed when this is dropped.
+#[cfg(test)]
+pub(crate) struct Scratch {
+    pub(crate) store: Store,
+    path: std::path::PathBuf,
+}
+
+#[cfg(test)]
+impl Scratch {
+    pub(crate) async fn new(name: &str) -> Self {
+        let path = std::env::temp_dir().join(format!("rollcall-{name}-{}.db", Uuid::new_v4()));
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let store = Store::connect(&url, &StoreOptions::default())
+            .await
+            .expect("a scratch SQLite store");
+        Self { store, path }
+    }
+}
+
+#[cfg(test)]
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.path.display()));
+        }
+    }
+}
+
 /// Faults the test suite injects (feature `fault-injection`).
 #[cfg(feature = "fault-injection")]
 pub(crate) mod fault {

@@ -265,7 +265,7 @@ mod tests {
     use chrono::Utc;
     use domain::{Email, OrganizationName, Permissions, Role, model::NewUser};
 
-    use crate::{Store, StoreOptions};
+    use crate::store::Scratch;
 
     use super::*;
 
@@ -281,12 +281,8 @@ mod tests {
     /// writing leaves nothing behind, and every other is kept.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_unit_that_fails_in_a_batch_leaves_nothing_and_the_others_are_kept() {
-        let path =
-            std::env::temp_dir().join(format!("rollcall-writer-{}.db", uuid::Uuid::new_v4()));
-        let url = format!("sqlite://{}?mode=rwc", path.display());
-        let store = Store::connect(&url, &StoreOptions::default())
-            .await
-            .unwrap();
+        let scratch = Scratch::new("writer").await;
+        let store = &scratch.store;
         let writes = (0..48).map(|i| {
             let store = store.clone();
             async move {
@@ -314,10 +310,6 @@ mod tests {
             }
             assert_eq!(kept.is_some(), i % 2 == 0, "unit {i}: kept {kept:?}");
         }
-        drop(store);
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
     }
 
     /// The writer's connection enforces what the schema says: a second live membership breaks
@@ -325,12 +317,8 @@ mod tests {
     /// not exist breaks the foreign key.
     #[tokio::test]
     async fn the_writer_enforces_unique_indexes_and_foreign_keys() {
-        let path =
-            std::env::temp_dir().join(format!("rollcall-writer-{}.db", uuid::Uuid::new_v4()));
-        let url = format!("sqlite://{}?mode=rwc", path.display());
-        let store = Store::connect(&url, &StoreOptions::default())
-            .await
-            .unwrap();
+        let scratch = Scratch::new("writer").await;
+        let store = &scratch.store;
         let perms = Permissions::default();
         let twice = store
             .write(move |tx| {
@@ -366,9 +354,5 @@ mod tests {
             matches!(&nobody, Err(Error::Internal(e)) if e.contains("FOREIGN KEY")),
             "{nobody:?}"
         );
-        drop(store);
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
     }
 }

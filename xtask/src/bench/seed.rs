@@ -212,6 +212,10 @@ pub async fn invitations(
             .map_err(|e| format!("bulk-loading invitations: {e}"))?;
         n = upto;
     }
+    store
+        .settle_after_load()
+        .await
+        .map_err(|e| format!("after bulk-loading invitations: {e}"))?;
     Ok(made)
 }
 

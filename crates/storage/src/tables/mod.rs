@@ -25,9 +25,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     PrimaryKeyTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, SqlErr, Statement,
     TryGetable, Value,
-    sea_query::{
-        Asterisk, DeleteStatement, Expr, ExprTrait as _, InsertStatement, UpdateStatement,
-    },
+    sea_query::{Asterisk, Expr, ExprTrait as _, InsertStatement, UpdateStatement},
 };
 use uuid::Uuid;
 
@@ -172,12 +170,6 @@ impl ReturnsAll for InsertStatement {
 }
 
 impl ReturnsAll for UpdateStatement {
-    fn returns_all(&mut self) {
-        self.returning_all();
-    }
-}
-
-impl ReturnsAll for DeleteStatement {
     fn returns_all(&mut self) {
         self.returning_all();
     }
